@@ -1,0 +1,158 @@
+/**
+ * Diagnostics: what adgen says about input it cannot differentiate.
+ * Every diagnostic has a code from the catalogue below (documented in docs/DIAGNOSTICS.md),
+ * a location, and a code frame. `formatDiagnostic` renders `path:line:col - error ADG####: msg`.
+ */
+
+/** The catalogue. Codes never change meaning; retired codes are not reused. */
+export const codes = {
+  /** The file does not parse as TypeScript. */
+  syntax: "ADG1001",
+  /** The file has no function to differentiate. */
+  noFunction: "ADG1002",
+  /** `--wrt` names something that is not a parameter. */
+  unknownWrt: "ADG1003",
+  /** A statement kind outside the supported subset. */
+  statement: "ADG2001",
+  /** An expression kind outside the supported subset. */
+  expression: "ADG2002",
+  /** An operator outside the supported subset. */
+  operator: "ADG2003",
+  /** `if`, `?:`, `switch`: branches are not supported yet. */
+  branch: "ADG2004",
+  /** `for`, `while`, `do`: loops are not supported yet. */
+  loop: "ADG2005",
+  /** async, generator, generic or body-less functions. */
+  functionForm: "ADG2006",
+  /** Parameters that are not plain `number` identifiers. */
+  parameter: "ADG2007",
+  /** String values. */
+  string: "ADG2008",
+  /** `this`. */
+  thisKeyword: "ADG2009",
+  /** A name that is not a parameter, local, Math member or gate. */
+  unknownName: "ADG3001",
+  /** A call to a function adgen has no rule for. */
+  unknownCall: "ADG3002",
+  /** A Math member adgen refuses (Math.random, Math.imul, ...). */
+  unsupportedMath: "ADG3003",
+  /** A Math member that does not exist. */
+  unknownMath: "ADG3004",
+  /** `Date`: time is not a differentiable input. */
+  date: "ADG3005",
+  /** `eval` and `Function`. */
+  evalCall: "ADG3006",
+  /** A function that calls itself. */
+  recursion: "ADG3007",
+  /** An assignment to something outside the function. */
+  outerWrite: "ADG3008",
+  /** A function without a final `return`, or code after it. */
+  missingReturn: "ADG3009",
+  /** An assignment to a `const`. */
+  constAssign: "ADG3010",
+  /** A variable read before it has a value. */
+  unassigned: "ADG3011",
+  /** A call with the wrong number of arguments. */
+  arity: "ADG3012",
+  /** A value that is not a number where a number is needed. */
+  notNumber: "ADG3013",
+} as const;
+
+export type DiagnosticCode = (typeof codes)[keyof typeof codes];
+
+export interface Diagnostic {
+  /** The catalogue code, `ADG####`. */
+  code: DiagnosticCode;
+  /** One sentence naming the construct and, where it helps, what to do instead. */
+  message: string;
+  /** The file, as it was named to adgen. */
+  file: string;
+  /** 1-based line of the construct's start. */
+  line: number;
+  /** 1-based column of the construct's start. */
+  column: number;
+  /** The source lines around it, with the construct underlined. */
+  frame: string;
+}
+
+/** Raised inside a phase to abandon the current function; turned into a Diagnostic by its sink. */
+export class DiagnosticError extends Error {
+  constructor(
+    readonly code: DiagnosticCode,
+    message: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns source offsets into Diagnostics for one file. */
+export class DiagnosticSink {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly lineStarts: number[] = [0];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    for (let i = 0; i < text.length; i++) if (text[i] === "\n" && i + 1 < text.length) this.lineStarts.push(i + 1);
+  }
+
+  report(code: DiagnosticCode, message: string, start: number, end = start + 1): void {
+    const { line, column } = this.position(start);
+    const frame = codeFrame(this.text, this.lineStarts, line, column, Math.max(1, end - start));
+    this.diagnostics.push({ code, message, file: this.file, line, column, frame });
+  }
+
+  /** Runs `f`, reporting a DiagnosticError it raises; returns undefined then. */
+  guard<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof DiagnosticError)) throw e;
+      this.report(e.code, e.message, e.start, e.end);
+      return undefined;
+    }
+  }
+
+  private position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.lineStarts[lo]! + 1 };
+  }
+}
+
+/** Babel-style code frame: two lines of context, the offending span underlined. */
+function codeFrame(text: string, lineStarts: number[], line: number, column: number, length: number): string {
+  const lineText = (n: number) => {
+    const start = lineStarts[n - 1]!;
+    const end = n < lineStarts.length ? lineStarts[n]! - 1 : text.length;
+    return text.slice(start, end).replace(/\r$/, "");
+  };
+  const first = Math.max(1, line - 2);
+  const last = Math.min(lineStarts.length, line + 2);
+  const width = String(last).length;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const src = lineText(n);
+    const gutter = String(n).padStart(width);
+    out.push(`${n === line ? ">" : " "} ${gutter} |${src ? " " + src : ""}`);
+    if (n === line) {
+      const span = Math.max(1, Math.min(length, src.length - column + 1));
+      const pad = src.slice(0, column - 1).replace(/[^\t]/g, " ");
+      out.push(`  ${" ".repeat(width)} | ${pad}${"^".repeat(span)}`);
+    }
+  }
+  return out.join("\n");
+}
+
+/** `path:line:col - error ADG####: message`, then the code frame. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column} - error ${d.code}: ${d.message}\n\n${d.frame}\n`;
+}

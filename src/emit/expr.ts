@@ -1,0 +1,66 @@
+/**
+ * Prints expressions as TypeScript with the fewest parentheses JavaScript's precedence allows.
+ */
+import type { Expr } from "../ir.js";
+import { ruleOf } from "../rules/table.js";
+
+const PREFIX = 14;
+const CALL = 17;
+const ATOM = 20;
+
+/** A constant as a TypeScript literal that reads back as the same number. */
+export function formatNumber(value: number): string {
+  if (Object.is(value, -0)) return "-0";
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "Infinity";
+  if (value === -Infinity) return "-Infinity";
+  return String(value);
+}
+
+function precedence(e: Expr): number {
+  if (e.kind === "var") return ATOM;
+  if (e.kind === "const") return e.text === undefined && (e.value < 0 || Object.is(e.value, -0)) ? PREFIX : ATOM;
+  const p = ruleOf(e.op).print;
+  switch (p.kind) {
+    case "infix":
+      return p.prec;
+    case "prefix":
+      return PREFIX;
+    case "call":
+    case "gate":
+      return CALL;
+    case "conditional":
+      return 2;
+  }
+}
+
+/** Prints `e`; adds to `gates` every adgen/gates function it calls. */
+export function printExpr(e: Expr, gates: Set<string>): string {
+  if (e.kind === "var") return e.name;
+  if (e.kind === "const") return e.text ?? formatNumber(e.value);
+  const p = ruleOf(e.op).print;
+  const arg = (i: number) => printExpr(e.args[i]!, gates);
+  const wrap = (i: number, needs: (prec: number) => boolean) => {
+    const s = arg(i);
+    return needs(precedence(e.args[i]!)) ? `(${s})` : s;
+  };
+  switch (p.kind) {
+    case "infix": {
+      // `**` is right-associative, and its base may not be a unary expression (`(-x) ** 2`).
+      const left = p.rightAssoc ? wrap(0, (q) => q <= PREFIX) : wrap(0, (q) => q < p.prec);
+      const right = p.rightAssoc ? wrap(1, (q) => q < p.prec) : wrap(1, (q) => q <= p.prec);
+      return `${left} ${p.token} ${right}`;
+    }
+    case "prefix": {
+      const operand = wrap(0, (q) => q < PREFIX);
+      return operand.startsWith(p.token) ? `${p.token}(${operand})` : `${p.token}${operand}`;
+    }
+    case "call":
+      return `${p.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
+    case "gate":
+      gates.add(p.callee);
+      return `${p.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
+    case "conditional":
+      return `${wrap(0, (q) => q <= 2)} ? ${wrap(1, (q) => q < 2)} : ${wrap(2, (q) => q < 2)}`;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Builders for the expressions that derivative rules return. They simplify as they build
+ * (no `* 1`, no `+ 0`, constants folded), so rules can be written plainly and the generated
+ * code still reads like hand-written backprop.
+ */
+import type { Const, Expr, OpName, VarRef } from "../ir.js";
+
+export const v = (name: string): VarRef => ({ kind: "var", name });
+export const c = (value: number, text?: string): Const =>
+  text === undefined ? { kind: "const", value } : { kind: "const", value, text };
+
+/** An operation with no simplification: `op(name, ...args)`. */
+export const op = (name: OpName, ...args: Expr[]): Expr => ({ kind: "op", op: name, args });
+
+export const isConst = (e: Expr, value?: number): e is Const =>
+  e.kind === "const" && (value === undefined || Object.is(e.value, value) || e.value === value);
+
+const isNeg = (e: Expr): e is Expr & { kind: "op"; op: "neg" } => e.kind === "op" && e.op === "neg";
+
+export function neg(a: Expr): Expr {
+  if (isConst(a)) return c(-a.value);
+  if (isNeg(a)) return a.args[0]!;
+  return op("neg", a);
+}
+
+export function add(a: Expr, b: Expr): Expr {
+  if (isConst(a) && isConst(b)) return c(a.value + b.value);
+  if (isConst(a, 0)) return b;
+  if (isConst(b, 0)) return a;
+  if (isNeg(b)) return sub(a, b.args[0]!);
+  return op("add", a, b);
+}
+
+export function sub(a: Expr, b: Expr): Expr {
+  if (isConst(a) && isConst(b)) return c(a.value - b.value);
+  if (isConst(b, 0)) return a;
+  if (isConst(a, 0)) return neg(b);
+  return op("sub", a, b);
+}
+
+export function mul(a: Expr, b: Expr): Expr {
+  if (isConst(a) && isConst(b)) return c(a.value * b.value);
+  if (isConst(a, 0) || isConst(b, 0)) return c(0);
+  if (isConst(a, 1)) return b;
+  if (isConst(b, 1)) return a;
+  if (isConst(a, -1)) return neg(b);
+  if (isConst(b, -1)) return neg(a);
+  return op("mul", a, b);
+}
+
+export function div(a: Expr, b: Expr): Expr {
+  if (isConst(a) && isConst(b)) return c(a.value / b.value);
+  if (isConst(a, 0)) return c(0);
+  if (isConst(b, 1)) return a;
+  return op("div", a, b);
+}
+
+export function pow(a: Expr, b: Expr): Expr {
+  if (isConst(a) && isConst(b)) return c(a.value ** b.value);
+  if (isConst(b, 1)) return a;
+  if (isConst(b, 0)) return c(1);
+  return op("pow", a, b);
+}
+
+/** `cond ? a : b`, where both branches are the same expression it is just that expression. */
+export function select(cond: Expr, a: Expr, b: Expr): Expr {
+  if (isConst(a, 0) && isConst(b, 0)) return c(0);
+  return op("select", cond, a, b);
+}
+
+/** `a * a`, written as a product so it reads (and runs) like hand-written code. */
+export const square = (a: Expr): Expr => mul(a, a);
+
+/** Sum of contributions, left to right; an empty sum is 0. */
+export const sum = (terms: Expr[]): Expr => terms.reduce<Expr>((acc, t) => add(acc, t), c(0));

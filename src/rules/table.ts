@@ -1,0 +1,306 @@
+/**
+ * The one table of operations and their derivative rules.
+ *
+ * Every operation adgen knows, forward or backward, is an entry here: how it evaluates, how it
+ * prints, and its local gradient. A rule receives the vocabulary of PyTorch's derivatives.yaml:
+ * `grad` (the upstream gradient, dL/dout), `out` (the op's own result), and its inputs
+ * (`x`, `y`, or `args[i]`); it returns this input's contribution, `grad * local gradient`.
+ * Adding a Math function is one entry here; the table-driven gradient check
+ * (test/rules.test.ts) picks it up by itself and fails until the entry has a `domain` to test on.
+ */
+import type { Expr, OpName } from "../ir.js";
+import * as gates from "../gates/index.js";
+import { add, c, div, mul, neg, op, pow, select, square, sub } from "./expr.js";
+
+/** What a rule sees about the node it differentiates. */
+export interface GradContext {
+  /** Upstream gradient, dL/dout. */
+  grad: Expr;
+  /** The node's own result. */
+  out: Expr;
+  /** The node's operands. */
+  args: Expr[];
+  /** `args[0]`. */
+  x: Expr;
+  /** `args[1]` (binary ops). */
+  y: Expr;
+}
+
+/** How an op is written in TypeScript. `prec` is JavaScript's operator precedence. */
+export type Print =
+  | { kind: "infix"; token: string; prec: number; rightAssoc?: boolean }
+  | { kind: "prefix"; token: string }
+  | { kind: "call"; callee: string }
+  | { kind: "gate"; callee: string }
+  | { kind: "conditional" };
+
+export type Derivative =
+  /** Contribution of input `i` to its gradient, given upstream `grad`. */
+  | { kind: "rule"; d: (ctx: GradContext, i: number) => Expr }
+  /** Piecewise constant (floor, sign, ...): the local gradient is 0 wherever it exists. */
+  | { kind: "zero" }
+  /** Not differentiated: only appears in generated backward code (comparisons, select). */
+  | { kind: "none" };
+
+export interface Rule {
+  /** Number of operands, or `"variadic"` (any number, e.g. `Math.hypot`). */
+  arity: number | "variadic";
+  print: Print;
+  /** The forward computation, exactly as the printed code computes it. */
+  eval: (...args: number[]) => number;
+  derivative: Derivative;
+  /** Where the gradient check samples each operand; every differentiable rule must have one. */
+  domain?: [number, number];
+  /** Tolerance of that check, where the default (1e-6) is too tight for the forward's own rounding. */
+  tolerance?: number;
+}
+
+const PREC = { conditional: 2, relational: 9, additive: 11, multiplicative: 12, exponent: 13 };
+
+type D = (ctx: GradContext, i: number) => Expr;
+const rule = (d: D): Derivative => ({ kind: "rule", d });
+/** A unary op with a single local-gradient formula. */
+const unary = (d: (ctx: GradContext) => Expr): Derivative => rule((ctx) => d(ctx));
+/** A binary op: one formula per operand. */
+const binary = (dx: (ctx: GradContext) => Expr, dy: (ctx: GradContext) => Expr): Derivative =>
+  rule((ctx, i) => (i === 0 ? dx(ctx) : dy(ctx)));
+
+const infix = (token: string, prec: number, rightAssoc = false): Print => ({ kind: "infix", token, prec, rightAssoc });
+const math = (name: string): Print => ({ kind: "call", callee: `Math.${name}` });
+const gate = (name: string): Print => ({ kind: "gate", callee: name });
+
+/** An op printed as `Math.<name>(x)`, evaluated by that same function. */
+function math1(name: MathFunction, d: (ctx: GradContext) => Expr, domain: [number, number] = [-2, 2]): Rule {
+  const f = Math[name] as (x: number) => number;
+  return { arity: 1, print: math(name), eval: (x) => f(x), derivative: unary(d), domain };
+}
+/** A piecewise-constant `Math` function: zero local gradient. */
+function mathZero(name: MathFunction): Rule {
+  const f = Math[name] as (x: number) => number;
+  return { arity: 1, print: math(name), eval: (x) => f(x), derivative: { kind: "zero" }, domain: [-3, 3] };
+}
+const call = (name: OpName, ...args: Expr[]): Expr => op(name, ...args);
+type MathFunction = { [K in keyof Math]: Math[K] extends (x: number) => number ? K : never }[keyof Math] & string;
+
+/** d/dx x^y = y x^(y-1); d/dy x^y = x^y ln x. Shared by `**` and `Math.pow`. */
+const powDerivative = binary(
+  ({ grad, x, y }) => mul(mul(grad, y), pow(x, sub(y, c(1)))),
+  ({ grad, out, x }) => mul(mul(grad, out), call("log", x)),
+);
+
+export const rules: Record<OpName, Rule> = {
+  // Arithmetic: add distributes, mul swaps.
+  add: {
+    arity: 2,
+    print: infix("+", PREC.additive),
+    eval: (x, y) => x + y,
+    derivative: binary(
+      ({ grad }) => grad,
+      ({ grad }) => grad,
+    ),
+    domain: [-3, 3],
+  },
+  sub: {
+    arity: 2,
+    print: infix("-", PREC.additive),
+    eval: (x, y) => x - y,
+    derivative: binary(
+      ({ grad }) => grad,
+      ({ grad }) => neg(grad),
+    ),
+    domain: [-3, 3],
+  },
+  mul: {
+    arity: 2,
+    print: infix("*", PREC.multiplicative),
+    eval: (x, y) => x * y,
+    derivative: binary(
+      ({ grad, y }) => mul(grad, y),
+      ({ grad, x }) => mul(grad, x),
+    ),
+    domain: [-3, 3],
+  },
+  div: {
+    arity: 2,
+    print: infix("/", PREC.multiplicative),
+    eval: (x, y) => x / y,
+    derivative: binary(
+      ({ grad, y }) => div(grad, y),
+      ({ grad, out, y }) => neg(div(mul(grad, out), y)),
+    ),
+    domain: [0.5, 3],
+  },
+  // a % b = a - b * trunc(a / b): piecewise, with slope 1 in a and -trunc(a / b) in b.
+  mod: {
+    arity: 2,
+    print: infix("%", PREC.multiplicative),
+    eval: (x, y) => x % y,
+    derivative: binary(
+      ({ grad }) => grad,
+      ({ grad, x, y }) => neg(mul(grad, call("trunc", div(x, y)))),
+    ),
+    domain: [0.7, 5],
+  },
+  pow: {
+    arity: 2,
+    print: infix("**", PREC.exponent, true),
+    eval: (x, y) => x ** y,
+    derivative: powDerivative,
+    domain: [0.5, 2],
+  },
+  neg: {
+    arity: 1,
+    print: { kind: "prefix", token: "-" },
+    eval: (x) => -x,
+    derivative: unary(({ grad }) => neg(grad)),
+    domain: [-3, 3],
+  },
+
+  // Math functions. Where the local gradient is simplest in terms of the output, it uses `out`.
+  abs: math1("abs", ({ grad, x }) => mul(grad, call("sign", x))),
+  acos: math1("acos", ({ grad, x }) => neg(div(grad, call("sqrt", sub(c(1), square(x))))), [-0.9, 0.9]),
+  acosh: math1("acosh", ({ grad, x }) => div(grad, call("sqrt", sub(square(x), c(1)))), [1.1, 4]),
+  asin: math1("asin", ({ grad, x }) => div(grad, call("sqrt", sub(c(1), square(x)))), [-0.9, 0.9]),
+  asinh: math1("asinh", ({ grad, x }) => div(grad, call("sqrt", add(square(x), c(1))))),
+  atan: math1("atan", ({ grad, x }) => div(grad, add(c(1), square(x)))),
+  atanh: math1("atanh", ({ grad, x }) => div(grad, sub(c(1), square(x))), [-0.9, 0.9]),
+  atan2: {
+    // atan2(y, x): the first operand is y.
+    arity: 2,
+    print: math("atan2"),
+    eval: Math.atan2,
+    derivative: binary(
+      ({ grad, x, y }) => div(mul(grad, y), add(square(x), square(y))),
+      ({ grad, x, y }) => neg(div(mul(grad, x), add(square(x), square(y)))),
+    ),
+    domain: [0.3, 2],
+  },
+  cbrt: math1("cbrt", ({ grad, out }) => div(grad, mul(c(3), square(out))), [0.2, 3]),
+  cos: math1("cos", ({ grad, x }) => mul(neg(grad), call("sin", x))),
+  cosh: math1("cosh", ({ grad, x }) => mul(grad, call("sinh", x))),
+  exp: math1("exp", ({ grad, out }) => mul(grad, out)),
+  expm1: math1("expm1", ({ grad, out }) => mul(grad, add(out, c(1)))),
+  // fround rounds to float32, a staircase at scale 1e-7: slope 1 between its steps.
+  fround: { ...math1("fround", ({ grad }) => grad), tolerance: 1e-3 },
+  hypot: {
+    arity: "variadic",
+    print: math("hypot"),
+    eval: Math.hypot,
+    derivative: rule(({ grad, out, args }, i) => div(mul(grad, args[i]!), out)),
+    domain: [0.3, 2],
+  },
+  log: math1("log", ({ grad, x }) => div(grad, x), [0.2, 4]),
+  log10: math1("log10", ({ grad, x }) => div(grad, mul(x, c(Math.LN10, "Math.LN10"))), [0.2, 4]),
+  log1p: math1("log1p", ({ grad, x }) => div(grad, add(c(1), x)), [-0.5, 3]),
+  log2: math1("log2", ({ grad, x }) => div(grad, mul(x, c(Math.LN2, "Math.LN2"))), [0.2, 4]),
+  // max/min route: the whole gradient goes to the chosen operand, to the first one on a tie.
+  max: {
+    arity: 2,
+    print: math("max"),
+    eval: Math.max,
+    derivative: binary(
+      ({ grad, x, y }) => select(op("ge", x, y), grad, c(0)),
+      ({ grad, x, y }) => select(op("ge", x, y), c(0), grad),
+    ),
+    domain: [-3, 3],
+  },
+  min: {
+    arity: 2,
+    print: math("min"),
+    eval: Math.min,
+    derivative: binary(
+      ({ grad, x, y }) => select(op("le", x, y), grad, c(0)),
+      ({ grad, x, y }) => select(op("le", x, y), c(0), grad),
+    ),
+    domain: [-3, 3],
+  },
+  "Math.pow": { arity: 2, print: math("pow"), eval: Math.pow, derivative: powDerivative, domain: [0.5, 2] },
+  sin: math1("sin", ({ grad, x }) => mul(grad, call("cos", x))),
+  sinh: math1("sinh", ({ grad, x }) => mul(grad, call("cosh", x))),
+  sqrt: math1("sqrt", ({ grad, out }) => div(grad, mul(c(2), out)), [0.2, 4]),
+  tan: math1("tan", ({ grad, out }) => mul(grad, add(c(1), square(out))), [-1.2, 1.2]),
+  tanh: math1("tanh", ({ grad, out }) => mul(grad, sub(c(1), square(out)))),
+
+  // Piecewise constant: zero local gradient wherever the derivative exists.
+  ceil: mathZero("ceil"),
+  floor: mathZero("floor"),
+  round: mathZero("round"),
+  sign: mathZero("sign"),
+  trunc: mathZero("trunc"),
+
+  // Gates of adgen/gates (src/gates/index.ts): the lecture's sigmoid uses its own output.
+  sigmoid: {
+    arity: 1,
+    print: gate("sigmoid"),
+    eval: gates.sigmoid,
+    derivative: unary(({ grad, out }) => mul(mul(grad, sub(c(1), out)), out)),
+    domain: [-4, 4],
+  },
+  relu: {
+    arity: 1,
+    print: gate("relu"),
+    eval: gates.relu,
+    derivative: unary(({ grad, x }) => select(op("gt", x, c(0)), grad, c(0))),
+    domain: [-3, 3],
+  },
+  softplus: {
+    arity: 1,
+    print: gate("softplus"),
+    eval: gates.softplus,
+    derivative: unary(({ grad, x }) => mul(grad, call("sigmoid", x))),
+    domain: [-4, 4],
+  },
+  logSigmoid: {
+    arity: 1,
+    print: gate("logSigmoid"),
+    eval: gates.logSigmoid,
+    derivative: unary(({ grad, x }) => mul(grad, call("sigmoid", neg(x)))),
+    domain: [-4, 4],
+  },
+
+  // Only in generated backward code: comparisons and the conditional that routes gradients.
+  gt: { arity: 2, print: infix(">", PREC.relational), eval: (x, y) => Number(x > y), derivative: { kind: "none" } },
+  ge: { arity: 2, print: infix(">=", PREC.relational), eval: (x, y) => Number(x >= y), derivative: { kind: "none" } },
+  le: { arity: 2, print: infix("<=", PREC.relational), eval: (x, y) => Number(x <= y), derivative: { kind: "none" } },
+  select: { arity: 3, print: { kind: "conditional" }, eval: (t, a, b) => (t ? a : b), derivative: { kind: "none" } },
+};
+
+/** Math members and operators adgen refuses, with the reason the diagnostic gives. */
+export const unsupported: Record<string, string> = {
+  "Math.random": "it is not deterministic, so it has no derivative; pass random numbers in as parameters",
+  "Math.clz32": "it is an integer bit operation, not a differentiable function",
+  "Math.imul": "it is an integer bit operation, not a differentiable function",
+  "Math.f16round": "it is not supported yet",
+  "Math.sumPrecise": "it takes an iterable, which adgen does not support",
+};
+
+/** Math constants, printed by name. */
+export const mathConstants: Record<string, number> = {
+  E: Math.E,
+  LN10: Math.LN10,
+  LN2: Math.LN2,
+  LOG10E: Math.LOG10E,
+  LOG2E: Math.LOG2E,
+  PI: Math.PI,
+  SQRT1_2: Math.SQRT1_2,
+  SQRT2: Math.SQRT2,
+};
+
+/** The op a `Math.<member>(...)` call lowers to, if any. */
+export function mathOp(member: string): OpName | undefined {
+  if (member === "pow") return "Math.pow";
+  const r = rules[member];
+  return r && r.print.kind === "call" && r.print.callee === `Math.${member}` ? member : undefined;
+}
+
+/** The op a gate imported from `adgen/gates` lowers to, if any. */
+export function gateOp(exported: string): OpName | undefined {
+  const r = rules[exported];
+  return r && r.print.kind === "gate" ? exported : undefined;
+}
+
+export function ruleOf(name: OpName): Rule {
+  const r = rules[name];
+  if (!r) throw new Error(`adgen internal error: no rule for op '${name}'`);
+  return r;
+}

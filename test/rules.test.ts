@@ -1,0 +1,75 @@
+/**
+ * The table-driven check: every entry of the rule table, on its own. A differentiable rule's
+ * formula is evaluated and compared with finite differences of the op's own `eval`; a
+ * zero-derivative op must be flat; ops without a derivative must be listed here as internal.
+ * A rule added without a way to check it fails this test.
+ */
+import { describe, expect, it } from "vitest";
+import { v } from "../src/rules/expr.js";
+import { evaluate } from "../src/rules/evaluate.js";
+import { rules } from "../src/rules/table.js";
+import { close, finiteDifference, rng } from "./support/numeric.js";
+
+/** Ops that only appear in generated backward code and are never differentiated. */
+const INTERNAL = new Set(["gt", "ge", "le", "select"]);
+
+describe.each(Object.entries(rules))("rule %s", (name, rule) => {
+  const arities = rule.arity === "variadic" ? [1, 2, 3] : [rule.arity];
+
+  it("has a check", () => {
+    if (rule.derivative.kind === "none")
+      expect(INTERNAL.has(name), `${name} has no derivative and is not internal`).toBe(true);
+    else expect(rule.domain, `${name} needs a domain to be checked on`).toBeDefined();
+  });
+
+  if (rule.derivative.kind === "none") return;
+
+  it.each(arities)("matches finite differences with %i operand(s)", (arity) => {
+    const [lo, hi] = rule.domain!;
+    const random = rng(name.length * 7919 + arity);
+    for (let k = 0; k < 20; k++) {
+      const xs = Array.from({ length: arity }, () => lo + (hi - lo) * random());
+      const f = (ys: number[]) => rule.eval(...ys);
+      for (let i = 0; i < arity; i++) {
+        const fd = finiteDifference(f, xs, i, 1e-4);
+        let ad = 0;
+        if (rule.derivative.kind === "rule") {
+          const env = new Map<string, number>([
+            ["grad", 1],
+            ["out", f(xs)],
+            ...xs.map((x, j) => [`a${j}`, x] as [string, number]),
+          ]);
+          const args = xs.map((_, j) => v(`a${j}`));
+          const ctx = { grad: v("grad"), out: v("out"), args, x: args[0]!, y: args[1] ?? v("a0") };
+          ad = evaluate(rule.derivative.d(ctx, i), env);
+        }
+        expect(
+          close(ad, fd, rule.tolerance ?? 1e-6),
+          `${name}'(${xs})[${i}]: rule ${ad}, finite differences ${fd}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  if (rule.derivative.kind === "rule") {
+    it("scales with the upstream gradient", () => {
+      // A contribution must be linear in `grad`: checked with grad = 2.5 against grad = 1.
+      const [lo, hi] = rule.domain!;
+      const xs =
+        arities[arities.length - 1] === 1
+          ? [(lo + hi) / 2.3]
+          : Array.from({ length: arities[arities.length - 1]! }, (_, j) => lo + ((hi - lo) * (j + 1)) / 4.1);
+      const args = xs.map((_, j) => v(`a${j}`));
+      const at = (g: number, i: number) => {
+        const env = new Map<string, number>([
+          ["grad", g],
+          ["out", rule.eval(...xs)],
+          ...xs.map((x, j) => [`a${j}`, x] as [string, number]),
+        ]);
+        const ctx = { grad: v("grad"), out: v("out"), args, x: args[0]!, y: args[1] ?? v("a0") };
+        return evaluate((rule.derivative as { d: Function }).d(ctx, i), env) as number;
+      };
+      for (let i = 0; i < xs.length; i++) expect(close(at(2.5, i), 2.5 * at(1, i), 1e-12)).toBe(true);
+    });
+  }
+});

@@ -1,0 +1,53 @@
+/** Fixture discovery: `fixtures/<suite>/<case>/input.ts`, errors under `fixtures/_error_/<case>/`. */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const fixturesDir = join(root, "fixtures");
+
+export interface FixtureOptions {
+  /** Passed to compile as `wrt`. */
+  wrt?: string[];
+  /** Where to sample points: one range for every parameter, or one per parameter name. */
+  domain?: [number, number] | Record<string, [number, number]>;
+  /** Points per function to check against finite differences (default 5). */
+  points?: number;
+  /** Tolerance of the finite-difference check (default 1e-6). */
+  tolerance?: number;
+}
+
+export interface Fixture {
+  /** `suite/case`. */
+  name: string;
+  dir: string;
+  /** The input's path relative to the project root, as the generated header names it. */
+  input: string;
+  options: FixtureOptions;
+}
+
+function cases(suiteDir: string): string[] {
+  return readdirSync(suiteDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+function fixture(suite: string, name: string): Fixture {
+  const dir = join(fixturesDir, suite, name);
+  const optionsPath = join(dir, "options.json");
+  const options = existsSync(optionsPath) ? (JSON.parse(readFileSync(optionsPath, "utf8")) as FixtureOptions) : {};
+  return { name: `${suite}/${name}`, dir, input: relative(root, join(dir, "input.ts")).replace(/\\/g, "/"), options };
+}
+
+/** Every fixture that must compile, in every suite but `_error_`. */
+export function passingFixtures(): Fixture[] {
+  return cases(fixturesDir)
+    .filter((s) => s !== "_error_")
+    .flatMap((suite) => cases(join(fixturesDir, suite)).map((c) => fixture(suite, c)));
+}
+
+/** Every fixture that must be rejected with diagnostics. */
+export function errorFixtures(): Fixture[] {
+  return cases(join(fixturesDir, "_error_")).map((c) => fixture("_error_", c));
+}
