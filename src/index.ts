@@ -20,6 +20,8 @@ export interface CompileOptions {
   wrt?: string[];
   /** `"code"` (default): the gradient module; `"graph"`: the SSA graph as text. */
   emit?: "code" | "graph";
+  /** Emit TypeScript (default) or plain JavaScript (no type annotations), e.g. for `new Function`. */
+  language?: "ts" | "js";
 }
 
 export interface CompileResult {
@@ -48,7 +50,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     if (sink.diagnostics.length > 0) return { code: "", diagnostics: sink.diagnostics };
   }
   const programs: GradProgram[] = graphs.map((g) => differentiate(g, new Set(wrt ?? g.params.map((p) => p.name))));
-  return { code: printModule(programs, { fileName, version }), diagnostics: [] };
+  return { code: printModule(programs, { fileName, version, types: options.language !== "js" }), diagnostics: [] };
 }
 
 /** Compiles TypeScript source to its gradient module, formatted with prettier. */
