@@ -1,0 +1,176 @@
+/**
+ * The `adgen` command. `run()` in-process with captured output for each behaviour (exit codes:
+ * 0 success, 1 diagnostics, 2 usage), then the built CLI (`dist/`, from `npm run build`) as a
+ * child process, the way a user runs it.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../cli/run.js";
+import { root } from "./support/fixtures.js";
+
+// Paths are given relative to the project root, as a user in the project would type them, so
+// the generated header matches the committed fixtures byte for byte.
+const LECTURE = "fixtures/core/lecture/input.ts";
+const LECTURE_OUTPUT = readFileSync(join(root, "fixtures/core/lecture/output.ts"), "utf8");
+const BAD = "fixtures/_error_/math-random/input.ts";
+const BAD_ERROR = readFileSync(join(root, "fixtures/_error_/math-random/error.txt"), "utf8");
+const VERSION = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+
+/** Runs the CLI in-process; returns its exit code and everything it printed. */
+async function adgen(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+beforeAll(() => {
+  // The relative paths above resolve against the working directory.
+  expect(process.cwd(), "run the tests from the project root").toBe(root.replace(/[\\/]$/, ""));
+});
+
+describe("run()", () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "adgen-cli-"));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("prints the gradient module for the lecture and nothing else", async () => {
+    const r = await adgen(LECTURE);
+    expect(r).toEqual({ code: 0, stdout: LECTURE_OUTPUT, stderr: "" });
+  });
+
+  it("rejects a bad file with exit 1, the diagnostic on stderr and nothing on stdout", async () => {
+    const r = await adgen(BAD);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^fixtures\/_error_\/math-random\/input\.ts:3:10 - error ADG3003: /);
+    expect(r.stderr).toContain(BAD_ERROR);
+    expect(r.stderr).toMatch(/1 error; nothing was generated\.\n$/);
+  });
+
+  it("-o writes the module to the file and prints nothing", async () => {
+    const out = join(tmp, "lecture.grad.ts");
+    const r = await adgen(LECTURE, "-o", out);
+    expect(r).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(readFileSync(out, "utf8")).toBe(LECTURE_OUTPUT);
+  });
+
+  it("-o does not write a file when there are diagnostics", async () => {
+    const out = join(tmp, "bad.grad.ts");
+    const r = await adgen(BAD, "--out", out);
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("--wrt w0,x0 differentiates only those parameters", async () => {
+    const r = await adgen(LECTURE, "--wrt", "w0,x0");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/grad: \{ w0: grad_w0, x0: grad_x0 \}/);
+    expect(r.stdout).not.toMatch(/grad_w1|grad_x1|grad_w2/);
+    // Spaces around the names are allowed.
+    expect((await adgen(LECTURE, "--wrt", "w0, x0")).stdout).toBe(r.stdout);
+  });
+
+  it("--wrt naming something that is not a parameter is a diagnostic (exit 1)", async () => {
+    const r = await adgen(LECTURE, "--wrt", "w0,bias");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^fixtures\/core\/lecture\/input\.ts:\d+:\d+ - error ADG1003: .*'bias'/);
+  });
+
+  it("--emit graph prints the SSA graph, one node per line", async () => {
+    const r = await adgen(LECTURE, "--emit", "graph");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("graph f(w0, x0, w1, x1, w2)");
+    expect(lines.at(-1)).toBe("  return L");
+    const nodes = lines.slice(1, -1).map((l) => l.trim().replace(/\s+/g, " "));
+    expect(nodes).toEqual(["s0 = mul w0 x0", "s1 = mul w1 x1", "s2 = add s0 s1", "s3 = add s2 w2", "L = sigmoid s3"]);
+  });
+
+  it("--version prints the version from package.json", async () => {
+    expect(await adgen("--version")).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+    expect((await adgen("-V")).stdout).toBe(`${VERSION}\n`);
+  });
+
+  it("--help prints usage and exits 0", async () => {
+    const r = await adgen("--help");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^Usage: adgen /);
+    for (const option of ["--out", "--wrt", "--emit", "--version", "--help"]) expect(r.stdout).toContain(option);
+  });
+
+  it("an unknown option is a usage error (exit 2)", async () => {
+    const r = await adgen(LECTURE, "--frobnicate");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("--frobnicate");
+  });
+
+  it("a bad --emit kind and a missing file argument are usage errors (exit 2)", async () => {
+    expect((await adgen(LECTURE, "--emit", "ast")).code).toBe(2);
+    expect((await adgen()).code).toBe(2);
+  });
+
+  it("a file that does not exist is a usage error (exit 2)", async () => {
+    const r = await adgen("fixtures/core/no-such-case/input.ts");
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "adgen: cannot read 'fixtures/core/no-such-case/input.ts': no such file\n",
+    });
+  });
+});
+
+describe("the built CLI (node dist/cli/adgen.js)", () => {
+  const bin = join(root, "dist", "cli", "adgen.js");
+
+  /** Runs the built CLI from the project root; never throws on a non-zero exit. */
+  async function spawn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first`);
+    return promisify(execFile)(process.execPath, [bin, ...args], { cwd: root }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: e.code ?? -1,
+        stdout: e.stdout ?? "",
+        stderr: e.stderr ?? "",
+      }),
+    );
+  }
+
+  /** Why the build's output might differ from the sources' (a hint for the failure message). */
+  function staleness(): string {
+    const newest = (dir: string): number =>
+      readdirSync(dir, { withFileTypes: true }).reduce((t, d) => {
+        const p = join(dir, d.name);
+        return Math.max(t, d.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+      }, 0);
+    const sources = Math.max(newest(join(root, "src")), newest(join(root, "cli")));
+    return sources > statSync(bin).mtimeMs ? " (dist/ is older than src/ or cli/: run `npm run build`)" : "";
+  }
+
+  it("prints the committed lecture output and exits 0", async () => {
+    const r = await spawn(LECTURE);
+    expect(r.stderr).toBe("");
+    expect(r.stdout, `stdout differs from fixtures/core/lecture/output.ts${staleness()}`).toBe(LECTURE_OUTPUT);
+    expect(r.code).toBe(0);
+  });
+
+  it("reports an error fixture on stderr without a stack trace, and prints nothing on stdout", async () => {
+    const r = await spawn(BAD);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(BAD_ERROR);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr).not.toMatch(/\b(Error|TypeError|ReferenceError):/);
+  });
+});
