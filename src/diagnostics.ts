@@ -54,8 +54,12 @@ export const codes = {
   unassigned: "ADG3011",
   /** A call with the wrong number of arguments. */
   arity: "ADG3012",
-  /** A value that is not a number where a number is needed. */
+  /** A value that is not a number where a number is needed (or a number used as a condition). */
   notNumber: "ADG3013",
+  /** A `gate({ forward, backward })` that is malformed. */
+  gate: "ADG3014",
+  /** An imported module that cannot be found or read. */
+  moduleNotFound: "ADG3015",
 } as const;
 
 export type DiagnosticCode = (typeof codes)[keyof typeof codes];
@@ -87,6 +91,12 @@ export class DiagnosticError extends Error {
   }
 }
 
+/**
+ * Raised to abandon the current function when the real diagnostic was already reported in
+ * another file (a callee's): the caller stops without reporting anything twice.
+ */
+export class AlreadyReported extends Error {}
+
 /** Turns source offsets into Diagnostics for one file. */
 export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
@@ -110,6 +120,7 @@ export class DiagnosticSink {
     try {
       return f();
     } catch (e) {
+      if (e instanceof AlreadyReported) return undefined;
       if (!(e instanceof DiagnosticError)) throw e;
       this.report(e.code, e.message, e.start, e.end);
       return undefined;
@@ -133,7 +144,10 @@ function codeFrame(text: string, lineStarts: number[], line: number, column: num
   const lineText = (n: number) => {
     const start = lineStarts[n - 1]!;
     const end = n < lineStarts.length ? lineStarts[n]! - 1 : text.length;
-    return text.slice(start, end).replace(/\r$/, "");
+    return text
+      .slice(start, end)
+      .replace(/\r?\n$/, "")
+      .replace(/\r$/, "");
   };
   const first = Math.max(1, line - 2);
   const last = Math.min(lineStarts.length, line + 2);

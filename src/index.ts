@@ -2,16 +2,17 @@
  * adgen: source-to-source reverse-mode automatic differentiation for TypeScript.
  * `compile` runs the three phases in order: parse -> transform -> emit.
  */
+import { readFileSync } from "node:fs";
 import { codes, type Diagnostic } from "./diagnostics.js";
 import { format, printGraph, printModule } from "./emit/index.js";
-import type { GradProgram } from "./ir.js";
-import { parse } from "./parser/index.js";
-import { differentiate } from "./transform/index.js";
+import { parseProgram, type Host } from "./parser/index.js";
+import { transform } from "./transform/index.js";
 import { version } from "./version.js";
 
 export { codes, formatDiagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
 export type * from "./ir.js";
 export { version } from "./version.js";
+export { grad, GradError, type GradFunction, type GradOptions, type GradResult } from "./runtime/grad.js";
 
 export interface CompileOptions {
   /** Name of the source file, used in diagnostics and the generated header. Default `input.ts`. */
@@ -22,7 +23,20 @@ export interface CompileOptions {
   emit?: "code" | "graph";
   /** Emit TypeScript (default) or plain JavaScript (no type annotations), e.g. for `new Function`. */
   language?: "ts" | "js";
+  /** How to read relatively imported modules (default: from disk, relative to the working directory). */
+  readFile?: (path: string) => string | undefined;
 }
+
+/** Reads imported files from disk; a missing file is `undefined`. */
+const nodeHost: Host = {
+  readFile(path) {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  },
+};
 
 export interface CompileResult {
   /** The generated text; empty when there are diagnostics (never partial output). */
@@ -34,23 +48,26 @@ export interface CompileResult {
 /** Compiles without formatting: well-formed code, one statement per line. Synchronous. */
 export function compileSync(source: string, options: CompileOptions = {}): CompileResult {
   const fileName = options.fileName ?? "input.ts";
-  const { graphs, sink } = parse(source, fileName);
-  if (sink.diagnostics.length > 0) return { code: "", diagnostics: sink.diagnostics };
-  if (options.emit === "graph") return { code: printGraph(graphs), diagnostics: [] };
+  const host: Host = options.readFile ? { readFile: options.readFile } : nodeHost;
+  const { program, sinks } = parseProgram(source, fileName, host);
+  const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
+  if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
+  if (options.emit === "graph") return { code: printGraph(program), diagnostics: [] };
 
   const wrt = options.wrt;
   if (wrt) {
-    const known = new Set(graphs.flatMap((g) => g.params.map((p) => p.name)));
+    const known = new Set(program.entries.flatMap((g) => g.params.map((p) => p.name)));
+    const sink = sinks[0]!;
     for (const name of wrt.filter((w) => !known.has(w)))
       sink.report(
         codes.unknownWrt,
-        `--wrt '${name}' is not a parameter of ${graphs.map((g) => `'${g.name}'`).join(", ")}`,
-        graphs[0]!.pos,
+        `--wrt '${name}' is not a parameter of ${program.entries.map((g) => `'${g.name}'`).join(", ")}`,
+        program.entries[0]!.pos,
       );
-    if (sink.diagnostics.length > 0) return { code: "", diagnostics: sink.diagnostics };
+    if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
   }
-  const programs: GradProgram[] = graphs.map((g) => differentiate(g, new Set(wrt ?? g.params.map((p) => p.name))));
-  return { code: printModule(programs, { fileName, version, types: options.language !== "js" }), diagnostics: [] };
+  const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
+  return { code: printModule(module, { fileName, version, types: options.language !== "js" }), diagnostics: [] };
 }
 
 /** Compiles TypeScript source to its gradient module, formatted with prettier. */

@@ -1,9 +1,9 @@
 /**
  * The IR: the contract between adgen's three phases. Read this file first.
  *
- *   parser    TypeScript source  ->  Graph          (one SSA node per operation)
- *   transform Graph              ->  GradProgram    (forward assignments + adjoint assignments)
- *   emit      GradProgram        ->  TypeScript text
+ *   parser    TypeScript source  ->  Program     (each function an SSA Graph, one node per operation)
+ *   transform Program            ->  CodeModule  (forward statements + adjoint statements, per function)
+ *   emit      CodeModule         ->  TypeScript text
  *
  * Every operation, forward or backward, is named by an `OpName`: a key of the one rule table
  * (src/rules/table.ts), which says how the op evaluates, prints and differentiates.
@@ -34,26 +34,59 @@ export type Atom = VarRef | Const;
 /** A nested expression. Only the transform builds these (adjoint formulas); the graph never does. */
 export interface OpExpr {
   kind: "op";
-  /** The operation, a rule-table key. */
+  /** The operation: a rule-table key, or `"call"` for a call to `callee`. */
   op: OpName;
   /** Its operands. */
   args: Expr[];
+  /** With op `"call"`: the function called, a key of `Program.callees` or a pullback's name. */
+  callee?: string;
 }
 
 export type Expr = Atom | OpExpr;
 
 /** One gate of the computational graph: `name = op(args...)`, a single operation on atoms. */
 export interface Node {
+  kind: "node";
   /** SSA name: the user's variable name where there is one (`s0`, `L`), renamed on reassignment
    * (`x`, `x_1`, ...), or a fresh temporary (`t1`) for a sub-expression. */
   name: string;
-  /** The operation, a rule-table key. */
+  /** The operation: a rule-table key, or `"call"` for a call to a user function or gate. */
   op: OpName;
   /** Operands, in the order the op takes them. */
   args: Atom[];
+  /** With op `"call"`: the key of the callee in `Program.callees`. */
+  callee?: string;
   /** Source offset of the expression that produced the node, for `--emit graph` and messages. */
   pos: number;
 }
+
+/** A value chosen by a branch: `name = cond ? then : else`, defined where the branch ends. */
+export interface Merge {
+  /** SSA name of the merged value. */
+  name: string;
+  /** Its value when the condition holds (an atom of the then-arm or from before the branch). */
+  then: Atom;
+  /** Its value otherwise. */
+  else: Atom;
+}
+
+/**
+ * `if (cond) { then } else { else }`, structured: each arm is a body of its own, and the values
+ * the branch produces are its `merges` (like MLIR's `scf.if` with results). Early returns and
+ * `?:` are lowered to this form. `cond` is a recorded boolean, reused by the backward pass.
+ */
+export interface Branch {
+  kind: "branch";
+  /** The decision: a boolean variable computed before the branch. */
+  cond: VarRef;
+  then: Statement[];
+  else: Statement[];
+  merges: Merge[];
+  pos: number;
+}
+
+/** What a function body is made of. Loops will join as a third structured kind. */
+export type Statement = Node | Branch;
 
 /** A parameter of the differentiated function. */
 export interface Param {
@@ -63,44 +96,82 @@ export interface Param {
   type: string;
 }
 
-/**
- * One function lowered to SSA. Straight-line for now: `body` is a topologically ordered list of
- * nodes. Control flow will arrive as structured regions alongside `Node` in `body`
- * (a branch node holding two bodies, a loop node holding one), see docs/ARCHITECTURE.md.
- */
+/** One function lowered to SSA. */
 export interface Graph {
   /** The function's name, as exported (`f` for `export const f = (...) => ...`). */
   name: string;
   /** Parameters in declaration order. */
   params: Param[];
-  /** The nodes, each defined before it is used. */
-  body: Node[];
-  /** What the function returns. */
-  result: Atom;
+  /** The statements, each value defined before it is used. */
+  body: Statement[];
+  /** What the function returns: one atom, or one per input for a gate's backward (a tuple). */
+  results: Atom[];
   /** Source offset of the function's name, for diagnostics about the whole function. */
   pos: number;
 }
 
-/** A single `const name = expr` in generated code. */
-export interface Assign {
-  /** The variable assigned. */
+/**
+ * A gate: a function whose gradient comes from its own `backward`, not from differentiating
+ * `forward`. Built-in gates (`adgen/gates`) and user gates (`gate({ forward, backward })`) alike.
+ */
+export interface Gate {
+  /** Name of the forward function in generated code. */
   name: string;
-  /** Its value. */
-  expr: Expr;
+  /** `forward` lowered; emitted as a local function unless `module` provides it. */
+  forward: Graph;
+  /** `backward(grad, out, ...inputs)` lowered; `results` has one gradient per input. */
+  backward: Graph;
+  /** The module generated code imports the forward from (`adgen/gates`), if any. */
+  module?: string;
 }
 
-/** What the transform hands to the emitter for one function: everything `f_grad` computes. */
-export interface GradProgram {
-  /** The source function (its name and parameters are reused). */
-  graph: Graph;
-  /** Name of the companion function, `<name>_grad`. */
+/** A function called from a differentiated function. */
+export type Callee = { kind: "function"; graph: Graph } | { kind: "gate"; gate: Gate };
+
+/** Everything the parser hands on: the functions to differentiate and all they call. */
+export interface Program {
+  /** The functions to differentiate, in source order. */
+  entries: Graph[];
+  /** Every function and gate reachable by calls, by the unique name used in generated code. */
+  callees: Map<string, Callee>;
+}
+
+/** One statement of generated code. */
+export type CodeStatement =
+  /** `const name = expr;` */
+  | { kind: "const"; name: string; expr: Expr }
+  /** `let name: number;` */
+  | { kind: "let"; name: string }
+  /** `name = expr;` (a `let` declared earlier) */
+  | { kind: "set"; name: string; expr: Expr }
+  /** `const [a, , c] = expr;` (`null` skips an element) */
+  | { kind: "destructure"; names: (string | null)[]; expr: Expr }
+  /** `if (cond) { then } else { else }` */
+  | { kind: "if"; cond: Expr; then: CodeStatement[]; else: CodeStatement[] };
+
+/** A function of the generated module. */
+export interface CodeFunction {
+  /** `entry`: the exported `f_grad`; `pullback`: a callee's `g_pullback`; `primal`: a callee's
+   * forward, for its callers' forward passes. */
+  kind: "entry" | "pullback" | "primal";
   name: string;
-  /** Forward pass: one assignment per live node, in order. */
-  forward: Assign[];
-  /** Backward pass: one assignment per `grad_` variable, each assigned before it is read. */
-  backward: Assign[];
-  /** The function's value. */
-  value: Atom;
-  /** One entry per differentiated parameter, in declaration order: its gradient. */
-  grads: { param: string; value: Expr }[];
+  params: Param[];
+  /** The forward pass (all a primal has). */
+  forward: CodeStatement[];
+  /** The backward pass: the `grad_` statements. */
+  backward: CodeStatement[];
+  /** What it returns: `{ value, grad: {...} }` for an entry, a tuple of gradients (or a single
+   * number) for a pullback, the value for a primal. */
+  returns:
+    | { kind: "entry"; value: Expr; grads: { param: string; value: Expr }[] }
+    | { kind: "tuple"; values: Expr[] }
+    | { kind: "value"; value: Expr };
+}
+
+/** What the transform hands to the emitter: the whole generated module. */
+export interface CodeModule {
+  /** Functions, in output order: entries first, then callees' pullbacks and primals. */
+  functions: CodeFunction[];
+  /** Imports by module: `adgen/gates` -> [sigmoid, ...]. */
+  imports: Map<string, Set<string>>;
 }

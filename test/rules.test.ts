@@ -7,18 +7,19 @@
 import { describe, expect, it } from "vitest";
 import { v } from "../src/rules/expr.js";
 import { evaluate } from "../src/rules/evaluate.js";
+import * as gates from "../src/gates/index.js";
 import { rules } from "../src/rules/table.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 
-/** Ops that only appear in generated backward code and are never differentiated. */
-const INTERNAL = new Set(["gt", "ge", "le", "select"]);
+/** The one non-boolean op without a derivative: the conditional that routes gradients. */
+const ROUTING = new Set(["select"]);
 
 describe.each(Object.entries(rules))("rule %s", (name, rule) => {
   const arities = rule.arity === "variadic" ? [1, 2, 3] : [rule.arity];
 
   it("has a check", () => {
     if (rule.derivative.kind === "none")
-      expect(INTERNAL.has(name), `${name} has no derivative and is not internal`).toBe(true);
+      expect(rule.boolean === true || ROUTING.has(name), `${name} has no derivative but is not a condition`).toBe(true);
     else expect(rule.domain, `${name} needs a domain to be checked on`).toBeDefined();
   });
 
@@ -73,3 +74,45 @@ describe.each(Object.entries(rules))("rule %s", (name, rule) => {
     });
   }
 });
+
+/** Conditions compute what JavaScript's operators compute (as 1 and 0). */
+describe("conditions", () => {
+  const pairs = [
+    [1, 2],
+    [2, 1],
+    [2, 2],
+    [-0, 0],
+    [NaN, 1],
+  ] as const;
+  const expected: Record<string, (x: number, y: number) => boolean> = {
+    lt: (x, y) => x < y,
+    gt: (x, y) => x > y,
+    le: (x, y) => x <= y,
+    ge: (x, y) => x >= y,
+    eq: (x, y) => x === y,
+    ne: (x, y) => x !== y,
+    and: (x, y) => Boolean(x && y),
+    or: (x, y) => Boolean(x || y),
+  };
+  it.each(Object.entries(rules).filter(([, r]) => r.boolean && r.arity === 2))("%s", (name, rule) => {
+    for (const [x, y] of pairs) expect(rule.eval(x, y)).toBe(Number(expected[name]!(x, y)));
+  });
+});
+
+/** Built-in gates: each backward, called as the generated code calls it, against finite differences of forward. */
+describe.each(Object.entries(gates).filter(([, g]) => typeof g === "function" && "backward" in g))(
+  "gate %s",
+  (name, g) => {
+    const gate = g as gates.Gate<[number]>;
+    it("backward matches finite differences of forward", () => {
+      const random = rng(name.length * 31);
+      for (let k = 0; k < 40; k++) {
+        const x = -6 + 12 * random();
+        const fd = finiteDifference(([y]) => gate.forward(y!), [x], 0, 1e-4);
+        const ad = gate.backward(1, gate.forward(x), x) as number;
+        expect(close(ad, fd, 1e-6), `${name}'(${x}): backward ${ad}, finite differences ${fd}`).toBe(true);
+        expect(close(gate.backward(2.5, gate.forward(x), x) as number, 2.5 * ad, 1e-12)).toBe(true);
+      }
+    });
+  },
+);

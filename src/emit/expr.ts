@@ -20,6 +20,7 @@ export function formatNumber(value: number): string {
 function precedence(e: Expr): number {
   if (e.kind === "var") return ATOM;
   if (e.kind === "const") return e.text === undefined && (e.value < 0 || Object.is(e.value, -0)) ? PREFIX : ATOM;
+  if (e.op === "call") return CALL;
   const p = ruleOf(e.op).print;
   switch (p.kind) {
     case "infix":
@@ -27,19 +28,19 @@ function precedence(e: Expr): number {
     case "prefix":
       return PREFIX;
     case "call":
-    case "gate":
       return CALL;
     case "conditional":
       return 2;
   }
 }
 
-/** Prints `e`; adds to `gates` every adgen/gates function it calls. */
-export function printExpr(e: Expr, gates: Set<string>): string {
+/** Prints `e` as TypeScript. */
+export function printExpr(e: Expr): string {
   if (e.kind === "var") return e.name;
   if (e.kind === "const") return e.text ?? formatNumber(e.value);
+  const arg = (i: number) => printExpr(e.args[i]!);
+  if (e.op === "call") return `${e.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
   const p = ruleOf(e.op).print;
-  const arg = (i: number) => printExpr(e.args[i]!, gates);
   const wrap = (i: number, needs: (prec: number) => boolean) => {
     const s = arg(i);
     return needs(precedence(e.args[i]!)) ? `(${s})` : s;
@@ -56,9 +57,6 @@ export function printExpr(e: Expr, gates: Set<string>): string {
       return operand.startsWith(p.token) ? `${p.token}(${operand})` : `${p.token}${operand}`;
     }
     case "call":
-      return `${p.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
-    case "gate":
-      gates.add(p.callee);
       return `${p.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
     case "conditional":
       return `${wrap(0, (q) => q <= 2)} ? ${wrap(1, (q) => q < 2)} : ${wrap(2, (q) => q < 2)}`;

@@ -1,21 +1,48 @@
 /**
- * `--emit graph`: the SSA graph as text, one node per line (name, op, inputs), for reading
- * what the parser built.
+ * `--emit graph`: the SSA graphs as text, one node per line (name, op, inputs), branches
+ * indented under their condition, for reading what the parser built.
  */
-import type { Atom, Graph } from "../ir.js";
+import type { Atom, Graph, Program, Statement } from "../ir.js";
 import { formatNumber } from "./expr.js";
 
 const atom = (a: Atom) => (a.kind === "var" ? a.name : (a.text ?? formatNumber(a.value)));
 
-export function printGraph(graphs: Graph[]): string {
-  return graphs
-    .map((g) => {
-      const lines = [`graph ${g.name}(${g.params.map((p) => p.name).join(", ")})`];
-      const width = Math.max(0, ...g.body.map((n) => n.name.length));
-      for (const n of g.body) lines.push(`  ${n.name.padEnd(width)} = ${n.op} ${n.args.map(atom).join(" ")}`);
-      lines.push(`  return ${atom(g.result)}`);
-      return lines.join("\n");
-    })
-    .join("\n\n")
-    .concat("\n");
+function body(statements: Statement[], indent: string): string[] {
+  const lines: string[] = [];
+  for (const s of statements) {
+    if (s.kind === "node") {
+      const op = s.op === "call" ? s.callee : s.op;
+      lines.push(`${indent}${s.name} = ${op} ${s.args.map(atom).join(" ")}`.trimEnd());
+      continue;
+    }
+    lines.push(
+      `${indent}if ${s.cond.name}`,
+      ...body(s.then, indent + "  "),
+      `${indent}else`,
+      ...body(s.else, indent + "  "),
+    );
+    for (const m of s.merges) lines.push(`${indent}${m.name} = merge ${atom(m.then)} ${atom(m.else)}`);
+  }
+  return lines;
+}
+
+function graph(g: Graph, title: string): string {
+  return [
+    `${title} ${g.name}(${g.params.map((p) => p.name).join(", ")})`,
+    ...body(g.body, "  "),
+    `  return ${g.results.map(atom).join(", ")}`,
+  ].join("\n");
+}
+
+export function printGraph(program: Program): string {
+  const parts = program.entries.map((g) => graph(g, "graph"));
+  for (const [key, callee] of program.callees) {
+    if (callee.kind === "function") parts.push(graph({ ...callee.graph, name: key }, "function"));
+    else if (!callee.gate.module)
+      parts.push(
+        graph({ ...callee.gate.forward, name: key }, "gate"),
+        graph({ ...callee.gate.backward, name: `${key}.backward` }, "backward"),
+      );
+  }
+  return parts.join("\n\n") + "\n";
 }

@@ -1,5 +1,5 @@
 /**
- * Phase 3, emit: GradProgram -> TypeScript text (and the graph as text for `--emit graph`).
+ * Phase 3, emit: CodeModule -> TypeScript text (and the graph as text for `--emit graph`).
  */
 import * as prettier from "prettier";
 

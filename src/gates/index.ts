@@ -1,25 +1,54 @@
 /**
- * adgen/gates: building blocks with hand-chosen local gradients (see the rule table,
- * src/rules/table.ts). Each is a plain function that runs on its own; adgen's generated code
- * imports them from here.
+ * adgen/gates: building blocks whose gradient is written by hand, in the lecture's
+ * forward/backward model (as PyTorch's `torch.autograd.Function`).
+ *
+ * `gate({ forward, backward })` defines one. `forward(...inputs)` computes the value;
+ * `backward(grad, out, ...inputs)` receives the upstream gradient `grad`, forward's result `out`
+ * and the inputs, and returns each input's gradient (`grad` times the local gradient): a number
+ * for a one-input gate, else one number per input in order. adgen uses `backward` instead of
+ * differentiating `forward`. The result of `gate` is `forward` itself, so it runs on its own.
+ *
+ * The built-in gates below are defined the same way, and adgen reads them the same way.
  */
 
-/** The logistic function 1 / (1 + e^-x). Its local gradient is written with its output: (1 - s) s. */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
+/** The gradients `backward` returns: a number for a one-input gate, else one per input. */
+export type Gradients<Inputs extends number[]> = Inputs extends [number]
+  ? number | [number]
+  : { [K in keyof Inputs]: number };
+
+export interface GateSpec<Inputs extends number[]> {
+  forward: (...inputs: Inputs) => number;
+  backward: (grad: number, out: number, ...inputs: Inputs) => Gradients<Inputs>;
 }
 
-/** max(x, 0). Its gradient routes: upstream where x > 0, else 0 (0 at x = 0). */
-export function relu(x: number): number {
-  return x > 0 ? x : 0;
+/** A gate: callable as its forward, carrying both halves. */
+export type Gate<Inputs extends number[]> = ((...inputs: Inputs) => number) & GateSpec<Inputs>;
+
+/** Defines a gate; see the module comment. */
+export function gate<Inputs extends number[]>(spec: GateSpec<Inputs>): Gate<Inputs> {
+  return Object.assign(spec.forward, { forward: spec.forward, backward: spec.backward });
 }
 
-/** log(1 + e^x), computed without overflow. Its local gradient is sigmoid(x). */
-export function softplus(x: number): number {
-  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-}
+/** The logistic function 1 / (1 + e^-x); its local gradient is written with its output: (1 - out) out. */
+export const sigmoid = gate({
+  forward: (x: number) => 1 / (1 + Math.exp(-x)),
+  backward: (grad: number, out: number) => grad * (1 - out) * out,
+});
 
-/** log(sigmoid(x)) = -softplus(-x), computed without overflow. Its local gradient is sigmoid(-x). */
-export function logSigmoid(x: number): number {
-  return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
-}
+/** max(x, 0); the gradient routes: upstream where x > 0, else 0 (0 at x = 0). */
+export const relu = gate({
+  forward: (x: number) => (x > 0 ? x : 0),
+  backward: (grad: number, out: number, x: number) => (x > 0 ? grad : 0),
+});
+
+/** log(1 + e^x) without overflow; its local gradient is sigmoid(x). */
+export const softplus = gate({
+  forward: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  backward: (grad: number, out: number, x: number) => grad * sigmoid(x),
+});
+
+/** log(sigmoid(x)) = -softplus(-x) without overflow; its local gradient is sigmoid(-x). */
+export const logSigmoid = gate({
+  forward: (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x))),
+  backward: (grad: number, out: number, x: number) => grad * sigmoid(-x),
+});

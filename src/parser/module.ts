@@ -1,20 +1,19 @@
 /**
- * The module-level view the lowering needs: what each top-level name is (a gate import,
- * another import, a function, a numeric constant, mutable state), and which functions to
- * differentiate.
+ * The module-level view the lowering needs: what each top-level name is (a gate, an import, a
+ * function, a numeric constant, mutable state), and which functions to differentiate.
  */
 import { ts } from "ts-morph";
-import type { OpName } from "../ir.js";
-import { gateOp } from "../rules/table.js";
 
 /** The package specifier of adgen's gate library. */
 export const GATES_MODULE = "adgen/gates";
+/** Modules `gate` may be imported from. */
+const GATE_DEFINERS = new Set([GATES_MODULE, "adgen"]);
 
-export type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression;
+export type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration;
 
-/** A function to differentiate. */
+/** A function to lower. */
 export interface FunctionSource {
-  /** The name its companion is derived from. */
+  /** Its name (the companion's name is derived from it). */
   name: string;
   node: FunctionNode;
   /** The node that names it, for diagnostics about the whole function. */
@@ -23,16 +22,24 @@ export interface FunctionSource {
 
 /** What a top-level name means inside a differentiated function. */
 export type ModuleBinding =
-  | { kind: "gate"; op: OpName }
-  | { kind: "gateNamespace" }
-  | { kind: "import"; from: string; imported: string }
-  | { kind: "function"; node: FunctionNode }
-  | { kind: "constant"; value: number; text: string }
+  | { kind: "import"; from: string; imported: string; node: ts.Node }
+  | { kind: "namespace"; from: string; node: ts.Node }
+  | { kind: "function"; fn: FunctionSource }
+  | { kind: "gate"; name: string; spec: ts.ObjectLiteralExpression; nameNode: ts.Node }
+  | { kind: "gateDefiner" }
+  | { kind: "constant"; value: number }
   | { kind: "mutable"; keyword: string };
 
+/** One parsed module. */
 export interface ModuleScope {
+  /** Path of the file, as adgen names it in messages. */
+  file: string;
+  sf: ts.SourceFile;
   bindings: Map<string, ModuleBinding>;
-  /** Functions to differentiate: the exported ones, or every top-level one if none is exported. */
+  /** Exported names -> local names. */
+  exports: Map<string, string>;
+  /** Functions to differentiate when this is the compiled file: the exported ones, or every
+   * top-level one if none is exported. */
   functions: FunctionSource[];
 }
 
@@ -52,58 +59,69 @@ function numericConstant(e: ts.Expression | undefined): number | undefined {
   return undefined;
 }
 
-export function scanModule(sf: ts.SourceFile): ModuleScope {
+/** `gate({ ... })` where `gate` comes from adgen: the object literal, else undefined. */
+function gateSpec(
+  e: ts.Expression | undefined,
+  bindings: Map<string, ModuleBinding>,
+): ts.ObjectLiteralExpression | undefined {
+  if (!e || !ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) return undefined;
+  if (bindings.get(e.expression.text)?.kind !== "gateDefiner") return undefined;
+  const arg = e.arguments[0];
+  return arg && ts.isObjectLiteralExpression(arg) ? arg : undefined;
+}
+
+export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
   const bindings = new Map<string, ModuleBinding>();
-  const exported: FunctionSource[] = [];
+  const exports = new Map<string, string>();
   const all: FunctionSource[] = [];
-  const exportedNames = new Set<string>();
+  const exportedFunctions = new Set<string>();
 
   for (const st of sf.statements) {
+    const exported = hasModifier(st, ts.SyntaxKind.ExportKeyword);
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
       const from = st.moduleSpecifier.text;
       const clause = st.importClause;
       if (!clause || clause.isTypeOnly) continue;
-      if (clause.name) bindings.set(clause.name.text, { kind: "import", from, imported: "default" });
+      if (clause.name) bindings.set(clause.name.text, { kind: "import", from, imported: "default", node: clause.name });
       const nb = clause.namedBindings;
-      if (nb && ts.isNamespaceImport(nb)) {
-        bindings.set(
-          nb.name.text,
-          from === GATES_MODULE ? { kind: "gateNamespace" } : { kind: "import", from, imported: "*" },
-        );
-      } else if (nb) {
+      if (nb && ts.isNamespaceImport(nb)) bindings.set(nb.name.text, { kind: "namespace", from, node: nb.name });
+      else if (nb) {
         for (const el of nb.elements) {
           if (el.isTypeOnly) continue;
           const imported = (el.propertyName ?? el.name).text;
-          const op = from === GATES_MODULE ? gateOp(imported) : undefined;
-          bindings.set(el.name.text, op ? { kind: "gate", op } : { kind: "import", from, imported });
+          const definer = GATE_DEFINERS.has(from) && imported === "gate";
+          bindings.set(
+            el.name.text,
+            definer ? { kind: "gateDefiner" } : { kind: "import", from, imported, node: el.name },
+          );
         }
       }
     } else if (ts.isFunctionDeclaration(st)) {
-      if (!st.name) continue;
+      if (!st.name || !st.body) continue; // overload signatures: the implementation follows
       const fn: FunctionSource = { name: st.name.text, node: st, nameNode: st.name };
-      if (!bindings.has(fn.name) || !st.body) bindings.set(fn.name, { kind: "function", node: st });
-      if (!st.body) continue; // an overload signature; the implementation follows
+      bindings.set(fn.name, { kind: "function", fn });
       all.push(fn);
-      if (hasModifier(st, ts.SyntaxKind.ExportKeyword)) exported.push(fn);
+      if (exported) exportedFunctions.add(fn.name);
+      if (exported) exports.set(fn.name, fn.name);
     } else if (ts.isVariableStatement(st)) {
-      const keyword =
-        st.declarationList.flags & ts.NodeFlags.Const
-          ? "const"
-          : st.declarationList.flags & ts.NodeFlags.Let
-            ? "let"
-            : "var";
+      const flags = st.declarationList.flags;
+      const keyword = flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
       for (const decl of st.declarationList.declarations) {
         if (!ts.isIdentifier(decl.name)) continue;
         const name = decl.name.text;
         const init = decl.initializer;
+        if (exported) exports.set(name, name);
+        const spec = keyword === "const" ? gateSpec(init, bindings) : undefined;
         const value = numericConstant(init);
-        if (keyword === "const" && isFunctionInitializer(init)) {
+        if (spec) {
+          bindings.set(name, { kind: "gate", name, spec, nameNode: decl.name });
+        } else if (keyword === "const" && isFunctionInitializer(init)) {
           const fn: FunctionSource = { name, node: init, nameNode: decl.name };
-          bindings.set(name, { kind: "function", node: init });
+          bindings.set(name, { kind: "function", fn });
           all.push(fn);
-          if (hasModifier(st, ts.SyntaxKind.ExportKeyword)) exported.push(fn);
+          if (exported) exportedFunctions.add(name);
         } else if (keyword === "const" && value !== undefined) {
-          bindings.set(name, { kind: "constant", value, text: init!.getText(sf) });
+          bindings.set(name, { kind: "constant", value });
         } else {
           bindings.set(name, { kind: "mutable", keyword });
         }
@@ -114,14 +132,18 @@ export function scanModule(sf: ts.SourceFile): ModuleScope {
       st.exportClause &&
       ts.isNamedExports(st.exportClause)
     ) {
-      for (const el of st.exportClause.elements) exportedNames.add((el.propertyName ?? el.name).text);
+      for (const el of st.exportClause.elements) {
+        const local = (el.propertyName ?? el.name).text;
+        exports.set(el.name.text, local);
+        exportedFunctions.add(local);
+      }
     } else if (ts.isExportAssignment(st) && ts.isIdentifier(st.expression)) {
-      exportedNames.add(st.expression.text);
+      exports.set("default", st.expression.text);
+      exportedFunctions.add(st.expression.text);
     } else if (ts.isClassDeclaration(st) && st.name) {
       bindings.set(st.name.text, { kind: "mutable", keyword: "class" });
     }
   }
-  for (const fn of all) if (exportedNames.has(fn.name) && !exported.includes(fn)) exported.push(fn);
-  exported.sort((a, b) => a.node.pos - b.node.pos);
-  return { bindings, functions: exported.length > 0 ? exported : all };
+  const exportedList = all.filter((f) => exportedFunctions.has(f.name));
+  return { file, sf, bindings, exports, functions: exportedList.length > 0 ? exportedList : all };
 }

@@ -23,11 +23,25 @@ export function neg(a: Expr): Expr {
   return op("neg", a);
 }
 
+/**
+ * `-e` without a leading minus, if `e` is a negation in disguise: `-x`, `-x * y`, `-x / y`, or
+ * a negative constant. Negation is exact in floating point, so `a + -x * y` and `a - x * y`
+ * are the same number.
+ */
+function negated(e: Expr): Expr | undefined {
+  if (isNeg(e)) return e.args[0]!;
+  if (isConst(e) && e.text === undefined && e.value < 0) return c(-e.value);
+  if (e.kind === "op" && (e.op === "mul" || e.op === "div") && isNeg(e.args[0]!))
+    return op(e.op, e.args[0].args[0]!, e.args[1]!);
+  return undefined;
+}
+
 export function add(a: Expr, b: Expr): Expr {
   if (isConst(a) && isConst(b)) return c(a.value + b.value);
   if (isConst(a, 0)) return b;
   if (isConst(b, 0)) return a;
-  if (isNeg(b)) return sub(a, b.args[0]!);
+  const nb = negated(b);
+  if (nb) return sub(a, nb);
   return op("add", a, b);
 }
 
@@ -35,6 +49,8 @@ export function sub(a: Expr, b: Expr): Expr {
   if (isConst(a) && isConst(b)) return c(a.value - b.value);
   if (isConst(b, 0)) return a;
   if (isConst(a, 0)) return neg(b);
+  const nb = negated(b);
+  if (nb) return add(a, nb);
   return op("sub", a, b);
 }
 

@@ -9,7 +9,6 @@
  * (test/rules.test.ts) picks it up by itself and fails until the entry has a `domain` to test on.
  */
 import type { Expr, OpName } from "../ir.js";
-import * as gates from "../gates/index.js";
 import { add, c, div, mul, neg, op, pow, select, square, sub } from "./expr.js";
 
 /** What a rule sees about the node it differentiates. */
@@ -31,7 +30,6 @@ export type Print =
   | { kind: "infix"; token: string; prec: number; rightAssoc?: boolean }
   | { kind: "prefix"; token: string }
   | { kind: "call"; callee: string }
-  | { kind: "gate"; callee: string }
   | { kind: "conditional" };
 
 export type Derivative =
@@ -39,7 +37,7 @@ export type Derivative =
   | { kind: "rule"; d: (ctx: GradContext, i: number) => Expr }
   /** Piecewise constant (floor, sign, ...): the local gradient is 0 wherever it exists. */
   | { kind: "zero" }
-  /** Not differentiated: only appears in generated backward code (comparisons, select). */
+  /** Not differentiable: conditions (comparisons, logic) and the select that routes gradients. */
   | { kind: "none" };
 
 export interface Rule {
@@ -53,9 +51,20 @@ export interface Rule {
   domain?: [number, number];
   /** Tolerance of that check, where the default (1e-6) is too tight for the forward's own rounding. */
   tolerance?: number;
+  /** Set on conditions: the result is a boolean (carried as 1 or 0 by `eval`). */
+  boolean?: true;
 }
 
-const PREC = { conditional: 2, relational: 9, additive: 11, multiplicative: 12, exponent: 13 };
+const PREC = {
+  conditional: 2,
+  or: 3,
+  and: 4,
+  equality: 8,
+  relational: 9,
+  additive: 11,
+  multiplicative: 12,
+  exponent: 13,
+};
 
 type D = (ctx: GradContext, i: number) => Expr;
 const rule = (d: D): Derivative => ({ kind: "rule", d });
@@ -67,7 +76,17 @@ const binary = (dx: (ctx: GradContext) => Expr, dy: (ctx: GradContext) => Expr):
 
 const infix = (token: string, prec: number, rightAssoc = false): Print => ({ kind: "infix", token, prec, rightAssoc });
 const math = (name: string): Print => ({ kind: "call", callee: `Math.${name}` });
-const gate = (name: string): Print => ({ kind: "gate", callee: name });
+
+/** A comparison or logical operator: a boolean, with no derivative. */
+function condition(token: string, prec: number, f: (x: number, y: number) => boolean): Rule {
+  return {
+    arity: 2,
+    print: infix(token, prec),
+    eval: (x, y) => Number(f(x, y)),
+    derivative: { kind: "none" },
+    boolean: true,
+  };
+}
 
 /** An op printed as `Math.<name>(x)`, evaluated by that same function. */
 function math1(name: MathFunction, d: (ctx: GradContext) => Expr, domain: [number, number] = [-2, 2]): Rule {
@@ -228,40 +247,24 @@ export const rules: Record<OpName, Rule> = {
   sign: mathZero("sign"),
   trunc: mathZero("trunc"),
 
-  // Gates of adgen/gates (src/gates/index.ts): the lecture's sigmoid uses its own output.
-  sigmoid: {
+  // Conditions: booleans that decide branches (recorded in the forward pass, reused backward).
+  // They are not differentiable; booleans are carried as 1 and 0 by `eval`.
+  lt: condition("<", PREC.relational, (x, y) => x < y),
+  gt: condition(">", PREC.relational, (x, y) => x > y),
+  le: condition("<=", PREC.relational, (x, y) => x <= y),
+  ge: condition(">=", PREC.relational, (x, y) => x >= y),
+  eq: condition("===", PREC.equality, (x, y) => x === y),
+  ne: condition("!==", PREC.equality, (x, y) => x !== y),
+  and: condition("&&", PREC.and, (x, y) => Boolean(x && y)),
+  or: condition("||", PREC.or, (x, y) => Boolean(x || y)),
+  not: {
     arity: 1,
-    print: gate("sigmoid"),
-    eval: gates.sigmoid,
-    derivative: unary(({ grad, out }) => mul(mul(grad, sub(c(1), out)), out)),
-    domain: [-4, 4],
+    print: { kind: "prefix", token: "!" },
+    eval: (x) => Number(!x),
+    derivative: { kind: "none" },
+    boolean: true,
   },
-  relu: {
-    arity: 1,
-    print: gate("relu"),
-    eval: gates.relu,
-    derivative: unary(({ grad, x }) => select(op("gt", x, c(0)), grad, c(0))),
-    domain: [-3, 3],
-  },
-  softplus: {
-    arity: 1,
-    print: gate("softplus"),
-    eval: gates.softplus,
-    derivative: unary(({ grad, x }) => mul(grad, call("sigmoid", x))),
-    domain: [-4, 4],
-  },
-  logSigmoid: {
-    arity: 1,
-    print: gate("logSigmoid"),
-    eval: gates.logSigmoid,
-    derivative: unary(({ grad, x }) => mul(grad, call("sigmoid", neg(x)))),
-    domain: [-4, 4],
-  },
-
-  // Only in generated backward code: comparisons and the conditional that routes gradients.
-  gt: { arity: 2, print: infix(">", PREC.relational), eval: (x, y) => Number(x > y), derivative: { kind: "none" } },
-  ge: { arity: 2, print: infix(">=", PREC.relational), eval: (x, y) => Number(x >= y), derivative: { kind: "none" } },
-  le: { arity: 2, print: infix("<=", PREC.relational), eval: (x, y) => Number(x <= y), derivative: { kind: "none" } },
+  // `cond ? a : b`: routes gradients in generated backward code.
   select: { arity: 3, print: { kind: "conditional" }, eval: (t, a, b) => (t ? a : b), derivative: { kind: "none" } },
 };
 
@@ -293,11 +296,8 @@ export function mathOp(member: string): OpName | undefined {
   return r && r.print.kind === "call" && r.print.callee === `Math.${member}` ? member : undefined;
 }
 
-/** The op a gate imported from `adgen/gates` lowers to, if any. */
-export function gateOp(exported: string): OpName | undefined {
-  const r = rules[exported];
-  return r && r.print.kind === "gate" ? exported : undefined;
-}
+/** Ops whose result is a boolean (a condition). */
+export const isCondition = (name: OpName): boolean => rules[name]?.boolean === true;
 
 export function ruleOf(name: OpName): Rule {
   const r = rules[name];

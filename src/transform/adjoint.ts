@@ -1,77 +1,301 @@
 /**
- * Reverse mode over the graph: one `grad_<name>` assignment per active value, in reverse order.
+ * Reverse mode over a graph: one `grad_<name>` per active value, written in reverse order.
  *
- * Nodes are visited last to first. Each active node hands every active operand its
- * contribution, `rule(grad, out, args)`, from the rule table. An operand's gradient is written
- * the moment its last contribution arrives: a single plain assignment when it has one consumer
- * (add distributes, mul swaps), the sum of contributions when it fans out (copies add).
+ * Statements are visited last to first. Each active node hands every active operand its
+ * contribution: from the rule table (`rule(grad, out, args)`), from a gate's own backward, or
+ * from a callee's pullback. An operand's `grad_` variable is written the moment its last
+ * contribution arrives: a single plain assignment when it has one consumer (add distributes,
+ * mul swaps), the sum of contributions when it fans out (copies add).
+ *
+ * A branch is reversed as a branch on the same recorded decision. Inside an arm, gradients of
+ * the arm's own values are ordinary `const`s; what the arm contributes to values from before
+ * the branch is collected into one variable per value, assigned in both arms (or chosen with
+ * `cond ? a : b` when the arms compute nothing), which then counts as one contribution.
  */
-import type { Assign, Expr, Graph, GradProgram } from "../ir.js";
+import type { Callee, CodeStatement, Expr, Graph, Node, Statement, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { c, isConst, sum, v } from "../rules/expr.js";
-import { ruleOf, rules } from "../rules/table.js";
+import { c, isConst, select, sum, v } from "../rules/expr.js";
+import { ruleOf } from "../rules/table.js";
 import { analyzeActivity } from "./activity.js";
+import { forwardCode } from "./forward.js";
+import { prune } from "./prune.js";
+import { instantiate } from "./template.js";
+import { definitionsOf, vars } from "./walk.js";
 
-export function differentiate(graph: Graph, wrt: ReadonlySet<string>): GradProgram {
-  const { active, live } = analyzeActivity(graph, wrt);
-  const forward: Assign[] = graph.body
-    .filter((n) => live.has(n.name))
-    .map((n) => ({ name: n.name, expr: { kind: "op", op: n.op, args: n.args } }));
+export interface Differentiated {
+  forward: CodeStatement[];
+  backward: CodeStatement[];
+  /** The gradient of each differentiated parameter, in parameter order. */
+  grads: { param: string; value: Expr }[];
+  /** For a pullback: the name of the parameter carrying the upstream gradient. */
+  seed: string;
+}
 
-  const names = new NameAllocator();
-  names.reserve("Math");
-  for (const p of graph.params) names.reserve(p.name);
-  for (const n of graph.body) names.reserve(n.name);
-  for (const [name, r] of Object.entries(rules)) if (r.print.kind === "gate") names.reserve(name);
+export type Mode = "entry" | "pullback";
 
-  // How many contributions each active value still waits for.
-  const pending = new Map<string, number>();
-  for (const n of graph.body) {
-    if (!active.has(n.name)) continue;
-    for (const a of n.args)
-      if (a.kind === "var" && active.has(a.name)) pending.set(a.name, (pending.get(a.name) ?? 0) + 1);
+/** The name a callee's pullback has in generated code. */
+export const pullbackName = (key: string): string => `${key}_pullback`;
+
+type Block = Statement[];
+
+export function differentiate(
+  graph: Graph,
+  wrt: ReadonlySet<string>,
+  callees: ReadonlyMap<string, Callee>,
+  mode: Mode,
+): Differentiated {
+  return new Reverser(graph, wrt, callees, mode).run();
+}
+
+class Reverser {
+  private readonly active: Set<string>;
+  private readonly live: Set<string>;
+  private readonly names = new NameAllocator();
+  private readonly gradName = new Map<string, string>();
+  /** The block defining each value (parameters: the body). */
+  private readonly definedIn = new Map<string, Block>();
+  /** The block containing each arm. */
+  private readonly parentOf = new Map<Block, Block>();
+  /** Contributions still to come, per value, counted at its defining block. */
+  private readonly pending = new Map<string, number>();
+  /** Contributions received so far, per value. */
+  private readonly terms = new Map<string, Expr[]>();
+  /** Finished gradients: a `grad_` variable, or the constant 0. */
+  private readonly gradient = new Map<string, Expr>();
+  private readonly freeCache = new Map<Statement, string[]>();
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly wrt: ReadonlySet<string>,
+    private readonly callees: ReadonlyMap<string, Callee>,
+    private readonly mode: Mode,
+  ) {
+    ({ active: this.active, live: this.live } = analyzeActivity(graph, wrt));
+    this.names.reserve("Math");
+    for (const key of callees.keys()) {
+      this.names.reserve(key);
+      this.names.reserve(pullbackName(key));
+    }
+    for (const p of graph.params) {
+      this.names.reserve(p.name);
+      this.definedIn.set(p.name, graph.body);
+    }
+    this.index(graph.body);
+    // Claim every gradient's name up front, in definition order, so `grad_x` is x's final one.
+    for (const name of [...graph.params.map((p) => p.name), ...definitionsOf(graph.body)])
+      if (this.active.has(name)) this.gradName.set(name, this.names.claim(`grad_${name}`));
+    this.count(graph.body);
   }
-  const contributions = new Map<string, Expr[]>();
-  /** The finished gradient of a value: a `grad_` variable, or the constant 0. */
-  const gradient = new Map<string, Expr>();
-  const backward: Assign[] = [];
 
-  const finish = (name: string, value: Expr) => {
+  private index(block: Block): void {
+    for (const s of block) {
+      if (s.kind === "node") {
+        this.names.reserve(s.name);
+        this.definedIn.set(s.name, block);
+        continue;
+      }
+      for (const arm of [s.then, s.else]) {
+        this.parentOf.set(arm, block);
+        this.index(arm);
+      }
+      for (const m of s.merges) {
+        this.names.reserve(m.name);
+        this.definedIn.set(m.name, block);
+      }
+    }
+  }
+
+  /** Counts, per active value, the consumers in its own block that will contribute to it. */
+  private count(block: Block, arm?: { branch: Statement & { kind: "branch" }; side: "then" | "else" }): void {
+    const use = (name: string) => {
+      if (this.definedIn.get(name) === block) this.pending.set(name, (this.pending.get(name) ?? 0) + 1);
+    };
+    if (arm)
+      for (const m of arm.branch.merges)
+        if (this.active.has(m.name)) for (const a of vars([m[arm.side]])) if (this.active.has(a.name)) use(a.name);
+    for (const s of block) {
+      if (s.kind === "node") {
+        if (this.active.has(s.name)) for (const a of vars(s.args)) if (this.active.has(a.name)) use(a.name);
+        continue;
+      }
+      for (const name of this.free(s)) use(name);
+      this.count(s.then, { branch: s, side: "then" });
+      this.count(s.else, { branch: s, side: "else" });
+    }
+  }
+
+  /** Active values from outside a branch that it contributes to, in a fixed order. */
+  private free(branch: Statement & { kind: "branch" }): string[] {
+    const cached = this.freeCache.get(branch);
+    if (cached) return cached;
+    const inside = (name: string) => {
+      for (let b = this.definedIn.get(name); b; b = this.parentOf.get(b))
+        if (b === branch.then || b === branch.else) return true;
+      return false;
+    };
+    const refs = new Set<string>();
+    const visit = (block: Block, side?: "then" | "else") => {
+      if (side)
+        for (const m of branch.merges) if (this.active.has(m.name)) for (const a of vars([m[side]])) refs.add(a.name);
+      for (const s of block) {
+        if (s.kind === "node") {
+          if (this.active.has(s.name)) for (const a of vars(s.args)) refs.add(a.name);
+        } else for (const name of this.free(s)) refs.add(name);
+      }
+    };
+    visit(branch.then, "then");
+    visit(branch.else, "else");
+    const result = [...refs].filter((name) => this.active.has(name) && !inside(name));
+    this.freeCache.set(branch, result);
+    return result;
+  }
+
+  run(): Differentiated {
+    const forward = forwardCode(this.graph.body, this.live);
+    const backward: CodeStatement[] = [];
+    const result = this.graph.results[0];
+    let seed = "";
+    if (this.mode === "pullback") {
+      seed =
+        result?.kind === "var" && this.active.has(result.name)
+          ? this.gradName.get(result.name)!
+          : this.names.claim(`grad_${this.graph.name}`);
+      if (result?.kind === "var" && this.active.has(result.name)) this.gradient.set(result.name, v(seed));
+    } else if (result?.kind === "var" && this.active.has(result.name)) {
+      this.terms.set(result.name, [c(1)]);
+      this.finish(result.name, backward);
+    }
+    this.reverse(this.graph.body, backward, new Map());
+    const grads = this.graph.params
+      .filter((p) => this.wrt.has(p.name))
+      .map((p) => ({ param: p.name, value: this.gradient.get(p.name) ?? c(0) }));
+    // Keep only what the results need: an entry returns its value, a pullback only gradients.
+    const read = new Set<string>(
+      [...grads.map((g) => g.value), ...(this.mode === "entry" ? this.graph.results : [])].flatMap((e) =>
+        e.kind === "var" ? [e.name] : [],
+      ),
+    );
+    const prunedBackward = prune(backward, read);
+    return { forward: prune(forward, read), backward: prunedBackward, grads, seed };
+  }
+
+  /** Adds a contribution to `name`: to its own list if defined in `block`, else to the block's outflow. */
+  private add(name: string, term: Expr, block: Block, outflow: Map<string, Expr[]>): void {
+    if (isConst(term, 0)) return;
+    const target = this.definedIn.get(name) === block ? this.terms : outflow;
+    const list = target.get(name);
+    if (list) list.push(term);
+    else target.set(name, [term]);
+  }
+
+  /** One consumer of `name` in `block` is done; write its gradient if it was the last. */
+  private consume(name: string, block: Block, out: CodeStatement[]): void {
+    if (this.definedIn.get(name) !== block) return;
+    const left = this.pending.get(name)! - 1;
+    this.pending.set(name, left);
+    if (left === 0) this.finish(name, out);
+  }
+
+  private finish(name: string, out: CodeStatement[]): void {
+    const value = sum(this.terms.get(name) ?? []);
     if (isConst(value, 0)) {
-      gradient.set(name, value);
+      this.gradient.set(name, value);
       return;
     }
-    const g = names.claim(`grad_${name}`);
-    backward.push({ name: g, expr: value });
-    gradient.set(name, v(g));
-  };
+    const g = this.gradName.get(name)!;
+    out.push({ kind: "const", name: g, expr: value });
+    this.gradient.set(name, v(g));
+  }
 
-  if (graph.result.kind === "var" && active.has(graph.result.name)) finish(graph.result.name, c(1));
+  private reverse(block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
+    for (let i = block.length - 1; i >= 0; i--) {
+      const s = block[i]!;
+      if (s.kind === "node") {
+        if (this.active.has(s.name)) this.node(s, block, out, outflow);
+      } else this.branch(s, block, out, outflow);
+    }
+  }
 
-  for (let i = graph.body.length - 1; i >= 0; i--) {
-    const n = graph.body[i]!;
-    if (!active.has(n.name)) continue;
-    const grad = gradient.get(n.name) ?? c(0);
-    const derivative = ruleOf(n.op).derivative;
-    n.args.forEach((a, index) => {
-      if (a.kind !== "var" || !active.has(a.name)) return;
-      if (!isConst(grad, 0) && derivative.kind === "rule") {
-        const ctx = { grad, out: v(n.name), args: n.args, x: n.args[0]!, y: n.args[1] ?? c(0) };
-        const term = derivative.d(ctx, index);
-        if (!isConst(term, 0)) {
-          const list = contributions.get(a.name);
-          if (list) list.push(term);
-          else contributions.set(a.name, [term]);
-        }
-      }
-      const left = pending.get(a.name)! - 1;
-      pending.set(a.name, left);
-      if (left === 0) finish(a.name, sum(contributions.get(a.name) ?? []));
+  private node(n: Node, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
+    const grad = this.gradient.get(n.name) ?? c(0);
+    const contributions = isConst(grad, 0) ? [] : this.contributions(n, grad, out);
+    n.args.forEach((a, i) => {
+      if (a.kind !== "var" || !this.active.has(a.name)) return;
+      const term = contributions[i];
+      if (term) this.add(a.name, term, block, outflow);
+      this.consume(a.name, block, out);
     });
   }
 
-  const grads = graph.params
-    .filter((p) => wrt.has(p.name))
-    .map((p) => ({ param: p.name, value: gradient.get(p.name) ?? c(0) }));
-  return { graph, name: `${graph.name}_grad`, forward, backward, value: graph.result, grads };
+  /** Each operand's contribution `grad * ∂out/∂operand`, writing any statements it needs. */
+  private contributions(n: Node, grad: Expr, out: CodeStatement[]): (Expr | undefined)[] {
+    if (n.op !== "call") {
+      const d = ruleOf(n.op).derivative;
+      if (d.kind !== "rule") return [];
+      const ctx = { grad, out: v(n.name), args: n.args, x: n.args[0]!, y: n.args[1] ?? c(0) };
+      return n.args.map((a, i) => (a.kind === "var" && this.active.has(a.name) ? d.d(ctx, i) : undefined));
+    }
+    const callee = this.callees.get(n.callee!)!;
+    if (callee.kind === "gate") return instantiate(callee.gate.backward, grad, v(n.name), n.args);
+    // A call to a function: its pullback returns every parameter's gradient.
+    const names = n.args.map((a) =>
+      a.kind === "var" && this.active.has(a.name) ? this.names.claim(`grad_${a.name}`) : null,
+    );
+    const call: Expr = { kind: "op", op: "call", callee: pullbackName(n.callee!), args: [...n.args, grad] };
+    if (names.length === 1) out.push({ kind: "const", name: names[0]!, expr: call });
+    else out.push({ kind: "destructure", names, expr: call });
+    return names.map((name) => (name === null ? undefined : v(name)));
+  }
+
+  private branch(
+    s: Statement & { kind: "branch" },
+    block: Block,
+    out: CodeStatement[],
+    outflow: Map<string, Expr[]>,
+  ): void {
+    const free = this.free(s);
+    const merges = s.merges.filter((m) => this.active.has(m.name));
+    if (free.length === 0) return;
+    const arms = (["then", "else"] as const).map((side) => {
+      const armBlock = s[side];
+      const armOut: CodeStatement[] = [];
+      const armFlow = new Map<string, Expr[]>();
+      for (const m of merges) {
+        const grad = this.gradient.get(m.name) ?? c(0);
+        for (const a of vars([m[side]]))
+          if (this.active.has(a.name)) {
+            this.add(a.name, grad, armBlock, armFlow);
+            this.consume(a.name, armBlock, armOut);
+          }
+      }
+      this.reverse(armBlock, armOut, armFlow);
+      return { out: armOut, flow: armFlow };
+    });
+    const [thenArm, elseArm] = arms as [(typeof arms)[number], (typeof arms)[number]];
+    const partials: { name: string; then: Expr; else: Expr; target: string }[] = [];
+    for (const name of free) {
+      const t = sum(thenArm.flow.get(name) ?? []);
+      const e = sum(elseArm.flow.get(name) ?? []);
+      if (!(isConst(t, 0) && isConst(e, 0)))
+        partials.push({ name: this.names.claim(`grad_${name}`), then: t, else: e, target: name });
+    }
+    const cond: VarRef = s.cond;
+    if (thenArm.out.length === 0 && elseArm.out.length === 0) {
+      for (const p of partials) out.push({ kind: "const", name: p.name, expr: select(cond, p.then, p.else) });
+    } else if (partials.length > 0) {
+      for (const p of partials) out.push({ kind: "let", name: p.name });
+      out.push({
+        kind: "if",
+        cond,
+        then: [...thenArm.out, ...partials.map((p): CodeStatement => ({ kind: "set", name: p.name, expr: p.then }))],
+        else: [...elseArm.out, ...partials.map((p): CodeStatement => ({ kind: "set", name: p.name, expr: p.else }))],
+      });
+    }
+    const partialOf = new Map(partials.map((p) => [p.target, p.name]));
+    for (const name of free) {
+      const p = partialOf.get(name);
+      if (p) this.add(name, v(p), block, outflow);
+      this.consume(name, block, out);
+    }
+  }
 }

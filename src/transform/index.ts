@@ -1,5 +1,97 @@
 /**
- * Phase 2, transform: SSA graph -> GradProgram (forward assignments, then adjoints).
+ * Phase 2, transform: Program -> CodeModule. Each function to differentiate becomes an exported
+ * `f_grad`; every function it calls gets a primal copy (for forward passes) and a
+ * `g_pullback` (for backward passes), and local gates a primal copy. Built-in gates are imported.
  */
+import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
+import { analyzeActivity } from "./activity.js";
+import { differentiate, pullbackName } from "./adjoint.js";
+import { forwardCode } from "./forward.js";
+
 export { analyzeActivity, type Activity } from "./activity.js";
 export { differentiate } from "./adjoint.js";
+
+/** `wrt` per entry: the parameters to differentiate. */
+export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<string>): CodeModule {
+  const functions: CodeFunction[] = program.entries.map((g) => {
+    const d = differentiate(g, wrtOf(g), program.callees, "entry");
+    return {
+      kind: "entry",
+      name: `${g.name}_grad`,
+      params: g.params,
+      forward: d.forward,
+      backward: d.backward,
+      returns: { kind: "entry", value: g.results[0]!, grads: d.grads },
+    };
+  });
+
+  // Pull in what the generated code calls, until nothing new is needed.
+  const imports = new Map<string, Set<string>>();
+  const emitted = new Set<string>();
+  const pullbacks = new Map<string, string>([...program.callees.keys()].map((k) => [pullbackName(k), k]));
+  for (let i = 0; i < functions.length; i++) {
+    const f = functions[i]!;
+    for (const name of calledNames([...f.forward, ...f.backward], f.returns)) {
+      if (emitted.has(name)) continue;
+      const callee = program.callees.get(name);
+      const pulled = pullbacks.get(name);
+      if (callee?.kind === "gate" && callee.gate.module) {
+        const set = imports.get(callee.gate.module) ?? new Set<string>();
+        set.add(callee.gate.name);
+        imports.set(callee.gate.module, set);
+      } else if (callee) functions.push(primal(name, callee));
+      else if (pulled) functions.push(pullback(pulled, program.callees.get(pulled)!, program));
+      emitted.add(name);
+    }
+  }
+  return { functions, imports };
+}
+
+function primal(name: string, callee: Callee): CodeFunction {
+  const graph = callee.kind === "function" ? callee.graph : callee.gate.forward;
+  const { live } = analyzeActivity(graph, new Set());
+  return {
+    kind: "primal",
+    name,
+    params: graph.params,
+    forward: forwardCode(graph.body, live),
+    backward: [],
+    returns: { kind: "value", value: graph.results[0]! },
+  };
+}
+
+function pullback(key: string, callee: Callee, program: Program): CodeFunction {
+  const graph = (callee as { graph: Graph }).graph;
+  const d = differentiate(graph, new Set(graph.params.map((p) => p.name)), program.callees, "pullback");
+  const seed: Param = { name: d.seed, type: "number" };
+  return {
+    kind: "pullback",
+    name: pullbackName(key),
+    params: [...graph.params, seed],
+    forward: d.forward,
+    backward: d.backward,
+    returns: { kind: "tuple", values: d.grads.map((g) => g.value) },
+  };
+}
+
+/** Every function name called in a body, in order of appearance. */
+function calledNames(body: CodeStatement[], returns: CodeFunction["returns"]): string[] {
+  const names: string[] = [];
+  const expr = (e: Expr): void => {
+    if (e.kind !== "op") return;
+    if (e.op === "call" && e.callee !== undefined) names.push(e.callee);
+    e.args.forEach(expr);
+  };
+  const stmt = (s: CodeStatement): void => {
+    if (s.kind === "if") {
+      expr(s.cond);
+      s.then.forEach(stmt);
+      s.else.forEach(stmt);
+    } else if (s.kind !== "let") expr(s.expr);
+  };
+  body.forEach(stmt);
+  if (returns.kind === "entry") returns.grads.forEach((g) => expr(g.value));
+  else if (returns.kind === "tuple") returns.values.forEach(expr);
+  else expr(returns.value);
+  return names;
+}

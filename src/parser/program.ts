@@ -1,0 +1,326 @@
+/**
+ * Builds the Program: lowers the functions to differentiate and, on demand, every function and
+ * gate they call, across relative imports and the built-in gates. Each callee is lowered once,
+ * under one name in the generated module; recursion is detected on the way.
+ */
+import { Project, ts } from "ts-morph";
+import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diagnostics.js";
+import * as builtinGates from "../gates/index.js";
+import type { Callee, Gate, Graph, Program } from "../ir.js";
+import { NameAllocator } from "../names.js";
+import { lowerFunction, type CalleeResolver } from "./lower.js";
+import {
+  GATES_MODULE,
+  scanModule,
+  type FunctionNode,
+  type FunctionSource,
+  type ModuleBinding,
+  type ModuleScope,
+} from "./module.js";
+
+/** How the parser reads imported files. */
+export interface Host {
+  /** The file's text, or undefined if there is no such file. */
+  readFile(path: string): string | undefined;
+}
+
+export interface ParseResult {
+  program: Program;
+  /** One sink per file read; each holds that file's diagnostics. */
+  sinks: DiagnosticSink[];
+}
+
+const MODULE_EXTENSIONS = [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.js"];
+
+export function parseProgram(source: string, fileName: string, host: Host): ParseResult {
+  return new ProgramBuilder(host).build(source, fileName);
+}
+
+class ProgramBuilder implements CalleeResolver {
+  private readonly project = new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { noLib: true, noResolve: true, target: ts.ScriptTarget.ES2022, allowJs: true },
+  });
+  private readonly sinks = new Map<string, DiagnosticSink>();
+  private readonly modules = new Map<string, ModuleScope | null>();
+  private readonly callees = new Map<string, Callee>();
+  /** `file#name` -> key in `callees`; null while being lowered (a call then is recursion). */
+  private readonly keys = new Map<string, string | null>();
+  private readonly failed = new Set<string>();
+  private readonly names = new NameAllocator();
+  private readonly stack: string[] = [];
+  private readonly graphs = new Map<string, Graph>();
+
+  constructor(private readonly host: Host) {
+    for (const [name, value] of Object.entries(builtinGates)) if (typeof value === "function") this.names.reserve(name);
+  }
+
+  build(source: string, fileName: string): ParseResult {
+    const mod = this.load(fileName, source);
+    const entries: Graph[] = [];
+    if (mod) {
+      if (mod.functions.length === 0)
+        this.sink(fileName).report(
+          codes.noFunction,
+          "no function to differentiate: export a function (or an arrow function assigned to a const)",
+          0,
+        );
+      for (const fn of mod.functions) this.names.reserve(`${fn.name}_grad`);
+      for (const fn of mod.functions) {
+        const graph = this.sink(fileName).guard(() => this.lowerFunctionOnce(mod, fn));
+        if (graph) entries.push(graph);
+      }
+    }
+    return { program: { entries, callees: this.callees }, sinks: [...this.sinks.values()] };
+  }
+
+  reserved(): Iterable<string> {
+    return [...this.keys.values()].filter((k): k is string => k !== null);
+  }
+
+  resolve(mod: ModuleScope, name: string, at: ts.Node): { key: string; arity: number } {
+    const b = mod.bindings.get(name);
+    if (!b) throw new DiagnosticError(codes.unknownCall, `'${name}' is not defined`, at.getStart(), at.getEnd());
+    return this.resolveBinding(mod, name, b, at);
+  }
+
+  resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): { key: string; arity: number } {
+    const b = mod.bindings.get(ns);
+    if (b?.kind !== "namespace")
+      throw new DiagnosticError(codes.unknownCall, `'${ns}' is not a namespace import`, at.getStart(), at.getEnd());
+    return this.resolveImport(mod, b.from, member, `${ns}.${member}`, at);
+  }
+
+  private resolveBinding(
+    mod: ModuleScope,
+    name: string,
+    b: ModuleBinding,
+    at: ts.Node,
+  ): { key: string; arity: number } {
+    const fail = (message: string): never => {
+      throw new DiagnosticError(codes.unknownCall, message, at.getStart(), at.getEnd());
+    };
+    switch (b.kind) {
+      case "function": {
+        const graph = this.lowerCallee(mod, b.fn, at);
+        return { key: this.keys.get(`${mod.file}#${b.fn.name}`)!, arity: graph.params.length };
+      }
+      case "gate": {
+        const gate = this.lowerGate(mod, b);
+        return { key: gate.name, arity: gate.forward.params.length };
+      }
+      case "import":
+        return this.resolveImport(mod, b.from, b.imported, name, at);
+      default:
+        return fail(`'${name}' is not a function`);
+    }
+  }
+
+  private resolveImport(
+    mod: ModuleScope,
+    from: string,
+    imported: string,
+    shown: string,
+    at: ts.Node,
+  ): { key: string; arity: number } {
+    const fail = (message: string, code: (typeof codes)[keyof typeof codes] = codes.unknownCall): never => {
+      throw new DiagnosticError(code, message, at.getStart(), at.getEnd());
+    };
+    let target: ModuleScope | null;
+    if (from === GATES_MODULE) target = this.builtins();
+    else if (from.startsWith("."))
+      target =
+        this.loadRelative(mod.file, from) ??
+        fail(`cannot find module '${from}' imported by ${mod.file}`, codes.moduleNotFound);
+    else
+      return fail(
+        `'${shown}' is imported from '${from}', and adgen has no derivative rule for it; define it as a gate or in your own module`,
+      );
+    if (target === null) throw new AlreadyReported();
+    const local = target.exports.get(imported);
+    const b = local === undefined ? undefined : target.bindings.get(local);
+    if (!b) return fail(`'${from}' has no export '${imported}' that adgen can differentiate`);
+    if (b.kind !== "function" && b.kind !== "gate" && b.kind !== "import") return fail(`'${shown}' is not a function`);
+    // Errors found while resolving are reported at the call site, in the caller's file.
+    return this.resolveBinding(target, local!, b, at);
+  }
+
+  /** Lowers a called function once, under a unique name; detects recursion. */
+  private lowerCallee(mod: ModuleScope, fn: FunctionSource, at: ts.Node): Graph {
+    const id = `${mod.file}#${fn.name}`;
+    if (this.stack.includes(id)) {
+      const cycle = [...this.stack.slice(this.stack.indexOf(id)), id]
+        .map((s) => s.slice(s.indexOf("#") + 1))
+        .join(" -> ");
+      throw new DiagnosticError(codes.recursion, `recursion is not supported: ${cycle}`, at.getStart(), at.getEnd());
+    }
+    const graph = this.lowerFunctionOnce(mod, fn);
+    if (!this.keys.get(id)) {
+      const key = this.names.claim(fn.name);
+      this.names.reserve(`${key}_pullback`);
+      this.keys.set(id, key);
+      this.callees.set(key, { kind: "function", graph });
+    }
+    return graph;
+  }
+
+  /** Lowers a function of a module once; errors are reported in that module's file. */
+  private lowerFunctionOnce(mod: ModuleScope, fn: FunctionSource): Graph {
+    const id = `${mod.file}#${fn.name}`;
+    const done = this.graphs.get(id);
+    if (done) return done;
+    if (this.failed.has(id)) throw new AlreadyReported();
+    this.stack.push(id);
+    try {
+      const graph = this.sink(mod.file).guard(() => lowerFunction(fn, mod, this));
+      if (!graph) {
+        this.failed.add(id);
+        throw new AlreadyReported();
+      }
+      this.graphs.set(id, graph);
+      return graph;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  private lowerGate(mod: ModuleScope, b: Extract<ModuleBinding, { kind: "gate" }>): Gate {
+    const id = `${mod.file}#${b.name}`;
+    const key = this.keys.get(id);
+    if (key) return (this.callees.get(key) as { gate: Gate }).gate;
+    if (this.failed.has(id)) throw new AlreadyReported();
+    const gate = this.sink(mod.file).guard(() => this.gateOf(mod, b));
+    if (!gate) {
+      this.failed.add(id);
+      throw new AlreadyReported();
+    }
+    const name = mod.file === GATES_MODULE ? b.name : this.names.claim(b.name);
+    if (mod.file === GATES_MODULE) this.names.reserve(name);
+    gate.name = name;
+    if (mod.file === GATES_MODULE) gate.module = GATES_MODULE;
+    this.keys.set(id, name);
+    this.callees.set(name, { kind: "gate", gate });
+    return gate;
+  }
+
+  /** Checks and lowers `gate({ forward, backward })`. */
+  private gateOf(mod: ModuleScope, b: Extract<ModuleBinding, { kind: "gate" }>): Gate {
+    const fail = (message: string, node: ts.Node): never => {
+      throw new DiagnosticError(codes.gate, message, node.getStart(mod.sf), node.getEnd());
+    };
+    const part = (name: string): FunctionNode | undefined => {
+      for (const p of b.spec.properties) {
+        if (!p.name || !ts.isIdentifier(p.name) || p.name.text !== name) continue;
+        if (ts.isMethodDeclaration(p)) return p;
+        if (ts.isPropertyAssignment(p) && (ts.isArrowFunction(p.initializer) || ts.isFunctionExpression(p.initializer)))
+          return p.initializer;
+        return fail(`gate '${b.name}': '${name}' must be a function`, p);
+      }
+      return undefined;
+    };
+    const forwardNode = part("forward") ?? fail(`gate '${b.name}' has no forward function`, b.nameNode);
+    const backwardNode =
+      part("backward") ??
+      fail(`gate '${b.name}' has no backward function: give it backward(grad, out, ...inputs)`, b.nameNode);
+    for (const p of b.spec.properties)
+      if (p.name && ts.isIdentifier(p.name) && p.name.text !== "forward" && p.name.text !== "backward")
+        fail(`gate '${b.name}' has an unknown member '${p.name.text}'; a gate has forward and backward`, p);
+    const forward = lowerFunction({ name: b.name, node: forwardNode, nameNode: b.nameNode }, mod, this);
+    const inputs = forward.params.length;
+    if (backwardNode.parameters.length > inputs + 2)
+      fail(
+        `backward of gate '${b.name}' takes ${backwardNode.parameters.length} parameters, but it is given only grad, out and the ${inputs} input${inputs === 1 ? "" : "s"}`,
+        backwardNode.parameters[inputs + 2]!,
+      );
+    const backward = lowerFunction(
+      { name: `${b.name}.backward`, node: backwardNode, nameNode: b.nameNode },
+      mod,
+      this,
+      { role: "backward", gate: b.name },
+    );
+    if (backward.results.length !== inputs)
+      fail(
+        `backward of gate '${b.name}' returns ${backward.results.length} gradient${backward.results.length === 1 ? "" : "s"}, but forward has ${inputs} input${inputs === 1 ? "" : "s"}`,
+        backwardNode,
+      );
+    return { name: b.name, forward, backward };
+  }
+
+  /** adgen/gates, read the same way as a user's module: from the source of its gate functions. */
+  private builtins(): ModuleScope | null {
+    const cached = this.modules.get(GATES_MODULE);
+    if (cached !== undefined) return cached;
+    const lines = [`import { gate } from "${GATES_MODULE}";`];
+    for (const [name, value] of Object.entries(builtinGates)) {
+      if (typeof value !== "function" || !("backward" in value)) continue;
+      const g = value as unknown as { forward: Function; backward: Function };
+      lines.push(
+        `export const ${name} = gate({ forward: ${g.forward.toString()}, backward: ${g.backward.toString()} });`,
+      );
+    }
+    return this.load(GATES_MODULE, lines.join("\n"));
+  }
+
+  private loadRelative(fromFile: string, spec: string): ModuleScope | null | undefined {
+    const dir = fromFile.includes("/") ? fromFile.slice(0, fromFile.lastIndexOf("/")) : ".";
+    const base = normalize(`${dir}/${spec}`);
+    const stem = base.replace(/\.(m?js|tsx?|mts)$/, "");
+    const candidates = /\.(m?js)$/.test(base)
+      ? [`${stem}.ts`, `${stem}.mts`, base]
+      : [base, ...MODULE_EXTENSIONS.map((e) => `${base}${e}`)];
+    for (const path of candidates) {
+      if (this.modules.has(path)) return this.modules.get(path)!;
+      const text = /\.(m?[jt]sx?|mts)$/.test(path) ? this.host.readFile(path) : undefined;
+      if (text !== undefined) return this.load(path, text);
+    }
+    return undefined;
+  }
+
+  /** Parses a file once; syntax errors are reported and make it null. */
+  private load(file: string, text: string): ModuleScope | null {
+    const cached = this.modules.get(file);
+    if (cached !== undefined) return cached;
+    const sink = this.sink(file, text);
+    const sf = this.project.createSourceFile(virtualPath(file, this.modules.size), text, {
+      overwrite: true,
+    }).compilerNode;
+    const syntax = this.project.getProgram().compilerObject.getSyntacticDiagnostics(sf);
+    for (const d of syntax)
+      sink.report(
+        codes.syntax,
+        ts.flattenDiagnosticMessageText(d.messageText, " "),
+        d.start ?? 0,
+        (d.start ?? 0) + (d.length ?? 1),
+      );
+    const mod = syntax.length > 0 ? null : scanModule(sf, file);
+    this.modules.set(file, mod);
+    return mod;
+  }
+
+  private sink(file: string, text?: string): DiagnosticSink {
+    let s = this.sinks.get(file);
+    if (!s) {
+      s = new DiagnosticSink(file, text ?? "");
+      this.sinks.set(file, s);
+    }
+    return s;
+  }
+}
+
+/** ts-morph's in-memory file system wants distinct absolute paths; messages keep the user's names. */
+function virtualPath(file: string, index: number): string {
+  const ext = /\.(tsx|mts|js|mjs)$/.exec(file)?.[0] ?? ".ts";
+  return `/adgen-${index}${ext === ".mjs" ? ".js" : ext === ".mts" ? ".ts" : ext}`;
+}
+
+/** `a/./b/../c` -> `a/c`, keeping a leading `../`. */
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.replace(/\\/g, "/").split("/")) {
+    if (part === "." || part === "") continue;
+    if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else out.push(part);
+  }
+  return (path.startsWith("/") ? "/" : "") + out.join("/");
+}
