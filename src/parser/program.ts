@@ -150,10 +150,9 @@ class ProgramBuilder implements CalleeResolver {
   private lowerCallee(mod: ModuleScope, fn: FunctionSource, at: ts.Node): Graph {
     const id = `${mod.file}#${fn.name}`;
     if (this.stack.includes(id)) {
-      const cycle = [...this.stack.slice(this.stack.indexOf(id)), id]
-        .map((s) => s.slice(s.indexOf("#") + 1))
-        .join(" -> ");
-      throw new DiagnosticError(codes.recursion, `recursion is not supported: ${cycle}`, at.getStart(), at.getEnd());
+      const cycle = [...this.stack.slice(this.stack.indexOf(id)), id].map((s) => s.slice(s.indexOf("#") + 1));
+      const through = cycle.length > 2 ? ` through ${cycle.slice(1, -1).map((n) => `'${n}'`).join(", ")}` : "";
+      throw new DiagnosticError(codes.recursion, `'${fn.name}' calls itself${through}; recursion is not supported`, at.getStart(), at.getEnd());
     }
     const graph = this.lowerFunctionOnce(mod, fn);
     if (!this.keys.get(id)) {

@@ -11,8 +11,10 @@ export interface FixtureOptions {
   wrt?: string[];
   /** Where to sample points: one range for every parameter, or one per parameter name. */
   domain?: [number, number] | Record<string, [number, number]>;
-  /** Points per function to check against finite differences (default 5). */
+  /** Random points per function to check against finite differences (default 5). */
   points?: number;
+  /** Points checked as well, e.g. one on each side of every branch (for functions of that arity). */
+  at?: number[][];
   /** Tolerance of the finite-difference check (default 1e-6). */
   tolerance?: number;
 }
