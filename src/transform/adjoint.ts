@@ -63,6 +63,12 @@ class Reverser {
   /** Finished gradients: a `grad_` variable, or the constant 0. */
   private readonly gradient = new Map<string, Expr>();
   private readonly freeCache = new Map<Statement, string[]>();
+  /**
+   * Temporaries this sweep introduced (a pullback's results, a branch's outflow), each read
+   * exactly once, with how to rename them. When one is a value's only contribution, it takes the
+   * value's gradient name instead of being copied into it.
+   */
+  private readonly renamable = new Map<string, (to: string) => void>();
 
   constructor(
     private readonly graph: Graph,
@@ -197,7 +203,14 @@ class Reverser {
   }
 
   private finish(name: string, out: CodeStatement[]): void {
-    const value = sum(this.terms.get(name) ?? []);
+    const terms = this.terms.get(name) ?? [];
+    const only = terms.length === 1 && terms[0]!.kind === "var" ? this.renamable.get(terms[0]!.name) : undefined;
+    if (only) {
+      only(this.gradName.get(name)!);
+      this.gradient.set(name, v(this.gradName.get(name)!));
+      return;
+    }
+    const value = sum(terms);
     if (isConst(value, 0)) {
       this.gradient.set(name, value);
       return;
@@ -242,8 +255,15 @@ class Reverser {
       a.kind === "var" && this.active.has(a.name) ? this.names.claim(`grad_${a.name}`) : null,
     );
     const call: Expr = { kind: "op", op: "call", callee: pullbackName(n.callee!), args: [...n.args, grad] };
-    if (names.length === 1) out.push({ kind: "const", name: names[0]!, expr: call });
-    else out.push({ kind: "destructure", names, expr: call });
+    if (names.length === 1) {
+      const st = { kind: "const" as const, name: names[0]!, expr: call };
+      out.push(st);
+      this.renamable.set(st.name, (to) => (st.name = to));
+    } else {
+      const st = { kind: "destructure" as const, names, expr: call };
+      out.push(st);
+      names.forEach((name, i) => name !== null && this.renamable.set(name, (to) => (st.names[i] = to)));
+    }
     return names.map((name) => (name === null ? undefined : v(name)));
   }
 
@@ -281,15 +301,24 @@ class Reverser {
     }
     const cond: VarRef = s.cond;
     if (thenArm.out.length === 0 && elseArm.out.length === 0) {
-      for (const p of partials) out.push({ kind: "const", name: p.name, expr: select(cond, p.then, p.else) });
+      for (const p of partials) {
+        const st = { kind: "const" as const, name: p.name, expr: select(cond, p.then, p.else) };
+        out.push(st);
+        this.renamable.set(p.name, (to) => (st.name = to));
+      }
     } else if (partials.length > 0) {
-      for (const p of partials) out.push({ kind: "let", name: p.name });
-      out.push({
-        kind: "if",
-        cond,
-        then: [...thenArm.out, ...partials.map((p): CodeStatement => ({ kind: "set", name: p.name, expr: p.then }))],
-        else: [...elseArm.out, ...partials.map((p): CodeStatement => ({ kind: "set", name: p.name, expr: p.else }))],
-      });
+      const sets = (side: "then" | "else") =>
+        partials.map((p) => ({ kind: "set" as const, name: p.name, expr: p[side] }));
+      const lets = partials.map((p) => ({ kind: "let" as const, name: p.name }));
+      const [thenSets, elseSets] = [sets("then"), sets("else")];
+      partials.forEach((p, i) =>
+        this.renamable.set(p.name, (to) => {
+          lets[i]!.name = to;
+          thenSets[i]!.name = to;
+          elseSets[i]!.name = to;
+        }),
+      );
+      out.push(...lets, { kind: "if", cond, then: [...thenArm.out, ...thenSets], else: [...elseArm.out, ...elseSets] });
     }
     const partialOf = new Map(partials.map((p) => [p.target, p.name]));
     for (const name of free) {

@@ -28,9 +28,9 @@ export interface Fixture {
   options: FixtureOptions;
 }
 
-function cases(suiteDir: string): string[] {
+function cases(suiteDir: string, needs?: string): string[] {
   return readdirSync(suiteDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && (needs === undefined || existsSync(join(suiteDir, d.name, needs))))
     .map((d) => d.name)
     .sort();
 }
@@ -46,10 +46,10 @@ function fixture(suite: string, name: string): Fixture {
 export function passingFixtures(): Fixture[] {
   return cases(fixturesDir)
     .filter((s) => s !== "_error_")
-    .flatMap((suite) => cases(join(fixturesDir, suite)).map((c) => fixture(suite, c)));
+    .flatMap((suite) => cases(join(fixturesDir, suite), "input.ts").map((c) => fixture(suite, c)));
 }
 
 /** Every fixture that must be rejected with diagnostics. */
 export function errorFixtures(): Fixture[] {
-  return cases(join(fixturesDir, "_error_")).map((c) => fixture("_error_", c));
+  return cases(join(fixturesDir, "_error_"), "input.ts").map((c) => fixture("_error_", c));
 }
