@@ -140,8 +140,8 @@ export interface Program {
 export type CodeStatement =
   /** `const name = expr;` */
   | { kind: "const"; name: string; expr: Expr }
-  /** `let name: number;` */
-  | { kind: "let"; name: string }
+  /** `let name: number;`, or with `init`, `let name = init;` (e.g. a value hoisted out of a branch) */
+  | { kind: "let"; name: string; init?: Expr | boolean }
   /** `name = expr;` (a `let` declared earlier) */
   | { kind: "set"; name: string; expr: Expr }
   /** `const [a, , c] = expr;` (`null` skips an element) */

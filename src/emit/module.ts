@@ -78,7 +78,9 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}const ${s.name} = ${printExpr(s.expr)};`);
         break;
       case "let":
-        lines.push(`${indent}let ${s.name}${types ? ": number" : ""};`);
+        if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? ": number" : ""};`);
+        else
+          lines.push(`${indent}let ${s.name} = ${typeof s.init === "boolean" ? String(s.init) : printExpr(s.init)};`);
         break;
       case "set":
         lines.push(`${indent}${s.name} = ${printExpr(s.expr)};`);

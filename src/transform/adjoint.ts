@@ -18,7 +18,7 @@ import { c, isConst, select, sum, v } from "../rules/expr.js";
 import { ruleOf } from "../rules/table.js";
 import { analyzeActivity } from "./activity.js";
 import { forwardCode } from "./forward.js";
-import { prune } from "./prune.js";
+import { collectReads, prune } from "./prune.js";
 import { instantiate } from "./template.js";
 import { definitionsOf, vars } from "./walk.js";
 
@@ -157,7 +157,6 @@ class Reverser {
   }
 
   run(): Differentiated {
-    const forward = forwardCode(this.graph.body, this.live);
     const backward: CodeStatement[] = [];
     const result = this.graph.results[0];
     let seed = "";
@@ -182,6 +181,10 @@ class Reverser {
       ),
     );
     const prunedBackward = prune(backward, read);
+    // Values the backward pass reads from inside forward branch arms must outlive the arm.
+    const hoisted = new Set<string>();
+    collectReads(prunedBackward, hoisted);
+    const forward = forwardCode(this.graph.body, this.live, hoisted);
     return { forward: prune(forward, read), backward: prunedBackward, grads, seed };
   }
 

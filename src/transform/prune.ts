@@ -23,6 +23,7 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         break;
       case "let":
         if (!live.has(s.name)) continue;
+        if (s.init !== undefined && typeof s.init !== "boolean") reads(s.init, live);
         break;
       case "destructure": {
         const names = s.names.map((n) => (n !== null && live.has(n) ? n : null));
@@ -37,8 +38,8 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         const otherwise = prune(s.else, new Set(after));
         if (then.length === 0 && otherwise.length === 0) continue;
         kept.push({ ...s, then, else: otherwise });
-        collect(then, live);
-        collect(otherwise, live);
+        collectReads(then, live);
+        collectReads(otherwise, live);
         reads(s.cond, live);
         continue;
       }
@@ -48,12 +49,13 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
   return kept.reverse();
 }
 
-function collect(statements: CodeStatement[], into: Set<string>): void {
+/** Adds every name `statements` read to `into`. */
+export function collectReads(statements: CodeStatement[], into: Set<string>): void {
   for (const s of statements) {
     if (s.kind === "if") {
       reads(s.cond, into);
-      collect(s.then, into);
-      collect(s.else, into);
+      collectReads(s.then, into);
+      collectReads(s.else, into);
     } else if (s.kind !== "let") reads(s.expr, into);
   }
 }
