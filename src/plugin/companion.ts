@@ -10,6 +10,8 @@ import { compileSync } from "../index.js";
 import { restoreFrame } from "./frame.js";
 import type { CompanionRequest } from "./id.js";
 import { companionMap, type SourceMap } from "./map.js";
+import { nodeResolve } from "./resolve.js";
+import { isRelative } from "./scan.js";
 import { selectFunction } from "./select.js";
 
 export type CompanionResult =
@@ -21,9 +23,28 @@ export type CompanionResult =
  * relative to it too).
  */
 export function buildCompanion(text: string, request: CompanionRequest, root: string): CompanionResult {
-  const displayName = displayPath(request.file, root);
-  const selection = selectFunction(text, request.file, request.kind, request.name);
+  // Follow re-exports to the file that defines the function (a few hops at most).
+  let { file, kind, name } = request;
+  let selection = selectFunction(text, file, kind, name);
+  for (let hops = 0; "reexports" in selection && hops < 8; hops++) {
+    const next = selection.reexports
+      .map((r) => ({ ...r, file: isRelative(r.specifier) ? nodeResolve(r.specifier, file) : undefined }))
+      .map((r) => ({ ...r, text: r.file === undefined ? undefined : readText(r.file) }))
+      .find((r) => r.text !== undefined && !("error" in selectFunction(r.text, r.file!, "export", r.name)));
+    if (!next) break;
+    ({ file, text, name } = { file: next.file!, text: next.text!, name: next.name });
+    kind = "export";
+    selection = selectFunction(text, file, kind, name);
+  }
+  if ("reexports" in selection)
+    return {
+      error: `cannot differentiate export '${name}': no relative module it is re-exported from defines it`,
+      start: 0,
+      end: 0,
+    };
   if ("error" in selection) return selection;
+
+  const displayName = displayPath(file, root);
   const result = compileSync(selection.source, {
     fileName: displayName,
     readFile: (path) => readText(resolve(root, path)),
@@ -35,7 +56,7 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
       diagnostics: result.diagnostics.map((d) =>
         // Diagnostics in the file itself quote its blanked copy; those in files it imports, the files.
         d.file === displayName
-          ? { ...d, file: request.file, frame: restoreFrame(d.frame, text) }
+          ? { ...d, file, frame: restoreFrame(d.frame, text) }
           : { ...d, file: resolve(root, d.file) },
       ),
     };
@@ -48,7 +69,7 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
       end: selection.node.end,
     };
   const code = `${result.code}export default ${exportName};\n`;
-  return { code, map: companionMap(code, text, request.file, selection.node, selection.sf) };
+  return { code, map: companionMap(code, text, file, selection.node, selection.sf) };
 }
 
 function readText(path: string): string | undefined {

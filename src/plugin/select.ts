@@ -19,7 +19,9 @@ export type Selection =
       node: ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression;
       sf: ts.SourceFile;
     }
-  | { error: string; start: number; end: number };
+  | { error: string; start: number; end: number }
+  /** Not defined here but re-exported (`export { f } from "./inner"`, `export * from ...`): where to look next. */
+  | { reexports: { specifier: string; name: string }[] };
 
 type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression;
 
@@ -27,6 +29,7 @@ export function selectFunction(text: string, file: string, kind: "export" | "loc
   const sf = parseModule(text, file);
   const functions = new Map<string, FunctionNode>();
   const exported = new Map<string, string>(); // exported name -> local name
+  const reexports: { specifier: string; name: string }[] = [];
   const blanks: [number, number][] = [];
 
   for (const st of sf.statements) {
@@ -57,8 +60,12 @@ export function selectFunction(text: string, file: string, kind: "export" | "loc
           if (ts.isIdentifier(d.name)) exported.set(d.name.text, d.name.text);
     } else if (ts.isExportDeclaration(st)) {
       blanks.push([st.getStart(sf), st.end]);
-      if (!st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause))
-        for (const el of st.exportClause.elements) exported.set(el.name.text, (el.propertyName ?? el.name).text);
+      const from = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
+      if (st.exportClause && ts.isNamedExports(st.exportClause)) {
+        for (const el of st.exportClause.elements)
+          if (from === undefined) exported.set(el.name.text, (el.propertyName ?? el.name).text);
+          else if (el.name.text === name) reexports.push({ specifier: from, name: (el.propertyName ?? el.name).text });
+      } else if (from !== undefined && !st.exportClause) reexports.push({ specifier: from, name });
     } else if (ts.isExportAssignment(st)) {
       blanks.push([st.getStart(sf), st.end]);
       if (!st.isExportEquals && ts.isIdentifier(st.expression)) exported.set("default", st.expression.text);
@@ -66,6 +73,7 @@ export function selectFunction(text: string, file: string, kind: "export" | "loc
   }
 
   const local = kind === "local" ? name : exported.get(name);
+  if (local === undefined && kind === "export" && reexports.length > 0) return { reexports };
   const node = local === undefined ? undefined : functions.get(local);
   if (local === undefined || !node) {
     const what = kind === "export" ? (name === "default" ? "default export" : `export '${name}'`) : `'${name}'`;

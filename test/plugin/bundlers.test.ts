@@ -6,7 +6,6 @@
  * dev server: a transformed module, and a recompile after `f` is edited.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
@@ -21,6 +20,7 @@ import adgenRollup from "../../src/plugin/rollup.js";
 import adgenRspack from "../../src/plugin/rspack.js";
 import adgenVite from "../../src/plugin/vite.js";
 import adgenWebpack from "../../src/plugin/webpack.js";
+import { root } from "../support/fixtures.js";
 import { close, finiteDifference } from "../support/numeric.js";
 import { BAD_MODEL, createProject, MODEL, type Project } from "./project.js";
 
@@ -312,13 +312,10 @@ describe("vite dev server", () => {
 });
 
 describe("examples/logistic-regression", () => {
+  const example = join(root, "examples", "logistic-regression");
+  const alias = { "adgen/gates": join(root, "src", "gates", "index.ts") };
+
   it("builds with Vite and fits its model", async () => {
-    const example = join(
-      createRequire(import.meta.url).resolve("../../package.json"),
-      "..",
-      "examples",
-      "logistic-regression",
-    );
     const outDir = join(project.dir, "out", "example");
     const t0 = performance.now();
     await viteBuild({
@@ -326,12 +323,12 @@ describe("examples/logistic-regression", () => {
       configFile: false,
       logLevel: "silent",
       plugins: [adgenVite()],
-      resolve: { alias: { "adgen/gates": join(example, "..", "..", "src", "gates", "index.ts") } },
+      resolve: { alias },
       build: { outDir, emptyOutDir: true, ssr: "src/cli.ts", minify: false },
     });
     console.log(`example: built in ${(performance.now() - t0).toFixed(0)} ms`);
     const code = readFileSync(join(outDir, "cli.js"), "utf8");
-    expect(code).toContain("loss_grad");
+    expect(code).toContain("function loss_grad(w1, w2, b, x1, x2, label)");
     expect(code).not.toMatch(/from "adgen"/);
     const { train } = (await importFresh(join(outDir, "cli.js"))) as {
       train: (log?: (line: string) => void) => { first: number; last: number; accuracy: number };
@@ -339,5 +336,27 @@ describe("examples/logistic-regression", () => {
     const result = train(() => {});
     expect(result.last).toBeLessThan(result.first / 2);
     expect(result.accuracy).toBeGreaterThan(0.9);
+  });
+
+  it("has its training module transformed by the Vite dev server", async () => {
+    const server = await createServer({
+      root: example,
+      configFile: false,
+      logLevel: "silent",
+      plugins: [adgenVite()],
+      resolve: { alias },
+      appType: "custom",
+      server: { middlewareMode: true, hmr: false, ws: false },
+      optimizeDeps: { noDiscovery: true },
+    });
+    try {
+      const train = await server.transformRequest("/src/train.ts");
+      expect(train!.code).toContain('from "/src/model.ts?adgen-grad=export:loss:w1,w2,b"');
+      expect(train!.code).not.toMatch(/from "adgen"/);
+      const companion = await server.transformRequest("/src/model.ts?adgen-grad=export:loss:w1,w2,b");
+      expect(companion!.code).toContain("function loss_grad(w1, w2, b, x1, x2, label)");
+    } finally {
+      await server.close();
+    }
   });
 });

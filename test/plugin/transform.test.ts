@@ -260,6 +260,17 @@ describe("load", () => {
     expect(local.result!.code).toContain("export default half_grad;");
   });
 
+  it("follows re-exports to the file that defines the function", async () => {
+    const named = await load("barrel.ts", `export { loss as objective } from "./model";\n`, "objective");
+    expect(named.errors).toEqual([]);
+    expect(named.result!.code).toContain("export default loss_grad;");
+    const star = await load("star.ts", `export * from "./labels";\nexport * from "./model";\n`, "loss");
+    expect(star.result!.code).toContain("export default loss_grad;");
+    expect(star.watched).toContain(join(dir, "model.ts"));
+    const map = star.result!.map as unknown as { sources: string[] };
+    expect(map.sources).toEqual([join(dir, "model.ts")]);
+  });
+
   it("reports compile diagnostics at the user's location, quoting the user's lines", async () => {
     const text = `export function g(x: number) {\n  return Math.random() * x;\n}\n`;
     const { errors } = await load("bad.ts", text, "g");
