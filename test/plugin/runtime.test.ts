@@ -2,7 +2,7 @@
  * The runtime `grad(f)`: the same numbers as the build-time path on every fixture, one compile per
  * function, and an error (never a wrong gradient) for what it cannot compile.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -41,35 +41,32 @@ beforeAll(async () => {
     const output = readFileSync(join(fixture.dir, "output.ts"), "utf8");
     const functions = [...output.matchAll(/^export function ([\w$]+)_grad\(/gm)].map((m) => m[1]!);
     const wrt = fixture.options.wrt ? `, { wrt: ${JSON.stringify(fixture.options.wrt)} }` : "";
-    // The copy sits beside the original so its relative imports (helpers, gates) resolve.
-    const copy = join(fixture.dir, `.runtime-test-${process.pid}.ts`);
+    // A copy of the fixture's folder (its helpers and gates come along), `input.ts` with the calls added.
+    const copy = join(dir, `f${i}`);
+    cpSync(fixture.dir, copy, { recursive: true });
     writeFileSync(
-      copy,
+      join(copy, "input.ts"),
       `${readFileSync(join(fixture.dir, "input.ts"), "utf8")}\nimport { grad as __grad } from "adgen";\n` +
         `export const __grads = { ${functions.map((f) => `${f}: __grad(${f}${wrt})`).join(", ")} };\n`,
     );
-    entries.push(`export { __grads as f${i} } from ${JSON.stringify(copy)};`);
+    entries.push(`export { __grads as f${i} } from ${JSON.stringify(join(copy, "input.ts"))};`);
     names.push(functions.map((name) => ({ fixture, name })));
   });
   writeFileSync(join(dir, "entry.ts"), entries.join("\n"));
-  try {
-    const t0 = performance.now();
-    await esbuild.build({
-      entryPoints: [join(dir, "entry.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      outfile: join(dir, "bundle.mjs"),
-      alias: { "adgen/gates": join(root, "src", "gates", "index.ts") },
-      logLevel: "silent",
-      plugins: [adgenEsbuild()],
-    });
-    console.log(
-      `runtime: ${fixtures.length} fixtures built with the plugin in ${(performance.now() - t0).toFixed(0)} ms`,
-    );
-  } finally {
-    for (const f of fixtures) rmSync(join(f.dir, `.runtime-test-${process.pid}.ts`), { force: true });
-  }
+  const t0 = performance.now();
+  await esbuild.build({
+    entryPoints: [join(dir, "entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile: join(dir, "bundle.mjs"),
+    alias: { "adgen/gates": join(root, "src", "gates", "index.ts") },
+    logLevel: "silent",
+    plugins: [adgenEsbuild()],
+  });
+  console.log(
+    `runtime: ${fixtures.length} fixtures built with the plugin in ${(performance.now() - t0).toFixed(0)} ms`,
+  );
   const bundle = (await import(pathToFileURL(join(dir, "bundle.mjs")).href)) as Record<string, Record<string, GradFn>>;
   cases = names.flatMap((list, i) => list.map((c) => ({ ...c, built: bundle[`f${i}`]![c.name]! })));
 });
