@@ -290,6 +290,19 @@ describe("load", () => {
     );
   });
 
+  it("reports diagnostics in an imported helper at the helper's location", async () => {
+    writeFileSync(join(dir, "noisy.ts"), `export function h(x: number) {\n  return Math.random() * x;\n}\n`);
+    const { errors, watched } = await load(
+      "uses-helper.ts",
+      `import { h } from "./noisy";\nexport function f(x: number) {\n  return h(x) * 2;\n}\n`,
+      "f",
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ loc: { file: join(dir, "noisy.ts"), line: 2, column: 9 } });
+    expect(errors[0]!.frame).toContain("> 2 |   return Math.random() * x;");
+    expect(watched).toContain(join(dir, "noisy.ts"));
+  });
+
   it("reports a name the module does not export", async () => {
     const { errors } = await load("none.ts", `export const k = 1;\n`, "missing");
     expect(errors[0]!.message).toBe("cannot differentiate export 'missing': the module has no export 'missing'");
