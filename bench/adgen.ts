@@ -1,0 +1,68 @@
+/**
+ * Generates each case's gradient with the current build of adgen (dist/, through the package's
+ * own name), writes it to bench/.out/gen and imports it: the benchmark always measures what the
+ * compiler generates today. The generated code is compileSync's, plain JavaScript: the same
+ * code compile() returns, before prettier lays it out.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { compileSync } from "adgen";
+import type { BenchCase, Gradient } from "./cases/types.js";
+
+export interface Generated {
+  /** `<fn>_grad`, or the reason there is none (adgen's first diagnostic). */
+  grad: Gradient | string;
+  /** Where the generated module was written. */
+  file?: string;
+  /** Nodes in adgen's SSA graph of the function (its operation count). */
+  graphNodes?: number;
+  /** Lines of the generated function body that are not plain `const x = <arithmetic>;`. */
+  allocationSites?: string[];
+  compileMs?: number;
+}
+
+export async function generate(c: BenchCase, outDir: string): Promise<Generated> {
+  const options = { fileName: c.fileName, language: "js" as const, ...(c.wrt ? { wrt: c.wrt } : {}) };
+  const t0 = performance.now();
+  const result = compileSync(c.source, options);
+  const compileMs = performance.now() - t0;
+  if (result.diagnostics.length > 0) {
+    const d = result.diagnostics[0]!;
+    return { grad: `adgen: ${d.message}` };
+  }
+  const graph = compileSync(c.source, { ...options, emit: "graph" });
+  const graphNodes = graphNodesOf(graph.code, c.fn);
+  const file = join(outDir, `${c.name}.grad.mjs`);
+  writeFileSync(file, result.code);
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, Gradient>;
+  const grad = mod[`${c.fn}_grad`];
+  if (!grad) return { grad: `adgen generated no ${c.fn}_grad` };
+  return { grad, file, graphNodes, allocationSites: allocationSites(result.code, `${c.fn}_grad`), compileMs };
+}
+
+/** Node lines of `graph <fn>(...)` in `--emit graph` output. */
+function graphNodesOf(text: string, fn: string): number {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`graph ${fn}(`));
+  let n = 0;
+  for (let i = start + 1; i < lines.length && lines[i]!.startsWith("  "); i++) if (!/^\s+return /.test(lines[i]!)) n++;
+  return n;
+}
+
+/**
+ * A static check that `f_grad` allocates nothing but its result: inside the function, every
+ * line before the final `return { value, grad: {...} }` must be free of object and array literals,
+ * `new`, closures and calls other than Math functions and adgen's gates.
+ */
+function allocationSites(code: string, name: string): string[] {
+  const lines = code.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`export function ${name}(`));
+  const sites: string[] = [];
+  for (let i = start + 1; i < lines.length && lines[i] !== "}"; i++) {
+    const line = lines[i]!;
+    if (/^\s*return\b/.test(line)) break;
+    if (/[{[]|\bnew\b|=>|\bfunction\b/.test(line)) sites.push(line.trim());
+  }
+  return sites;
+}
