@@ -85,15 +85,53 @@ export interface Branch {
   pos: number;
 }
 
-/** What a function body is made of. Loops will join as a third structured kind. */
-export type Statement = Node | Branch;
+/** `array[index] = value`: a write to memory. Arrays are the only values that change in place. */
+export interface Store {
+  kind: "store";
+  /** The array written (an array-valued SSA name). */
+  array: VarRef;
+  index: Atom;
+  value: Atom;
+  pos: number;
+}
+
+/** A value carried from one iteration of a loop to the next. */
+export interface Carried {
+  /** SSA name of the value at the start of each iteration, and after the loop. */
+  name: string;
+  /** Its value before the first iteration. */
+  init: Atom;
+  /** Its value at the end of an iteration (defined in the body, or from outside it). */
+  next: Atom;
+}
+
+/**
+ * `while (cond) { body }` in structured form: `head` computes `cond` before each iteration,
+ * `carried` are the loop's phis. `for`, `for...of`, `do...while`, `break` and `continue` are
+ * lowered to this form (the last two through boolean carried flags).
+ */
+export interface Loop {
+  kind: "loop";
+  carried: Carried[];
+  /** Statements computing `cond` (conditions only: never differentiated). */
+  head: Statement[];
+  cond: VarRef;
+  body: Statement[];
+  pos: number;
+}
+
+/** What a function body is made of. */
+export type Statement = Node | Branch | Store | Loop;
+
+/** The types adgen differentiates. */
+export type ValueType = "number" | "boolean" | "Float64Array" | "number[]";
 
 /** A parameter of the differentiated function. */
 export interface Param {
   /** The parameter's name, as the user wrote it. */
   name: string;
-  /** Its type annotation as written, `"number"` when absent. */
-  type: string;
+  /** Its type: `number` (also when unannotated), or an array type. */
+  type: ValueType;
 }
 
 /** One function lowered to SSA. */
@@ -106,6 +144,8 @@ export interface Graph {
   body: Statement[];
   /** What the function returns: one atom, or one per input for a gate's backward (a tuple). */
   results: Atom[];
+  /** The type of every array-valued SSA name (parameters and locals); absent means a scalar. */
+  arrays: Map<string, "Float64Array" | "number[]">;
   /** Source offset of the function's name, for diagnostics about the whole function. */
   pos: number;
 }
@@ -138,16 +178,32 @@ export interface Program {
 
 /** One statement of generated code. */
 export type CodeStatement =
-  /** `const name = expr;` */
-  | { kind: "const"; name: string; expr: Expr }
-  /** `let name: number;`, or with `init`, `let name = init;` (e.g. a value hoisted out of a branch) */
-  | { kind: "let"; name: string; init?: Expr | boolean }
+  /** `const name = expr;`, or with `type`, `const name: type = expr;` */
+  | { kind: "const"; name: string; expr: Expr; type?: "boolean" }
+  /** `let name: type;`, or with `init`, `let name = init;` (e.g. a value hoisted out of a branch) */
+  | { kind: "let"; name: string; init?: Expr | boolean; type?: ValueType | "tape" | "decisions" }
   /** `name = expr;` (a `let` declared earlier) */
   | { kind: "set"; name: string; expr: Expr }
   /** `const [a, , c] = expr;` (`null` skips an element) */
   | { kind: "destructure"; names: (string | null)[]; expr: Expr }
   /** `if (cond) { then } else { else }` */
-  | { kind: "if"; cond: Expr; then: CodeStatement[]; else: CodeStatement[] };
+  | { kind: "if"; cond: Expr; then: CodeStatement[]; else: CodeStatement[] }
+  /** `array[index] = expr;`, or with `add`, `array[index] += expr;` */
+  | { kind: "store"; array: string; index: Expr; expr: Expr; add?: boolean }
+  /** `while (cond) { body }`; with `head`, `while (true) { head; if (!cond) break; body }` */
+  | { kind: "while"; head: CodeStatement[]; cond: Expr; body: CodeStatement[] }
+  /** `for (let counter = from; counter > 0; counter--) { body }`: a reversed loop */
+  | { kind: "repeat"; counter: string; from: Expr; body: CodeStatement[] }
+  /** `tape.push(values...)` */
+  | { kind: "push"; tape: string; values: Expr[] }
+  /** `const name = tape.pop()!;` */
+  | { kind: "pop"; tape: string; name: string }
+  /** `name++;` */
+  | { kind: "increment"; name: string }
+  /** `name += expr;` */
+  | { kind: "accumulate"; name: string; expr: Expr }
+  /** `for (let counter = 0; counter < source.length; counter++) target[counter] += source[counter];` */
+  | { kind: "addArray"; target: string; source: string; counter: string };
 
 /** A function of the generated module. */
 export interface CodeFunction {

@@ -1,6 +1,8 @@
 /**
  * Every fixture: its generated module matches the committed `output.ts`, and every generated
- * gradient agrees with finite differences of the original function at seeded random points.
+ * gradient agrees with finite differences of the original function at seeded random points
+ * (array parameters perturbed element by element; a vector-valued function's `f_vjp` against
+ * the finite differences of `grad_out · f` for a random `grad_out`).
  * Update snapshots deliberately with `npx vitest run -u`, and read the diff.
  */
 import { readFileSync } from "node:fs";
@@ -10,8 +12,9 @@ import { compile } from "../src/index.js";
 import { passingFixtures, type Fixture } from "./support/fixtures.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 
-type Fn = (...xs: number[]) => number;
-type GradFn = (...xs: number[]) => { value: number; grad: Record<string, number> };
+type Value = number | Float64Array | number[];
+type Fn = (...xs: Value[]) => Value;
+type GradFn = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
 
 const fixtures = passingFixtures();
 
@@ -24,13 +27,42 @@ function paramNames(f: Function): string[] {
   return list ? list.split(",").map((p) => p.trim().split(/[\s:=]/)[0]!) : [];
 }
 
-function samplePoint(f: Fixture, params: string[], random: () => number): number[] {
+/** A parameter's kind, from options.json `params`: an array spec, a fixed number, or sampled. */
+function paramSpec(
+  f: Fixture,
+  p: string,
+): { array: "Float64Array" | "number[]"; length: number } | { fixed: number } | undefined {
+  const spec = f.options.params?.[p];
+  if (typeof spec === "number") return { fixed: spec };
+  const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
+  if (m) return { array: m[1] as "Float64Array" | "number[]", length: Number(m[2]) };
+  return undefined;
+}
+
+function samplePoint(f: Fixture, params: string[], random: () => number): Value[] {
   const d = f.options.domain;
-  return params.map((p) => {
+  const draw = (p: string) => {
     const [lo, hi] = Array.isArray(d) ? d : (d?.[p] ?? [-2, 2]);
     return lo + (hi - lo) * random();
+  };
+  return params.map((p) => {
+    const spec = paramSpec(f, p);
+    if (spec && "fixed" in spec) return spec.fixed;
+    if (spec) {
+      const values = Array.from({ length: spec.length }, () => draw(p));
+      return spec.array === "Float64Array" ? Float64Array.from(values) : values;
+    }
+    return draw(p);
   });
 }
+
+const copy = (x: Value): Value => (typeof x === "number" ? x : x.slice());
+const dotWith = (w: ArrayLike<number>, y: Value): number => {
+  if (typeof y === "number") throw new Error("expected an array result");
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
+  return s;
+};
 
 describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
   const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
@@ -48,11 +80,12 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
     // `?all-exports` (vitest.config.ts) also exports top-level functions the file keeps private.
     const input = (await import(`${join(fixture.dir, "input.ts")}?all-exports`)) as Record<string, unknown>;
     const output = (await import(join(fixture.dir, "output.ts"))) as Record<string, unknown>;
-    const companions = Object.keys(output).filter((k) => k.endsWith("_grad"));
+    const companions = Object.keys(output).filter((k) => k.endsWith("_grad") || k.endsWith("_vjp"));
     expect(companions.length).toBeGreaterThan(0);
     const seeded = rng(0x5eed);
     for (const name of companions) {
-      const f = input[name.slice(0, -"_grad".length)] as Fn;
+      const vector = name.endsWith("_vjp");
+      const f = input[name.slice(0, name.lastIndexOf("_"))] as Fn;
       const fGrad = output[name] as GradFn;
       expect(typeof f).toBe("function");
       const params = paramNames(f);
@@ -60,14 +93,54 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
       const random = Array.from({ length: fixture.options.points ?? 5 }, () => samplePoint(fixture, params, seeded));
       const chosen = (fixture.options.at ?? []).filter((xs) => xs.length === params.length);
       for (const xs of [...chosen, ...random]) {
-        const { value, grad } = fGrad(...xs);
-        expect(value, `${name} value at [${xs}]`).toBe(f(...xs));
+        const y = f(...xs.map(copy));
+        // A scalar function is its own objective; a vector-valued one is weighted by grad_out.
+        const weights = vector ? Array.from({ length: (y as ArrayLike<number>).length }, () => seeded() * 2 - 1) : [];
+        const objective = (ys: Value[]) =>
+          vector ? dotWith(weights, f(...ys.map(copy))) : (f(...ys.map(copy)) as number);
+        const args = xs.map(copy);
+        const gradOut = vector ? [(y instanceof Float64Array ? Float64Array.from(weights) : weights) as Value] : [];
+        const { value, grad } = fGrad(...args, ...gradOut);
+        expect(value, `${name} value at [${xs}]`).toEqual(y);
+        args.forEach((a, i) => expect(a, `${name} must not modify its argument ${params[i]}`).toEqual(xs[i]));
         expect(Object.keys(grad)).toEqual(wrt);
         for (const p of wrt) {
           const i = params.indexOf(p);
-          const fd = finiteDifference((ys) => f(...ys), xs, i);
-          const ok = close(grad[p]!, fd, fixture.options.tolerance ?? 1e-6);
-          expect(ok, `${name} ∂/∂${p} at [${xs}]: adgen ${grad[p]}, finite differences ${fd}`).toBe(true);
+          const spec = paramSpec(fixture, p);
+          const x = xs[i]!;
+          if (spec && "fixed" in spec) {
+            expect(grad[p], `${name} ∂/∂${p} of a size or index must be exactly 0`).toBe(0);
+            continue;
+          }
+          if (typeof x === "number") {
+            const fd = finiteDifference(
+              (ys) => objective(xs.map((v, j) => (j === i ? ys[0]! : v))),
+              [x],
+              0,
+              fixture.options.step,
+            );
+            const ad = grad[p] as number;
+            expect(
+              close(ad, fd, fixture.options.tolerance ?? 1e-6),
+              `${name} ∂/∂${p} at [${xs}]: adgen ${ad}, finite differences ${fd}`,
+            ).toBe(true);
+            continue;
+          }
+          const g = grad[p] as Float64Array | number[];
+          expect(g.constructor, `${name} ∂/∂${p} has the kind of ${p}`).toBe(x.constructor);
+          expect(g.length).toBe(x.length);
+          for (let k = 0; k < x.length; k++) {
+            const at = (e: number) => {
+              const perturbed = copy(x) as number[];
+              perturbed[k] = e;
+              return objective(xs.map((v, j) => (j === i ? perturbed : v)));
+            };
+            const fd = finiteDifference((ys) => at(ys[0]!), [x[k]!], 0, fixture.options.step);
+            expect(
+              close(g[k]!, fd, fixture.options.tolerance ?? 1e-6),
+              `${name} ∂/∂${p}[${k}]: adgen ${g[k]}, finite differences ${fd}`,
+            ).toBe(true);
+          }
         }
       }
     }

@@ -4,26 +4,47 @@
  * zero-derivative op must be flat; ops without a derivative must be listed here as internal.
  * A rule added without a way to check it fails this test.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { v } from "../src/rules/expr.js";
 import { evaluate } from "../src/rules/evaluate.js";
 import * as gates from "../src/gates/index.js";
 import { rules } from "../src/rules/table.js";
+import { fixturesDir } from "./support/fixtures.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 
 /** The one non-boolean op without a derivative: the conditional that routes gradients. */
 const ROUTING = new Set(["select"]);
 
+/**
+ * Array ops move gradients between elements and adjoint arrays; no formula to check on its own.
+ * Each is checked element by element through a fixture whose generated code uses it.
+ */
+const MEMORY: Record<string, { fixture: string; prints: string }> = {
+  index: { fixture: "loops/dot-product", prints: "a[i]" },
+  length: { fixture: "loops/continue-and-branch", prints: "v.length" },
+  newFloat64Array: { fixture: "arrays/write-then-read", prints: "new Float64Array(3)" },
+  zeros: { fixture: "arrays/prefix-sums", prints: "new Array<number>(t1).fill(0)" },
+  arrayOf: { fixture: "arrays/literal-and-slice", prints: "[x, y, t1]" },
+  slice: { fixture: "arrays/literal-and-slice", prints: "p.slice()" },
+};
+
 describe.each(Object.entries(rules))("rule %s", (name, rule) => {
   const arities = rule.arity === "variadic" ? [1, 2, 3] : [rule.arity];
 
   it("has a check", () => {
-    if (rule.derivative.kind === "none")
+    if (rule.derivative.kind === "memory") {
+      const check = MEMORY[name];
+      expect(check, `${name} is an array op without a fixture that checks it`).toBeDefined();
+      const output = readFileSync(join(fixturesDir, check!.fixture, "output.ts"), "utf8");
+      expect(output, `${check!.fixture} no longer uses ${name}`).toContain(check!.prints);
+    } else if (rule.derivative.kind === "none")
       expect(rule.boolean === true || ROUTING.has(name), `${name} has no derivative but is not a condition`).toBe(true);
     else expect(rule.domain, `${name} needs a domain to be checked on`).toBeDefined();
   });
 
-  if (rule.derivative.kind === "none") return;
+  if (rule.derivative.kind === "none" || rule.derivative.kind === "memory") return;
 
   it.each(arities)("matches finite differences with %i operand(s)", (arity) => {
     const [lo, hi] = rule.domain!;

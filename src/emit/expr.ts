@@ -31,14 +31,16 @@ function precedence(e: Expr): number {
       return CALL;
     case "conditional":
       return 2;
+    case "custom":
+      return p.prec;
   }
 }
 
-/** Prints `e` as TypeScript. */
-export function printExpr(e: Expr): string {
+/** Prints `e` as TypeScript, or with `types` false, as JavaScript. */
+export function printExpr(e: Expr, types = true): string {
   if (e.kind === "var") return e.name;
   if (e.kind === "const") return e.text ?? formatNumber(e.value);
-  const arg = (i: number) => printExpr(e.args[i]!);
+  const arg = (i: number) => printExpr(e.args[i]!, types);
   if (e.op === "call") return `${e.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
   const p = ruleOf(e.op).print;
   const wrap = (i: number, needs: (prec: number) => boolean) => {
@@ -60,5 +62,11 @@ export function printExpr(e: Expr): string {
       return `${p.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
     case "conditional":
       return `${wrap(0, (q) => q <= 2)} ? ${wrap(1, (q) => q < 2)} : ${wrap(2, (q) => q < 2)}`;
+    case "custom":
+      // Operands in brackets and calls need no parentheses; the object of `.length`/`[i]` does.
+      return p.print(
+        e.args.map((_, i) => (i === 0 && p.prec >= 17 ? wrap(0, (q) => q < 17) : arg(i))),
+        types,
+      );
   }
 }

@@ -15,6 +15,21 @@ function body(statements: Statement[], indent: string): string[] {
       lines.push(`${indent}${s.name} = ${op} ${s.args.map(atom).join(" ")}`.trimEnd());
       continue;
     }
+    if (s.kind === "store") {
+      lines.push(`${indent}store ${s.array.name} ${atom(s.index)} ${atom(s.value)}`);
+      continue;
+    }
+    if (s.kind === "loop") {
+      for (const c of s.carried) lines.push(`${indent}${c.name} = carried ${atom(c.init)}`);
+      lines.push(
+        `${indent}loop`,
+        ...body(s.head, indent + "  "),
+        `${indent}  while ${s.cond.name}`,
+        ...body(s.body, indent + "  "),
+      );
+      for (const c of s.carried) lines.push(`${indent}  next ${c.name} = ${atom(c.next)}`);
+      continue;
+    }
     lines.push(
       `${indent}if ${s.cond.name}`,
       ...body(s.then, indent + "  "),

@@ -38,21 +38,21 @@ function printFunction(f: CodeFunction, types: boolean): string {
   switch (f.returns.kind) {
     case "entry": {
       const grads = f.returns.grads.map((g) => {
-        const value = printExpr(g.value);
+        const value = printExpr(g.value, types);
         return value === g.param ? g.param : `${g.param}: ${value}`;
       });
-      ret = `return { value: ${printExpr(f.returns.value)}, grad: { ${grads.join(", ")} } };`;
+      ret = `return { value: ${printExpr(f.returns.value, types)}, grad: { ${grads.join(", ")} } };`;
       break;
     }
     case "tuple": {
-      const values = f.returns.values.map(printExpr);
+      const values = f.returns.values.map((e) => printExpr(e, types));
       returnType = values.length === 1 ? ": number" : `: [${values.map(() => "number").join(", ")}]`;
       ret = values.length === 1 ? `return ${values[0]};` : `return [${values.join(", ")}];`;
       break;
     }
     case "value":
       returnType = ": number";
-      ret = `return ${printExpr(f.returns.value)};`;
+      ret = `return ${printExpr(f.returns.value, types)};`;
   }
   const exported = f.kind === "entry" ? "export " : "";
   const doc =
@@ -72,29 +72,77 @@ function printFunction(f: CodeFunction, types: boolean): string {
 
 function printStatements(statements: CodeStatement[], indent: string, types: boolean): string[] {
   const lines: string[] = [];
+  const block = (body: CodeStatement[]) => printStatements(body, indent + "  ", types);
   for (const s of statements) {
     switch (s.kind) {
       case "const":
-        lines.push(`${indent}const ${s.name} = ${printExpr(s.expr)};`);
+        lines.push(`${indent}const ${s.name}${types && s.type ? `: ${s.type}` : ""} = ${printExpr(s.expr, types)};`);
         break;
       case "let":
-        if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? ": number" : ""};`);
-        else
-          lines.push(`${indent}let ${s.name} = ${typeof s.init === "boolean" ? String(s.init) : printExpr(s.init)};`);
+        if (s.type === "tape") lines.push(`${indent}const ${s.name}${types ? ": number[]" : ""} = [];`);
+        else if (s.type === "decisions") lines.push(`${indent}const ${s.name}${types ? ": boolean[]" : ""} = [];`);
+        else if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? `: ${s.type ?? "number"}` : ""};`);
+        else {
+          // A carried boolean is annotated: its next value refers back to it, which TypeScript cannot infer.
+          const annotation = types && s.type === "boolean" ? ": boolean" : "";
+          const init = typeof s.init === "boolean" ? String(s.init) : printExpr(s.init, types);
+          lines.push(`${indent}let ${s.name}${annotation} = ${init};`);
+        }
         break;
       case "set":
-        lines.push(`${indent}${s.name} = ${printExpr(s.expr)};`);
+        lines.push(`${indent}${s.name} = ${printExpr(s.expr, types)};`);
         break;
       case "destructure":
-        lines.push(`${indent}const [${s.names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr)};`);
+        lines.push(`${indent}const [${s.names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr, types)};`);
         break;
       case "if":
         lines.push(
-          `${indent}if (${printExpr(s.cond)}) {`,
-          ...printStatements(s.then, indent + "  ", types),
+          `${indent}if (${printExpr(s.cond, types)}) {`,
+          ...block(s.then),
           `${indent}} else {`,
-          ...printStatements(s.else, indent + "  ", types),
+          ...block(s.else),
           `${indent}}`,
+        );
+        break;
+      case "store":
+        lines.push(
+          `${indent}${s.array}[${printExpr(s.index, types)}] ${s.add ? "+=" : "="} ${printExpr(s.expr, types)};`,
+        );
+        break;
+      case "while":
+        if (s.head.length === 0)
+          lines.push(`${indent}while (${printExpr(s.cond, types)}) {`, ...block(s.body), `${indent}}`);
+        else
+          lines.push(
+            `${indent}while (true) {`,
+            ...block(s.head),
+            `${indent}  if (!(${printExpr(s.cond, types)})) break;`,
+            ...block(s.body),
+            `${indent}}`,
+          );
+        break;
+      case "repeat":
+        lines.push(
+          `${indent}for (let ${s.counter} = ${printExpr(s.from, types)}; ${s.counter} > 0; ${s.counter}--) {`,
+          ...block(s.body),
+          `${indent}}`,
+        );
+        break;
+      case "push":
+        lines.push(`${indent}${s.tape}.push(${s.values.map((e) => printExpr(e, types)).join(", ")});`);
+        break;
+      case "pop":
+        lines.push(`${indent}const ${s.name} = ${s.tape}.pop()${types ? "!" : ""};`);
+        break;
+      case "increment":
+        lines.push(`${indent}${s.name}++;`);
+        break;
+      case "accumulate":
+        lines.push(`${indent}${s.name} += ${printExpr(s.expr, types)};`);
+        break;
+      case "addArray":
+        lines.push(
+          `${indent}for (let ${s.counter} = 0; ${s.counter} < ${s.source}.length; ${s.counter}++) ${s.target}[${s.counter}] += ${s.source}[${s.counter}];`,
         );
         break;
     }

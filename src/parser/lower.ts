@@ -8,7 +8,7 @@
  */
 import { ts } from "ts-morph";
 import { codes, DiagnosticError, type DiagnosticCode } from "../diagnostics.js";
-import type { Atom, Graph, Merge, OpName, Param, Statement, VarRef } from "../ir.js";
+import type { Atom, Carried, Graph, Merge, OpName, Param, Statement, ValueType, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { c } from "../rules/expr.js";
 import { isCondition, mathConstants, mathOp, rules, unsupported } from "../rules/table.js";
@@ -22,6 +22,10 @@ export interface CalleeResolver {
   resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): { key: string; arity: number };
   /** Names every callee may be called by in generated code, which locals must not shadow. */
   reserved(): Iterable<string>;
+  /** The source of a plain function a call refers to (not a gate), for inlining. */
+  functionSource(mod: ModuleScope, name: string, at: ts.Node): { fn: FunctionSource; mod: ModuleScope } | undefined;
+  /** Reports a diagnostic found in another module (an inlined callee's) and abandons lowering. */
+  reportIn(mod: ModuleScope, error: unknown): never;
 }
 
 export interface LowerOptions {
@@ -39,6 +43,23 @@ interface Local {
 }
 
 type Scopes = Map<string, Local>[];
+
+/** The loop being lowered: the flags its `break` and `continue` set (scope keys of boolean locals). */
+interface LoopContext {
+  broke?: string;
+  skip?: string;
+}
+
+/** A boolean constant. */
+const bool = (b: boolean): Atom => c(b ? 1 : 0, String(b));
+
+const ARRAY_TYPES: Record<string, "Float64Array" | "number[]"> = {
+  Float64Array: "Float64Array",
+  "number[]": "number[]",
+  "Array<number>": "number[]",
+  "readonly number[]": "number[]",
+  "ReadonlyArray<number>": "number[]",
+};
 
 const BINARY_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
   [ts.SyntaxKind.PlusToken]: "add",
@@ -108,11 +129,17 @@ class FunctionLowering {
   private readonly names: NameAllocator;
   /** SSA names whose value is a boolean (conditions), not a number. */
   private readonly booleans = new Set<string>();
-  private readonly sf: ts.SourceFile;
+  /** SSA names whose value is an array, with its kind. */
+  private readonly arrays = new Map<string, "Float64Array" | "number[]">();
+  /** Enclosing loops, innermost last. */
+  private readonly loops: LoopContext[] = [];
+  /** Functions being inlined, to detect recursion. */
+  private readonly inlining: string[] = [];
+  private sf: ts.SourceFile;
 
   constructor(
-    private readonly fn: FunctionSource,
-    private readonly mod: ModuleScope,
+    private fn: FunctionSource,
+    private mod: ModuleScope,
     private readonly resolver: CalleeResolver,
     private readonly options: LowerOptions,
   ) {
@@ -158,7 +185,14 @@ class FunctionLowering {
         `${what} is generic; adgen differentiates functions of number parameters`,
         node.typeParameters[0]!,
       );
-    if (node.type && node.type.kind !== ts.SyntaxKind.NumberKeyword && this.options.role === "function")
+    const returnsArray =
+      node.type !== undefined && ARRAY_TYPES[node.type.getText(this.sf).replace(/\s+/g, " ")] !== undefined;
+    if (
+      node.type &&
+      node.type.kind !== ts.SyntaxKind.NumberKeyword &&
+      !returnsArray &&
+      this.options.role === "function"
+    )
       this.fail(
         codes.notNumber,
         `${what} returns '${this.text(node.type)}'; adgen differentiates functions that return a number`,
@@ -174,7 +208,7 @@ class FunctionLowering {
     }
     if (results === undefined)
       this.fail(codes.missingReturn, `${what} does not return a value on every path`, nameNode);
-    return { name, params, body: this.body, results, pos: nameNode.getStart(this.sf) };
+    return { name, params, body: this.body, results, arrays: this.arrays, pos: nameNode.getStart(this.sf) };
   }
 
   private param(p: ts.ParameterDeclaration): Param {
@@ -196,15 +230,19 @@ class FunctionLowering {
       this.fail(codes.parameter, `optional parameter '${name}?' is not supported; every parameter must be a number`, p);
     if (p.initializer)
       this.fail(codes.parameter, `default value for parameter '${name}' is not supported`, p.initializer);
-    if (p.type && p.type.kind !== ts.SyntaxKind.NumberKeyword)
+    const typeText = p.type?.getText(this.sf).replace(/\s+/g, " ");
+    const arrayType = typeText === undefined ? undefined : ARRAY_TYPES[typeText];
+    if (p.type && p.type.kind !== ts.SyntaxKind.NumberKeyword && !arrayType)
       this.fail(
         codes.parameter,
-        `parameter '${name}' has type '${this.text(p.type)}'; adgen differentiates number parameters`,
+        `parameter '${name}' has type '${this.text(p.type)}'; adgen differentiates number, number[] and Float64Array parameters`,
         p.type,
       );
     this.names.reserve(name);
     this.scopes[0]!.set(name, { keyword: "param", value: { kind: "var", name } });
-    return { name, type: "number" };
+    if (arrayType) this.arrays.set(name, arrayType);
+    const type: ValueType = arrayType ?? "number";
+    return { name, type };
   }
 
   // ---- statements ------------------------------------------------------------------------
@@ -217,11 +255,28 @@ class FunctionLowering {
     for (; i < list.length; i++) {
       const st = list[i]!;
       if (ts.isReturnStatement(st)) {
+        if (this.loops.length > 0)
+          this.fail(
+            codes.loop,
+            "'return' inside a loop is not supported yet; break out of the loop and return after it",
+            st.getChildAt(0, this.sf),
+          );
         const after = list.slice(i + 1).find((s) => !isInert(s));
         if (after) this.fail(codes.missingReturn, "unreachable code after 'return'", after);
         if (!st.expression)
           this.fail(codes.notNumber, `'return' without a value; '${this.fn.name}' must return a number`, st);
         return this.returned(st.expression);
+      }
+      if (ts.isBreakStatement(st) || ts.isContinueStatement(st)) {
+        this.jump(st);
+        const after = list.slice(i + 1).find((s) => !isInert(s));
+        if (after)
+          this.fail(
+            codes.missingReturn,
+            `unreachable code after '${ts.isBreakStatement(st) ? "break" : "continue"}'`,
+            after,
+          );
+        return rest();
       }
       const next = () => this.statements(list, i + 1, rest);
       if (ts.isBlock(st)) {
@@ -229,6 +284,7 @@ class FunctionLowering {
           this.scopes.push(new Map());
           this.statements(st.statements, 0, () => undefined);
           this.scopes.pop();
+          if (containsJump(st)) return this.guardRest(list, i + 1, rest);
           continue;
         }
         this.scopes.push(new Map());
@@ -240,6 +296,7 @@ class FunctionLowering {
       if (ts.isIfStatement(st)) {
         if (!containsReturn(st)) {
           this.ifStatement(st);
+          if (containsJump(st)) return this.guardRest(list, i + 1, rest);
           continue;
         }
         return this.returningIf(st, next);
@@ -249,12 +306,58 @@ class FunctionLowering {
     return rest();
   }
 
-  /** The value of `return e`: a number, or for a gate's backward a tuple `[g0, g1, ...]`. */
+  /** After a statement that may `break` or `continue`: the rest of the list runs only if it did not. */
+  private guardRest(list: readonly ts.Statement[], i: number, rest: () => Atom[] | undefined): Atom[] | undefined {
+    if (list.slice(i).every(isInert)) return rest();
+    const flag = this.jumpedFlag(list[i]!);
+    const go = this.node("not", [flag], list[i]!);
+    this.branchOn(
+      go as VarRef,
+      () => this.statements(list, i, () => undefined),
+      () => undefined,
+      list[i]!,
+    );
+    return rest();
+  }
+
+  /** `break` or `continue`: sets the innermost loop's flag. */
+  private jump(st: ts.BreakStatement | ts.ContinueStatement): void {
+    if (st.label) this.fail(codes.loop, "labelled break and continue are not supported", st);
+    const loop = this.loops[this.loops.length - 1];
+    const key = ts.isBreakStatement(st) ? loop?.broke : loop?.skip;
+    if (!key) this.fail(codes.statement, `'${st.getText(this.sf)}' outside a loop`, st);
+    this.lookup(key)!.value = bool(true);
+  }
+
+  /** A boolean that is true once the innermost loop's `break` or `continue` has run this iteration. */
+  private jumpedFlag(at: ts.Node): VarRef {
+    const loop = this.loops[this.loops.length - 1]!;
+    const flags = [loop.broke, loop.skip]
+      .filter((k): k is string => k !== undefined)
+      .map((k) => this.lookup(k)!.value!);
+    const [first, second] = flags;
+    if (second === undefined) {
+      if (first!.kind === "var") return first as VarRef;
+      return this.node("or", [first!, bool(false)], at) as VarRef;
+    }
+    return this.node("or", [first!, second], at) as VarRef;
+  }
+
+  /** The value of `return e`: a number or an array, or for a gate's backward a tuple `[g0, g1, ...]`. */
   private returned(e: ts.Expression): Atom[] {
     const inner = skipParens(e);
     if (this.options.role === "backward" && ts.isArrayLiteralExpression(inner))
       return inner.elements.map((el) => this.number(el));
-    return [this.number(e, this.options.role === "function" ? this.fn.name : undefined)];
+    const hint = this.options.role === "function" ? this.fn.name : undefined;
+    if (this.options.role === "function") {
+      if (ts.isIdentifier(inner) && this.lookup(inner.text)) {
+        const v = this.valueOf(this.lookup(inner.text)!, inner);
+        if (this.isArray(v)) return [v];
+      }
+      const a = this.array(e, hint);
+      if (a) return [a];
+    }
+    return [this.number(e, hint)];
   }
 
   private statement(st: ts.Statement): void {
@@ -267,8 +370,14 @@ class FunctionLowering {
         "switch statement is not supported; write it as if / else if / else",
         st.getChildAt(0, this.sf),
       );
+    if (ts.isForStatement(st) || ts.isWhileStatement(st) || ts.isDoStatement(st) || ts.isForOfStatement(st))
+      return this.loop(st);
     if (ts.isIterationStatement(st, false))
-      this.fail(codes.loop, `${kindName(st)}: loops are not supported yet`, st.getChildAt(0, this.sf));
+      this.fail(
+        codes.loop,
+        `${kindName(st)} is not supported; use a for, for...of, while or do...while loop`,
+        st.getChildAt(0, this.sf),
+      );
     if (ts.isFunctionDeclaration(st))
       this.fail(
         codes.statement,
@@ -296,6 +405,13 @@ class FunctionLowering {
   }
 
   private expressionStatement(e: ts.Expression): void {
+    const target = ts.isBinaryExpression(e)
+      ? e.left
+      : ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)
+        ? e.operand
+        : undefined;
+    if (target && ts.isElementAccessExpression(skipParens(target)))
+      return this.elementWrite(e, skipParens(target) as ts.ElementAccessExpression);
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const local = this.assignable(e.left);
       local.value = this.value(e.right, (e.left as ts.Identifier).text);
@@ -323,6 +439,53 @@ class FunctionLowering {
       this.fail(codes.operator, `operator '${e.operatorToken.getText(this.sf)}' is not supported`, e.operatorToken);
     this.value(e);
     this.fail(codes.statement, `the statement '${this.text(e)}' has no effect`, e);
+  }
+
+  /** `a[i] = v`, `a[i] += v`, `a[i]++`: loads, the operation, and a store. */
+  private elementWrite(e: ts.Expression, target: ts.ElementAccessExpression): void {
+    const array = this.writableArray(target.expression);
+    const index = this.number(target.argumentExpression);
+    let value: Atom;
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) value = this.number(e.right);
+    else if (ts.isBinaryExpression(e) && COMPOUND_OPS[e.operatorToken.kind]) {
+      const old = this.node("index", [array, index], target);
+      value = this.node(COMPOUND_OPS[e.operatorToken.kind]!, [old, this.number(e.right)], e);
+    } else if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isIncrement(e.operator)) {
+      const old = this.node("index", [array, index], target);
+      value = this.node(e.operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub", [old, c(1)], e);
+    } else this.fail(codes.operator, `'${this.text(e)}' is not supported`, e);
+    this.body.push({ kind: "store", array, index, value, pos: e.getStart(this.sf) });
+  }
+
+  /** The array an element write writes: a local array (not a parameter, which is the caller's). */
+  private writableArray(e: ts.Expression): VarRef {
+    const a = this.arrayAtom(e);
+    if (
+      !ts.isIdentifier(skipParens(e)) ||
+      this.lookup((skipParens(e) as ts.Identifier).text)?.keyword === "param" ||
+      (a.kind === "var" && this.isParamArray(a.name))
+    )
+      this.fail(
+        codes.outerWrite,
+        `writing into '${this.text(e)}', which belongs to the caller, is not supported; copy it first with .slice()`,
+        e,
+      );
+    return a;
+  }
+
+  private isParamArray(name: string): boolean {
+    return this.scopes[0]!.get(name)?.keyword === "param";
+  }
+
+  /** An expression that must be an array: its atom. */
+  private arrayAtom(e: ts.Expression): VarRef {
+    const inner = skipParens(e);
+    if (ts.isIdentifier(inner)) {
+      const local = this.lookup(inner.text);
+      const v = local && this.valueOf(local, inner);
+      if (v && v.kind === "var" && this.arrays.has(v.name)) return v;
+    }
+    this.fail(codes.notNumber, `'${this.text(e)}' is not an array`, e);
   }
 
   /** The local variable an assignment writes, or a diagnostic for anything else. */
@@ -390,11 +553,21 @@ class FunctionLowering {
   /** An `if` without `return` inside: both arms run to the end, and changed variables merge. */
   private ifStatement(st: ts.IfStatement): void {
     const cond = this.condition(st.expression, "cond");
+    this.branchOn(
+      cond,
+      () => this.armStatement(st.thenStatement),
+      () => this.armStatement(st.elseStatement),
+      st,
+    );
+  }
+
+  /** A branch on `cond` whose arms fall through; variables assigned in either arm merge after it. */
+  private branchOn(cond: VarRef, lowerThen: () => void, lowerElse: () => void, at: ts.Node): void {
     const before = copyScopes(this.scopes);
-    const thenBody = this.arm(() => this.armStatement(st.thenStatement));
+    const thenBody = this.arm(lowerThen);
     const afterThen = this.scopes;
     this.scopes = copyScopes(before);
-    const elseBody = this.arm(() => this.armStatement(st.elseStatement));
+    const elseBody = this.arm(lowerElse);
     const afterElse = this.scopes;
 
     const merges: Merge[] = [];
@@ -412,14 +585,165 @@ class FunctionLowering {
           local.value = t;
           continue;
         }
-        if (this.isBoolean(t) || this.isBoolean(e))
-          this.fail(codes.notNumber, `boolean variable '${name}' is reassigned in a branch; this is not supported`, st);
-        const merged = this.names.claim(name);
+        if (this.isArray(t) || this.isArray(e))
+          this.fail(codes.notNumber, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
+        const merged = this.names.claim(name.startsWith("#") ? name.slice(1) : name);
+        if (this.isBoolean(t) && this.isBoolean(e)) this.booleans.add(merged);
+        else if (this.isBoolean(t) || this.isBoolean(e))
+          this.fail(codes.notNumber, `'${name}' is a boolean on one path and a number on the other`, at);
         merges.push({ name: merged, then: t, else: e });
         local.value = { kind: "var", name: merged };
       }
     });
-    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: st.getStart(this.sf) });
+    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
+  }
+
+  private isArray(a: Atom | undefined): boolean {
+    return a?.kind === "var" && this.arrays.has(a.name);
+  }
+
+  // ---- loops -----------------------------------------------------------------------------
+
+  /**
+   * `for`, `for...of`, `while`, `do...while` as one structured Loop. Locals assigned inside
+   * become carried values (phis); `break` sets a carried flag that the loop condition checks,
+   * `continue` a per-iteration flag that skips the rest of the body.
+   */
+  private loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void {
+    if (this.options.role === "backward")
+      this.fail(
+        codes.gate,
+        `backward of gate '${this.options.gate}' has a loop; a gate's backward is straight-line code (branches allowed)`,
+        st.getChildAt(0, this.sf),
+      );
+    this.scopes.push(new Map());
+    const scope = this.scopes[this.scopes.length - 1]!;
+    if (ts.isForStatement(st) && st.initializer) {
+      if (ts.isVariableDeclarationList(st.initializer)) this.declarations(st.initializer);
+      else this.expressionStatement(st.initializer);
+    }
+    // for...of: a hidden counter, and the element bound at the start of each iteration.
+    let forOf: { array: VarRef; counter: string; element: ts.BindingName; keyword: "const" | "let" } | undefined;
+    if (ts.isForOfStatement(st)) {
+      const array = this.arrayAtom(st.expression);
+      const decl = ts.isVariableDeclarationList(st.initializer) ? st.initializer.declarations[0] : undefined;
+      if (!decl || !ts.isIdentifier(decl.name))
+        this.fail(codes.statement, "for...of needs 'const x of array'", st.initializer);
+      scope.set("#i", { keyword: "let", value: c(0) });
+      forOf = {
+        array,
+        counter: "#i",
+        element: decl.name,
+        keyword: st.initializer.flags & ts.NodeFlags.Const ? "const" : "let",
+      };
+    }
+    const hasBreak = containsJump(st.statement, "break");
+    const hasContinue = containsJump(st.statement, "continue");
+    if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
+    if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
+
+    // Carried: every local assigned in the loop that lives outside its body.
+    const assigned = assignedNames(st);
+    const declaredInside = declaredNames(st.statement);
+    const carriedKeys = [...this.visibleNames()].filter(
+      (k) => (k.startsWith("#") && scope.has(k)) || (assigned.has(k) && !declaredInside.has(k)),
+    );
+    const carried: Carried[] = [];
+    const locals = carriedKeys.map((key) => {
+      const local = this.lookup(key)!;
+      if (local.keyword === "const") return undefined;
+      if (!local.value) this.fail(codes.unassigned, `'${key}' is assigned in the loop but has no value before it`, st);
+      if (this.isArray(local.value))
+        this.fail(
+          codes.statement,
+          `array variable '${key}' is reassigned in a loop; write into its elements instead`,
+          st,
+        );
+      const phi = this.names.claim(key === "#i" ? "i" : key.startsWith("#") ? key.slice(1) : key);
+      if (this.isBoolean(local.value)) this.booleans.add(phi);
+      const entry: Carried = { name: phi, init: local.value, next: local.value };
+      carried.push(entry);
+      local.value = { kind: "var", name: phi };
+      return { local, entry };
+    });
+
+    const ctx: LoopContext = {};
+    if (hasBreak) ctx.broke = "#broke";
+    let cond: VarRef | undefined;
+    const head = this.arm(() => {
+      let test: VarRef;
+      if (ts.isDoStatement(st)) test = this.lookup("#again")!.value as VarRef;
+      else if (forOf) {
+        const n = this.node("length", [forOf.array], st);
+        test = this.node("lt", [this.lookup("#i")!.value!, n], st) as VarRef;
+      } else {
+        const condition = ts.isWhileStatement(st) ? st.expression : (st as ts.ForStatement).condition;
+        if (!condition) this.fail(codes.loop, "a for loop without a condition is not supported; give it one", st);
+        test = this.condition(condition);
+      }
+      if (hasBreak) {
+        const going = this.node("not", [this.lookup("#broke")!.value!], st);
+        test = this.node("and", [going, test!], st) as VarRef;
+      }
+      cond = test!;
+    });
+
+    this.loops.push(ctx);
+    const body = this.arm(() => {
+      this.scopes.push(new Map());
+      if (hasContinue) {
+        this.scopes[this.scopes.length - 1]!.set("#skip", { keyword: "let", value: bool(false) });
+        ctx.skip = "#skip";
+      }
+      if (forOf) {
+        const element = this.node(
+          "index",
+          [forOf.array, this.lookup("#i")!.value!],
+          st,
+          (forOf.element as ts.Identifier).text,
+        );
+        this.scopes[this.scopes.length - 1]!.set((forOf.element as ts.Identifier).text, {
+          keyword: forOf.keyword,
+          value: element,
+        });
+      }
+      if (ts.isBlock(st.statement)) this.statements(st.statement.statements, 0, () => undefined);
+      else this.statements([st.statement], 0, () => undefined);
+      this.scopes.pop();
+      ctx.skip = undefined;
+      // The step runs after the body and after `continue`, but not after `break`.
+      const step = () => {
+        if (ts.isForStatement(st) && st.incrementor) this.expressionStatement(st.incrementor);
+        if (forOf) this.lookup("#i")!.value = this.node("add", [this.lookup("#i")!.value!, c(1)], st);
+        if (ts.isDoStatement(st)) this.lookup("#again")!.value = this.condition(st.expression);
+      };
+      if (hasBreak)
+        this.branchOn(this.node("not", [this.lookup("#broke")!.value!], st) as VarRef, step, () => undefined, st);
+      else step();
+    });
+    this.loops.pop();
+
+    // Branches in the body replace scope entries with copies: look the locals up again.
+    carriedKeys.forEach((key, i) => {
+      const entry = locals[i]?.entry;
+      if (!entry) return;
+      const local = this.lookup(key)!;
+      entry.next = local.value!;
+      local.value = { kind: "var", name: entry.name };
+    });
+    this.scopes.pop();
+    this.body.push({ kind: "loop", carried, head, cond: cond!, body, pos: st.getStart(this.sf) });
+  }
+
+  /** Every name visible here, innermost scope last. */
+  private *visibleNames(): Generator<string> {
+    const seen = new Set<string>();
+    for (let i = this.scopes.length - 1; i >= 0; i--)
+      for (const k of this.scopes[i]!.keys()) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        yield k;
+      }
   }
 
   /** An `if` with a `return` inside: the code after it (`next`) continues each arm that falls through. */
@@ -516,7 +840,7 @@ class FunctionLowering {
     return { kind: "var", name };
   }
 
-  /** A value for a variable: a number, or a boolean when the expression is a condition. */
+  /** A value for a variable: a number, a boolean when the expression is a condition, or an array. */
   private value(e: ts.Expression, hint?: string): Atom {
     if (isConditionSyntax(e)) return this.condition(e, hint);
     const inner = skipParens(e);
@@ -524,11 +848,78 @@ class FunctionLowering {
       const local = this.lookup(inner.text);
       if (local) return this.valueOf(local, inner);
     }
-    return this.number(e, hint);
+    return this.array(e, hint) ?? this.number(e, hint);
+  }
+
+  /** An array-creating expression (`new Float64Array(n)`, `new Array(n).fill(0)`, `[a, b]`, `a.slice()`), else undefined. */
+  private array(e: ts.Expression, hint?: string): Atom | undefined {
+    const inner = skipParens(e);
+    const make = (op: OpName, args: Atom[], kind: "Float64Array" | "number[]") => {
+      const a = this.node(op, args, inner, hint);
+      this.arrays.set((a as VarRef).name, kind);
+      return a;
+    };
+    if (ts.isNewExpression(inner) && ts.isIdentifier(inner.expression) && inner.expression.text === "Float64Array") {
+      const arg = inner.arguments?.[0];
+      if (!arg || inner.arguments!.length !== 1 || ts.isArrayLiteralExpression(arg))
+        this.fail(
+          codes.expression,
+          "'new Float64Array' takes a length here; build other arrays with .slice() or a loop",
+          inner,
+        );
+      return make("newFloat64Array", [this.number(arg)], "Float64Array");
+    }
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression)) {
+      const object = skipParens(inner.expression.expression);
+      const member = inner.expression.name.text;
+      if (
+        member === "fill" &&
+        ts.isNewExpression(object) &&
+        ts.isIdentifier(object.expression) &&
+        object.expression.text === "Array"
+      ) {
+        const fill = inner.arguments[0];
+        if (
+          object.arguments?.length !== 1 ||
+          inner.arguments.length !== 1 ||
+          !fill ||
+          !ts.isNumericLiteral(fill) ||
+          Number(fill.text) !== 0
+        )
+          this.fail(codes.expression, "only 'new Array(n).fill(0)' is supported to create a number[]", inner);
+        return make("zeros", [this.number(object.arguments[0]!)], "number[]");
+      }
+      if (member === "slice") {
+        if (inner.arguments.length > 0)
+          this.fail(codes.expression, "'.slice()' with arguments is not supported; copy the whole array", inner);
+        const source = this.arrayAtom(object);
+        return make("slice", [source], this.arrays.get(source.name)!);
+      }
+    }
+    if (ts.isArrayLiteralExpression(inner)) {
+      const spread = inner.elements.find(ts.isSpreadElement);
+      if (spread) this.fail(codes.expression, "spread in an array literal is not supported", spread);
+      const nested = inner.elements.find((el) => ts.isArrayLiteralExpression(skipParens(el)));
+      if (nested)
+        this.fail(
+          codes.expression,
+          "arrays of arrays are not supported; use a flat array indexed as m[i * cols + j]",
+          nested,
+        );
+      return make(
+        "arrayOf",
+        inner.elements.map((el) => this.number(el)),
+        "number[]",
+      );
+    }
+    if (ts.isCallExpression(inner)) return this.inlineCall(inner, hint);
+    return undefined;
   }
 
   private numeric(a: Atom, at: ts.Node): Atom {
     if (this.isBoolean(a)) this.fail(codes.notNumber, `'${this.text(at)}' is a boolean, not a number`, at);
+    if (a.kind === "var" && this.arrays.has(a.name))
+      this.fail(codes.notNumber, `'${this.text(at)}' is an array, not a number`, at);
     return a;
   }
 
@@ -589,8 +980,16 @@ class FunctionLowering {
     }
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e))
       this.fail(codes.expression, "function expressions inside a differentiated function are not supported", e);
-    if (ts.isArrayLiteralExpression(e) || ts.isElementAccessExpression(e))
-      this.fail(codes.expression, `${kindName(e)}: arrays are not supported yet`, e);
+    if (ts.isElementAccessExpression(e)) {
+      const array = this.arrayAtom(e.expression);
+      return this.node("index", [array, this.number(e.argumentExpression)], e, hint);
+    }
+    if (ts.isArrayLiteralExpression(e))
+      this.fail(
+        codes.notNumber,
+        "an array literal is not a number; arrays can be assigned to a variable or returned",
+        e,
+      );
     this.fail(codes.expression, `${kindName(e)} is not supported`, e);
   }
 
@@ -650,6 +1049,7 @@ class FunctionLowering {
 
   private property(e: ts.PropertyAccessExpression): Atom {
     const member = e.name.text;
+    if (member === "length") return this.node("length", [this.arrayAtom(e.expression)], e);
     if (ts.isIdentifier(e.expression) && e.expression.text === "Math" && !this.lookup("Math")) {
       const value = mathConstants[member];
       if (value !== undefined) return c(value, `Math.${member}`);
@@ -671,7 +1071,14 @@ class FunctionLowering {
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
       const object = callee.expression.text;
       const member = callee.name.text;
-      if (this.lookup(object))
+      const local = this.lookup(object);
+      if (local && this.isArray(local.value))
+        this.fail(
+          codes.expression,
+          `'${object}.${member}(...)' is not supported: arrays keep their length; allocate with new Float64Array(n) and write elements (a.slice() copies)`,
+          callee,
+        );
+      if (local)
         this.fail(
           codes.notNumber,
           `'${object}' is a number; '${object}.${member}' is not a function adgen knows`,
@@ -710,6 +1117,11 @@ class FunctionLowering {
         callee,
       );
     const b = this.mod.bindings.get(name);
+    const inlined = this.inlineCall(e, hint);
+    if (inlined) {
+      if (this.isArray(inlined)) this.fail(codes.notNumber, `'${name}(...)' returns an array, not a number`, e);
+      return inlined;
+    }
     if (b?.kind === "function" || b?.kind === "gate" || b?.kind === "import")
       return this.userCall(this.resolver.resolve(this.mod, name, callee), name, e, hint);
     if (b?.kind === "mutable" || b?.kind === "constant")
@@ -728,6 +1140,75 @@ class FunctionLowering {
       `'${name}' is not a function adgen knows (a Math function, a gate, or a function of yours)`,
       callee,
     );
+  }
+
+  /**
+   * A call to a function that takes or returns arrays is inlined: its body is lowered here, with
+   * its parameters bound to the arguments (a pullback could not see the arrays as they were at
+   * the call). Returns undefined for any other call.
+   */
+  private inlineCall(e: ts.CallExpression, hint?: string): Atom | undefined {
+    if (!ts.isIdentifier(e.expression) || this.lookup(e.expression.text)) return undefined;
+    const name = e.expression.text;
+    const b = this.mod.bindings.get(name);
+    if (b?.kind !== "function" && b?.kind !== "import") return undefined;
+    const src = this.resolver.functionSource(this.mod, name, e.expression);
+    if (!src) return undefined;
+    const node = src.fn.node;
+    const isArrayType = (t: ts.TypeNode | undefined) =>
+      t !== undefined && ARRAY_TYPES[t.getText(src.mod.sf).replace(/\s+/g, " ")] !== undefined;
+    if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type)) return undefined;
+    const id = `${src.mod.file}#${src.fn.name}`;
+    if (this.inlining.includes(id) || (src.fn.node === this.fn.node && this.inlining.length === 0))
+      this.fail(codes.recursion, `'${src.fn.name}' calls itself; recursion is not supported`, e.expression);
+    if (e.arguments.length !== node.parameters.length)
+      this.fail(
+        codes.arity,
+        `'${name}' takes ${node.parameters.length} argument${node.parameters.length === 1 ? "" : "s"}, got ${e.arguments.length}`,
+        e,
+      );
+    const args = e.arguments.map((a, i) => {
+      const atom = this.value(a);
+      const param = node.parameters[i]!;
+      if (isArrayType(param.type) !== this.isArray(atom))
+        this.fail(
+          codes.notNumber,
+          `argument ${i + 1} of '${name}' must be ${isArrayType(param.type) ? "an array" : "a number"}`,
+          a,
+        );
+      return atom;
+    });
+
+    const saved = { fn: this.fn, mod: this.mod, sf: this.sf, scopes: this.scopes, loops: this.loops.splice(0) };
+    this.inlining.push(id);
+    this.fn = src.fn;
+    this.mod = src.mod;
+    this.sf = src.mod.sf;
+    this.scopes = [new Map()];
+    try {
+      node.parameters.forEach((p, i) => {
+        if (!ts.isIdentifier(p.name))
+          this.fail(codes.parameter, `destructured parameter '${this.text(p.name)}' is not supported`, p.name);
+        this.scopes[0]!.set(p.name.text, { keyword: "param", value: args[i]! });
+      });
+      let results: Atom[] | undefined;
+      if (node.body && ts.isBlock(node.body)) results = this.statements(node.body.statements, 0, () => undefined);
+      else if (node.body) results = [this.value(node.body, src.fn.name)];
+      if (!results)
+        this.fail(codes.missingReturn, `'${src.fn.name}' does not return a value on every path`, src.fn.nameNode);
+      void hint;
+      return results[0]!;
+    } catch (err) {
+      if (src.mod !== saved.mod) this.resolver.reportIn(src.mod, err);
+      throw err;
+    } finally {
+      this.inlining.pop();
+      this.fn = saved.fn;
+      this.mod = saved.mod;
+      this.sf = saved.sf;
+      this.scopes = saved.scopes;
+      this.loops.push(...saved.loops);
+    }
   }
 
   private userCall(target: { key: string; arity: number }, shown: string, e: ts.CallExpression, hint?: string): Atom {
@@ -789,6 +1270,43 @@ function isConditionSyntax(e: ts.Expression): boolean {
       COMPARISON_OPS[inner.operatorToken.kind] !== undefined || LOGICAL_OPS[inner.operatorToken.kind] !== undefined
     );
   return ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken;
+}
+
+/** Whether a `break` or `continue` for the loop around `node` occurs in it (not in nested loops). */
+function containsJump(node: ts.Node, kind?: "break" | "continue"): boolean {
+  if (ts.isBreakStatement(node)) return kind !== "continue";
+  if (ts.isContinueStatement(node)) return kind !== "break";
+  if (ts.isFunctionLike(node) || ts.isIterationStatement(node, false)) return false;
+  return ts.forEachChild(node, (child) => (containsJump(child, kind) ? true : undefined)) ?? false;
+}
+
+/** Identifiers assigned (`=`, `+=`, `++`, ...) anywhere in `node`. */
+function assignedNames(node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && ts.isIdentifier(skipParens(n.left)))
+      names.add((skipParens(n.left) as ts.Identifier).text);
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      isIncrement(n.operator) &&
+      ts.isIdentifier(n.operand)
+    )
+      names.add(n.operand.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}
+
+/** Names declared with let/const anywhere in `node`. */
+function declaredNames(node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) names.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
 }
 
 /** Whether a `return` occurs in a statement (not inside nested functions). */

@@ -85,6 +85,31 @@ class ProgramBuilder implements CalleeResolver {
     return this.resolveBinding(mod, name, b, at);
   }
 
+  functionSource(mod: ModuleScope, name: string, at: ts.Node): { fn: FunctionSource; mod: ModuleScope } | undefined {
+    const b = mod.bindings.get(name);
+    if (b?.kind === "function") return { fn: b.fn, mod };
+    if (b?.kind !== "import" || !b.from.startsWith(".")) return undefined;
+    const target = this.loadRelative(mod.file, b.from);
+    if (target === null) throw new AlreadyReported();
+    if (!target)
+      throw new DiagnosticError(
+        codes.moduleNotFound,
+        `cannot find module '${b.from}' imported by ${mod.file}`,
+        at.getStart(),
+        at.getEnd(),
+      );
+    const local = target.exports.get(b.imported);
+    return local === undefined ? undefined : this.functionSource(target, local, at);
+  }
+
+  reportIn(mod: ModuleScope, error: unknown): never {
+    if (error instanceof DiagnosticError) {
+      this.sink(mod.file).report(error.code, error.message, error.start, error.end);
+      throw new AlreadyReported();
+    }
+    throw error;
+  }
+
   resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): { key: string; arity: number } {
     const b = mod.bindings.get(ns);
     if (b?.kind !== "namespace")
@@ -151,8 +176,19 @@ class ProgramBuilder implements CalleeResolver {
     const id = `${mod.file}#${fn.name}`;
     if (this.stack.includes(id)) {
       const cycle = [...this.stack.slice(this.stack.indexOf(id)), id].map((s) => s.slice(s.indexOf("#") + 1));
-      const through = cycle.length > 2 ? ` through ${cycle.slice(1, -1).map((n) => `'${n}'`).join(", ")}` : "";
-      throw new DiagnosticError(codes.recursion, `'${fn.name}' calls itself${through}; recursion is not supported`, at.getStart(), at.getEnd());
+      const through =
+        cycle.length > 2
+          ? ` through ${cycle
+              .slice(1, -1)
+              .map((n) => `'${n}'`)
+              .join(", ")}`
+          : "";
+      throw new DiagnosticError(
+        codes.recursion,
+        `'${fn.name}' calls itself${through}; recursion is not supported`,
+        at.getStart(),
+        at.getEnd(),
+      );
     }
     const graph = this.lowerFunctionOnce(mod, fn);
     if (!this.keys.get(id)) {

@@ -78,9 +78,14 @@ export function pow(a: Expr, b: Expr): Expr {
   return op("pow", a, b);
 }
 
-/** `cond ? a : b`, where both branches are the same expression it is just that expression. */
+const isBool = (e: Expr, b: boolean): boolean => e.kind === "const" && e.text === String(b);
+
+/** `cond ? a : b`; for booleans, `cond ? true : x` is `cond || x` and `cond ? x : false` is `cond && x`. */
 export function select(cond: Expr, a: Expr, b: Expr): Expr {
-  if (isConst(a, 0) && isConst(b, 0)) return c(0);
+  if (isConst(a, 0) && isConst(b, 0) && a.text === undefined && b.text === undefined) return c(0);
+  if (isBool(a, true) && isBool(b, false)) return cond;
+  if (isBool(a, true)) return op("or", cond, b);
+  if (isBool(b, false)) return op("and", cond, a);
   return op("select", cond, a, b);
 }
 

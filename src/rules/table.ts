@@ -30,7 +30,9 @@ export type Print =
   | { kind: "infix"; token: string; prec: number; rightAssoc?: boolean }
   | { kind: "prefix"; token: string }
   | { kind: "call"; callee: string }
-  | { kind: "conditional" };
+  | { kind: "conditional" }
+  /** Anything else (`a[i]`, `a.length`, `new Float64Array(n)`): printed operands in, text out. */
+  | { kind: "custom"; prec: number; print: (args: string[], types: boolean) => string };
 
 export type Derivative =
   /** Contribution of input `i` to its gradient, given upstream `grad`. */
@@ -38,7 +40,9 @@ export type Derivative =
   /** Piecewise constant (floor, sign, ...): the local gradient is 0 wherever it exists. */
   | { kind: "zero" }
   /** Not differentiable: conditions (comparisons, logic) and the select that routes gradients. */
-  | { kind: "none" };
+  | { kind: "none" }
+  /** Array operations: the transform moves gradients between elements and adjoint arrays. */
+  | { kind: "memory" };
 
 export interface Rule {
   /** Number of operands, or `"variadic"` (any number, e.g. `Math.hypot`). */
@@ -53,6 +57,8 @@ export interface Rule {
   tolerance?: number;
   /** Set on conditions: the result is a boolean (carried as 1 or 0 by `eval`). */
   boolean?: true;
+  /** Set on ops whose result is an array. */
+  array?: true;
 }
 
 const PREC = {
@@ -76,6 +82,18 @@ const binary = (dx: (ctx: GradContext) => Expr, dy: (ctx: GradContext) => Expr):
 
 const infix = (token: string, prec: number, rightAssoc = false): Print => ({ kind: "infix", token, prec, rightAssoc });
 const math = (name: string): Print => ({ kind: "call", callee: `Math.${name}` });
+
+/** An array operation, printed by `print`. */
+function memory(arity: number | "variadic", prec: number, print: (args: string[], types: boolean) => string): Rule {
+  return {
+    arity,
+    print: { kind: "custom", prec, print },
+    eval: () => {
+      throw new Error("adgen internal error: array operations are not evaluated by the rule table");
+    },
+    derivative: { kind: "memory" },
+  };
+}
 
 /** A comparison or logical operator: a boolean, with no derivative. */
 function condition(token: string, prec: number, f: (x: number, y: number) => boolean): Rule {
@@ -264,6 +282,17 @@ export const rules: Record<OpName, Rule> = {
     derivative: { kind: "none" },
     boolean: true,
   },
+  // Arrays. `eval` is unused for them: they are checked through fixtures, element by element.
+  index: memory(2, 17, ([a, i]) => `${a}[${i}]`),
+  length: memory(1, 17, ([a]) => `${a}.length`),
+  newFloat64Array: { ...memory(1, 17, ([n]) => `new Float64Array(${n})`), array: true },
+  // Typed as number[] in TypeScript; plain `new Array(n)` when emitting JavaScript.
+  zeros: {
+    ...memory(1, 17, ([n], types) => (types ? `new Array<number>(${n}).fill(0)` : `new Array(${n}).fill(0)`)),
+    array: true,
+  },
+  arrayOf: { ...memory("variadic", 20, (xs) => `[${xs.join(", ")}]`), array: true },
+  slice: { ...memory(1, 17, ([a]) => `${a}.slice()`), array: true },
   // `cond ? a : b`: routes gradients in generated backward code.
   select: { arity: 3, print: { kind: "conditional" }, eval: (t, a, b) => (t ? a : b), derivative: { kind: "none" } },
 };

@@ -1,38 +1,67 @@
 /**
- * Activity analysis: which SSA values need an adjoint.
+ * Activity analysis: which SSA values need an adjoint, and which forward values must be kept.
  * A value is *varied* if it depends differentiably on a parameter being differentiated, and
  * *useful* if a result depends differentiably on it. Only values that are both get a `grad_`
- * variable; everything else has an exact zero gradient and costs nothing. Conditions are never
- * differentiable, so a parameter that only reaches conditions gets an exact 0.
+ * variable (or, for an array, a `grad_` array); everything else has an exact zero gradient and
+ * costs nothing. Conditions, sizes and indices never carry derivatives, so a parameter that only
+ * reaches them gets an exact 0. Arrays are memory: a store makes its array varied, and an array
+ * that is read makes its stores live; loops make all of this a fixpoint.
  */
 import type { Graph, Node, Statement } from "../ir.js";
 import { ruleOf } from "../rules/table.js";
 import { vars } from "./walk.js";
 
 export interface Activity {
-  /** Names (parameters, nodes, merges) that get an adjoint. */
+  /** Names (parameters, nodes, merges, loop phis, arrays) that get an adjoint. */
   active: Set<string>;
   /** Names the results depend on through any operation: the forward pass that must be kept. */
   live: Set<string>;
 }
 
-/** Whether a node passes derivatives from its operands to its result. */
-export const isDifferentiable = (n: Node): boolean => n.op === "call" || ruleOf(n.op).derivative.kind === "rule";
+/** Whether a node passes derivatives from its operands to its result (memory ops: from the array or elements). */
+export const isDifferentiable = (n: Node): boolean => {
+  if (n.op === "call") return true;
+  const kind = ruleOf(n.op).derivative.kind;
+  return kind === "rule" || (kind === "memory" && (n.op === "index" || n.op === "slice" || n.op === "arrayOf"));
+};
+
+/** The operands a differentiable node passes derivatives to (not the index of `a[i]`). */
+export const differentiableArgs = (n: Node) => (n.op === "index" ? vars([n.args[0]!]) : vars(n.args));
 
 export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activity {
   const varied = new Set<string>(graph.params.map((p) => p.name).filter((p) => wrt.has(p)));
+  let changed = true;
+  const mark = (set: Set<string>, name: string) => {
+    if (set.has(name)) return;
+    set.add(name);
+    changed = true;
+  };
+
   const forward = (body: Statement[]): void => {
     for (const s of body) {
-      if (s.kind === "node") {
-        if (isDifferentiable(s) && vars(s.args).some((a) => varied.has(a.name))) varied.add(s.name);
-        continue;
+      switch (s.kind) {
+        case "node":
+          if (isDifferentiable(s) && differentiableArgs(s).some((a) => varied.has(a.name))) mark(varied, s.name);
+          break;
+        case "store":
+          if (s.value.kind === "var" && varied.has(s.value.name)) mark(varied, s.array.name);
+          break;
+        case "branch":
+          forward(s.then);
+          forward(s.else);
+          for (const m of s.merges) if (vars([m.then, m.else]).some((a) => varied.has(a.name))) mark(varied, m.name);
+          break;
+        case "loop":
+          for (const c of s.carried) if (vars([c.init, c.next]).some((a) => varied.has(a.name))) mark(varied, c.name);
+          forward(s.body);
+          for (const c of s.carried) if (vars([c.next]).some((a) => varied.has(a.name))) mark(varied, c.name);
       }
-      forward(s.then);
-      forward(s.else);
-      for (const m of s.merges) if (vars([m.then, m.else]).some((a) => varied.has(a.name))) varied.add(m.name);
     }
   };
-  forward(graph.body);
+  while (changed) {
+    changed = false;
+    forward(graph.body);
+  }
 
   const useful = new Set<string>();
   const live = new Set<string>();
@@ -40,31 +69,65 @@ export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activit
     useful.add(r.name);
     live.add(r.name);
   }
-  const backward = (body: Statement[]): void => {
+  const liveAll = (names: string[]) => names.forEach((n) => mark(live, n));
+  /** Walks a body backwards; returns whether anything in it is live. */
+  const backward = (body: Statement[]): boolean => {
+    let any = false;
     for (let i = body.length - 1; i >= 0; i--) {
       const s = body[i]!;
-      if (s.kind === "node") {
-        if (!live.has(s.name)) continue;
-        const passes = useful.has(s.name) && isDifferentiable(s);
-        for (const a of vars(s.args)) {
-          live.add(a.name);
-          if (passes) useful.add(a.name);
+      switch (s.kind) {
+        case "node": {
+          if (!live.has(s.name)) break;
+          any = true;
+          liveAll(vars(s.args).map((a) => a.name));
+          if (useful.has(s.name) && isDifferentiable(s)) differentiableArgs(s).forEach((a) => mark(useful, a.name));
+          break;
         }
-        continue;
+        case "store": {
+          if (!live.has(s.array.name)) break;
+          any = true;
+          liveAll(vars([s.index, s.value]).map((a) => a.name));
+          if (useful.has(s.array.name)) vars([s.value]).forEach((a) => mark(useful, a.name));
+          break;
+        }
+        case "branch": {
+          const merges = s.merges.filter((m) => live.has(m.name));
+          const inner = [backward(s.then), backward(s.else)].some(Boolean);
+          if (merges.length === 0 && !inner) break;
+          any = true;
+          mark(live, s.cond.name);
+          for (const m of merges)
+            for (const a of vars([m.then, m.else])) {
+              mark(live, a.name);
+              if (useful.has(m.name)) mark(useful, a.name);
+            }
+          // A live store inside an arm needs the arm's values: re-walk now that they are marked.
+          backward(s.then);
+          backward(s.else);
+          break;
+        }
+        case "loop": {
+          for (const c of s.carried)
+            if (useful.has(c.name)) vars([c.init, c.next]).forEach((a) => mark(useful, a.name));
+          const inner = backward(s.body);
+          const carriedLive = s.carried.some((c) => live.has(c.name));
+          if (!inner && !carriedLive) break;
+          any = true;
+          // A live loop runs as written: its control and every carried value it keeps are live.
+          mark(live, s.cond.name);
+          backward(s.head);
+          for (const c of s.carried) if (live.has(c.name)) liveAll(vars([c.init, c.next]).map((a) => a.name));
+          backward(s.body);
+        }
       }
-      const merges = s.merges.filter((m) => live.has(m.name));
-      if (merges.length === 0) continue;
-      live.add(s.cond.name);
-      for (const m of merges)
-        for (const a of vars([m.then, m.else])) {
-          live.add(a.name);
-          if (useful.has(m.name)) useful.add(a.name);
-        }
-      backward(s.then);
-      backward(s.else);
     }
+    return any;
   };
-  backward(graph.body);
+  changed = true;
+  while (changed) {
+    changed = false;
+    backward(graph.body);
+  }
 
   const active = new Set<string>();
   for (const name of varied) if (useful.has(name)) active.add(name);

@@ -11,13 +11,22 @@
  * the arm's own values are ordinary `const`s; what the arm contributes to values from before
  * the branch is collected into one variable per value, assigned in both arms (or chosen with
  * `cond ? a : b` when the arms compute nothing), which then counts as one contribution.
+ *
+ * A loop is reversed as a loop that runs its trip count backwards. The forward loop pushes, at
+ * the end of each iteration, the values of that iteration the backward code reads; the reversed
+ * loop pops them at the start of each of its iterations. A carried value's adjoint is carried
+ * backwards in a `let`; what the body contributes to values from before the loop is summed into
+ * an accumulator.
+ *
+ * Arrays are memory: a read `t = a[i]` adds `grad_t` into `grad_a[i]`; a write `a[i] = v` hands
+ * `grad_a[i]` to `v` and clears it, since the value it overwrote no longer reaches the output.
  */
-import type { Callee, CodeStatement, Expr, Graph, Node, Statement, VarRef } from "../ir.js";
+import type { Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { c, isConst, select, sum, v } from "../rules/expr.js";
-import { ruleOf } from "../rules/table.js";
-import { analyzeActivity } from "./activity.js";
-import { forwardCode } from "./forward.js";
+import { c, isConst, op, select, sum, v } from "../rules/expr.js";
+import { isCondition, ruleOf } from "../rules/table.js";
+import { analyzeActivity, differentiableArgs } from "./activity.js";
+import { emptyPlan, forwardCode, nodeExpr, type TapePlan } from "./forward.js";
 import { collectReads, prune } from "./prune.js";
 import { instantiate } from "./template.js";
 import { definitionsOf, vars } from "./walk.js";
@@ -27,7 +36,7 @@ export interface Differentiated {
   backward: CodeStatement[];
   /** The gradient of each differentiated parameter, in parameter order. */
   grads: { param: string; value: Expr }[];
-  /** For a pullback: the name of the parameter carrying the upstream gradient. */
+  /** For a pullback or a vector-valued function: the parameter carrying the upstream gradient. */
   seed: string;
 }
 
@@ -37,6 +46,7 @@ export type Mode = "entry" | "pullback";
 export const pullbackName = (key: string): string => `${key}_pullback`;
 
 type Block = Statement[];
+type BranchStatement = Statement & { kind: "branch" };
 
 export function differentiate(
   graph: Graph,
@@ -54,21 +64,30 @@ class Reverser {
   private readonly gradName = new Map<string, string>();
   /** The block defining each value (parameters: the body). */
   private readonly definedIn = new Map<string, Block>();
-  /** The block containing each arm. */
+  /** The block containing each arm, loop head and loop body. */
   private readonly parentOf = new Map<Block, Block>();
-  /** Contributions still to come, per value, counted at its defining block. */
+  /** Loop bodies and heads. */
+  private readonly loopBlocks = new Set<Block>();
+  /** Arms of branches. */
+  private readonly arms = new Set<Block>();
+  /** Scalars still waiting for contributions, counted at their defining block. */
   private readonly pending = new Map<string, number>();
-  /** Contributions received so far, per value. */
+  /** Contributions received so far, per scalar. */
   private readonly terms = new Map<string, Expr[]>();
   /** Finished gradients: a `grad_` variable, or the constant 0. */
   private readonly gradient = new Map<string, Expr>();
   private readonly freeCache = new Map<Statement, string[]>();
   /**
-   * Temporaries this sweep introduced (a pullback's results, a branch's outflow), each read
-   * exactly once, with how to rename them. When one is a value's only contribution, it takes the
-   * value's gradient name instead of being copied into it.
+   * Temporaries this sweep introduced (a pullback's results, a branch's outflow, a write's
+   * cleared element), each read exactly once, with how to rename them. When one is a value's
+   * only contribution, it takes the value's gradient name instead of being copied into it.
    */
   private readonly renamable = new Map<string, (to: string) => void>();
+  private readonly plan: TapePlan;
+  private usesTape = false;
+  private usesDecisions = false;
+  private readonly booleans = new Set<string>();
+  private outSeed = "";
 
   constructor(
     private readonly graph: Graph,
@@ -87,10 +106,23 @@ class Reverser {
       this.definedIn.set(p.name, graph.body);
     }
     this.index(graph.body);
+    this.plan = emptyPlan(this.booleans);
+    // A vector-valued function's upstream gradient is the parameter `grad_out`.
+    const result = graph.results[0];
+    if (result?.kind === "var" && graph.arrays.has(result.name)) this.outSeed = this.names.claim("grad_out");
     // Claim every gradient's name up front, in definition order, so `grad_x` is x's final one.
     for (const name of [...graph.params.map((p) => p.name), ...definitionsOf(graph.body)])
       if (this.active.has(name)) this.gradName.set(name, this.names.claim(`grad_${name}`));
     this.count(graph.body);
+  }
+
+  private isArray(name: string): boolean {
+    return this.graph.arrays.has(name);
+  }
+
+  /** Active scalars: the values whose gradients flow through `pending` and `terms`. */
+  private isScalar(name: string): boolean {
+    return this.active.has(name) && !this.isArray(name);
   }
 
   private index(block: Block): void {
@@ -98,99 +130,219 @@ class Reverser {
       if (s.kind === "node") {
         this.names.reserve(s.name);
         this.definedIn.set(s.name, block);
-        continue;
-      }
-      for (const arm of [s.then, s.else]) {
-        this.parentOf.set(arm, block);
-        this.index(arm);
-      }
-      for (const m of s.merges) {
-        this.names.reserve(m.name);
-        this.definedIn.set(m.name, block);
+        if (s.op !== "call" && isCondition(s.op)) this.booleans.add(s.name);
+      } else if (s.kind === "branch") {
+        for (const arm of [s.then, s.else]) {
+          this.parentOf.set(arm, block);
+          this.arms.add(arm);
+          this.index(arm);
+        }
+        for (const m of s.merges) {
+          this.names.reserve(m.name);
+          this.definedIn.set(m.name, block);
+          if (
+            m.then.kind === "var" ? this.booleans.has(m.then.name) : m.then.text === "true" || m.then.text === "false"
+          )
+            this.booleans.add(m.name);
+        }
+      } else if (s.kind === "loop") {
+        for (const c of s.carried) {
+          this.names.reserve(c.name);
+          this.definedIn.set(c.name, block);
+          if (
+            c.init.kind === "var" ? this.booleans.has(c.init.name) : c.init.text === "true" || c.init.text === "false"
+          )
+            this.booleans.add(c.name);
+        }
+        for (const inner of [s.head, s.body]) {
+          this.parentOf.set(inner, block);
+          this.loopBlocks.add(inner);
+          this.index(inner);
+        }
       }
     }
   }
 
-  /** Counts, per active value, the consumers in its own block that will contribute to it. */
-  private count(block: Block, arm?: { branch: Statement & { kind: "branch" }; side: "then" | "else" }): void {
+  private inLoop(block: Block | undefined): boolean {
+    for (let b = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) return true;
+    return false;
+  }
+
+  private inside(name: string, blocks: Block[]): boolean {
+    for (let b = this.definedIn.get(name); b; b = this.parentOf.get(b)) if (blocks.includes(b)) return true;
+    return false;
+  }
+
+  // ---- counting contributions ------------------------------------------------------------
+
+  /** Counts, per active scalar, the consumers in its own block that will contribute to it. */
+  private count(block: Block, seeds: string[] = []): void {
     const use = (name: string) => {
-      if (this.definedIn.get(name) === block) this.pending.set(name, (this.pending.get(name) ?? 0) + 1);
+      if (this.isScalar(name) && this.definedIn.get(name) === block)
+        this.pending.set(name, (this.pending.get(name) ?? 0) + 1);
     };
-    if (arm)
-      for (const m of arm.branch.merges)
-        if (this.active.has(m.name)) for (const a of vars([m[arm.side]])) if (this.active.has(a.name)) use(a.name);
+    seeds.forEach(use);
     for (const s of block) {
-      if (s.kind === "node") {
-        if (this.active.has(s.name)) for (const a of vars(s.args)) if (this.active.has(a.name)) use(a.name);
-        continue;
+      switch (s.kind) {
+        case "node":
+          if (this.active.has(s.name)) differentiableArgs(s).forEach((a) => use(a.name));
+          break;
+        case "store":
+          if (this.active.has(s.array.name)) vars([s.value]).forEach((a) => use(a.name));
+          break;
+        case "branch":
+          this.free(s).forEach(use);
+          this.count(s.then, this.mergeSeeds(s, "then"));
+          this.count(s.else, this.mergeSeeds(s, "else"));
+          break;
+        case "loop":
+          this.free(s).forEach(use);
+          this.count(s.body, this.carriedSeeds(s));
       }
-      for (const name of this.free(s)) use(name);
-      this.count(s.then, { branch: s, side: "then" });
-      this.count(s.else, { branch: s, side: "else" });
     }
   }
 
-  /** Active values from outside a branch that it contributes to, in a fixed order. */
-  private free(branch: Statement & { kind: "branch" }): string[] {
-    const cached = this.freeCache.get(branch);
+  private mergeSeeds(s: BranchStatement, side: "then" | "else"): string[] {
+    return s.merges.filter((m) => this.active.has(m.name)).flatMap((m) => vars([m[side]]).map((a) => a.name));
+  }
+
+  private carriedSeeds(loop: Loop): string[] {
+    return loop.carried.filter((c) => this.isScalar(c.name)).flatMap((c) => vars([c.next]).map((a) => a.name));
+  }
+
+  /** Active scalars from outside a branch or loop that it contributes to, in a fixed order. */
+  private free(s: BranchStatement | Loop): string[] {
+    const cached = this.freeCache.get(s);
     if (cached) return cached;
-    const inside = (name: string) => {
-      for (let b = this.definedIn.get(name); b; b = this.parentOf.get(b))
-        if (b === branch.then || b === branch.else) return true;
-      return false;
-    };
+    const blocks = s.kind === "branch" ? [s.then, s.else] : [s.body, s.head];
     const refs = new Set<string>();
-    const visit = (block: Block, side?: "then" | "else") => {
-      if (side)
-        for (const m of branch.merges) if (this.active.has(m.name)) for (const a of vars([m[side]])) refs.add(a.name);
-      for (const s of block) {
-        if (s.kind === "node") {
-          if (this.active.has(s.name)) for (const a of vars(s.args)) refs.add(a.name);
-        } else for (const name of this.free(s)) refs.add(name);
+    const visit = (block: Block) => {
+      for (const t of block) {
+        if (t.kind === "node") {
+          if (this.active.has(t.name)) for (const a of differentiableArgs(t)) refs.add(a.name);
+        } else if (t.kind === "store") {
+          if (this.active.has(t.array.name)) for (const a of vars([t.value])) refs.add(a.name);
+        } else for (const name of this.free(t)) refs.add(name);
       }
     };
-    visit(branch.then, "then");
-    visit(branch.else, "else");
-    const result = [...refs].filter((name) => this.active.has(name) && !inside(name));
-    this.freeCache.set(branch, result);
+    if (s.kind === "branch") {
+      for (const side of ["then", "else"] as const) {
+        this.mergeSeeds(s, side).forEach((n) => refs.add(n));
+        visit(s[side]);
+      }
+    } else {
+      this.carriedSeeds(s).forEach((n) => refs.add(n));
+      for (const c of s.carried) if (this.isScalar(c.name)) vars([c.init]).forEach((a) => refs.add(a.name));
+      visit(s.body);
+    }
+    const phis = s.kind === "loop" ? new Set(s.carried.map((c) => c.name)) : new Set<string>();
+    const result = [...refs].filter((name) => this.isScalar(name) && !phis.has(name) && !this.inside(name, blocks));
+    this.freeCache.set(s, result);
     return result;
   }
+
+  // ---- the sweep ---------------------------------------------------------------------------
 
   run(): Differentiated {
     const backward: CodeStatement[] = [];
     const result = this.graph.results[0];
     let seed = "";
-    if (this.mode === "pullback") {
+    const resultIsArray = result?.kind === "var" && this.isArray(result.name);
+    if (resultIsArray) seed = this.outSeed;
+    this.allocate(this.graph.body, backward, true, resultIsArray ? (result as VarRef).name : undefined, seed);
+    if (!resultIsArray && this.mode === "pullback") {
       seed =
         result?.kind === "var" && this.active.has(result.name)
           ? this.gradName.get(result.name)!
           : this.names.claim(`grad_${this.graph.name}`);
       if (result?.kind === "var" && this.active.has(result.name)) this.gradient.set(result.name, v(seed));
-    } else if (result?.kind === "var" && this.active.has(result.name)) {
+    } else if (!resultIsArray && result?.kind === "var" && this.active.has(result.name)) {
       this.terms.set(result.name, [c(1)]);
       this.finish(result.name, backward);
     }
     this.reverse(this.graph.body, backward, new Map());
+
     const grads = this.graph.params
       .filter((p) => this.wrt.has(p.name))
-      .map((p) => ({ param: p.name, value: this.gradient.get(p.name) ?? c(0) }));
+      .map((p) => ({
+        param: p.name,
+        value: this.isArray(p.name)
+          ? this.active.has(p.name)
+            ? v(this.gradName.get(p.name)!)
+            : this.zeros(p.name)
+          : (this.gradient.get(p.name) ?? c(0)),
+      }));
     // Keep only what the results need: an entry returns its value, a pullback only gradients.
-    const read = new Set<string>(
-      [...grads.map((g) => g.value), ...(this.mode === "entry" ? this.graph.results : [])].flatMap((e) =>
-        e.kind === "var" ? [e.name] : [],
-      ),
-    );
+    const roots = [...grads.map((g) => g.value), ...(this.mode === "entry" ? this.graph.results : [])];
+    const read = new Set<string>();
+    for (const e of roots) collectReads([{ kind: "accumulate", name: "", expr: e }], read);
     const prunedBackward = prune(backward, read);
-    // Values the backward pass reads from inside forward branch arms must outlive the arm.
-    const hoisted = new Set<string>();
-    collectReads(prunedBackward, hoisted);
-    const forward = forwardCode(this.graph.body, this.live, hoisted);
-    return { forward: prune(forward, read), backward: prunedBackward, grads, seed };
+    // Values the backward pass reads from inside forward branch arms (outside loops) must outlive the arm.
+    const backwardReads = new Set<string>();
+    collectReads(prunedBackward, backwardReads);
+    for (const name of backwardReads) {
+      const block = this.definedIn.get(name);
+      if (block && this.arms.has(block) && !this.inLoop(block)) this.plan.hoisted.add(name);
+      for (const [loop, trips] of this.plan.trips)
+        if (trips === name && this.arms.has(this.loopParent(loop)) && !this.inLoop(this.loopParent(loop)))
+          this.plan.hoisted.add(name);
+    }
+    const forward = forwardCode(this.graph.body, this.live, this.plan);
+    const tapes: CodeStatement[] = [
+      ...(this.usesTape ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const }] : []),
+      ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
+    ];
+    return { forward: [...tapes, ...prune(forward, read)], backward: prunedBackward, grads, seed };
   }
 
-  /** Adds a contribution to `name`: to its own list if defined in `block`, else to the block's outflow. */
+  private loopParent(loop: Loop): Block {
+    return this.parentOf.get(loop.body)!;
+  }
+
+  /** A zero array the size and kind of `name`. */
+  private zeros(name: string): Expr {
+    return op(this.graph.arrays.get(name) === "Float64Array" ? "newFloat64Array" : "zeros", this.size(name));
+  }
+
+  /** The length of array `name`, from how it was made. */
+  private size(name: string): Expr {
+    if (this.graph.params.some((p) => p.name === name)) return op("length", v(name));
+    const node = [...this.nodes()].find((n) => n.name === name);
+    if (!node) return op("length", v(name));
+    if (node.op === "arrayOf") return c(node.args.length);
+    if (node.op === "slice") return this.size((node.args[0] as VarRef).name);
+    return node.args[0]!;
+  }
+
+  private *nodes(): Generator<Node> {
+    const walk = function* (body: Statement[]): Generator<Node> {
+      for (const s of body) {
+        if (s.kind === "node") yield s;
+        else if (s.kind === "branch") {
+          yield* walk(s.then);
+          yield* walk(s.else);
+        } else if (s.kind === "loop") yield* walk(s.body);
+      }
+    };
+    yield* walk(this.graph.body);
+  }
+
+  /** Allocates the adjoint arrays of the active arrays defined in `block` (at the root, also the parameters'). */
+  private allocate(block: Block, out: CodeStatement[], root: boolean, seeded?: string, seed?: string): void {
+    const arrays = [
+      ...(root ? this.graph.params.map((p) => p.name) : []),
+      ...block.flatMap((s) => (s.kind === "node" ? [s.name] : [])),
+    ];
+    for (const name of arrays) {
+      if (!this.isArray(name) || !this.active.has(name)) continue;
+      const init: Expr = name === seeded ? op("slice", v(seed!)) : this.zeros(name);
+      out.push({ kind: "const", name: this.gradName.get(name)!, expr: init });
+    }
+  }
+
+  /** Adds a contribution to scalar `name`: to its own list if defined in `block`, else to the block's outflow. */
   private add(name: string, term: Expr, block: Block, outflow: Map<string, Expr[]>): void {
-    if (isConst(term, 0)) return;
+    if (isConst(term, 0) || !this.isScalar(name)) return;
     const target = this.definedIn.get(name) === block ? this.terms : outflow;
     const list = target.get(name);
     if (list) list.push(term);
@@ -199,7 +351,7 @@ class Reverser {
 
   /** One consumer of `name` in `block` is done; write its gradient if it was the last. */
   private consume(name: string, block: Block, out: CodeStatement[]): void {
-    if (this.definedIn.get(name) !== block) return;
+    if (!this.isScalar(name) || this.definedIn.get(name) !== block) return;
     const left = this.pending.get(name)! - 1;
     this.pending.set(name, left);
     if (left === 0) this.finish(name, out);
@@ -226,21 +378,86 @@ class Reverser {
   private reverse(block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
     for (let i = block.length - 1; i >= 0; i--) {
       const s = block[i]!;
-      if (s.kind === "node") {
-        if (this.active.has(s.name)) this.node(s, block, out, outflow);
-      } else this.branch(s, block, out, outflow);
+      switch (s.kind) {
+        case "node":
+          if (this.active.has(s.name)) this.node(s, block, out, outflow);
+          break;
+        case "store":
+          if (this.active.has(s.array.name)) this.store(s, block, out, outflow);
+          break;
+        case "branch":
+          this.branch(s, block, out, outflow);
+          break;
+        case "loop":
+          this.loop(s, block, out, outflow);
+      }
     }
   }
 
   private node(n: Node, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
+    if (n.op === "index") {
+      // t = a[i]: grad_a[i] += grad_t.
+      const grad = this.gradient.get(n.name) ?? c(0);
+      if (!isConst(grad, 0))
+        out.push({
+          kind: "store",
+          array: this.gradName.get((n.args[0] as VarRef).name)!,
+          index: n.args[1]!,
+          expr: grad,
+          add: true,
+        });
+      return;
+    }
+    if (n.op === "slice") {
+      const source = (n.args[0] as VarRef).name;
+      if (this.active.has(source))
+        out.push({
+          kind: "addArray",
+          target: this.gradName.get(source)!,
+          source: this.gradName.get(n.name)!,
+          counter: this.names.claim("k"),
+        });
+      return;
+    }
+    if (n.op === "arrayOf") {
+      n.args.forEach((a, j) => {
+        if (a.kind !== "var" || !this.isScalar(a.name)) return;
+        this.add(a.name, op("index", v(this.gradName.get(n.name)!), c(j)), block, outflow);
+        this.consume(a.name, block, out);
+      });
+      return;
+    }
     const grad = this.gradient.get(n.name) ?? c(0);
     const contributions = isConst(grad, 0) ? [] : this.contributions(n, grad, out);
     n.args.forEach((a, i) => {
-      if (a.kind !== "var" || !this.active.has(a.name)) return;
+      if (a.kind !== "var" || !this.isScalar(a.name)) return;
       const term = contributions[i];
       if (term) this.add(a.name, term, block, outflow);
       this.consume(a.name, block, out);
     });
+  }
+
+  /** a[i] = v: v receives grad_a[i], which is then cleared (the old a[i] no longer reaches the output). */
+  private store(
+    s: Statement & { kind: "store" },
+    block: Block,
+    out: CodeStatement[],
+    outflow: Map<string, Expr[]>,
+  ): void {
+    const gradArray = this.gradName.get(s.array.name)!;
+    const value = s.value.kind === "var" && this.isScalar(s.value.name) ? s.value.name : undefined;
+    if (value) {
+      const st = {
+        kind: "const" as const,
+        name: this.names.claim(`grad_${value}`),
+        expr: op("index", v(gradArray), s.index),
+      };
+      out.push(st);
+      this.renamable.set(st.name, (to) => (st.name = to));
+      this.add(value, v(st.name), block, outflow);
+    }
+    out.push({ kind: "store", array: gradArray, index: s.index, expr: c(0) });
+    if (value) this.consume(value, block, out);
   }
 
   /** Each operand's contribution `grad * ∂out/∂operand`, writing any statements it needs. */
@@ -249,13 +466,13 @@ class Reverser {
       const d = ruleOf(n.op).derivative;
       if (d.kind !== "rule") return [];
       const ctx = { grad, out: v(n.name), args: n.args, x: n.args[0]!, y: n.args[1] ?? c(0) };
-      return n.args.map((a, i) => (a.kind === "var" && this.active.has(a.name) ? d.d(ctx, i) : undefined));
+      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? d.d(ctx, i) : undefined));
     }
     const callee = this.callees.get(n.callee!)!;
     if (callee.kind === "gate") return instantiate(callee.gate.backward, grad, v(n.name), n.args);
     // A call to a function: its pullback returns every parameter's gradient.
     const names = n.args.map((a) =>
-      a.kind === "var" && this.active.has(a.name) ? this.names.claim(`grad_${a.name}`) : null,
+      a.kind === "var" && this.isScalar(a.name) ? this.names.claim(`grad_${a.name}`) : null,
     );
     const call: Expr = { kind: "op", op: "call", callee: pullbackName(n.callee!), args: [...n.args, grad] };
     if (names.length === 1) {
@@ -270,29 +487,57 @@ class Reverser {
     return names.map((name) => (name === null ? undefined : v(name)));
   }
 
-  private branch(
-    s: Statement & { kind: "branch" },
-    block: Block,
-    out: CodeStatement[],
-    outflow: Map<string, Expr[]>,
-  ): void {
+  /**
+   * The backward code of an arm or loop body: allocations and, inside loops, the pops of the
+   * values it reads that its block computed (the forward pass pushes them at the block's end).
+   */
+  private withTape(block: Block, code: CodeStatement[], keep: Iterable<string>, phis: string[] = []): CodeStatement[] {
+    if (!this.inLoop(block)) {
+      const allocations: CodeStatement[] = [];
+      this.allocate(block, allocations, false);
+      return [...allocations, ...code];
+    }
+    const live = new Set<string>(keep);
+    collectReads(code, live);
+    const pruned = prune(code, live);
+    const reads = new Set<string>();
+    collectReads(pruned, reads);
+    const allocations: CodeStatement[] = [];
+    this.allocate(block, allocations, false);
+    collectReads(allocations, reads);
+    // A loop body's own values include its phis: their values at the start of the iteration.
+    const own = [
+      ...phis,
+      ...definitionsOfBlock(block),
+      ...[...this.plan.trips].filter(([l]) => this.loopParent(l) === block).map(([, t]) => t),
+    ].filter((name) => reads.has(name) && !this.isArray(name));
+    if (own.length === 0) return [...allocations, ...pruned];
+    this.plan.pushes.set(block, own);
+    const pops = [...own].reverse().map((name): CodeStatement => {
+      const decision = this.booleans.has(name);
+      if (decision) this.usesDecisions = true;
+      else this.usesTape = true;
+      return { kind: "pop", tape: decision ? this.plan.decisions : this.plan.tape, name };
+    });
+    return [...pops, ...allocations, ...pruned];
+  }
+
+  private branch(s: BranchStatement, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
     const free = this.free(s);
-    const merges = s.merges.filter((m) => this.active.has(m.name));
-    if (free.length === 0) return;
     const arms = (["then", "else"] as const).map((side) => {
       const armBlock = s[side];
       const armOut: CodeStatement[] = [];
       const armFlow = new Map<string, Expr[]>();
-      for (const m of merges) {
+      for (const m of s.merges) {
+        if (!this.active.has(m.name)) continue;
         const grad = this.gradient.get(m.name) ?? c(0);
-        for (const a of vars([m[side]]))
-          if (this.active.has(a.name)) {
-            this.add(a.name, grad, armBlock, armFlow);
-            this.consume(a.name, armBlock, armOut);
-          }
+        for (const a of vars([m[side]])) {
+          this.add(a.name, grad, armBlock, armFlow);
+          this.consume(a.name, armBlock, armOut);
+        }
       }
       this.reverse(armBlock, armOut, armFlow);
-      return { out: armOut, flow: armFlow };
+      return { block: armBlock, out: armOut, flow: armFlow };
     });
     const [thenArm, elseArm] = arms as [(typeof arms)[number], (typeof arms)[number]];
     const partials: { name: string; then: Expr; else: Expr; target: string }[] = [];
@@ -302,14 +547,26 @@ class Reverser {
       if (!(isConst(t, 0) && isConst(e, 0)))
         partials.push({ name: this.names.claim(`grad_${name}`), then: t, else: e, target: name });
     }
+    const keepThen = partials.map((p) => p.then);
+    const keepElse = partials.map((p) => p.else);
+    const reads = (exprs: Expr[]) => {
+      const r = new Set<string>();
+      collectReads(
+        exprs.map((e) => ({ kind: "accumulate" as const, name: "", expr: e })),
+        r,
+      );
+      return r;
+    };
+    const thenCode = this.withTape(thenArm.block, thenArm.out, reads(keepThen));
+    const elseCode = this.withTape(elseArm.block, elseArm.out, reads(keepElse));
     const cond: VarRef = s.cond;
-    if (thenArm.out.length === 0 && elseArm.out.length === 0) {
+    if (thenCode.length === 0 && elseCode.length === 0) {
       for (const p of partials) {
         const st = { kind: "const" as const, name: p.name, expr: select(cond, p.then, p.else) };
         out.push(st);
         this.renamable.set(p.name, (to) => (st.name = to));
       }
-    } else if (partials.length > 0) {
+    } else {
       const sets = (side: "then" | "else") =>
         partials.map((p) => ({ kind: "set" as const, name: p.name, expr: p[side] }));
       const lets = partials.map((p) => ({ kind: "let" as const, name: p.name }));
@@ -321,7 +578,7 @@ class Reverser {
           elseSets[i]!.name = to;
         }),
       );
-      out.push(...lets, { kind: "if", cond, then: [...thenArm.out, ...thenSets], else: [...elseArm.out, ...elseSets] });
+      out.push(...lets, { kind: "if", cond, then: [...thenCode, ...thenSets], else: [...elseCode, ...elseSets] });
     }
     const partialOf = new Map(partials.map((p) => [p.target, p.name]));
     for (const name of free) {
@@ -330,4 +587,85 @@ class Reverser {
       this.consume(name, block, out);
     }
   }
+
+  private loop(loop: Loop, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
+    const free = this.free(loop);
+    const carried = loop.carried.filter((c) => this.isScalar(c.name));
+    // The adjoint of each carried value, carried backwards: at first the gradient of its exit value.
+    const carriedGrad = new Map(carried.map((c) => [c.name, this.names.claim(`grad_${c.name}`)]));
+    const phis = new Set(loop.carried.map((c) => c.name));
+    const clash = carried.some((c) => c.next.kind === "var" && phis.has(c.next.name) && c.next.name !== c.name);
+
+    const bodyOut: CodeStatement[] = [];
+    const bodyFlow = new Map<string, Expr[]>();
+    for (const c of carried) {
+      let seed: Expr = v(carriedGrad.get(c.name)!);
+      if (clash) {
+        const snapshot = this.names.claim(`${carriedGrad.get(c.name)!}_in`);
+        bodyOut.push({ kind: "const", name: snapshot, expr: seed });
+        seed = v(snapshot);
+      }
+      for (const a of vars([c.next])) {
+        this.add(a.name, seed, loop.body, bodyFlow);
+        this.consume(a.name, loop.body, bodyOut);
+      }
+    }
+    this.reverse(loop.body, bodyOut, bodyFlow);
+    const accumulators = free
+      .filter((name) => (bodyFlow.get(name) ?? []).length > 0)
+      .map((name) => ({ target: name, name: this.names.claim(`grad_${name}`), value: sum(bodyFlow.get(name)!) }));
+    const updates: CodeStatement[] = [
+      ...carried.map((c): CodeStatement => ({
+        kind: "set",
+        name: carriedGrad.get(c.name)!,
+        expr: sum(bodyFlow.get(c.name) ?? []),
+      })),
+      ...accumulators.map((a): CodeStatement => ({ kind: "accumulate", name: a.name, expr: a.value })),
+    ];
+    if (bodyOut.length === 0 && updates.length === 0) {
+      for (const name of free) this.consume(name, block, out);
+      return;
+    }
+    const trips = this.names.claim("trips");
+    this.plan.trips.set(loop, trips);
+    this.definedIn.set(trips, block);
+    const body = this.withTape(
+      loop.body,
+      [...bodyOut, ...updates],
+      [...carriedGrad.values(), ...accumulators.map((a) => a.name)],
+      loop.carried.map((c) => c.name),
+    );
+    for (const c of carried)
+      out.push({ kind: "let", name: carriedGrad.get(c.name)!, init: this.gradient.get(c.name) ?? c0() });
+    for (const a of accumulators) out.push({ kind: "let", name: a.name, init: c(0) });
+    out.push({ kind: "repeat", counter: this.names.claim("it"), from: v(trips), body });
+
+    // After the loop: what flowed out, to the values from before it.
+    const flowing = new Map<string, Expr[]>();
+    for (const c of carried)
+      for (const a of vars([c.init]))
+        flowing.set(a.name, [...(flowing.get(a.name) ?? []), v(carriedGrad.get(c.name)!)]);
+    for (const a of accumulators) flowing.set(a.target, [...(flowing.get(a.target) ?? []), v(a.name)]);
+    for (const name of free) {
+      for (const term of flowing.get(name) ?? []) this.add(name, term, block, outflow);
+      this.consume(name, block, out);
+    }
+  }
 }
+
+const c0 = (): Expr => c(0);
+
+/** The names a block itself defines (not its arms' or loops' insides), in order. */
+function definitionsOfBlock(block: Block): string[] {
+  return block.flatMap((s) =>
+    s.kind === "node"
+      ? [s.name]
+      : s.kind === "branch"
+        ? s.merges.map((m) => m.name)
+        : s.kind === "loop"
+          ? s.carried.map((c) => c.name)
+          : [],
+  );
+}
+
+export { nodeExpr };

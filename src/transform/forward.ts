@@ -1,7 +1,36 @@
-/** The forward pass as code: the live statements of a graph, branches kept as branches. */
-import type { Atom, CodeStatement, Expr, Node, Statement } from "../ir.js";
+/**
+ * The forward pass as code: the live statements of a graph, with branches and loops kept as
+ * branches and loops. Inside loops, the values the backward pass needs are pushed on a tape at
+ * the end of the block that computes them (the reversed loop pops them at its start); outside
+ * loops, a value computed inside a branch arm but read after it is hoisted to a `let`.
+ */
+import type { Atom, CodeStatement, Expr, Loop, Node, Statement } from "../ir.js";
 import { c, select } from "../rules/expr.js";
 import { isCondition } from "../rules/table.js";
+
+/** What the backward pass asks of the forward pass. */
+export interface TapePlan {
+  /** Names of the value tape (numbers) and the decision tape (booleans). */
+  tape: string;
+  decisions: string;
+  /** Per loop body or arm inside a loop: the values to push at its end, in order. */
+  pushes: Map<Statement[], string[]>;
+  /** Per loop that is reversed: the name of its trip counter. */
+  trips: Map<Loop, string>;
+  /** Values computed inside branch arms (outside loops) that the backward pass reads. */
+  hoisted: Set<string>;
+  /** Names holding booleans. */
+  booleans: ReadonlySet<string>;
+}
+
+export const emptyPlan = (booleans: ReadonlySet<string> = new Set()): TapePlan => ({
+  tape: "tape",
+  decisions: "decisions",
+  pushes: new Map(),
+  trips: new Map(),
+  hoisted: new Set(),
+  booleans,
+});
 
 /** A node's right-hand side as an expression. */
 export function nodeExpr(n: Node): Expr {
@@ -10,41 +39,114 @@ export function nodeExpr(n: Node): Expr {
     : { kind: "op", op: "call", args: n.args, callee: n.callee };
 }
 
-/**
- * The forward statements of `body`. A value computed inside a branch arm but read after the
- * branch (by the backward pass) is in `hoisted`: it is declared with `let` before the
- * outermost branch, and assigned in its arm.
- */
-export function forwardCode(
-  body: Statement[],
-  live: ReadonlySet<string>,
-  hoisted: ReadonlySet<string> = new Set(),
-): CodeStatement[] {
+/** Whether a loop does anything the results depend on. */
+export function isLoopLive(loop: Loop, live: ReadonlySet<string>): boolean {
+  const anyLive = (body: Statement[]): boolean =>
+    body.some((s) =>
+      s.kind === "node"
+        ? live.has(s.name)
+        : s.kind === "store"
+          ? live.has(s.array.name)
+          : s.kind === "branch"
+            ? s.merges.some((m) => live.has(m.name)) || anyLive(s.then) || anyLive(s.else)
+            : isLoopLive(s, live),
+    );
+  return loop.carried.some((c) => live.has(c.name)) || anyLive(loop.body);
+}
+
+export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: TapePlan): CodeStatement[] {
   const declared: CodeStatement[] = [];
-  const emit = (block: Statement[], inArm: boolean): CodeStatement[] => {
+  const hoist = (name: string, outsideLoop: boolean, boolean: boolean): boolean => {
+    if (!outsideLoop || !plan.hoisted.has(name)) return false;
+    // Initialised so TypeScript sees it assigned on every path; the backward pass reads it only
+    // on the path that assigned it.
+    declared.push({ kind: "let", name, init: boolean ? false : c(0) });
+    return true;
+  };
+
+  /** `inArm`: inside a branch arm but not inside a loop (where hoisting applies); `inLoop`: inside a loop body. */
+  const emit = (block: Statement[], inArm: boolean, inLoop: boolean): CodeStatement[] => {
     const code: CodeStatement[] = [];
     for (const s of block) {
-      if (s.kind === "node") {
-        if (!live.has(s.name)) continue;
-        if (inArm && hoisted.has(s.name)) {
-          // Initialised so TypeScript sees it assigned on every path; the backward pass reads
-          // it only on the path that assigned it.
-          declared.push({ kind: "let", name: s.name, init: isCondition(s.op) ? false : c(0) });
-          code.push({ kind: "set", name: s.name, expr: nodeExpr(s) });
-        } else code.push({ kind: "const", name: s.name, expr: nodeExpr(s) });
-        continue;
+      switch (s.kind) {
+        case "node":
+          if (!live.has(s.name)) break;
+          if (hoist(s.name, inArm, isCondition(s.op))) code.push({ kind: "set", name: s.name, expr: nodeExpr(s) });
+          else code.push({ kind: "const", name: s.name, expr: nodeExpr(s) });
+          break;
+        case "store":
+          if (live.has(s.array.name)) code.push({ kind: "store", array: s.array.name, index: s.index, expr: s.value });
+          break;
+        case "branch":
+          code.push(
+            ...branchCode(
+              s,
+              live,
+              (arm) => withPushes(arm, emit(arm, !inLoop, inLoop)),
+              (name) => hoist(name, inArm, plan.booleans.has(name)),
+              plan.booleans,
+            ),
+          );
+          break;
+        case "loop":
+          if (isLoopLive(s, live)) code.push(...loopCode(s, inArm, emit));
       }
-      const hoist = (name: string) => {
-        if (!inArm || !hoisted.has(name)) return false;
-        declared.push({ kind: "let", name, init: c(0) });
-        return true;
-      };
-      code.push(...branchCode(s, live, (arm) => emit(arm, true), hoist));
     }
     return code;
   };
-  const code = emit(body, false);
+
+  /** A block's code followed by the pushes the backward pass asked of it. */
+  const withPushes = (block: Statement[], code: CodeStatement[]): CodeStatement[] => {
+    const names = plan.pushes.get(block) ?? [];
+    const numbers = names.filter((n) => !plan.booleans.has(n));
+    const decisions = names.filter((n) => plan.booleans.has(n));
+    const v = (name: string): Expr => ({ kind: "var", name });
+    return [
+      ...code,
+      ...(numbers.length ? [{ kind: "push" as const, tape: plan.tape, values: numbers.map(v) }] : []),
+      ...(decisions.length ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v) }] : []),
+    ];
+  };
+
+  const loopCode = (
+    loop: Loop,
+    inArm: boolean,
+    emit: (b: Statement[], inArm: boolean, inLoop: boolean) => CodeStatement[],
+  ): CodeStatement[] => {
+    const code: CodeStatement[] = [];
+    const carried = loop.carried.filter((c) => live.has(c.name));
+    for (const c of carried)
+      code.push({ kind: "let", name: c.name, init: c.init, type: plan.booleans.has(c.name) ? "boolean" : "number" });
+    const trips = plan.trips.get(loop);
+    if (trips) {
+      if (hoist(trips, inArm, false)) code.push({ kind: "set", name: trips, expr: c(0) });
+      else code.push({ kind: "let", name: trips, init: c(0) });
+    }
+    const body = withPushes(loop.body, emit(loop.body, false, true));
+    if (trips) body.push({ kind: "increment", name: trips });
+    // Carried values move to their next values together (a swap must not see half of itself).
+    const phis = new Set(carried.map((c) => c.name));
+    const moving = carried.filter((c) => !(c.next.kind === "var" && c.next.name === c.name));
+    const clash = moving.some((c) => c.next.kind === "var" && phis.has(c.next.name));
+    if (clash) {
+      const temp = (name: string) => `${name}_next`;
+      for (const c of moving) body.push({ kind: "const", name: temp(c.name), expr: c.next });
+      for (const c of moving) body.push({ kind: "set", name: c.name, expr: { kind: "var", name: temp(c.name) } });
+    } else for (const c of moving) body.push({ kind: "set", name: c.name, expr: c.next });
+    code.push({ kind: "while", head: [], cond: headExpr(loop), body });
+    return code;
+  };
+
+  const code = emit(body, false, false);
   return [...declared, ...code];
+}
+
+/** The loop condition as one expression: the head's nodes substituted into `cond`. */
+function headExpr(loop: Loop): Expr {
+  const env = new Map<string, Expr>();
+  const sub = (a: Atom): Expr => (a.kind === "var" ? (env.get(a.name) ?? a) : a);
+  for (const s of loop.head) if (s.kind === "node") env.set(s.name, { ...nodeExpr(s), args: s.args.map(sub) } as Expr);
+  return sub(loop.cond);
 }
 
 function branchCode(
@@ -52,21 +154,26 @@ function branchCode(
   live: ReadonlySet<string>,
   arm: (b: Statement[]) => CodeStatement[],
   hoist: (name: string) => boolean,
+  booleans: ReadonlySet<string>,
 ): CodeStatement[] {
   const merges = s.merges.filter((m) => live.has(m.name));
-  if (merges.length === 0) return [];
   const thenCode = arm(s.then);
   const elseCode = arm(s.else);
+  if (merges.length === 0 && thenCode.length === 0 && elseCode.length === 0) return [];
   // Nothing to compute in either arm: `const m = cond ? a : b`.
   if (thenCode.length === 0 && elseCode.length === 0)
-    return merges.map((m) =>
-      hoist(m.name)
-        ? { kind: "set", name: m.name, expr: select(s.cond, m.then, m.else) }
-        : { kind: "const", name: m.name, expr: select(s.cond, m.then, m.else) },
-    );
+    return merges.map((m): CodeStatement => {
+      if (hoist(m.name)) return { kind: "set", name: m.name, expr: select(s.cond, m.then, m.else) };
+      // A boolean merge in a loop may refer back to its own carried value: TypeScript needs its type.
+      return booleans.has(m.name)
+        ? { kind: "const", name: m.name, expr: select(s.cond, m.then, m.else), type: "boolean" }
+        : { kind: "const", name: m.name, expr: select(s.cond, m.then, m.else) };
+    });
   const set = (name: string, value: Atom): CodeStatement => ({ kind: "set", name, expr: value });
   return [
-    ...merges.filter((m) => !hoist(m.name)).map((m): CodeStatement => ({ kind: "let", name: m.name })),
+    ...merges
+      .filter((m) => !hoist(m.name))
+      .map((m): CodeStatement => ({ kind: "let", name: m.name, type: booleans.has(m.name) ? "boolean" : "number" })),
     {
       kind: "if",
       cond: s.cond,

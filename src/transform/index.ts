@@ -6,7 +6,8 @@
 import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
 import { analyzeActivity } from "./activity.js";
 import { differentiate, pullbackName } from "./adjoint.js";
-import { forwardCode } from "./forward.js";
+import { emptyPlan, forwardCode } from "./forward.js";
+import { forEachExpr } from "./prune.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";
 export { differentiate } from "./adjoint.js";
@@ -15,10 +16,15 @@ export { differentiate } from "./adjoint.js";
 export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<string>): CodeModule {
   const functions: CodeFunction[] = program.entries.map((g) => {
     const d = differentiate(g, wrtOf(g), program.callees, "entry");
+    const result = g.results[0]!;
+    // A function returning an array gets `f_vjp(..., grad_out)`: the gradient of grad_out · f.
+    const vector = result.kind === "var" && g.arrays.has(result.name);
     return {
       kind: "entry",
-      name: `${g.name}_grad`,
-      params: g.params,
+      name: vector ? `${g.name}_vjp` : `${g.name}_grad`,
+      params: vector
+        ? [...g.params, { name: d.seed, type: g.arrays.get((result as { name: string }).name)! }]
+        : g.params,
       forward: d.forward,
       backward: d.backward,
       returns: { kind: "entry", value: g.results[0]!, grads: d.grads },
@@ -54,7 +60,7 @@ function primal(name: string, callee: Callee): CodeFunction {
     kind: "primal",
     name,
     params: graph.params,
-    forward: forwardCode(graph.body, live),
+    forward: forwardCode(graph.body, live, emptyPlan()),
     backward: [],
     returns: { kind: "value", value: graph.results[0]! },
   };
@@ -82,14 +88,7 @@ function calledNames(body: CodeStatement[], returns: CodeFunction["returns"]): s
     if (e.op === "call" && e.callee !== undefined) names.push(e.callee);
     e.args.forEach(expr);
   };
-  const stmt = (s: CodeStatement): void => {
-    if (s.kind === "if") {
-      expr(s.cond);
-      s.then.forEach(stmt);
-      s.else.forEach(stmt);
-    } else if (s.kind !== "let") expr(s.expr);
-  };
-  body.forEach(stmt);
+  forEachExpr(body, expr);
   if (returns.kind === "entry") returns.grads.forEach((g) => expr(g.value));
   else if (returns.kind === "tuple") returns.values.forEach(expr);
   else expr(returns.value);

@@ -1,7 +1,9 @@
 /**
  * Dead-code elimination on generated statements: drops every assignment whose variable is
  * never read (for instance `grad_t1` when `t1`'s only use was multiplied by 0). One reverse
- * sweep suffices, since every variable is assigned before it is read.
+ * sweep suffices outside loops, since every variable is assigned before it is read; inside a
+ * loop body, anything read anywhere in the body counts as read. Statements with effects
+ * (array writes, tape operations, accumulations) are always kept.
  */
 import type { CodeStatement, Expr } from "../ir.js";
 
@@ -10,7 +12,7 @@ function reads(e: Expr, into: Set<string>): void {
   else if (e.kind === "op") for (const a of e.args) reads(a, into);
 }
 
-/** `statements` without what nothing reads; `live` holds the names read after them. */
+/** `statements` without what nothing reads; `live` holds the names read after them (and is extended). */
 export function prune(statements: CodeStatement[], live: Set<string>): CodeStatement[] {
   const kept: CodeStatement[] = [];
   for (let i = statements.length - 1; i >= 0; i--) {
@@ -22,7 +24,7 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         reads(s.expr, live);
         break;
       case "let":
-        if (!live.has(s.name)) continue;
+        if (!live.has(s.name) && s.type !== "tape" && s.type !== "decisions") continue;
         if (s.init !== undefined && typeof s.init !== "boolean") reads(s.init, live);
         break;
       case "destructure": {
@@ -33,9 +35,8 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         continue;
       }
       case "if": {
-        const after = new Set(live);
-        const then = prune(s.then, new Set(after));
-        const otherwise = prune(s.else, new Set(after));
+        const then = prune(s.then, new Set(live));
+        const otherwise = prune(s.else, new Set(live));
         if (then.length === 0 && otherwise.length === 0) continue;
         kept.push({ ...s, then, else: otherwise });
         collectReads(then, live);
@@ -43,6 +44,19 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         reads(s.cond, live);
         continue;
       }
+      case "while":
+      case "repeat": {
+        // Inside a loop, whatever the body, head or condition reads is read (by the next iteration).
+        const inner = new Set(live);
+        collectReads([s], inner);
+        const body = prune(s.body, inner);
+        kept.push({ ...s, body });
+        collectReads([s], live);
+        continue;
+      }
+      default:
+        // store, addArray, accumulate, increment, push, pop: effects, always kept.
+        collectReads([s], live);
     }
     kept.push(s);
   }
@@ -52,10 +66,89 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
 /** Adds every name `statements` read to `into`. */
 export function collectReads(statements: CodeStatement[], into: Set<string>): void {
   for (const s of statements) {
-    if (s.kind === "if") {
-      reads(s.cond, into);
-      collectReads(s.then, into);
-      collectReads(s.else, into);
-    } else if (s.kind !== "let") reads(s.expr, into);
+    switch (s.kind) {
+      case "if":
+        reads(s.cond, into);
+        collectReads(s.then, into);
+        collectReads(s.else, into);
+        break;
+      case "while":
+        collectReads(s.head, into);
+        reads(s.cond, into);
+        collectReads(s.body, into);
+        break;
+      case "repeat":
+        reads(s.from, into);
+        collectReads(s.body, into);
+        break;
+      case "let":
+        if (s.init !== undefined && typeof s.init !== "boolean") reads(s.init, into);
+        break;
+      case "store":
+        into.add(s.array);
+        reads(s.index, into);
+        reads(s.expr, into);
+        break;
+      case "addArray":
+        into.add(s.target);
+        into.add(s.source);
+        break;
+      case "push":
+        into.add(s.tape);
+        s.values.forEach((e) => reads(e, into));
+        break;
+      case "pop":
+        into.add(s.tape);
+        break;
+      case "increment":
+        into.add(s.name);
+        break;
+      case "accumulate":
+        into.add(s.name);
+        reads(s.expr, into);
+        break;
+      default:
+        reads(s.expr, into);
+    }
+  }
+}
+
+/** Calls `f` on every top-level expression in `statements`, nested statements included. */
+export function forEachExpr(statements: CodeStatement[], f: (e: Expr) => void): void {
+  for (const s of statements) {
+    switch (s.kind) {
+      case "if":
+        f(s.cond);
+        forEachExpr(s.then, f);
+        forEachExpr(s.else, f);
+        break;
+      case "while":
+        forEachExpr(s.head, f);
+        f(s.cond);
+        forEachExpr(s.body, f);
+        break;
+      case "repeat":
+        f(s.from);
+        forEachExpr(s.body, f);
+        break;
+      case "let":
+        if (s.init !== undefined && typeof s.init !== "boolean") f(s.init);
+        break;
+      case "store":
+        f(s.index);
+        f(s.expr);
+        break;
+      case "push":
+        s.values.forEach(f);
+        break;
+      case "accumulate":
+      case "const":
+      case "set":
+      case "destructure":
+        f(s.expr);
+        break;
+      default:
+        break;
+    }
   }
 }

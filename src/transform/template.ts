@@ -37,6 +37,8 @@ export function instantiate(backward: Graph, grad: Expr, out: Expr, inputs: Atom
         );
         continue;
       }
+      // The parser accepts only straight-line code and branches in a gate's backward.
+      if (s.kind !== "branch") throw new Error(`adgen internal error: ${s.kind} in a gate's backward`);
       walk(s.then);
       walk(s.else);
       for (const m of s.merges) env.set(m.name, select(sub(s.cond), sub(m.then), sub(m.else)));

@@ -15,6 +15,10 @@ export interface FixtureOptions {
   points?: number;
   /** Points checked as well, e.g. one on each side of every branch (for functions of that arity). */
   at?: number[][];
+  /** Parameters that are not sampled scalars: `"Float64Array(4)"`, `"number[](5)"`, or a fixed number (a size). */
+  params?: Record<string, string | number>;
+  /** Step of the finite differences, relative (default 1e-3; smaller for functions with large higher derivatives). */
+  step?: number;
   /** Tolerance of the finite-difference check (default 1e-6). */
   tolerance?: number;
 }
