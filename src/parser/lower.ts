@@ -135,6 +135,8 @@ class FunctionLowering {
   private readonly loops: LoopContext[] = [];
   /** Functions being inlined, to detect recursion. */
   private readonly inlining: string[] = [];
+  /** The differentiated function's parameters. */
+  private readonly entryParams = new Set<string>();
   private sf: ts.SourceFile;
 
   constructor(
@@ -240,6 +242,7 @@ class FunctionLowering {
       );
     this.names.reserve(name);
     this.scopes[0]!.set(name, { keyword: "param", value: { kind: "var", name } });
+    this.entryParams.add(name);
     if (arrayType) this.arrays.set(name, arrayType);
     const type: ValueType = arrayType ?? "number";
     return { name, type };
@@ -437,6 +440,8 @@ class FunctionLowering {
     }
     if (ts.isBinaryExpression(e) && isAssignmentOperator(e.operatorToken.kind))
       this.fail(codes.operator, `operator '${e.operatorToken.getText(this.sf)}' is not supported`, e.operatorToken);
+    // A helper that writes into arrays, called for its effect (`qtimesx(..., out);`).
+    if (ts.isCallExpression(e) && this.inlineCall(e, undefined, true) !== undefined) return;
     this.value(e);
     this.fail(codes.statement, `the statement '${this.text(e)}' has no effect`, e);
   }
@@ -460,21 +465,15 @@ class FunctionLowering {
   /** The array an element write writes: a local array (not a parameter, which is the caller's). */
   private writableArray(e: ts.Expression): VarRef {
     const a = this.arrayAtom(e);
-    if (
-      !ts.isIdentifier(skipParens(e)) ||
-      this.lookup((skipParens(e) as ts.Identifier).text)?.keyword === "param" ||
-      (a.kind === "var" && this.isParamArray(a.name))
-    )
+    // An inlined helper may write into an array its caller made; nobody may write into the
+    // differentiated function's own parameters, which belong to its caller.
+    if (this.entryParams.has(a.name))
       this.fail(
         codes.outerWrite,
         `writing into '${this.text(e)}', which belongs to the caller, is not supported; copy it first with .slice()`,
         e,
       );
     return a;
-  }
-
-  private isParamArray(name: string): boolean {
-    return this.scopes[0]!.get(name)?.keyword === "param";
   }
 
   /** An expression that must be an array: its atom. */
@@ -1147,7 +1146,7 @@ class FunctionLowering {
    * its parameters bound to the arguments (a pullback could not see the arrays as they were at
    * the call). Returns undefined for any other call.
    */
-  private inlineCall(e: ts.CallExpression, hint?: string): Atom | undefined {
+  private inlineCall(e: ts.CallExpression, hint?: string, asStatement = false): Atom | undefined {
     if (!ts.isIdentifier(e.expression) || this.lookup(e.expression.text)) return undefined;
     const name = e.expression.text;
     const b = this.mod.bindings.get(name);
@@ -1194,6 +1193,9 @@ class FunctionLowering {
       let results: Atom[] | undefined;
       if (node.body && ts.isBlock(node.body)) results = this.statements(node.body.statements, 0, () => undefined);
       else if (node.body) results = [this.value(node.body, src.fn.name)];
+      const isVoid = node.type?.kind === ts.SyntaxKind.VoidKeyword;
+      if (isVoid && !asStatement) this.fail(codes.notNumber, `'${src.fn.name}' returns nothing; call it as a statement`, e);
+      if (isVoid) return c(0);
       if (!results)
         this.fail(codes.missingReturn, `'${src.fn.name}' does not return a value on every path`, src.fn.nameNode);
       void hint;
