@@ -1004,7 +1004,12 @@ class FunctionLowering {
         `'${name}' is a module-level ${b.keyword}; adgen differentiates functions of their parameters: pass it in as a parameter`,
         id,
       );
-    if (b) this.fail(codes.notNumber, `'${name}' is a function, not a number`, id);
+    if (b)
+      this.fail(
+        codes.notNumber,
+        `'${name}' is a function, not a number; functions cannot be stored in variables or passed around: call '${name}' directly`,
+        id,
+      );
     if (name === "Infinity") return c(Infinity);
     if (name === "NaN") return c(NaN);
     if (name === "undefined") this.fail(codes.notNumber, "'undefined' is not a number", id);
@@ -1194,7 +1199,8 @@ class FunctionLowering {
       if (node.body && ts.isBlock(node.body)) results = this.statements(node.body.statements, 0, () => undefined);
       else if (node.body) results = [this.value(node.body, src.fn.name)];
       const isVoid = node.type?.kind === ts.SyntaxKind.VoidKeyword;
-      if (isVoid && !asStatement) this.fail(codes.notNumber, `'${src.fn.name}' returns nothing; call it as a statement`, e);
+      if (isVoid && !asStatement)
+        this.fail(codes.notNumber, `'${src.fn.name}' returns nothing; call it as a statement`, e);
       if (isVoid) return c(0);
       if (!results)
         this.fail(codes.missingReturn, `'${src.fn.name}' does not return a value on every path`, src.fn.nameNode);

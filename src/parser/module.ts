@@ -103,6 +103,7 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
       all.push(fn);
       if (exported) exportedFunctions.add(fn.name);
       if (exported) exports.set(fn.name, fn.name);
+      if (exported && hasModifier(st, ts.SyntaxKind.DefaultKeyword)) exports.set("default", fn.name);
     } else if (ts.isVariableStatement(st)) {
       const flags = st.declarationList.flags;
       const keyword = flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
@@ -125,6 +126,20 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
         } else {
           bindings.set(name, { kind: "mutable", keyword });
         }
+      }
+    } else if (
+      ts.isExportDeclaration(st) &&
+      st.moduleSpecifier &&
+      ts.isStringLiteral(st.moduleSpecifier) &&
+      st.exportClause &&
+      ts.isNamedExports(st.exportClause)
+    ) {
+      // `export { a as b } from "./x"`: b is an import of x's a, exported as is.
+      const from = st.moduleSpecifier.text;
+      for (const el of st.exportClause.elements) {
+        const local = `#reexport:${el.name.text}`;
+        bindings.set(local, { kind: "import", from, imported: (el.propertyName ?? el.name).text, node: el.name });
+        exports.set(el.name.text, local);
       }
     } else if (
       ts.isExportDeclaration(st) &&

@@ -9,6 +9,7 @@ import * as builtinGates from "../gates/index.js";
 import type { Callee, Gate, Graph, Program } from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { lowerFunction, type CalleeResolver } from "./lower.js";
+import { renameShadowingLocals } from "./rename.js";
 import {
   GATES_MODULE,
   scanModule,
@@ -66,13 +67,15 @@ class ProgramBuilder implements CalleeResolver {
           "no function to differentiate: export a function (or an arrow function assigned to a const)",
           0,
         );
-      for (const fn of mod.functions) this.names.reserve(`${fn.name}_grad`);
+      for (const fn of mod.functions) for (const n of [`${fn.name}_grad`, `${fn.name}_vjp`]) this.names.reserve(n);
       for (const fn of mod.functions) {
         const graph = this.sink(fileName).guard(() => this.lowerFunctionOnce(mod, fn));
         if (graph) entries.push(graph);
       }
     }
-    return { program: { entries, callees: this.callees }, sinks: [...this.sinks.values()] };
+    const program = { entries, callees: this.callees };
+    renameShadowingLocals(program, ["Math", ...Object.keys(builtinGates)]);
+    return { program, sinks: [...this.sinks.values()] };
   }
 
   reserved(): Iterable<string> {
@@ -192,7 +195,9 @@ class ProgramBuilder implements CalleeResolver {
     }
     const graph = this.lowerFunctionOnce(mod, fn);
     if (!this.keys.get(id)) {
-      const key = this.names.claim(fn.name);
+      // The key and its pullback's name must both be free (a user function may be called `g_pullback`).
+      let key = this.names.claim(fn.name);
+      while (this.names.has(`${key}_pullback`)) key = this.names.claim(fn.name);
       this.names.reserve(`${key}_pullback`);
       this.keys.set(id, key);
       this.callees.set(key, { kind: "function", graph });

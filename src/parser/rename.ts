@@ -1,0 +1,80 @@
+/**
+ * Keeps local names from shadowing functions the generated code calls. A local may be named
+ * like a helper the parser only met later (`const cond = ...` beside a helper `cond`), or like
+ * an imported function's key; such locals are renamed once the whole program is known.
+ */
+import type { Atom, Graph, Program, Statement } from "../ir.js";
+import { NameAllocator } from "../names.js";
+import { definitionsOf } from "../transform/walk.js";
+
+export function renameShadowingLocals(program: Program, reserved: Iterable<string>): void {
+  const taken = new Set(reserved);
+  for (const key of program.callees.keys()) {
+    taken.add(key);
+    taken.add(`${key}_pullback`);
+  }
+  // A function may name a local after itself (its result): it never calls itself, so that is harmless.
+  const graphs = new Map<Graph, string | undefined>(program.entries.map((g) => [g, undefined]));
+  for (const [key, callee] of program.callees) {
+    if (callee.kind === "function") graphs.set(callee.graph, key);
+    else {
+      graphs.set(callee.gate.forward, key);
+      graphs.set(callee.gate.backward, undefined);
+    }
+  }
+  for (const [g, own] of graphs) renameIn(g, taken, own);
+}
+
+function renameIn(g: Graph, taken: ReadonlySet<string>, own: string | undefined): void {
+  const locals = [...definitionsOf(g.body)];
+  const clashes = locals.filter((n) => taken.has(n) && n !== own);
+  if (clashes.length === 0) return;
+  const names = new NameAllocator();
+  for (const n of [...taken, ...locals, ...g.params.map((p) => p.name)]) names.reserve(n);
+  const map = new Map(clashes.map((n) => [n, names.claim(n)]));
+  const r = (name: string) => map.get(name) ?? name;
+  const atom = (a: Atom): Atom => (a.kind === "var" && map.has(a.name) ? { kind: "var", name: r(a.name) } : a);
+  const walk = (body: Statement[]): void => {
+    for (const s of body) {
+      switch (s.kind) {
+        case "node":
+          s.name = r(s.name);
+          s.args = s.args.map(atom);
+          break;
+        case "store":
+          s.array = atom(s.array) as typeof s.array;
+          s.index = atom(s.index);
+          s.value = atom(s.value);
+          break;
+        case "branch":
+          s.cond = atom(s.cond) as typeof s.cond;
+          walk(s.then);
+          walk(s.else);
+          for (const m of s.merges) {
+            m.name = r(m.name);
+            m.then = atom(m.then);
+            m.else = atom(m.else);
+          }
+          break;
+        case "loop":
+          for (const c of s.carried) {
+            c.name = r(c.name);
+            c.init = atom(c.init);
+            c.next = atom(c.next);
+          }
+          walk(s.head);
+          s.cond = atom(s.cond) as typeof s.cond;
+          walk(s.body);
+      }
+    }
+  };
+  walk(g.body);
+  g.results = g.results.map(atom);
+  for (const [from, to] of map) {
+    const kind = g.arrays.get(from);
+    if (kind) {
+      g.arrays.delete(from);
+      g.arrays.set(to, kind);
+    }
+  }
+}
