@@ -163,10 +163,27 @@ export interface Gate {
   backward: Graph;
   /** The module generated code imports the forward from (`adgen/gates`), if any. */
   module?: string;
+  /** Its name in that module, when generated code imports it under another (`name`). */
+  exportName?: string;
+}
+
+/**
+ * A vector or matrix gate of adgen/gates (`matmul`, `dot`, ...): its forward and backward run as
+ * written; generated code calls `name(...)` forward and `name.backward(...)` backward.
+ */
+export interface ArrayGateCallee {
+  kind: "arrayGate";
+  /** Its export name, also its name in generated code. */
+  name: string;
+  /** Per input: an array, a number, or a size (never differentiated). */
+  inputs: ("array" | "number" | "size")[];
+  output: "array" | "number";
+  /** The module generated code imports it from. */
+  module: string;
 }
 
 /** A function called from a differentiated function. */
-export type Callee = { kind: "function"; graph: Graph } | { kind: "gate"; gate: Gate };
+export type Callee = { kind: "function"; graph: Graph } | { kind: "gate"; gate: Gate } | ArrayGateCallee;
 
 /** Everything the parser hands on: the functions to differentiate and all they call. */
 export interface Program {

@@ -121,7 +121,7 @@ describe("conditions", () => {
 });
 
 /** Built-in gates: each backward, called as the generated code calls it, against finite differences of forward. */
-describe.each(Object.entries(gates).filter(([, g]) => typeof g === "function" && "backward" in g))(
+describe.each(Object.entries(gates).filter(([, g]) => typeof g === "function" && "backward" in g && !("inputs" in g)))(
   "gate %s",
   (name, g) => {
     const gate = g as gates.Gate<[number]>;

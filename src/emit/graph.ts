@@ -53,7 +53,7 @@ export function printGraph(program: Program): string {
   const parts = program.entries.map((g) => graph(g, "graph"));
   for (const [key, callee] of program.callees) {
     if (callee.kind === "function") parts.push(graph({ ...callee.graph, name: key }, "function"));
-    else if (!callee.gate.module)
+    else if (callee.kind === "gate" && !callee.gate.module)
       parts.push(
         graph({ ...callee.gate.forward, name: key }, "gate"),
         graph({ ...callee.gate.backward, name: `${key}.backward` }, "backward"),

@@ -93,7 +93,13 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}${s.name} = ${printExpr(s.expr, types)};`);
         break;
       case "destructure":
-        lines.push(`${indent}const [${s.names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr, types)};`);
+        {
+          // Trailing unused elements are left out: `const [a, b] = ...`, not `const [a, b, ,] = ...`.
+          let end = s.names.length;
+          while (end > 0 && s.names[end - 1] === null) end--;
+          const names = s.names.slice(0, end);
+          lines.push(`${indent}const [${names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr, types)};`);
+        }
         break;
       case "if":
         lines.push(

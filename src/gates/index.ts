@@ -10,6 +10,23 @@
  *
  * The built-in gates below are defined the same way, and adgen reads them the same way.
  */
+import { reluArray } from "./arrays.js";
+
+export {
+  add,
+  arrayGate,
+  dot,
+  logSumExp,
+  matmul,
+  matvec,
+  mul,
+  reluArray,
+  sqnorm,
+  sum,
+  type ArrayGate,
+  type ArrayGateSpec,
+  type InputKind,
+} from "./arrays.js";
 
 /** The gradients `backward` returns: a number for a one-input gate, else one per input. */
 export type Gradients<Inputs extends number[]> = Inputs extends [number]
@@ -36,10 +53,20 @@ export const sigmoid = gate({
 });
 
 /** max(x, 0); the gradient routes: upstream where x > 0, else 0 (0 at x = 0). */
-export const relu = gate({
+const reluScalar = gate({
   forward: (x: number) => (x > 0 ? x : 0),
   backward: (grad: number, out: number, x: number) => (x > 0 ? grad : 0),
 });
+
+/**
+ * max(x, 0) of a number, or elementwise of a Float64Array (then it is `reluArray`). adgen reads
+ * the scalar gate's forward and backward from here, and uses `reluArray` for arrays.
+ */
+export const relu: typeof reluScalar & ((x: Float64Array) => Float64Array) = Object.assign(
+  ((x: number | Float64Array) => (typeof x === "number" ? reluScalar(x) : reluArray(x))) as typeof reluScalar &
+    ((x: Float64Array) => Float64Array),
+  { forward: reluScalar.forward, backward: reluScalar.backward },
+);
 
 /** log(1 + e^x) without overflow; its local gradient is sigmoid(x). */
 export const softplus = gate({

@@ -17,9 +17,11 @@ import type { FunctionSource, ModuleScope } from "./module.js";
 /** Resolves calls to user functions and gates (src/parser/program.ts). */
 export interface CalleeResolver {
   /** The callee a module-level name refers to: its key in `Program.callees` and its arity. */
-  resolve(mod: ModuleScope, name: string, at: ts.Node): { key: string; arity: number };
+  resolve(mod: ModuleScope, name: string, at: ts.Node): CallTarget;
   /** The same for `ns.member`, where `ns` is a namespace import. */
-  resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): { key: string; arity: number };
+  resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): CallTarget;
+  /** The array form of a scalar gate called with an array (`relu` -> `reluArray`), if any. */
+  arrayVariant(key: string): CallTarget | undefined;
   /** Names every callee may be called by in generated code, which locals must not shadow. */
   reserved(): Iterable<string>;
   /** The source of a plain function a call refers to (not a gate), for inlining. */
@@ -33,6 +35,14 @@ export interface LowerOptions {
   role: "function" | "backward";
   /** For a gate's backward: the gate's name, for messages. */
   gate?: string;
+}
+
+/** What a call resolves to: its key in `Program.callees`, its arity, and for array gates the kinds of its inputs and output. */
+export interface CallTarget {
+  key: string;
+  arity: number;
+  inputs?: ("array" | "number" | "size")[];
+  output?: "array" | "number";
 }
 
 /** A variable visible in the function: its declaration keyword and current SSA value. */
@@ -1219,15 +1229,45 @@ class FunctionLowering {
     }
   }
 
-  private userCall(target: { key: string; arity: number }, shown: string, e: ts.CallExpression, hint?: string): Atom {
-    const args = e.arguments.map((a) => this.number(a));
+  private userCall(target: CallTarget, shown: string, e: ts.CallExpression, hint?: string): Atom {
+    let args = e.arguments.map((a) => this.value(a));
+    const arrayArg = args.findIndex((a) => this.isArray(a));
+    if (!target.inputs && arrayArg >= 0) {
+      // A scalar gate called with an array has an elementwise form (`relu` on a Float64Array).
+      const variant = this.resolver.arrayVariant(target.key);
+      if (!variant)
+        this.fail(
+          codes.notNumber,
+          `argument ${arrayArg + 1} of '${shown}' is an array, not a number`,
+          e.arguments[arrayArg]!,
+        );
+      target = variant;
+    }
     if (args.length !== target.arity)
       this.fail(
         codes.arity,
         `'${shown}' takes ${target.arity} argument${target.arity === 1 ? "" : "s"}, got ${args.length}`,
         e,
       );
-    return this.node("call", args, e, hint, target.key);
+    args = args.map((a, i) => {
+      const kind = target.inputs?.[i] ?? "number";
+      if ((kind === "array") !== this.isArray(a))
+        this.fail(
+          codes.notNumber,
+          `argument ${i + 1} of '${shown}' must be ${kind === "array" ? "a Float64Array" : "a number"}`,
+          e.arguments[i]!,
+        );
+      return kind === "array" ? a : this.numeric(a, e.arguments[i]!);
+    });
+    if (target.output === "array" && this.loops.length > 0)
+      this.fail(
+        codes.loop,
+        `'${shown}' returns an array; array gates that return arrays are not supported inside loops yet`,
+        e,
+      );
+    const result = this.node("call", args, e, hint, target.key);
+    if (target.output === "array") this.arrays.set((result as VarRef).name, "Float64Array");
+    return result;
   }
 
   /** A call to a rule-table op, checking arity; n-ary max/min become chains of binary ones. */

@@ -6,9 +6,9 @@
 import { Project, ts } from "ts-morph";
 import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diagnostics.js";
 import * as builtinGates from "../gates/index.js";
-import type { Callee, Gate, Graph, Program } from "../ir.js";
+import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { lowerFunction, type CalleeResolver } from "./lower.js";
+import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower.js";
 import { renameShadowingLocals } from "./rename.js";
 import {
   GATES_MODULE,
@@ -52,10 +52,9 @@ class ProgramBuilder implements CalleeResolver {
   private readonly names = new NameAllocator();
   private readonly stack: string[] = [];
   private readonly graphs = new Map<string, Graph>();
+  private readonly arrayGateKeys = new Map<string, string>();
 
-  constructor(private readonly host: Host) {
-    for (const [name, value] of Object.entries(builtinGates)) if (typeof value === "function") this.names.reserve(name);
-  }
+  constructor(private readonly host: Host) {}
 
   build(source: string, fileName: string): ParseResult {
     const mod = this.load(fileName, source);
@@ -74,7 +73,7 @@ class ProgramBuilder implements CalleeResolver {
       }
     }
     const program = { entries, callees: this.callees };
-    renameShadowingLocals(program, ["Math", ...Object.keys(builtinGates)]);
+    renameShadowingLocals(program, ["Math"]);
     return { program, sinks: [...this.sinks.values()] };
   }
 
@@ -82,10 +81,37 @@ class ProgramBuilder implements CalleeResolver {
     return [...this.keys.values()].filter((k): k is string => k !== null);
   }
 
-  resolve(mod: ModuleScope, name: string, at: ts.Node): { key: string; arity: number } {
+  resolve(mod: ModuleScope, name: string, at: ts.Node): CallTarget {
     const b = mod.bindings.get(name);
     if (!b) throw new DiagnosticError(codes.unknownCall, `'${name}' is not defined`, at.getStart(), at.getEnd());
     return this.resolveBinding(mod, name, b, at);
+  }
+
+  arrayVariant(key: string): CallTarget | undefined {
+    const callee = this.callees.get(key);
+    return callee?.kind === "gate" && callee.gate.exportName
+      ? this.arrayGate(`${callee.gate.exportName}Array`)
+      : undefined;
+  }
+
+  /** A vector or matrix gate of adgen/gates, registered under its own name. */
+  private arrayGate(name: string): CallTarget | undefined {
+    const value = (builtinGates as Record<string, unknown>)[name] as
+      { inputs?: ArrayGateCallee["inputs"]; output?: ArrayGateCallee["output"] } | undefined;
+    if (!value?.inputs || !value.output) return undefined;
+    let key = this.arrayGateKeys.get(name);
+    if (!key) {
+      key = this.names.claim(name);
+      this.arrayGateKeys.set(name, key);
+      this.callees.set(key, {
+        kind: "arrayGate",
+        name,
+        inputs: [...value.inputs],
+        output: value.output,
+        module: GATES_MODULE,
+      });
+    }
+    return { key, arity: value.inputs.length, inputs: [...value.inputs], output: value.output };
   }
 
   functionSource(mod: ModuleScope, name: string, at: ts.Node): { fn: FunctionSource; mod: ModuleScope } | undefined {
@@ -113,7 +139,7 @@ class ProgramBuilder implements CalleeResolver {
     throw error;
   }
 
-  resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): { key: string; arity: number } {
+  resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): CallTarget {
     const b = mod.bindings.get(ns);
     if (b?.kind !== "namespace")
       throw new DiagnosticError(codes.unknownCall, `'${ns}' is not a namespace import`, at.getStart(), at.getEnd());
@@ -145,17 +171,13 @@ class ProgramBuilder implements CalleeResolver {
     }
   }
 
-  private resolveImport(
-    mod: ModuleScope,
-    from: string,
-    imported: string,
-    shown: string,
-    at: ts.Node,
-  ): { key: string; arity: number } {
+  private resolveImport(mod: ModuleScope, from: string, imported: string, shown: string, at: ts.Node): CallTarget {
     const fail = (message: string, code: (typeof codes)[keyof typeof codes] = codes.unknownCall): never => {
       throw new DiagnosticError(code, message, at.getStart(), at.getEnd());
     };
     let target: ModuleScope | null;
+    const arrayGate = from === GATES_MODULE ? this.arrayGate(imported) : undefined;
+    if (arrayGate) return arrayGate;
     if (from === GATES_MODULE) target = this.builtins();
     else if (from.startsWith("."))
       target =
@@ -235,10 +257,14 @@ class ProgramBuilder implements CalleeResolver {
       this.failed.add(id);
       throw new AlreadyReported();
     }
-    const name = mod.file === GATES_MODULE ? b.name : this.names.claim(b.name);
-    if (mod.file === GATES_MODULE) this.names.reserve(name);
+    // A built-in gate keeps its export name unless a function of the user's took it first; then
+    // generated code imports it under another (`import { dot as dot_1 }`).
+    const name = this.names.claim(b.name);
     gate.name = name;
-    if (mod.file === GATES_MODULE) gate.module = GATES_MODULE;
+    if (mod.file === GATES_MODULE) {
+      gate.module = GATES_MODULE;
+      gate.exportName = b.name;
+    }
     this.keys.set(id, name);
     this.callees.set(name, { kind: "gate", gate });
     return gate;
@@ -293,7 +319,7 @@ class ProgramBuilder implements CalleeResolver {
     if (cached !== undefined) return cached;
     const lines = [`import { gate } from "${GATES_MODULE}";`];
     for (const [name, value] of Object.entries(builtinGates)) {
-      if (typeof value !== "function" || !("backward" in value)) continue;
+      if (typeof value !== "function" || !("backward" in value) || "inputs" in value) continue;
       const g = value as unknown as { forward: Function; backward: Function };
       lines.push(
         `export const ${name} = gate({ forward: ${g.forward.toString()}, backward: ${g.backward.toString()} });`,

@@ -17,7 +17,7 @@ export function renameShadowingLocals(program: Program, reserved: Iterable<strin
   const graphs = new Map<Graph, string | undefined>(program.entries.map((g) => [g, undefined]));
   for (const [key, callee] of program.callees) {
     if (callee.kind === "function") graphs.set(callee.graph, key);
-    else {
+    else if (callee.kind === "gate") {
       graphs.set(callee.gate.forward, key);
       graphs.set(callee.gate.backward, undefined);
     }

@@ -39,10 +39,15 @@ type Compiled = (...args: number[]) => GradResult;
 /** Compiled gradients, per function and per `wrt` list. */
 const cache = new WeakMap<Function, Map<string, Compiled>>();
 
-/** adgen's built-in gates, by name: the only free names `f` may call besides `Math`. */
+/**
+ * adgen's built-in scalar gates, by name: the only free names `f` may call besides `Math`. The
+ * array gates (`matmul`, `dot`, ...) are left out: their names are common words, and the runtime
+ * path would take a user's own `h.dot(...)` for the gate. Use them through the build-time plugin
+ * or the CLI.
+ */
 const gateFunctions = new Map(
   Object.entries(gates as Record<string, unknown>).filter(
-    (e): e is [string, Function] => typeof e[1] === "function" && "backward" in e[1],
+    (e): e is [string, Function] => typeof e[1] === "function" && "backward" in e[1] && !("inputs" in e[1]),
   ),
 );
 

@@ -21,7 +21,7 @@
  * Arrays are memory: a read `t = a[i]` adds `grad_t` into `grad_a[i]`; a write `a[i] = v` hands
  * `grad_a[i]` to `v` and clears it, since the value it overwrote no longer reaches the output.
  */
-import type { Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
+import type { ArrayGateCallee, Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { c, isConst, op, select, sum, v } from "../rules/expr.js";
 import { isCondition, ruleOf } from "../rules/table.js";
@@ -310,6 +310,7 @@ class Reverser {
     const node = [...this.nodes()].find((n) => n.name === name);
     if (!node) return op("length", v(name));
     if (node.op === "arrayOf") return c(node.args.length);
+    if (node.op === "call") return op("length", v(name));
     if (node.op === "slice") return this.size((node.args[0] as VarRef).name);
     return node.args[0]!;
   }
@@ -395,6 +396,8 @@ class Reverser {
   }
 
   private node(n: Node, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
+    const callee = n.op === "call" ? this.callees.get(n.callee!) : undefined;
+    if (callee?.kind === "arrayGate") return this.arrayGateCall(n, callee, block, out, outflow);
     if (n.op === "index") {
       // t = a[i]: grad_a[i] += grad_t.
       const grad = this.gradient.get(n.name) ?? c(0);
@@ -435,6 +438,49 @@ class Reverser {
       if (term) this.add(a.name, term, block, outflow);
       this.consume(a.name, block, out);
     });
+  }
+
+  /**
+   * y = gate(...): the gate's own backward returns each input's gradient; arrays are added into
+   * their adjoint arrays, numbers become contributions.
+   */
+  private arrayGateCall(
+    n: Node,
+    gate: ArrayGateCallee,
+    block: Block,
+    out: CodeStatement[],
+    outflow: Map<string, Expr[]>,
+  ): void {
+    const grad: Expr = gate.output === "array" ? v(this.gradName.get(n.name)!) : (this.gradient.get(n.name) ?? c(0));
+    const differentiated = (a: Node["args"][number], i: number) =>
+      a.kind === "var" && this.active.has(a.name) && gate.inputs[i] !== "size" && !isConst(grad, 0);
+    const names = n.args.map((a, i) => (differentiated(a, i) ? this.names.claim(`grad_${(a as VarRef).name}`) : null));
+    if (names.some((name) => name !== null)) {
+      const call: Expr = {
+        kind: "op",
+        op: "call",
+        callee: `${gate.name}.backward`,
+        args: [grad, v(n.name), ...n.args],
+      };
+      const st = { kind: "destructure" as const, names, expr: call };
+      out.push(st);
+      n.args.forEach((a, i) => {
+        const name = names[i] ?? null;
+        if (name === null || a.kind !== "var") return;
+        if (this.isArray(a.name))
+          out.push({
+            kind: "addArray",
+            target: this.gradName.get(a.name)!,
+            source: name,
+            counter: this.names.claim("k"),
+          });
+        else {
+          this.renamable.set(name, (to) => (st.names[i] = to));
+          this.add(a.name, v(name), block, outflow);
+        }
+      });
+    }
+    for (const a of n.args) if (a.kind === "var") this.consume(a.name, block, out);
   }
 
   /** a[i] = v: v receives grad_a[i], which is then cleared (the old a[i] no longer reaches the output). */

@@ -41,11 +41,18 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
       if (emitted.has(name)) continue;
       const callee = program.callees.get(name);
       const pulled = pullbacks.get(name);
-      if (callee?.kind === "gate" && callee.gate.module) {
-        const set = imports.get(callee.gate.module) ?? new Set<string>();
-        set.add(callee.gate.name);
-        imports.set(callee.gate.module, set);
-      } else if (callee) functions.push(primal(name, callee));
+      const imported =
+        callee?.kind === "arrayGate"
+          ? { name: callee.name, module: callee.module }
+          : callee?.kind === "gate" && callee.gate.module
+            ? { name: callee.gate.exportName ?? callee.gate.name, module: callee.gate.module }
+            : undefined;
+      if (imported) {
+        // `import { dot as dot_1 }` when a function of the user's is called `dot` too.
+        const set = imports.get(imported.module) ?? new Set<string>();
+        set.add(imported.name === name ? name : `${imported.name} as ${name}`);
+        imports.set(imported.module, set);
+      } else if (callee && callee.kind !== "arrayGate") functions.push(primal(name, callee));
       else if (pulled) functions.push(pullback(pulled, program.callees.get(pulled)!, program));
       emitted.add(name);
     }
@@ -53,7 +60,7 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
   return { functions, imports };
 }
 
-function primal(name: string, callee: Callee): CodeFunction {
+function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): CodeFunction {
   const graph = callee.kind === "function" ? callee.graph : callee.gate.forward;
   const { live } = analyzeActivity(graph, new Set());
   return {

@@ -1,0 +1,228 @@
+/**
+ * Vector and matrix gates on flat, row-major Float64Arrays with explicit shapes. Jacobians are
+ * never formed: each backward applies its Jacobian implicitly, as in the lecture
+ * (y = x w: dL/dx = dL/dy wᵀ, dL/dw = xᵀ dL/dy).
+ *
+ * An array gate declares the kind of each input (`array`, `number`, or `size`, which is never
+ * differentiated) and of its output. `backward(grad, out, ...inputs)` returns one entry per input:
+ * a Float64Array for an array, a number for a number, `undefined` for a size. adgen calls the
+ * forward in the generated forward pass and `backward` in the backward pass.
+ */
+
+export type InputKind = "array" | "number" | "size";
+type Input = Float64Array | number;
+
+export interface ArrayGateSpec<
+  F extends (...inputs: never[]) => Float64Array | number,
+  B extends (
+    grad: ReturnType<F>,
+    out: ReturnType<F>,
+    ...inputs: Parameters<F>
+  ) => (Float64Array | number | undefined)[],
+> {
+  inputs: readonly InputKind[];
+  output: "array" | "number";
+  forward: F;
+  backward: B;
+}
+
+export type ArrayGate<
+  F extends (...inputs: never[]) => Float64Array | number,
+  B extends ArrayGateSpec<F, never>["backward"],
+> = F & ArrayGateSpec<F, B>;
+
+/** Defines an array gate; the result is `forward` itself, carrying its spec. */
+export function arrayGate<
+  F extends (...inputs: never[]) => Float64Array | number,
+  B extends (
+    grad: ReturnType<F>,
+    out: ReturnType<F>,
+    ...inputs: Parameters<F>
+  ) => (Float64Array | number | undefined)[],
+>(spec: ArrayGateSpec<F, B>): F & ArrayGateSpec<F, B> {
+  return Object.assign(spec.forward, spec);
+}
+
+/** A clear run-time error for a shape mismatch. */
+function expectLength(gate: string, name: string, a: Float64Array, length: number, shape: string): void {
+  if (a.length !== length)
+    throw new RangeError(
+      `adgen/gates ${gate}: '${name}' has length ${a.length}, but the shape ${shape} needs ${length}`,
+    );
+}
+
+function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void {
+  if (a.length !== b.length)
+    throw new RangeError(`adgen/gates ${gate}: the arrays have lengths ${a.length} and ${b.length}`);
+}
+
+/** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
+export const matmul = arrayGate({
+  inputs: ["array", "array", "size", "size", "size"],
+  output: "array",
+  forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
+    expectLength("matmul", "x", x, n * d, `n×d = ${n}×${d}`);
+    expectLength("matmul", "w", w, d * m, `d×m = ${d}×${m}`);
+    const y = new Float64Array(n * m);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < d; k++) {
+        const xik = x[i * d + k]!;
+        for (let j = 0; j < m; j++) y[i * m + j]! += xik * w[k * m + j]!;
+      }
+    return y;
+  },
+  // dL/dx = dL/dy · wᵀ, dL/dw = xᵀ · dL/dy.
+  backward: (
+    grad: Float64Array,
+    _out: Float64Array,
+    x: Float64Array,
+    w: Float64Array,
+    n: number,
+    d: number,
+    m: number,
+  ): [Float64Array, Float64Array, undefined, undefined, undefined] => {
+    const gx = new Float64Array(n * d);
+    const gw = new Float64Array(d * m);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < d; k++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) {
+          s += grad[i * m + j]! * w[k * m + j]!;
+          gw[k * m + j]! += x[i * d + k]! * grad[i * m + j]!;
+        }
+        gx[i * d + k] = s;
+      }
+    return [gx, gw, undefined, undefined, undefined];
+  },
+});
+
+/** y = w x, with w of shape n×d and x of length d; y has length n. */
+export const matvec = arrayGate({
+  inputs: ["array", "array", "size", "size"],
+  output: "array",
+  forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
+    expectLength("matvec", "w", w, n * d, `n×d = ${n}×${d}`);
+    expectLength("matvec", "x", x, d, `d = ${d}`);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += w[i * d + k]! * x[k]!;
+      y[i] = s;
+    }
+    return y;
+  },
+  // dL/dw = dL/dy xᵀ (an outer product), dL/dx = wᵀ dL/dy.
+  backward: (
+    grad: Float64Array,
+    _out: Float64Array,
+    w: Float64Array,
+    x: Float64Array,
+    n: number,
+    d: number,
+  ): [Float64Array, Float64Array, undefined, undefined] => {
+    const gw = new Float64Array(n * d);
+    const gx = new Float64Array(d);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < d; k++) {
+        gw[i * d + k] = grad[i]! * x[k]!;
+        gx[k]! += w[i * d + k]! * grad[i]!;
+      }
+    return [gw, gx, undefined, undefined];
+  },
+});
+
+/** a · b. */
+export const dot = arrayGate({
+  inputs: ["array", "array"],
+  output: "number",
+  forward: (a: Float64Array, b: Float64Array): number => {
+    expectSameLength("dot", a, b);
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+    return s;
+  },
+  backward: (grad: number, _out: number, a: Float64Array, b: Float64Array): [Float64Array, Float64Array] => [
+    b.map((v) => grad * v),
+    a.map((v) => grad * v),
+  ],
+});
+
+/** The sum of the elements. */
+export const sum = arrayGate({
+  inputs: ["array"],
+  output: "number",
+  forward: (a: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]!;
+    return s;
+  },
+  backward: (grad: number, _out: number, a: Float64Array): [Float64Array] => [new Float64Array(a.length).fill(grad)],
+});
+
+/** ||a||², the sum of squares. */
+export const sqnorm = arrayGate({
+  inputs: ["array"],
+  output: "number",
+  forward: (a: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+    return s;
+  },
+  backward: (grad: number, _out: number, a: Float64Array): [Float64Array] => [a.map((v) => 2 * grad * v)],
+});
+
+/** a + b, elementwise. */
+export const add = arrayGate({
+  inputs: ["array", "array"],
+  output: "array",
+  forward: (a: Float64Array, b: Float64Array): Float64Array => {
+    expectSameLength("add", a, b);
+    return a.map((v, i) => v + b[i]!);
+  },
+  backward: (
+    grad: Float64Array,
+    _out: Float64Array,
+    _a: Float64Array,
+    _b: Float64Array,
+  ): [Float64Array, Float64Array] => [grad.slice(), grad.slice()],
+});
+
+/** a * b, elementwise. */
+export const mul = arrayGate({
+  inputs: ["array", "array"],
+  output: "array",
+  forward: (a: Float64Array, b: Float64Array): Float64Array => {
+    expectSameLength("mul", a, b);
+    return a.map((v, i) => v * b[i]!);
+  },
+  backward: (
+    grad: Float64Array,
+    _out: Float64Array,
+    a: Float64Array,
+    b: Float64Array,
+  ): [Float64Array, Float64Array] => [grad.map((g, i) => g * b[i]!), grad.map((g, i) => g * a[i]!)],
+});
+
+/** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
+export const reluArray = arrayGate({
+  inputs: ["array"],
+  output: "array",
+  forward: (a: Float64Array): Float64Array => a.map((v) => (v > 0 ? v : 0)),
+  backward: (grad: Float64Array, _out: Float64Array, a: Float64Array): [Float64Array] => [
+    grad.map((g, i) => (a[i]! > 0 ? g : 0)),
+  ],
+});
+
+/** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
+export const logSumExp = arrayGate({
+  inputs: ["array"],
+  output: "number",
+  forward: (a: Float64Array): number => {
+    let m = -Infinity;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, a[i]!);
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += Math.exp(a[i]! - m);
+    return Math.log(s) + m;
+  },
+  backward: (grad: number, out: number, a: Float64Array): [Float64Array] => [a.map((v) => grad * Math.exp(v - out))],
+});

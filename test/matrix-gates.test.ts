@@ -1,0 +1,145 @@
+/**
+ * The vector and matrix gates of adgen/gates: the lecture's numbers, every gate's backward
+ * against finite differences of its forward (a gate without a check fails), and shape errors.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import * as gates from "../src/gates/index.js";
+import { fixturesDir } from "./support/fixtures.js";
+import { close, finiteDifference, rng } from "./support/numeric.js";
+
+const F = (xs: number[]) => Float64Array.from(xs);
+const flat = (rows: number[][]) => F(rows.flat());
+
+describe("the lecture's numbers", () => {
+  const x = flat([
+    [2, 1, -3],
+    [-3, 4, 2],
+  ]);
+  const w = flat([
+    [3, 2, 1, -1],
+    [2, 1, 3, 2],
+    [3, 2, 1, -2],
+  ]);
+  const dy = flat([
+    [2, 3, -3, 9],
+    [-8, 1, 4, 6],
+  ]);
+
+  it("matmul: y = x w", () => {
+    expect([...gates.matmul(x, w, 2, 3, 4)]).toEqual([-1, -1, 2, 6, 5, 2, 11, 7]);
+  });
+
+  it("matmul backward: dL/dx = dL/dy wᵀ, dL/dw = xᵀ dL/dy", () => {
+    const [dx, dw] = gates.matmul.backward(dy, gates.matmul(x, w, 2, 3, 4), x, w, 2, 3, 4);
+    expect([...dx]).toEqual([0, 16, -9, -24, 9, -30]);
+    expect([...dw]).toEqual([28, 3, -18, 0, -30, 7, 13, 33, -22, -7, 17, -15]);
+  });
+
+  it("relu routes where x > 0: [4, 0, 5, 0], not the slide's [4, 0, 5, 9]", () => {
+    const a = F([1, -2, 3, -1]);
+    const [g] = gates.reluArray.backward(F([4, -1, 5, 9]), gates.reluArray(a), a);
+    expect([...g]).toEqual([4, 0, 5, 0]);
+    expect([...gates.relu(a)]).toEqual([1, 0, 3, 0]);
+  });
+
+  it("f = ||W x||² through adgen: value 0.116, grad_W and grad_x as in the lecture", async () => {
+    const { f_grad } = (await import(join(fixturesDir, "matrix/lecture-norm/output.ts"))) as {
+      f_grad: (W: Float64Array, x: Float64Array) => { value: number; grad: { W: Float64Array; x: Float64Array } };
+    };
+    const { value, grad } = f_grad(
+      flat([
+        [0.1, 0.5],
+        [-0.3, 0.8],
+      ]),
+      F([0.2, 0.4]),
+    );
+    expect(value).toBeCloseTo(0.116, 12);
+    [0.088, 0.176, 0.104, 0.208].forEach((v, i) => expect(grad.W[i]).toBeCloseTo(v, 12));
+    [-0.112, 0.636].forEach((v, i) => expect(grad.x[i]).toBeCloseTo(v, 12));
+    expect(readFileSync(join(fixturesDir, "matrix/lecture-norm/output.ts"), "utf8")).toContain("matvec.backward(");
+  });
+});
+
+/** How to call each gate on random inputs. */
+const shapes: Record<string, (r: () => number) => (Float64Array | number)[]> = {
+  matmul: (r) => [rand(r, 6), rand(r, 12), 2, 3, 4],
+  matvec: (r) => [rand(r, 6), rand(r, 3), 2, 3],
+  dot: (r) => [rand(r, 5), rand(r, 5)],
+  sum: (r) => [rand(r, 5)],
+  sqnorm: (r) => [rand(r, 5)],
+  add: (r) => [rand(r, 4), rand(r, 4)],
+  mul: (r) => [rand(r, 4), rand(r, 4)],
+  reluArray: (r) => [rand(r, 6)],
+  logSumExp: (r) => [rand(r, 5)],
+};
+function rand(r: () => number, n: number): Float64Array {
+  return Float64Array.from({ length: n }, () => r() * 4 - 2);
+}
+
+type AnyGate = ((...xs: (Float64Array | number)[]) => Float64Array | number) & {
+  inputs: readonly string[];
+  output: "array" | "number";
+  backward: (
+    grad: Float64Array | number,
+    out: Float64Array | number,
+    ...xs: (Float64Array | number)[]
+  ) => (Float64Array | number | undefined)[];
+};
+const arrayGates = Object.entries(gates).filter(([, g]) => typeof g === "function" && "inputs" in g) as [
+  string,
+  AnyGate,
+][];
+
+describe.each(arrayGates)("array gate %s", (name, gate) => {
+  it("has a check", () => expect(shapes[name], `${name} has no shapes to be checked with`).toBeDefined());
+
+  it("backward matches finite differences of forward", () => {
+    const r = rng(name.length * 101);
+    const inputs = shapes[name]!(r);
+    const out = gate(...inputs);
+    // A random upstream gradient; the objective is upstream · forward.
+    const upstream = typeof out === "number" ? 1.7 : rand(r, out.length);
+    const objective = (xs: (Float64Array | number)[]) => {
+      const y = gate(...xs);
+      if (typeof y === "number") return (upstream as number) * y;
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += (upstream as Float64Array)[i]! * y[i]!;
+      return s;
+    };
+    const grads = gate.backward(upstream, out, ...inputs);
+    gate.inputs.forEach((kind, i) => {
+      if (kind !== "array") return;
+      const a = inputs[i] as Float64Array;
+      const g = grads[i] as Float64Array;
+      expect(g.length).toBe(a.length);
+      for (let k = 0; k < a.length; k++) {
+        const fd = finiteDifference(
+          ([v]) => {
+            const copy = a.slice();
+            copy[k] = v!;
+            return objective(inputs.map((x, j) => (j === i ? copy : x)));
+          },
+          [a[k]!],
+          0,
+          1e-4,
+        );
+        expect(close(g[k]!, fd, 1e-6), `${name} input ${i}[${k}]: backward ${g[k]}, finite differences ${fd}`).toBe(
+          true,
+        );
+      }
+    });
+  });
+});
+
+describe("shape errors are clear run-time errors", () => {
+  it("matmul with a wrong length", () => {
+    expect(() => gates.matmul(F([1, 2, 3]), F([1, 2]), 2, 2, 1)).toThrow(
+      "adgen/gates matmul: 'x' has length 3, but the shape n×d = 2×2 needs 4",
+    );
+  });
+  it("dot of different lengths", () => {
+    expect(() => gates.dot(F([1, 2]), F([1]))).toThrow("adgen/gates dot: the arrays have lengths 2 and 1");
+  });
+});
