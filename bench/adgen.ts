@@ -38,7 +38,13 @@ export async function generate(c: BenchCase, outDir: string): Promise<Generated>
   const mod = (await import(pathToFileURL(file).href)) as Record<string, Gradient>;
   const grad = mod[`${c.fn}_grad`];
   if (!grad) return { grad: `adgen generated no ${c.fn}_grad` };
-  return { grad, file, graphNodes, allocationSites: allocationSites(result.code, `${c.fn}_grad`), compileMs };
+  return {
+    grad,
+    file,
+    graphNodes,
+    allocationSites: allocationSites(result.code, `${c.fn}_grad`, c.wrt ?? c.params?.map((p) => p.name) ?? []),
+    compileMs,
+  };
 }
 
 /** Node lines of `graph <fn>(...)` in `--emit graph` output. */
@@ -51,18 +57,23 @@ function graphNodesOf(text: string, fn: string): number {
 }
 
 /**
- * A static check that `f_grad` allocates nothing but its result: inside the function, every
- * line before the final `return { value, grad: {...} }` must be free of object and array literals,
- * `new`, closures and calls other than Math functions and adgen's gates.
+ * A static check that `f_grad` allocates nothing but its result: the lines of the function,
+ * before its final `return { value, grad: {...} }`, that can allocate: `new`, array and object
+ * literals, `push`/`concat`/`slice`/`map`, closures. The gradient arrays it returns
+ * (`const grad_<param> = new Float64Array(...)`) are part of the result and not listed.
  */
-function allocationSites(code: string, name: string): string[] {
+function allocationSites(code: string, name: string, params: string[]): string[] {
   const lines = code.split("\n");
   const start = lines.findIndex((l) => l.startsWith(`export function ${name}(`));
+  const result = new RegExp(`^const grad_(${params.join("|")}) = new Float64Array\\(`);
+  const allocates = /\bnew\b|[=(,:]\s*[[{]|\.(push|concat|slice|map|filter)\(|=>|\bfunction\b/;
   const sites: string[] = [];
   for (let i = start + 1; i < lines.length && lines[i] !== "}"; i++) {
-    const line = lines[i]!;
-    if (/^\s*return\b/.test(line)) break;
-    if (/[{[]|\bnew\b|=>|\bfunction\b/.test(line)) sites.push(line.trim());
+    const line = lines[i]!.trim();
+    if (/^return\b/.test(line) && i + 2 >= lines.length - 1) break;
+    if (/^return \{ value: /.test(line)) break;
+    if (result.test(line)) continue;
+    if (allocates.test(line)) sites.push(line);
   }
   return sites;
 }

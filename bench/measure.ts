@@ -135,7 +135,9 @@ export function time(run: Runner, options: TimingOptions): Timing {
  * the result object and what is counted is everything a call allocates. Chunks during which a
  * garbage collection ran show a drop and fall out of the median.
  */
-export function bytesPerCall(fn: (...args: never[]) => unknown, pool: unknown[][], chunks = 31): number {
+export function bytesPerCall(fn: (...args: never[]) => unknown, pool: unknown[][], nsPerCall: number): number {
+  // About a second in all, whatever a call costs.
+  const chunks = Math.max(5, Math.min(31, Math.floor(2e8 / nsPerCall)));
   const arity = pool[0]!.length;
   const args = Array.from({ length: arity }, (_, i) => `a[${i}]`).join(", ");
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
@@ -161,12 +163,14 @@ export function bytesPerCall(fn: (...args: never[]) => unknown, pool: unknown[][
     }
     return median(deltas);
   };
+  const small = nsPerCall > 1e6 ? 1 : 16;
   const until = performance.now() + 200;
-  while (performance.now() < until) run(16);
+  do run(small);
+  while (performance.now() < until);
   // What measuring itself allocates (process.memoryUsage's result), subtracted.
   const overhead = growth(0);
   // Chunks of about 64 KB, far below the young generation's size, so most see no collection.
-  const estimate = Math.max(1, (growth(16) - overhead) / 16);
-  const calls = Math.min(4096, Math.max(16, Math.floor(65536 / estimate)));
+  const estimate = Math.max(1, (growth(small) - overhead) / small);
+  const calls = Math.max(small, Math.min(Math.floor(65536 / estimate), 4096, Math.floor(1e8 / nsPerCall)));
   return Math.max(0, (growth(calls) - overhead) / calls);
 }

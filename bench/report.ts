@@ -29,6 +29,8 @@ export interface CaseResult {
   /** Measured bytes allocated per f_grad call, and per call of a function that only builds a result of the same shape. */
   bytesPerCall?: number;
   resultBytesPerCall?: number;
+  /** Measured bytes allocated per call of f, the same way. */
+  primalBytesPerCall?: number;
   /** Lines of f_grad that could allocate (static check); empty when it allocates only its result. */
   allocationSites?: string[];
 }
@@ -200,7 +202,7 @@ export function generatedCodeVerdicts(cases: CaseResult[]): Verdict[] {
       target: "f_grad allocates nothing but its result",
       measured:
         (allocating.length
-          ? `allocation sites in ${list(allocating)}`
+          ? `allocation sites besides the result in ${allocating.map((r) => `${r.name} (${r.allocationSites!.length}, ${group(r.bytesPerCall ?? NaN)} B/call against ${group(r.primalBytesPerCall ?? NaN)} for f)`).join(", ")}`
           : "static check: no allocation site before the `return` in any f_grad") +
         (extra
           ? `; measured ${group(extra.r.bytesPerCall!)} B/call against ${group(extra.r.resultBytesPerCall!)} B/call for a bare result of the same shape (largest excess: ${extra.r.name}, ${group(extra.v)} B)`
@@ -356,6 +358,7 @@ export function renderMarkdown(results: Results, root: string): string {
       String(r.allocationSites?.length ?? "—"),
       group(r.bytesPerCall!),
       r.resultBytesPerCall === undefined ? "—" : group(r.resultBytesPerCall),
+      r.primalBytesPerCall === undefined ? "—" : group(r.primalBytesPerCall),
     ]);
 
   return `# Benchmarks
@@ -421,7 +424,7 @@ ${markdownTable(
 
 Allocation of f_grad:
 
-${markdownTable(["case", "allocation sites (static)", "bytes/call (measured)", "bare result of the same shape"], allocation)}
+${markdownTable(["case", "allocation sites (static)", "f_grad bytes/call", "bare result of the same shape", "f bytes/call"], allocation)}
 
 ## Compile-time scaling
 
