@@ -211,10 +211,12 @@ export type CodeStatement =
   | { kind: "while"; head: CodeStatement[]; cond: Expr; body: CodeStatement[] }
   /** `for (let counter = from; counter > 0; counter--) { body }`: a reversed loop */
   | { kind: "repeat"; counter: string; from: Expr; body: CodeStatement[] }
-  /** `tape.push(values...)` */
-  | { kind: "push"; tape: string; values: Expr[] }
-  /** `const name = tape.pop()!;` */
-  | { kind: "pop"; tape: string; name: string }
+  /** `tape.push(values...)`; with `each`, one `tape.push(value)` per value (a Tape takes one at a time) */
+  | { kind: "push"; tape: string; values: Expr[]; each?: boolean }
+  /** `tape.release();`: returns a pooled Tape */
+  | { kind: "release"; tape: string }
+  /** `const name = tape.pop();` (`tape.pop()!` from a `boolean[]`, with `array`) */
+  | { kind: "pop"; tape: string; name: string; array?: boolean }
   /** `name++;` */
   | { kind: "increment"; name: string }
   /** `name += expr;` */

@@ -79,7 +79,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}const ${s.name}${types && s.type ? `: ${s.type}` : ""} = ${printExpr(s.expr, types)};`);
         break;
       case "let":
-        if (s.type === "tape") lines.push(`${indent}const ${s.name}${types ? ": number[]" : ""} = [];`);
+        if (s.type === "tape") lines.push(`${indent}const ${s.name} = Tape.acquire();`);
         else if (s.type === "decisions") lines.push(`${indent}const ${s.name}${types ? ": boolean[]" : ""} = [];`);
         else if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? `: ${s.type ?? "number"}` : ""};`);
         else {
@@ -135,10 +135,14 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         );
         break;
       case "push":
-        lines.push(`${indent}${s.tape}.push(${s.values.map((e) => printExpr(e, types)).join(", ")});`);
+        if (s.each) for (const e of s.values) lines.push(`${indent}${s.tape}.push(${printExpr(e, types)});`);
+        else lines.push(`${indent}${s.tape}.push(${s.values.map((e) => printExpr(e, types)).join(", ")});`);
+        break;
+      case "release":
+        lines.push(`${indent}${s.tape}.release();`);
         break;
       case "pop":
-        lines.push(`${indent}const ${s.name} = ${s.tape}.pop()${types ? "!" : ""};`);
+        lines.push(`${indent}const ${s.name} = ${s.tape}.pop()${types && s.array ? "!" : ""};`);
         break;
       case "increment":
         lines.push(`${indent}${s.name}++;`);

@@ -12,6 +12,8 @@
  */
 import { reluArray } from "./arrays.js";
 
+export { Tape } from "./tape.js";
+
 export {
   add,
   arrayGate,

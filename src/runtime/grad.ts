@@ -51,6 +51,11 @@ const gateFunctions = new Map(
   ),
 );
 
+/** What generated code may import from adgen/gates: every gate, and the Tape that reverses loops. */
+const runtimeExports = new Map(
+  Object.entries(gates as Record<string, unknown>).filter((e): e is [string, Function] => typeof e[1] === "function"),
+);
+
 /**
  * The gradient of `f`, as `f_grad` would compute it: `grad(f)(...args)` returns
  * `{ value: f(...args), grad: { [param]: ∂f/∂param } }`.
@@ -90,7 +95,7 @@ function compileFunction(f: NumericFunction, wrt: readonly string[] | undefined)
     const text = result.diagnostics.map(formatDiagnostic).join("\n");
     throw new GradError(`${label}: adgen cannot differentiate this function\n\n${text}`, result.diagnostics);
   }
-  return instantiate(result.code, `${prepared.name}_grad`, gateFunctions, label) as Compiled;
+  return instantiate(result.code, `${prepared.name}_grad`, runtimeExports, label) as Compiled;
 }
 
 /**

@@ -23,11 +23,11 @@
  */
 import type { ArrayGateCallee, Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { c, isConst, op, select, sum, v } from "../rules/expr.js";
+import { add, c, isConst, mul, op, select, sub, sum, v } from "../rules/expr.js";
 import { isCondition, ruleOf } from "../rules/table.js";
 import { analyzeActivity, differentiableArgs } from "./activity.js";
 import { emptyPlan, forwardCode, nodeExpr, type TapePlan } from "./forward.js";
-import { collectReads, prune } from "./prune.js";
+import { collectReads, freeReads, prune } from "./prune.js";
 import { instantiate } from "./template.js";
 import { definitionsOf, vars } from "./walk.js";
 
@@ -38,6 +38,8 @@ export interface Differentiated {
   grads: { param: string; value: Expr }[];
   /** For a pullback or a vector-valued function: the parameter carrying the upstream gradient. */
   seed: string;
+  /** Whether the code uses adgen's Tape (to be imported). */
+  usesTape: boolean;
 }
 
 export type Mode = "entry" | "pullback";
@@ -88,6 +90,14 @@ class Reverser {
   private usesDecisions = false;
   private readonly booleans = new Set<string>();
   private outSeed = "";
+  /** Program order of blocks and of the last write to each array, for `unchangedFrom`. */
+  private readonly position = new Map<Block, number>();
+  private readonly lastStore = new Map<string, number>();
+  private counter = 0;
+  private readonly nodeOf = new Map<string, Node>();
+  private readonly carriedOf = new Map<string, Loop>();
+  /** Names used directly as array indices. */
+  private readonly indices = new Set<string>();
 
   constructor(
     private readonly graph: Graph,
@@ -107,6 +117,8 @@ class Reverser {
     }
     this.index(graph.body);
     this.plan = emptyPlan(this.booleans);
+    this.plan.tape = this.names.claim("tape");
+    this.plan.decisions = this.names.claim("decisions");
     // A vector-valued function's upstream gradient is the parameter `grad_out`.
     const result = graph.results[0];
     if (result?.kind === "var" && graph.arrays.has(result.name)) this.outSeed = this.names.claim("grad_out");
@@ -126,7 +138,14 @@ class Reverser {
   }
 
   private index(block: Block): void {
+    this.position.set(block, this.counter++);
     for (const s of block) {
+      this.counter++;
+      if (s.kind === "store") this.lastStore.set(s.array.name, this.counter);
+      if (s.kind === "node") this.nodeOf.set(s.name, s);
+      if (s.kind === "node" && s.op === "index" && s.args[1]!.kind === "var") this.indices.add(s.args[1]!.name);
+      if (s.kind === "store" && s.index.kind === "var") this.indices.add(s.index.name);
+      if (s.kind === "loop") for (const c of s.carried) this.carriedOf.set(c.name, s);
       if (s.kind === "node") {
         this.names.reserve(s.name);
         this.definedIn.set(s.name, block);
@@ -292,7 +311,14 @@ class Reverser {
       ...(this.usesTape ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const }] : []),
       ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
     ];
-    return { forward: [...tapes, ...prune(forward, read)], backward: prunedBackward, grads, seed };
+    const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
+    return {
+      forward: [...tapes, ...prune(forward, read)],
+      backward: [...prunedBackward, ...release],
+      grads,
+      seed,
+      usesTape: this.usesTape,
+    };
   }
 
   private loopParent(loop: Loop): Block {
@@ -534,38 +560,119 @@ class Reverser {
   }
 
   /**
-   * The backward code of an arm or loop body: allocations and, inside loops, the pops of the
-   * values it reads that its block computed (the forward pass pushes them at the block's end).
+   * The backward code of an arm or loop body: allocations and, inside loops, the values of this
+   * block the code reads. Each is recomputed where that is cheap and exact (a loop counter from the
+   * reversed counter, index arithmetic, a read of an array nothing writes any more); the rest are
+   * popped from the tape, which the forward pass fills at the end of the block.
    */
-  private withTape(block: Block, code: CodeStatement[], keep: Iterable<string>, phis: string[] = []): CodeStatement[] {
-    if (!this.inLoop(block)) {
-      const allocations: CodeStatement[] = [];
-      this.allocate(block, allocations, false);
-      return [...allocations, ...code];
-    }
+  private withTape(
+    block: Block,
+    code: CodeStatement[],
+    keep: Iterable<string>,
+    loop?: Loop,
+    counter?: string,
+  ): CodeStatement[] {
+    const allocations: CodeStatement[] = [];
+    this.allocate(block, allocations, false);
+    if (!this.inLoop(block)) return [...allocations, ...code];
     const live = new Set<string>(keep);
     collectReads(code, live);
     const pruned = prune(code, live);
-    const reads = new Set<string>();
-    collectReads(pruned, reads);
-    const allocations: CodeStatement[] = [];
-    this.allocate(block, allocations, false);
-    collectReads(allocations, reads);
+    const reads = freeReads([...allocations, ...pruned]);
     // A loop body's own values include its phis: their values at the start of the iteration.
+    const phis = loop ? loop.carried.map((c) => c.name) : [];
     const own = [
       ...phis,
       ...definitionsOfBlock(block),
       ...[...this.plan.trips].filter(([l]) => this.loopParent(l) === block).map(([, t]) => t),
-    ].filter((name) => reads.has(name) && !this.isArray(name));
-    if (own.length === 0) return [...allocations, ...pruned];
-    this.plan.pushes.set(block, own);
-    const pops = [...own].reverse().map((name): CodeStatement => {
+    ];
+    const ownSet = new Set(own);
+    const nodes = new Map(block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+
+    // What can be recomputed: memoised, so each name is decided once.
+    const recompute = new Map<string, Expr | null>();
+    const recomputed = (name: string): Expr | null => {
+      if (recompute.has(name)) return recompute.get(name)!;
+      recompute.set(name, null); // a cycle recomputes nothing
+      let expr: Expr | null = null;
+      const carried = loop?.carried.find((c) => c.name === name);
+      const step = carried && counter ? this.inductionStep(carried, loop!) : undefined;
+      if (step !== undefined) {
+        // The value at the start of forward iteration `counter - 1`: init + (counter - 1) * step.
+        expr = add(carried!.init, mul(sub(v(counter!), c(1)), c(step)));
+      } else {
+        const n = nodes.get(name);
+        const available = (a: Node["args"][number]) =>
+          a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null;
+        if (n && CHEAP.has(n.op) && n.args.every(available)) expr = nodeExpr(n);
+        else if (n && n.op === "index" && this.unchangedFrom(n.args[0] as VarRef, block) && available(n.args[1]!))
+          expr = nodeExpr(n);
+      }
+      recompute.set(name, expr);
+      return expr;
+    };
+    // Everything the code needs, with what its recomputations need in turn.
+    const needed = new Set<string>();
+    const need = (name: string) => {
+      if (!ownSet.has(name) || needed.has(name) || this.isArray(name)) return;
+      needed.add(name);
+      const e = recomputed(name);
+      if (e) collectReads([{ kind: "accumulate", name: "", expr: e }], new Set<string>(), (n) => need(n));
+    };
+    for (const name of own) if (reads.has(name)) need(name);
+    const taped = own.filter((name) => needed.has(name) && !recompute.get(name));
+    const recomputes = own
+      .filter((name) => needed.has(name) && recompute.get(name))
+      .map((name): CodeStatement => ({ kind: "const", name, expr: recompute.get(name)! }));
+    if (taped.length > 0) this.plan.pushes.set(block, taped);
+    const pops = [...taped].reverse().map((name): CodeStatement => {
       const decision = this.booleans.has(name);
       if (decision) this.usesDecisions = true;
       else this.usesTape = true;
-      return { kind: "pop", tape: decision ? this.plan.decisions : this.plan.tape, name };
+      return decision
+        ? { kind: "pop", tape: this.plan.decisions, name, array: true }
+        : { kind: "pop", tape: this.plan.tape, name };
     });
-    return [...pops, ...allocations, ...pruned];
+    return [...pops, ...recomputes, ...allocations, ...pruned];
+  }
+
+  /** The step of a loop counter `c = init, c + step, ...` with integer init and step, else undefined. */
+  private inductionStep(c: Loop["carried"][number], loop: Loop): number | undefined {
+    // A counter used as an array index holds integers in every iteration that reads an element.
+    if (c.next.kind !== "var" || !(this.isInteger(c.init) || this.indices.has(c.name))) return undefined;
+    const n = loop.body.find((s): s is Node => s.kind === "node" && s.name === (c.next as VarRef).name);
+    if (!n || (n.op !== "add" && n.op !== "sub")) return undefined;
+    const [a, b] = n.args;
+    const isPhi = (x: Node["args"][number] | undefined) => x?.kind === "var" && x.name === c.name;
+    const k =
+      isPhi(a) && b?.kind === "const"
+        ? b.value
+        : n.op === "add" && isPhi(b) && a?.kind === "const"
+          ? a.value
+          : undefined;
+    if (k === undefined || !Number.isInteger(k)) return undefined;
+    return n.op === "sub" ? -k : k;
+  }
+
+  /** Whether a value is an integer for sure (so counting from it is exact). */
+  private isInteger(a: Node["args"][number], seen = new Set<string>()): boolean {
+    if (a.kind === "const") return Number.isInteger(a.value);
+    if (seen.has(a.name)) return false;
+    seen.add(a.name);
+    const n = this.nodeOf.get(a.name);
+    if (n?.op === "length") return true;
+    if (n && (n.op === "add" || n.op === "sub" || n.op === "mul")) return n.args.every((x) => this.isInteger(x, seen));
+    const loop = this.carriedOf.get(a.name);
+    const c = loop?.carried.find((x) => x.name === a.name);
+    return c !== undefined && this.inductionStep(c, loop!) !== undefined;
+  }
+
+  /** Whether nothing writes `array` from the start of the outermost loop around `block` onwards. */
+  private unchangedFrom(array: VarRef, block: Block): boolean {
+    let outermost: Block | undefined;
+    for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
+    const start = outermost ? this.position.get(outermost)! : 0;
+    return (this.lastStore.get(array.name) ?? -1) < start;
   }
 
   private branch(s: BranchStatement, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
@@ -675,16 +782,18 @@ class Reverser {
     const trips = this.names.claim("trips");
     this.plan.trips.set(loop, trips);
     this.definedIn.set(trips, block);
+    const counter = this.names.claim("it");
     const body = this.withTape(
       loop.body,
       [...bodyOut, ...updates],
       [...carriedGrad.values(), ...accumulators.map((a) => a.name)],
-      loop.carried.map((c) => c.name),
+      loop,
+      counter,
     );
     for (const c of carried)
       out.push({ kind: "let", name: carriedGrad.get(c.name)!, init: this.gradient.get(c.name) ?? c0() });
     for (const a of accumulators) out.push({ kind: "let", name: a.name, init: c(0) });
-    out.push({ kind: "repeat", counter: this.names.claim("it"), from: v(trips), body });
+    out.push({ kind: "repeat", counter, from: v(trips), body });
 
     // After the loop: what flowed out, to the values from before it.
     const flowing = new Map<string, Expr[]>();
@@ -700,6 +809,9 @@ class Reverser {
 }
 
 const c0 = (): Expr => c(0);
+
+/** Pure, cheap operations the reversed loop recomputes rather than popping from the tape. */
+const CHEAP = new Set(["add", "sub", "mul", "neg", "length"]);
 
 /** The names a block itself defines (not its arms' or loops' insides), in order. */
 function definitionsOfBlock(block: Block): string[] {

@@ -103,7 +103,7 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
     const v = (name: string): Expr => ({ kind: "var", name });
     return [
       ...code,
-      ...(numbers.length ? [{ kind: "push" as const, tape: plan.tape, values: numbers.map(v) }] : []),
+      ...(numbers.length ? [{ kind: "push" as const, tape: plan.tape, values: numbers.map(v), each: true }] : []),
       ...(decisions.length ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v) }] : []),
     ];
   };

@@ -8,14 +8,19 @@ import { analyzeActivity } from "./activity.js";
 import { differentiate, pullbackName } from "./adjoint.js";
 import { emptyPlan, forwardCode } from "./forward.js";
 import { forEachExpr } from "./prune.js";
+import { GATES_MODULE } from "../parser/module.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";
 export { differentiate } from "./adjoint.js";
 
 /** `wrt` per entry: the parameters to differentiate. */
 export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<string>): CodeModule {
+  const imports = new Map<string, Set<string>>();
+  /** Generated loops reverse with adgen's Tape. */
+  const useTape = () => imports.set(GATES_MODULE, (imports.get(GATES_MODULE) ?? new Set()).add("Tape"));
   const functions: CodeFunction[] = program.entries.map((g) => {
     const d = differentiate(g, wrtOf(g), program.callees, "entry");
+    if (d.usesTape) useTape();
     const result = g.results[0]!;
     // A function returning an array gets `f_vjp(..., grad_out)`: the gradient of grad_out · f.
     const vector = result.kind === "var" && g.arrays.has(result.name);
@@ -32,7 +37,6 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
   });
 
   // Pull in what the generated code calls, until nothing new is needed.
-  const imports = new Map<string, Set<string>>();
   const emitted = new Set<string>();
   const pullbacks = new Map<string, string>([...program.callees.keys()].map((k) => [pullbackName(k), k]));
   for (let i = 0; i < functions.length; i++) {
@@ -53,7 +57,7 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
         set.add(imported.name === name ? name : `${imported.name} as ${name}`);
         imports.set(imported.module, set);
       } else if (callee && callee.kind !== "arrayGate") functions.push(primal(name, callee));
-      else if (pulled) functions.push(pullback(pulled, program.callees.get(pulled)!, program));
+      else if (pulled) functions.push(pullback(pulled, program.callees.get(pulled)!, program, useTape));
       emitted.add(name);
     }
   }
@@ -73,9 +77,10 @@ function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): C
   };
 }
 
-function pullback(key: string, callee: Callee, program: Program): CodeFunction {
+function pullback(key: string, callee: Callee, program: Program, useTape: () => void): CodeFunction {
   const graph = (callee as { graph: Graph }).graph;
   const d = differentiate(graph, new Set(graph.params.map((p) => p.name)), program.callees, "pullback");
+  if (d.usesTape) useTape();
   const seed: Param = { name: d.seed, type: "number" };
   return {
     kind: "pullback",

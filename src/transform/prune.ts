@@ -63,8 +63,17 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
   return kept.reverse();
 }
 
-/** Adds every name `statements` read to `into`. */
-export function collectReads(statements: CodeStatement[], into: Set<string>): void {
+/** Adds every name `statements` read to `into` (and calls `each` with it, if given). */
+export function collectReads(statements: CodeStatement[], into: Set<string>, each?: (name: string) => void): void {
+  if (each) {
+    const found = new Set<string>();
+    collectReads(statements, found);
+    for (const n of found) {
+      into.add(n);
+      each(n);
+    }
+    return;
+  }
   for (const s of statements) {
     switch (s.kind) {
       case "if":
@@ -98,6 +107,7 @@ export function collectReads(statements: CodeStatement[], into: Set<string>): vo
         s.values.forEach((e) => reads(e, into));
         break;
       case "pop":
+      case "release":
         into.add(s.tape);
         break;
       case "increment":
@@ -151,4 +161,44 @@ export function forEachExpr(statements: CodeStatement[], f: (e: Expr) => void): 
         break;
     }
   }
+}
+
+/**
+ * The names `statements` read that they do not define first: a name popped or declared inside
+ * a nested loop body is that body's own, not a read of the enclosing block's value.
+ */
+export function freeReads(statements: CodeStatement[], defined: ReadonlySet<string> = new Set()): Set<string> {
+  const free = new Set<string>();
+  const local = new Set(defined);
+  const read = (names: Set<string>) => names.forEach((n) => !local.has(n) && free.add(n));
+  const exprReads = (e: Expr) => {
+    const r = new Set<string>();
+    reads(e, r);
+    return r;
+  };
+  for (const s of statements) {
+    switch (s.kind) {
+      case "if":
+        read(exprReads(s.cond));
+        freeReads(s.then, local).forEach((n) => free.add(n));
+        freeReads(s.else, local).forEach((n) => free.add(n));
+        break;
+      case "while":
+        read(exprReads(s.cond));
+        freeReads([...s.head, ...s.body], local).forEach((n) => free.add(n));
+        break;
+      case "repeat":
+        read(exprReads(s.from));
+        freeReads(s.body, new Set([...local, s.counter])).forEach((n) => free.add(n));
+        break;
+      default: {
+        const r = new Set<string>();
+        collectReads([s], r);
+        read(r);
+      }
+    }
+    if (s.kind === "const" || s.kind === "let" || s.kind === "pop") local.add(s.name);
+    if (s.kind === "destructure") s.names.forEach((n) => n !== null && local.add(n));
+  }
+  return free;
 }
