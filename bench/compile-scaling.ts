@@ -7,7 +7,8 @@
  * - compile() (formatted by prettier), the first call;
  * - the CLI, `node dist/cli/adgen.js <file> -o <out>`, wall time of the whole process.
  * A measurement that passes the time limit is killed and reported as "> limit"; a mode that
- * timed out is not tried on the larger sizes.
+ * timed out, or whose time at one size predicts more than the limit at ten times the size, is
+ * not tried on the larger sizes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -88,6 +89,7 @@ export function compileScaling(options: ScalingOptions): ScalingResult[] {
   mkdirSync(outDir, { recursive: true });
   const results: ScalingResult[] = [];
   const timedOut = new Set<Mode>();
+  const last = new Map<Mode, ScalingResult>();
   for (const ops of options.sizes) {
     const program = generateProgram({ ops, seed: SEED + ops, name: `scale${ops}` });
     const input = join(outDir, `scale${ops}.ts`);
@@ -96,11 +98,15 @@ export function compileScaling(options: ScalingOptions): ScalingResult[] {
     for (const mode of ["compileSync", "compile", "cli"] as Mode[]) {
       const row: ScalingResult = { ops: program.ops, inputLines, mode };
       results.push(row);
-      if (timedOut.has(mode)) {
-        row.skipped = "not run: timed out on a smaller size";
-        options.log(`  ${mode} ${ops}: skipped`);
+      const previous = last.get(mode);
+      if (timedOut.has(mode)) row.skipped = "not run: timed out on a smaller size";
+      else if (previous?.ms !== undefined && (previous.ms * ops) / previous.ops > timeoutMs)
+        row.skipped = `not run: ${(previous.ms / 1000).toFixed(1)} s at ${previous.ops} operations predicts more than the ${timeoutMs / 1000} s limit`;
+      if (row.skipped) {
+        options.log(`  ${mode} ${ops}: ${row.skipped}`);
         continue;
       }
+      last.set(mode, row);
       const runs: Run[] = [];
       const processes = mode === "compileSync" ? options.processes(ops) : 1;
       for (let p = 0; p < processes; p++) {

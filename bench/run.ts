@@ -243,7 +243,7 @@ async function main(): Promise<number> {
       sizes: smoke ? [200] : [1000, 10000, 100000],
       processes: (ops) => (smoke || ops >= 100000 ? 1 : 3),
       calls: (ops) => (smoke ? 1 : ops >= 100000 ? 2 : 4),
-      timeoutMs: Number(value("compile-timeout") ?? (smoke ? 120 : 30)) * 1000,
+      timeoutMs: Number(value("compile-timeout") ?? (smoke ? 120 : 60)) * 1000,
       outDir: join(outDir, "compile"),
       root,
       log,
