@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { Command, CommanderError, Option } from "commander";
-import { compile, formatDiagnostic, version } from "../src/index.js";
+import { version } from "../src/version.js";
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -19,6 +19,7 @@ const processIO: CliIO = {
 interface Options {
   out?: string;
   wrt?: string;
+  format?: boolean;
   emit: "code" | "graph";
 }
 
@@ -29,6 +30,8 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     .argument("<file>", "TypeScript file whose functions to differentiate")
     .option("-o, --out <file>", "write the generated module to <file> instead of stdout")
     .option("--wrt <params>", "differentiate only these parameters (comma-separated)")
+    .option("--format", "format with prettier even above 2,000 lines")
+    .option("--no-format", "do not format with prettier")
     .addOption(
       new Option("--emit <kind>", "what to print: the gradient code, or the SSA graph")
         .choices(["code", "graph"])
@@ -62,7 +65,14 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const { code, diagnostics } = await compile(source, { fileName: file, emit: opts.emit, ...(wrt ? { wrt } : {}) });
+  // The compiler (TypeScript's parser, prettier) loads only now: --help and --version stay fast.
+  const { compile, formatDiagnostic } = await import("../src/index.js");
+  const { code, diagnostics } = await compile(source, {
+    fileName: file,
+    emit: opts.emit,
+    ...(wrt ? { wrt } : {}),
+    ...(opts.format !== undefined ? { format: opts.format } : {}),
+  });
   if (diagnostics.length > 0) {
     io.stderr(diagnostics.map(formatDiagnostic).join("\n"));
     io.stderr(`\n${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"}; nothing was generated.\n`);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { codes, type Diagnostic } from "./diagnostics.js";
-import { format, printGraph, printModule } from "./emit/index.js";
+import { format, FORMAT_LIMIT, printGraph, printModule } from "./emit/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
 import { transform } from "./transform/index.js";
 import { version } from "./version.js";
@@ -23,6 +23,12 @@ export interface CompileOptions {
   emit?: "code" | "graph";
   /** Emit TypeScript (default) or plain JavaScript (no type annotations), e.g. for `new Function`. */
   language?: "ts" | "js";
+  /**
+   * `compile()` formats with prettier (true), or not (false). By default it formats unless the
+   * code has more than 2,000 lines, where prettier would cost many times the compilation; such
+   * code is left as printed: well-formed, one statement per line, indented.
+   */
+  format?: boolean;
   /** How to read relatively imported modules (default: from disk, relative to the working directory). */
   readFile?: (path: string) => string | undefined;
 }
@@ -74,5 +80,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
 export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
   const result = compileSync(source, options);
   if (result.diagnostics.length > 0 || options.emit === "graph") return result;
+  const large = result.code.split("\n").length > FORMAT_LIMIT;
+  if (options.format === false || (large && options.format !== true)) return result;
   return { code: await format(result.code), diagnostics: [] };
 }
