@@ -59,14 +59,15 @@ function graphNodesOf(text: string, fn: string): number {
 /**
  * A static check that `f_grad` allocates nothing but its result: the lines of the function,
  * before its final `return { value, grad: {...} }`, that can allocate: `new`, array and object
- * literals, `push`/`concat`/`slice`/`map`, closures. The gradient arrays it returns
+ * literals, `concat`/`slice`/`map`/`filter`, closures. (A `push` onto a tape that is created
+ * here is caught by its `[]`; adgen's pooled `Tape` grows only until it fits.) The gradient arrays it returns
  * (`const grad_<param> = new Float64Array(...)`) are part of the result and not listed.
  */
 function allocationSites(code: string, name: string, params: string[]): string[] {
   const lines = code.split("\n");
   const start = lines.findIndex((l) => l.startsWith(`export function ${name}(`));
   const result = new RegExp(`^const grad_(${params.join("|")}) = new Float64Array\\(`);
-  const allocates = /\bnew\b|[=(,:]\s*[[{]|\.(push|concat|slice|map|filter)\(|=>|\bfunction\b/;
+  const allocates = /\bnew\b|[=(,:]\s*[[{]|\.(concat|slice|map|filter)\(|=>|\bfunction\b/;
   const sites: string[] = [];
   for (let i = start + 1; i < lines.length && lines[i] !== "}"; i++) {
     const line = lines[i]!.trim();

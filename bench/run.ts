@@ -23,6 +23,7 @@ import { loadNow, machine } from "./machine.js";
 import {
   bytesPerCall,
   consumed,
+  median,
   directRunner,
   peerRunner,
   time,
@@ -55,7 +56,7 @@ const only = value("only")?.split(",");
 const withCompile = !flag("no-compile");
 const write = !smoke && !only && withCompile && !flag("no-write");
 
-const timing: TimingOptions = smoke ? { warmMs: 5, repMs: 2, reps: 1 } : { warmMs: 400, repMs: 40, reps: 9 };
+const timing: TimingOptions = smoke ? { warmMs: 5, repMs: 2, reps: 1 } : { warmMs: 400, repMs: 30, reps: 15 };
 const peerTiming: TimingOptions = smoke ? { warmMs: 5, repMs: 2, reps: 1 } : { warmMs: 200, repMs: 100, reps: 5 };
 /** In smoke mode the peers run on the small cases only (the checks still cover every case). */
 const SMOKE_PEER_OPS = 200;
@@ -188,6 +189,10 @@ async function main(): Promise<number> {
       r.ns[names[i]!] = t.ns;
       (r.samples ??= {})[names[i]!] = t.samples;
     });
+    // Ratios from repetitions taken back to back, which cancels most of the machine's drift.
+    const paired = (a: string, b: string) =>
+      r.samples?.[a] && r.samples[b] ? median(r.samples[a]!.map((x, i) => x / r.samples![b]![i]!)) : undefined;
+    r.ratios = { gradF: paired("adgen", "f"), gradHand: paired("adgen", "hand") };
     // In smoke mode the allocation measurement runs once, to keep it working.
     if (typeof gen.grad !== "string" && (!smoke || r === live[0]!.r)) {
       r.bytesPerCall = bytesPerCall(gen.grad, pool, r.ns.adgen!);
