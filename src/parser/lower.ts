@@ -143,6 +143,8 @@ class FunctionLowering {
   private readonly arrays = new Map<string, "Float64Array" | "number[]">();
   /** Enclosing loops, innermost last. */
   private readonly loops: LoopContext[] = [];
+  /** Operations already computed, per block (innermost last), for common-subexpression elimination. */
+  private readonly cse: Map<string, Atom>[] = [new Map()];
   /** Functions being inlined, to detect recursion. */
   private readonly inlining: string[] = [];
   /** The differentiated function's parameters. */
@@ -469,6 +471,7 @@ class FunctionLowering {
       const old = this.node("index", [array, index], target);
       value = this.node(e.operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub", [old, c(1)], e);
     } else this.fail(codes.operator, `'${this.text(e)}' is not supported`, e);
+    this.forgetReads(array.name);
     this.body.push({ kind: "store", array, index, value, pos: e.getStart(this.sf) });
   }
 
@@ -541,12 +544,20 @@ class FunctionLowering {
   private arm(f: () => void): Statement[] {
     const outer = this.body;
     this.body = [];
+    this.cse.push(new Map());
     try {
       f();
       return this.body;
     } finally {
       this.body = outer;
+      this.cse.pop();
     }
+  }
+
+  /** Forgets reads of `array` (it is written), or of every array when `array` is undefined. */
+  private forgetReads(array?: string): void {
+    const prefix = array === undefined ? "index:(" : `index:(${array},`;
+    for (const table of this.cse) for (const key of [...table.keys()]) if (key.startsWith(prefix)) table.delete(key);
   }
 
   /** Lowers an `if` statement, or the single statement or block of an arm. */
@@ -619,6 +630,8 @@ class FunctionLowering {
    * `continue` a per-iteration flag that skips the rest of the body.
    */
   private loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void {
+    // A read from before the loop must not stand for a read in a later iteration after a write.
+    if (writesOrCalls(st)) this.forgetReads();
     if (this.options.role === "backward")
       this.fail(
         codes.gate,
@@ -838,8 +851,24 @@ class FunctionLowering {
   // ---- expressions -----------------------------------------------------------------------
 
   /** Appends a node and returns a reference to it. `hint` names it after a user variable. */
-  private node(op: OpName, args: Atom[], at: ts.Node, hint?: string, callee?: string): Atom {
+  private node(op: OpName, args: Atom[], at: ts.Node, hint?: string, callee?: string, pure = true): Atom {
+    // Constant folding: arithmetic on literals, exact in IEEE arithmetic whoever computes it
+    // (`**` and Math functions are left alone: engines may round them differently). Named
+    // constants (`Math.PI`) stay symbolic, for reading.
+    if (FOLDABLE.has(op) && args.every((a) => a.kind === "const" && a.text === undefined))
+      return c(rules[op]!.eval(...args.map((a) => (a as { value: number }).value)));
+    // Common subexpressions: the same pure operation on the same operands, already computed in
+    // this block or an enclosing one, is reused. A read of an array is reused only until the
+    // array is written; operations that make a new array never are.
+    const key = pure && !rules[op]?.array ? `${op}:${callee ?? ""}(${args.map(atomKey).join(",")})` : undefined;
+    if (key) {
+      for (let i = this.cse.length - 1; i >= 0; i--) {
+        const hit = this.cse[i]!.get(key);
+        if (hit) return hit;
+      }
+    }
     const name = hint === undefined ? this.names.temp() : this.names.claim(hint);
+    if (key) this.cse[this.cse.length - 1]!.set(key, { kind: "var", name });
     this.body.push(
       callee === undefined
         ? { kind: "node", name, op, args, pos: at.getStart(this.sf) }
@@ -1265,7 +1294,7 @@ class FunctionLowering {
         `'${shown}' returns an array; array gates that return arrays are not supported inside loops yet`,
         e,
       );
-    const result = this.node("call", args, e, hint, target.key);
+    const result = this.node("call", args, e, hint, target.key, target.output !== "array");
     if (target.output === "array") this.arrays.set((result as VarRef).name, "Float64Array");
     return result;
   }
@@ -1318,6 +1347,29 @@ function isConditionSyntax(e: ts.Expression): boolean {
       COMPARISON_OPS[inner.operatorToken.kind] !== undefined || LOGICAL_OPS[inner.operatorToken.kind] !== undefined
     );
   return ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken;
+}
+
+/** Ops folded when every operand is a literal. */
+const FOLDABLE = new Set(["add", "sub", "mul", "div", "mod", "neg"]);
+
+const atomKey = (a: Atom): string =>
+  a.kind === "var" ? a.name : `#${Object.is(a.value, -0) ? "-0" : String(a.value)}`;
+
+/** Whether a loop writes an array element or calls a function (which might). */
+function writesOrCalls(node: ts.Node): boolean {
+  const math = (e: ts.Expression) =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
+  if (ts.isCallExpression(node) && !math(node.expression)) return true;
+  if (
+    (ts.isBinaryExpression(node) &&
+      isAssignmentOperator(node.operatorToken.kind) &&
+      ts.isElementAccessExpression(skipParens(node.left))) ||
+    ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      isIncrement(node.operator) &&
+      ts.isElementAccessExpression(node.operand))
+  )
+    return true;
+  return ts.forEachChild(node, (child) => (writesOrCalls(child) ? true : undefined)) ?? false;
 }
 
 /** Whether a `break` or `continue` for the loop around `node` occurs in it (not in nested loops). */
