@@ -29,6 +29,8 @@ export interface ScalingResult {
   warmMs?: number;
   /** Every process's time, ms. */
   samples?: number[];
+  /** Characters of the generated code: compile()'s equals compileSync's when it was not formatted. */
+  outputChars?: number;
   /** Peak resident memory of the process, MB (the largest over its processes). */
   maxRssMB?: number;
   /** Set when the measurement passed the limit and was killed. */
@@ -62,6 +64,8 @@ interface Run {
   ms: number;
   warm: number[];
   maxRssMB: number;
+  /** Characters of generated code (not known for the CLI). */
+  length?: number;
 }
 
 function runChild(args: string[], timeoutMs: number, root: string, rssFile?: string): Run | "timeout" {
@@ -80,8 +84,8 @@ function runChild(args: string[], timeoutMs: number, root: string, rssFile?: str
   if (child.status !== 0) throw new Error(`${args.join(" ")} failed (${child.status}): ${child.stderr.slice(0, 2000)}`);
   if (rssFile) return { ms: wall, warm: [], maxRssMB: Number(readFileSync(rssFile, "utf8")) };
   const line = child.stdout.trim().split("\n").pop()!;
-  const r = JSON.parse(line) as { ms: number[]; maxRssMB: number };
-  return { ms: r.ms[0]!, warm: r.ms.slice(1), maxRssMB: r.maxRssMB };
+  const r = JSON.parse(line) as { ms: number[]; maxRssMB: number; length: number };
+  return { ms: r.ms[0]!, warm: r.ms.slice(1), maxRssMB: r.maxRssMB, length: r.length };
 }
 
 export function compileScaling(options: ScalingOptions): ScalingResult[] {
@@ -150,6 +154,7 @@ export function compileScaling(options: ScalingOptions): ScalingResult[] {
         const warm = runs.flatMap((r) => r.warm);
         if (warm.length > 0) row.warmMs = median(warm);
         row.maxRssMB = Math.max(...runs.map((r) => r.maxRssMB));
+        row.outputChars = runs[0]!.length;
       }
       options.log(
         `  ${mode.padEnd(11)} ${String(program.ops).padStart(6)} ops: ` +
