@@ -191,6 +191,8 @@ export interface Program {
   entries: Graph[];
   /** Every function and gate reachable by calls, by the unique name used in generated code. */
   callees: Map<string, Callee>;
+  /** The name generated code gives adgen's `Tape` class (`Tape`, unless the user's code took it). */
+  tapeClass: string;
 }
 
 /** One statement of generated code. */
@@ -198,7 +200,7 @@ export type CodeStatement =
   /** `const name = expr;`, or with `type`, `const name: type = expr;` */
   | { kind: "const"; name: string; expr: Expr; type?: "boolean" }
   /** `let name: type;`, or with `init`, `let name = init;` (e.g. a value hoisted out of a branch) */
-  | { kind: "let"; name: string; init?: Expr | boolean; type?: ValueType | "tape" | "decisions" }
+  | { kind: "let"; name: string; init?: Expr | boolean; type?: ValueType | "tape" | "decisions"; tapeClass?: string }
   /** `name = expr;` (a `let` declared earlier) */
   | { kind: "set"; name: string; expr: Expr }
   /** `const [a, , c] = expr;` (`null` skips an element) */

@@ -79,7 +79,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}const ${s.name}${types && s.type ? `: ${s.type}` : ""} = ${printExpr(s.expr, types)};`);
         break;
       case "let":
-        if (s.type === "tape") lines.push(`${indent}const ${s.name} = Tape.acquire();`);
+        if (s.type === "tape") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.acquire();`);
         else if (s.type === "decisions") lines.push(`${indent}const ${s.name}${types ? ": boolean[]" : ""} = [];`);
         else if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? `: ${s.type ?? "number"}` : ""};`);
         else {

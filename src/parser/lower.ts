@@ -117,6 +117,9 @@ function kindName(node: ts.Node): string {
     [ts.SyntaxKind.ArrayLiteralExpression]: "array literal",
     [ts.SyntaxKind.ObjectLiteralExpression]: "object literal",
     [ts.SyntaxKind.ElementAccessExpression]: "indexed access (a[i])",
+    [ts.SyntaxKind.TypeOfExpression]: "'typeof'",
+    [ts.SyntaxKind.VoidExpression]: "'void'",
+    [ts.SyntaxKind.DeleteExpression]: "'delete'",
   };
   const s = special[node.kind];
   if (s) return s;
@@ -647,7 +650,10 @@ class FunctionLowering {
     // for...of: a hidden counter, and the element bound at the start of each iteration.
     let forOf: { array: VarRef; counter: string; element: ts.BindingName; keyword: "const" | "let" } | undefined;
     if (ts.isForOfStatement(st)) {
-      const array = this.arrayAtom(st.expression);
+      const iterated = this.value(st.expression);
+      if (!this.isArray(iterated))
+        this.fail(codes.notNumber, `for...of needs an array; '${this.text(st.expression)}' is not one`, st.expression);
+      const array = iterated as VarRef;
       const decl = ts.isVariableDeclarationList(st.initializer) ? st.initializer.declarations[0] : undefined;
       if (!decl || !ts.isIdentifier(decl.name))
         this.fail(codes.statement, "for...of needs 'const x of array'", st.initializer);
@@ -700,8 +706,15 @@ class FunctionLowering {
         test = this.node("lt", [this.lookup("#i")!.value!, n], st) as VarRef;
       } else {
         const condition = ts.isWhileStatement(st) ? st.expression : (st as ts.ForStatement).condition;
-        if (!condition) this.fail(codes.loop, "a for loop without a condition is not supported; give it one", st);
-        test = this.condition(condition);
+        const always = !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword;
+        // `while (true) { ... break; }` and `for (;;)`: the loop runs until its break.
+        if (always && !hasBreak)
+          this.fail(codes.loop, "this loop never ends: it has no condition and no 'break'", st.getChildAt(0, this.sf));
+        if (always) {
+          cond = this.node("not", [this.lookup("#broke")!.value!], st) as VarRef;
+          return;
+        }
+        test = this.condition(condition!);
       }
       if (hasBreak) {
         const going = this.node("not", [this.lookup("#broke")!.value!], st);

@@ -67,13 +67,16 @@ class ProgramBuilder implements CalleeResolver {
           0,
         );
       for (const fn of mod.functions) for (const n of [`${fn.name}_grad`, `${fn.name}_vjp`]) this.names.reserve(n);
+      // Parameters keep their names in generated code: imports must not take them.
+      for (const fn of mod.functions)
+        for (const p of fn.node.parameters) if (ts.isIdentifier(p.name)) this.names.reserve(p.name.text);
       for (const fn of mod.functions) {
         const graph = this.sink(fileName).guard(() => this.lowerFunctionOnce(mod, fn));
         if (graph) entries.push(graph);
       }
     }
-    const program = { entries, callees: this.callees };
-    renameShadowingLocals(program, ["Math"]);
+    const program = { entries, callees: this.callees, tapeClass: this.names.claim("Tape") };
+    renameShadowingLocals(program, ["Math", program.tapeClass]);
     return { program, sinks: [...this.sinks.values()] };
   }
 

@@ -9,7 +9,7 @@
  * (test/rules.test.ts) picks it up by itself and fails until the entry has a `domain` to test on.
  */
 import type { Expr, OpName } from "../ir.js";
-import { add, c, div, mul, neg, op, pow, select, square, sub } from "./expr.js";
+import { add, c, div, isConst, mul, neg, op, pow, select, square, sub } from "./expr.js";
 
 /** What a rule sees about the node it differentiates. */
 export interface GradContext {
@@ -119,10 +119,17 @@ function mathZero(name: MathFunction): Rule {
 const call = (name: OpName, ...args: Expr[]): Expr => op(name, ...args);
 type MathFunction = { [K in keyof Math]: Math[K] extends (x: number) => number ? K : never }[keyof Math] & string;
 
-/** d/dx x^y = y x^(y-1); d/dy x^y = x^y ln x. Shared by `**` and `Math.pow`. */
+/**
+ * d/dx x^y = y x^(y-1); d/dy x^y = x^y ln x, taken as 0 at x = 0 (where x^y is 0 for y > 0, and
+ * out * ln x would be 0 * -Infinity). Shared by `**` and `Math.pow`.
+ */
 const powDerivative = binary(
   ({ grad, x, y }) => mul(mul(grad, y), pow(x, sub(y, c(1)))),
-  ({ grad, out, x }) => mul(mul(grad, out), call("log", x)),
+  ({ grad, out, x }) => {
+    const d = mul(mul(grad, out), call("log", x));
+    if (isConst(x)) return x.value === 0 ? c(0) : d;
+    return select(op("eq", x, c(0)), c(0), d);
+  },
 );
 
 export const rules: Record<OpName, Rule> = {

@@ -55,8 +55,9 @@ export function differentiate(
   wrt: ReadonlySet<string>,
   callees: ReadonlyMap<string, Callee>,
   mode: Mode,
+  tapeClass = "Tape",
 ): Differentiated {
-  return new Reverser(graph, wrt, callees, mode).run();
+  return new Reverser(graph, wrt, callees, mode, tapeClass).run();
 }
 
 class Reverser {
@@ -104,6 +105,7 @@ class Reverser {
     private readonly wrt: ReadonlySet<string>,
     private readonly callees: ReadonlyMap<string, Callee>,
     private readonly mode: Mode,
+    private readonly tapeClass: string,
   ) {
     ({ active: this.active, live: this.live } = analyzeActivity(graph, wrt));
     this.names.reserve("Math");
@@ -308,7 +310,9 @@ class Reverser {
     }
     const forward = forwardCode(this.graph.body, this.live, this.plan);
     const tapes: CodeStatement[] = [
-      ...(this.usesTape ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const }] : []),
+      ...(this.usesTape
+        ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
+        : []),
       ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
     ];
     const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
@@ -485,7 +489,7 @@ class Reverser {
       const call: Expr = {
         kind: "op",
         op: "call",
-        callee: `${gate.name}.backward`,
+        callee: `${n.callee!}.backward`,
         args: [grad, v(n.name), ...n.args],
       };
       const st = { kind: "destructure" as const, names, expr: call };
@@ -700,30 +704,24 @@ class Reverser {
       if (!(isConst(t, 0) && isConst(e, 0)))
         partials.push({ name: this.names.claim(`grad_${name}`), then: t, else: e, target: name });
     }
-    const keepThen = partials.map((p) => p.then);
-    const keepElse = partials.map((p) => p.else);
-    const reads = (exprs: Expr[]) => {
-      const r = new Set<string>();
-      collectReads(
-        exprs.map((e) => ({ kind: "accumulate" as const, name: "", expr: e })),
-        r,
-      );
-      return r;
-    };
-    const thenCode = this.withTape(thenArm.block, thenArm.out, reads(keepThen));
-    const elseCode = this.withTape(elseArm.block, elseArm.out, reads(keepElse));
+    // Each arm assigns every partial; inside a loop, what those assignments read from the arm's
+    // forward values is taped with the rest of the arm's reads.
+    const sets = (side: "then" | "else") =>
+      partials.map((p) => ({ kind: "set" as const, name: p.name, expr: p[side] }));
+    const [thenSets, elseSets] = [sets("then"), sets("else")];
+    const names = partials.map((p) => p.name);
+    const thenCode = this.withTape(thenArm.block, [...thenArm.out, ...thenSets], names);
+    const elseCode = this.withTape(elseArm.block, [...elseArm.out, ...elseSets], names);
     const cond: VarRef = s.cond;
-    if (thenCode.length === 0 && elseCode.length === 0) {
+    if (thenCode.length === thenSets.length && elseCode.length === elseSets.length) {
+      // The arms compute nothing but the partials: `const grad_x = cond ? a : b`.
       for (const p of partials) {
         const st = { kind: "const" as const, name: p.name, expr: select(cond, p.then, p.else) };
         out.push(st);
         this.renamable.set(p.name, (to) => (st.name = to));
       }
     } else {
-      const sets = (side: "then" | "else") =>
-        partials.map((p) => ({ kind: "set" as const, name: p.name, expr: p[side] }));
       const lets = partials.map((p) => ({ kind: "let" as const, name: p.name }));
-      const [thenSets, elseSets] = [sets("then"), sets("else")];
       partials.forEach((p, i) =>
         this.renamable.set(p.name, (to) => {
           lets[i]!.name = to;
@@ -731,7 +729,7 @@ class Reverser {
           elseSets[i]!.name = to;
         }),
       );
-      out.push(...lets, { kind: "if", cond, then: [...thenCode, ...thenSets], else: [...elseCode, ...elseSets] });
+      out.push(...lets, { kind: "if", cond, then: thenCode, else: elseCode });
     }
     const partialOf = new Map(partials.map((p) => [p.target, p.name]));
     for (const name of free) {

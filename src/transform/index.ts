@@ -17,9 +17,10 @@ export { differentiate } from "./adjoint.js";
 export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<string>): CodeModule {
   const imports = new Map<string, Set<string>>();
   /** Generated loops reverse with adgen's Tape. */
-  const useTape = () => imports.set(GATES_MODULE, (imports.get(GATES_MODULE) ?? new Set()).add("Tape"));
+  const tapeImport = program.tapeClass === "Tape" ? "Tape" : `Tape as ${program.tapeClass}`;
+  const useTape = () => imports.set(GATES_MODULE, (imports.get(GATES_MODULE) ?? new Set()).add(tapeImport));
   const functions: CodeFunction[] = program.entries.map((g) => {
-    const d = differentiate(g, wrtOf(g), program.callees, "entry");
+    const d = differentiate(g, wrtOf(g), program.callees, "entry", program.tapeClass);
     if (d.usesTape) useTape();
     const result = g.results[0]!;
     // A function returning an array gets `f_vjp(..., grad_out)`: the gradient of grad_out · f.
@@ -79,7 +80,13 @@ function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): C
 
 function pullback(key: string, callee: Callee, program: Program, useTape: () => void): CodeFunction {
   const graph = (callee as { graph: Graph }).graph;
-  const d = differentiate(graph, new Set(graph.params.map((p) => p.name)), program.callees, "pullback");
+  const d = differentiate(
+    graph,
+    new Set(graph.params.map((p) => p.name)),
+    program.callees,
+    "pullback",
+    program.tapeClass,
+  );
   if (d.usesTape) useTape();
   const seed: Param = { name: d.seed, type: "number" };
   return {
