@@ -12,7 +12,18 @@ import { version } from "./version.js";
 export { codes, formatDiagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
 export type * from "./ir.js";
 export { version } from "./version.js";
-export { grad, GradError, type GradFunction, type GradOptions, type GradResult } from "./runtime/grad.js";
+export {
+  grad,
+  GradError,
+  vjp,
+  type GradFunction,
+  type GradOf,
+  type GradOptions,
+  type GradResult,
+  type Param,
+  type VjpFunction,
+  type VjpResult,
+} from "./runtime/grad.js";
 
 export interface CompileOptions {
   /** Name of the source file, used in diagnostics and the generated header. Default `input.ts`. */

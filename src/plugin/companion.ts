@@ -1,12 +1,13 @@
 /**
  * The companion module of one function: the compiler's output for it (which may import
  * `adgen/gates`, resolved by the bundler like any import of the defining file), default-exporting
- * `<name>_grad`, with a source map into the file that defines the function.
+ * `<name>_grad` (or `<name>_vjp` for `vjp(f)`), with a source map into the file that defines the function.
  */
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
 import { compileSync } from "../index.js";
+import { wrongModeMessage } from "../runtime/error.js";
 import { restoreFrame } from "./frame.js";
 import type { CompanionRequest } from "./id.js";
 import { companionMap, type SourceMap } from "./map.js";
@@ -15,7 +16,15 @@ import { isRelative } from "./scan.js";
 import { selectFunction } from "./select.js";
 
 export type CompanionResult =
-  { code: string; map: SourceMap } | { diagnostics: Diagnostic[] } | { error: string; start: number; end: number };
+  | { code: string; map: SourceMap }
+  | { diagnostics: Diagnostic[] }
+  | {
+      error: string;
+      start: number;
+      end: number;
+      /** Set when the function has the other companion: `grad` asked of a vector-valued function, or `vjp` of a scalar one. */
+      wrongMode?: { name: string; has: "grad" | "vjp" };
+    };
 
 /**
  * Compiles the function `request` names from `text`, the content of `request.file`. Paths in the
@@ -61,13 +70,21 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
       ),
     };
 
-  const exportName = `${selection.local}_grad`;
-  if (!new RegExp(`^export function ${exportName.replace(/\$/g, "\\$")}\\(`, "m").test(result.code))
-    return {
-      error: `adgen generated no function ${exportName}`,
-      start: selection.node.getStart(selection.sf),
-      end: selection.node.end,
-    };
+  const mode = request.mode ?? "grad";
+  const other = mode === "grad" ? "vjp" : "grad";
+  const exportName = `${selection.local}_${mode}`;
+  const defines = (name: string) =>
+    new RegExp(`^export function ${name.replace(/\$/g, "\\$")}\\(`, "m").test(result.code);
+  if (!defines(exportName)) {
+    const at = { start: selection.node.getStart(selection.sf), end: selection.node.end };
+    if (defines(`${selection.local}_${other}`))
+      return {
+        error: wrongModeMessage(mode, selection.local),
+        ...at,
+        wrongMode: { name: selection.local, has: other },
+      };
+    return { error: `adgen generated no function ${exportName}`, ...at };
+  }
   const code = `${result.code}export default ${exportName};\n`;
   return { code, map: companionMap(code, text, file, selection.node, selection.sf) };
 }

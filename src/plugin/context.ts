@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import MagicString from "magic-string";
 import { ts } from "ts-morph";
+import { wrongModeMessage } from "../runtime/error.js";
 import { buildCompanion, displayPath, type CompanionResult } from "./companion.js";
 import { companionId, companionSpecifier, parseCompanionId, type CompanionRequest } from "./id.js";
 import { problemAt, report } from "./report.js";
@@ -42,7 +43,7 @@ export class AdgenContext {
     return request && companionId(request);
   }
 
-  /** Replaces `grad(f)` calls with imports of companions; undefined leaves the module as it is. */
+  /** Replaces `grad(f)` and `vjp(f)` calls with imports of companions; undefined leaves the module as it is. */
   async transform(hook: HookContext, code: string, id: string): Promise<TransformResult | undefined> {
     const file = cleanId(id);
     const scan = scanModule(parseModule(code, file));
@@ -71,12 +72,24 @@ export class AdgenContext {
         report(hook, this.framework, "error", problem(request.error));
         failed = true;
       } else if ("runtime" in request) {
-        report(hook, this.framework, "warn", problem(`${request.runtime}, so this call is left to the runtime grad()`));
+        report(
+          hook,
+          this.framework,
+          "warn",
+          problem(`${request.runtime}, so this call is left to the runtime ${call.mode}()`),
+        );
         leftToRuntime.set(call.callee, (leftToRuntime.get(call.callee) ?? 0) + 1);
       } else {
+        // `grad` of a vector-valued function (or `vjp` of a scalar one) is the caller's mistake: say so here.
+        const built = await this.companion(companionId(request), request);
+        if ("result" in built && "wrongMode" in built.result && built.result.wrongMode) {
+          report(hook, this.framework, "error", problem(wrongModeMessage(call.mode, built.result.wrongMode.name)));
+          failed = true;
+          continue;
+        }
         const specifier = companionSpecifier(request);
         let local = imports.get(specifier);
-        if (!local) imports.set(specifier, (local = freshName(code, `__adgen_${request.name}_grad`, imports)));
+        if (!local) imports.set(specifier, (local = freshName(code, `__adgen_${request.name}_${call.mode}`, imports)));
         s.overwrite(call.start, call.end, local);
       }
     }
@@ -108,12 +121,36 @@ export class AdgenContext {
     resolve: (specifier: string, importer: string) => Promise<string | undefined>,
   ): Promise<CompanionRequest | { error: string } | { runtime: string }> {
     const wrt = call.wrt ? { wrt: call.wrt } : {};
+    const mode = call.mode === "vjp" ? { mode: "vjp" as const } : {};
     const t = call.target;
     if (t.kind === "unknown") return { runtime: t.reason };
-    if (t.kind === "local") return { kind: "local", name: t.name, ...wrt, file };
+    if (t.kind === "local") return { ...mode, kind: "local", name: t.name, ...wrt, file };
     const resolved = await resolve(t.specifier, file);
     if (!resolved) return { error: `cannot resolve '${t.specifier}' from ${displayPath(file, this.root)}` };
-    return { kind: "export", name: t.name, ...wrt, file: resolved };
+    return { ...mode, kind: "export", name: t.name, ...wrt, file: resolved };
+  }
+
+  /**
+   * The companion `id` names, compiled or taken from the cache (keyed by the texts of the file and
+   * of the files it imports relatively), or why the file cannot be read.
+   */
+  private async companion(
+    id: string,
+    request: CompanionRequest,
+  ): Promise<{ result: CompanionResult; text: string; deps: [string, string][] } | { readError: string }> {
+    let text: string;
+    try {
+      text = await readFile(request.file, "utf8");
+    } catch (e) {
+      return { readError: `adgen: cannot read ${request.file}: ${(e as Error).message}` };
+    }
+    const deps = relativeImports(request.file, text);
+    // The compiler reads the imported files too (helpers, gates): they are part of the key.
+    const key = [text, ...deps.map(([, t]) => t)].join("\0");
+    const cached = this.companions.get(id);
+    const result = cached?.key === key ? cached.result : buildCompanion(text, request, this.root);
+    this.companions.set(id, { key, result });
+    return { result, text, deps };
   }
 
   /** The companion module for a resolved id; undefined for ids that are not companions. */
@@ -121,22 +158,14 @@ export class AdgenContext {
     const request = parseCompanionId(id);
     if (!request) return undefined;
     const failure = { code: "export default undefined;\n" }; // after the errors are reported
-    let text: string;
-    try {
-      text = await readFile(request.file, "utf8");
-    } catch (e) {
-      hook.error({ message: `adgen: cannot read ${request.file}: ${(e as Error).message}` });
+    const built = await this.companion(id, request);
+    if ("readError" in built) {
+      hook.error({ message: built.readError });
       return failure;
     }
-    const deps = relativeImports(request.file, text);
+    const { result, text, deps } = built;
     hook.addWatchFile(request.file);
     for (const [dep] of deps) hook.addWatchFile(dep);
-
-    // The compiler reads the imported files too (helpers, gates): they are part of the key.
-    const key = [text, ...deps.map(([, t]) => t)].join("\0");
-    const cached = this.companions.get(id);
-    const result = cached?.key === key ? cached.result : buildCompanion(text, request, this.root);
-    this.companions.set(id, { key, result });
 
     if ("diagnostics" in result) {
       for (const d of result.diagnostics) report(hook, this.framework, "error", d);

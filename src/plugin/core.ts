@@ -8,7 +8,7 @@ import { AdgenContext, type HookContext } from "./context.js";
 import { COMPANION_ID } from "./id.js";
 
 export interface AdgenPluginOptions {
-  /** Modules to look at for `grad` calls (default: `.ts`, `.tsx`, `.mts`, `.js`, `.jsx`, `.mjs`). */
+  /** Modules to look at for `grad` and `vjp` calls (default: `.ts`, `.tsx`, `.mts`, `.js`, `.jsx`, `.mjs`). */
   include?: FilterPattern;
   /** Modules never to look at (default: anything under `node_modules`). */
   exclude?: FilterPattern;
@@ -55,9 +55,9 @@ export const unplugin: UnpluginInstance<AdgenPluginOptions | undefined, false> =
         config: () => ({ optimizeDeps: { exclude: ["adgen"] } }),
       },
       esbuild: {
-        onResolveFilter: /^adgen\/grad:/,
+        onResolveFilter: /^adgen\/(?:grad|vjp):/,
         // Only candidate modules and companions reach JavaScript.
-        onLoadFilter: options.include ? /.*/ : /\.(?:[cm]?ts|tsx|jsx?|mjs)$|\?adgen-grad=/,
+        onLoadFilter: options.include ? /.*/ : /\.(?:[cm]?ts|tsx|jsx?|mjs)$|\?adgen-(?:grad|vjp)=/,
       },
     };
   },

@@ -1,5 +1,5 @@
 /**
- * Companion module ids. `grad(loss)` with `loss` from `./model` becomes an import of the
+ * Companion module ids (`vjp(f)`'s the same with `vjp` for `grad`). `grad(loss)` with `loss` from `./model` becomes an import of the
  * specifier `adgen/grad:export:loss:*:/abs/src/model.ts`, which the plugin resolves to the id
  * `/abs/src/model.ts?adgen-grad=export:loss:*` and loads as the generated companion of `loss`,
  * default-exported.
@@ -11,8 +11,10 @@
  * Vite's dev server invalidates the companion when that file changes.
  */
 
-/** Which function a companion differentiates. */
+/** Which function a companion differentiates, and how. */
 export interface CompanionRequest {
+  /** `grad` (companion `<name>_grad`, for a function returning a number) or `vjp` (`<name>_vjp`, for one returning an array); `grad` when absent. */
+  mode?: Mode;
   /** How `name` is found in `file`: an exported name, or a top-level function's own name. */
   kind: "export" | "local";
   /** The exported name (`default` for a default export) or the local name. */
@@ -23,32 +25,35 @@ export interface CompanionRequest {
   file: string;
 }
 
-const SPECIFIER = /^adgen\/grad:(export|local):([^:]+):([^:]*):(.+)$/;
-const QUERY = /^(.+?)\?adgen-grad=(export|local):([^:&]+):([^:&]*)$/;
+export type Mode = "grad" | "vjp";
+
+const SPECIFIER = /^adgen\/(grad|vjp):(export|local):([^:]+):([^:]*):(.+)$/;
+const QUERY = /^(.+?)\?adgen-(grad|vjp)=(export|local):([^:&]+):([^:&]*)$/;
 /** Matches specifiers and resolved ids, for hook filters (also as a Go regexp, for esbuild). */
-export const COMPANION_ID = /^adgen\/grad:|\?adgen-grad=/;
+export const COMPANION_ID = /^adgen\/(?:grad|vjp):|\?adgen-(?:grad|vjp)=/;
 
 /** The import specifier the transformed module uses. */
 export function companionSpecifier(r: CompanionRequest): string {
-  return `adgen/grad:${r.kind}:${encodeURIComponent(r.name)}:${encodeWrt(r.wrt)}:${r.file}`;
+  return `adgen/${r.mode ?? "grad"}:${r.kind}:${encodeURIComponent(r.name)}:${encodeWrt(r.wrt)}:${r.file}`;
 }
 
 /** The id a specifier resolves to. */
 export function companionId(r: CompanionRequest): string {
-  return `${r.file}?adgen-grad=${r.kind}:${encodeURIComponent(r.name)}:${encodeWrt(r.wrt)}`;
+  return `${r.file}?adgen-${r.mode ?? "grad"}=${r.kind}:${encodeURIComponent(r.name)}:${encodeWrt(r.wrt)}`;
 }
 
 /** Parses a specifier or resolved id; undefined when it is not a companion's. */
 export function parseCompanionId(id: string): CompanionRequest | undefined {
   const s = SPECIFIER.exec(id);
-  if (s) return request(s[1]!, s[2]!, s[3]!, s[4]!);
+  if (s) return request(s[1]!, s[2]!, s[3]!, s[4]!, s[5]!);
   const q = QUERY.exec(id);
-  if (q) return request(q[2]!, q[3]!, q[4]!, q[1]!);
+  if (q) return request(q[2]!, q[3]!, q[4]!, q[5]!, q[1]!);
   return undefined;
 }
 
-function request(kind: string, name: string, wrt: string, file: string): CompanionRequest {
+function request(mode: string, kind: string, name: string, wrt: string, file: string): CompanionRequest {
   return {
+    ...(mode === "vjp" ? { mode: "vjp" as const } : {}),
     kind: kind as CompanionRequest["kind"],
     name: decodeURIComponent(name),
     ...(wrt === "*" ? {} : { wrt: wrt ? wrt.split(",").map(decodeURIComponent) : [] }),

@@ -1,5 +1,5 @@
 /**
- * Finds the `grad(f)` / `grad(f, { wrt })` calls of a module, and what each `f` is: a top-level
+ * Finds the `grad(f)` / `grad(f, { wrt })` calls (and `vjp(f)` / `vjp(f, { wrt })`) of a module, and what each `f` is: a top-level
  * function of the module, a binding imported from a relative module, or something the plugin
  * cannot see (left to the runtime `grad`). Names are resolved with TypeScript's binder, so a local
  * variable that shadows `grad` or `f` is not mistaken for it.
@@ -8,8 +8,10 @@ import { ts } from "ts-morph";
 
 /** The package whose `grad` the plugin replaces. */
 export const PACKAGE = "adgen";
-/** Functions of `adgen` that take a function and return its companion. `vjp` joins once vector-valued functions exist. */
-const TRANSFORMS = new Set(["grad"]);
+/** Functions of `adgen` that take a function and return its companion: `f_grad` or `f_vjp`. */
+const TRANSFORMS = new Set(["grad", "vjp"]);
+
+export type Mode = "grad" | "vjp";
 
 /** What `f` in `grad(f)` refers to. */
 export type Target =
@@ -23,8 +25,10 @@ export interface Span {
 }
 
 export interface GradCall extends Span {
-  /** `grad` (or its alias). */
+  /** The local binding called: `grad`, `vjp`, an alias, or the namespace. */
   callee: string;
+  /** Which of adgen's functions is called. */
+  mode: Mode;
   target: Target;
   /** The literal `wrt` list, if given. */
   wrt?: string[];
@@ -48,6 +52,8 @@ export interface Transform {
   /** Written as it is in the import (`grad as g`). */
   text: string;
   namespace: boolean;
+  /** The imported name (`grad`, `vjp`), for named imports. */
+  imported?: Mode;
   symbol?: ts.Symbol | undefined;
 }
 
@@ -109,7 +115,7 @@ export function scanModule(sf: ts.SourceFile): ModuleScan {
       const binding = transformCallee(node.expression, checker, bySymbol);
       if (binding) {
         calleeNodes.add(node.expression);
-        calls.push(gradCall(node, binding.local, checker, sf));
+        calls.push(gradCall(node, binding.transform.local, binding.mode, checker, sf));
       }
     }
     ts.forEachChild(node, visit);
@@ -143,7 +149,7 @@ function adgenImports(sf: ts.SourceFile): AdgenImport[] {
       for (const el of nb.elements) {
         const imported = (el.propertyName ?? el.name).text;
         if (!el.isTypeOnly && TRANSFORMS.has(imported))
-          transforms.push({ local: el.name.text, text: el.getText(sf), namespace: false });
+          transforms.push({ local: el.name.text, text: el.getText(sf), namespace: false, imported: imported as Mode });
         else named.push(el.getText(sf));
       }
     if (transforms.length === 0) continue;
@@ -183,19 +189,25 @@ function transformCallee(
   callee: ts.Expression,
   checker: ts.TypeChecker,
   bySymbol: Map<ts.Symbol | undefined, Transform>,
-): Transform | undefined {
+): { transform: Transform; mode: Mode } | undefined {
   if (ts.isIdentifier(callee)) {
     const t = bySymbol.get(checker.getSymbolAtLocation(callee));
-    return t && !t.namespace ? t : undefined;
+    return t && !t.namespace ? { transform: t, mode: t.imported ?? "grad" } : undefined;
   }
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && TRANSFORMS.has(callee.name.text)) {
     const t = bySymbol.get(checker.getSymbolAtLocation(callee.expression));
-    return t?.namespace ? t : undefined;
+    return t?.namespace ? { transform: t, mode: callee.name.text as Mode } : undefined;
   }
   return undefined;
 }
 
-function gradCall(node: ts.CallExpression, callee: string, checker: ts.TypeChecker, sf: ts.SourceFile): GradCall {
+function gradCall(
+  node: ts.CallExpression,
+  callee: string,
+  mode: Mode,
+  checker: ts.TypeChecker,
+  sf: ts.SourceFile,
+): GradCall {
   const span = { start: node.getStart(sf), end: node.end };
   const [f, options, ...rest] = node.arguments;
   const problem = (n: ts.Node, message: string) => ({ start: n.getStart(sf), end: n.end, message });
@@ -203,13 +215,15 @@ function gradCall(node: ts.CallExpression, callee: string, checker: ts.TypeCheck
     return {
       ...span,
       callee,
+      mode,
       target: { kind: "unknown", reason: "no function" },
-      problem: problem(node, "grad() needs a function to differentiate"),
+      problem: problem(node, `${mode}() needs a function to differentiate`),
     };
-  const call: GradCall = { ...span, callee, target: targetOf(f, checker, sf) };
-  if (rest.length > 0) call.problem = problem(rest[0]!, "grad() takes a function and an options object, nothing more");
+  const call: GradCall = { ...span, callee, mode, target: targetOf(f, checker, sf) };
+  if (rest.length > 0)
+    call.problem = problem(rest[0]!, `${mode}() takes a function and an options object, nothing more`);
   else if (options) {
-    const wrt = literalWrt(options);
+    const wrt = literalWrt(options, mode);
     if (typeof wrt === "string") call.problem = problem(options, wrt);
     else if (wrt) call.wrt = wrt;
   }
@@ -217,8 +231,8 @@ function gradCall(node: ts.CallExpression, callee: string, checker: ts.TypeCheck
 }
 
 /** `{ wrt: ["a", "b"] }` (possibly `as const`), or a message saying what is not literal. */
-function literalWrt(options: ts.Expression): string[] | undefined | string {
-  const bad = 'grad()\'s options must be written out for the build-time compiler, as in grad(f, { wrt: ["w", "b"] })';
+function literalWrt(options: ts.Expression, mode: Mode): string[] | undefined | string {
+  const bad = `${mode}()'s options must be written out for the build-time compiler, as in ${mode}(f, { wrt: ["w", "b"] })`;
   const obj = unwrap(options);
   if (!ts.isObjectLiteralExpression(obj)) return bad;
   let wrt: string[] | undefined;

@@ -1,49 +1,76 @@
 /**
- * `grad(f)`: the gradient of `f`, compiled at run time from `f.toString()`.
+ * `grad(f)` and `vjp(f)`: the gradient of `f` (or, for `f` returning an array, its
+ * vector-Jacobian product), compiled at run time from `f.toString()`.
  *
- * With adgen's bundler plugin (`adgen/vite`, `adgen/rollup`, ...) every `grad(f)` whose `f` the
- * plugin can see is replaced at build time by the generated companion `f_grad`, and this code
- * never runs. Without it (a script, a REPL, a test) `grad` compiles the function's source text
- * with `compileSync` on first use, evaluates the generated code with `new Function`, and caches
- * the result per function. Anything it cannot compile throws the compiler's diagnostics.
+ * With adgen's bundler plugin (`adgen/vite`, `adgen/rollup`, ...) every `grad(f)` / `vjp(f)` whose
+ * `f` the plugin can see is replaced at build time by the generated companion `f_grad` / `f_vjp`,
+ * and this code never runs. Without it (a script, a REPL, a test) the function's source text is
+ * compiled with `compileSync`, the generated code evaluated with `new Function`, and the result
+ * cached per function. The text has no types, so the parameters' types are taken from the
+ * arguments of a call (a number, a `number[]`, a `Float64Array`), and compiled once per
+ * combination. Anything it cannot compile throws the compiler's diagnostics.
  */
 import * as gates from "../gates/index.js";
 import { compileSync, formatDiagnostic } from "../index.js";
-import { GradError } from "./error.js";
+import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
-import { prepareSource } from "./source.js";
+import { annotate, prepareSource, type ParamKind } from "./source.js";
 
 export { GradError } from "./error.js";
 
+/** What a parameter may be: a number or an array of numbers. */
+export type Param = number | number[] | Float64Array;
+
+/** The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an array. */
+export type GradOf<P> = P extends number
+  ? number
+  : P extends Float64Array
+    ? Float64Array
+    : P extends number[]
+      ? number[]
+      : never;
+
 /** What a gradient function returns: `f`'s value and one partial derivative per parameter. */
-export interface GradResult<K extends string = string> {
+export interface GradResult<K extends string = string, G = number> {
   /** Exactly what `f` returns at the same arguments. */
   value: number;
-  /** ∂f/∂p for every differentiated parameter `p`, keyed by the parameter's name. */
-  grad: { [P in K]: number };
+  /** ∂f/∂p for every differentiated parameter `p`, keyed by the parameter's name (an array for an array parameter). */
+  grad: { [P in K]: G };
 }
 
 /** `f`'s gradient: takes `f`'s arguments, returns its value and gradient. */
-export type GradFunction<F extends (...args: never[]) => number, K extends string = string> = (
+export type GradFunction<F extends (...args: never) => number, K extends string = string> = (
   ...args: Parameters<F>
-) => GradResult<K>;
+) => GradResult<K, GradOf<Parameters<F>[number]>>;
+
+/** What a vector-Jacobian product returns: `f`'s value and the gradient of `grad_out · f`. */
+export interface VjpResult<V, K extends string = string, G = number> {
+  /** Exactly what `f` returns at the same arguments. */
+  value: V;
+  /** ∂(grad_out · f)/∂p for every differentiated parameter `p`, keyed by its name. */
+  grad: { [P in K]: G };
+}
+
+/** `f`'s vector-Jacobian product: takes `f`'s arguments and then `grad_out`, an array as long as `f`'s value. */
+export type VjpFunction<F extends (...args: never) => number[] | Float64Array, K extends string = string> = (
+  ...args: [...Parameters<F>, gradOut: ReturnType<F>]
+) => VjpResult<ReturnType<F>, K, GradOf<Parameters<F>[number]>>;
 
 export interface GradOptions<W extends readonly string[] = readonly string[]> {
   /** Differentiate only these parameters (default: all of them). */
   wrt?: W;
 }
 
-type NumericFunction = (...args: number[]) => number;
-type Compiled = (...args: number[]) => GradResult;
+type Mode = "grad" | "vjp";
+type AnyFunction = (...args: never) => unknown;
+type Compiled = (...args: unknown[]) => { value: unknown; grad: Record<string, unknown> };
 
-/** Compiled gradients, per function and per `wrt` list. */
+/** Compiled companions, per function, per mode and `wrt` list. */
 const cache = new WeakMap<Function, Map<string, Compiled>>();
 
 /**
- * adgen's built-in scalar gates, by name: the only free names `f` may call besides `Math`. The
- * array gates (`matmul`, `dot`, ...) are left out: their names are common words, and the runtime
- * path would take a user's own `h.dot(...)` for the gate. Use them through the build-time plugin
- * or the CLI.
+ * adgen's built-in scalar gates, by name, besides `Math` the only free names `f` may call; also
+ * as `ns.sigmoid` for any namespace `ns`.
  */
 const gateFunctions = new Map(
   Object.entries(gates as Record<string, unknown>).filter(
@@ -51,75 +78,173 @@ const gateFunctions = new Map(
   ),
 );
 
-/** What generated code may import from adgen/gates: every gate, and the Tape that reverses loops. */
+/**
+ * The array gates (`matmul`, `dot`, `sum`, ...): their names are common words, so they are taken to
+ * be the gates only where `f` calls them by the bare name, never as `h.dot(...)`. A function of
+ * the user's with such a name and other values is caught by the first-call check.
+ */
+const arrayGateFunctions = new Map(
+  Object.entries(gates as Record<string, unknown>).filter(
+    (e): e is [string, Function] => typeof e[1] === "function" && "backward" in e[1] && "inputs" in e[1],
+  ),
+);
+
+/** What generated code may import from adgen/gates: every gate, scalar or array, and the Tape that reverses loops. */
 const runtimeExports = new Map(
   Object.entries(gates as Record<string, unknown>).filter((e): e is [string, Function] => typeof e[1] === "function"),
 );
 
 /**
  * The gradient of `f`, as `f_grad` would compute it: `grad(f)(...args)` returns
- * `{ value: f(...args), grad: { [param]: ∂f/∂param } }`.
+ * `{ value: f(...args), grad: { [param]: ∂f/∂param } }`. Parameters may be numbers, `number[]` or
+ * `Float64Array`s (their gradients are arrays of the same kind); `f` must return a number (for an
+ * array, use `vjp`).
  *
  * TypeScript cannot see parameter names, so `grad`'s keys are typed `string` unless `wrt` lists
  * them: `grad(loss, { wrt: ["w", "b"] })` returns `{ value: number; grad: { w: number; b: number } }`.
  */
-export function grad<F extends (...args: number[]) => number>(f: F): GradFunction<F>;
-export function grad<F extends (...args: number[]) => number, const W extends readonly string[]>(
-  f: F,
+export function grad<A extends Param[]>(f: (...args: A) => number): GradFunction<(...args: A) => number>;
+export function grad<A extends Param[], const W extends readonly string[]>(
+  f: (...args: A) => number,
   options: GradOptions<W>,
-): GradFunction<F, W[number]>;
-export function grad(f: NumericFunction, options: GradOptions = {}): Compiled {
-  if (typeof f !== "function") throw new TypeError(`grad() expects a function, got ${describe(f)}`);
-  const key = options.wrt ? JSON.stringify(options.wrt) : "*";
-  let byWrt = cache.get(f);
-  if (!byWrt) cache.set(f, (byWrt = new Map()));
-  let compiled = byWrt.get(key);
+): GradFunction<(...args: A) => number, W[number]>;
+export function grad(f: AnyFunction, options: GradOptions = {}): unknown {
+  return companion(f, options, "grad");
+}
+
+/**
+ * The vector-Jacobian product of `f`, a function returning an array, as `f_vjp` would compute it:
+ * `vjp(f)(...args, gradOut)` returns `{ value: f(...args), grad: { [param]: ∂(gradOut · f)/∂param } }`.
+ * With `gradOut` the i-th unit vector, `grad` is the i-th row of `f`'s Jacobian.
+ */
+export function vjp<A extends Param[], R extends number[] | Float64Array>(
+  f: (...args: A) => R,
+): VjpFunction<(...args: A) => R>;
+export function vjp<A extends Param[], R extends number[] | Float64Array, const W extends readonly string[]>(
+  f: (...args: A) => R,
+  options: GradOptions<W>,
+): VjpFunction<(...args: A) => R, W[number]>;
+export function vjp(f: AnyFunction, options: GradOptions = {}): unknown {
+  return companion(f, options, "vjp");
+}
+
+function companion(f: AnyFunction, options: GradOptions, mode: Mode): Compiled {
+  if (typeof f !== "function") throw new TypeError(`${mode}() expects a function, got ${describe(f)}`);
+  const key = `${mode}:${options.wrt ? JSON.stringify(options.wrt) : "*"}`;
+  let byKey = cache.get(f);
+  if (!byKey) cache.set(f, (byKey = new Map()));
+  let compiled = byKey.get(key);
   if (!compiled) {
-    compiled = checked(f, compileFunction(f, options.wrt));
-    byWrt.set(key, compiled);
+    compiled = lazy(f, options.wrt, mode);
+    byKey.set(key, compiled);
   }
   return compiled;
 }
 
-function compileFunction(f: NumericFunction, wrt: readonly string[] | undefined): Compiled {
-  const label = `grad(${f.name || "<anonymous>"})`;
-  const prepared = prepareSource(f, [...gateFunctions.keys()]);
+/**
+ * Prepares `f`'s text at once (a native function, a class, fails here), and compiles it with
+ * every parameter a number: what most functions take, and any error that has nothing to do with
+ * parameter types shows here. A function whose compile fails for want of array types (ADG3013),
+ * or that is called with arrays, is compiled again on its first call with those arguments' types.
+ */
+function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): Compiled {
+  const fname = f.name || "<anonymous>";
+  const label = `${mode}(${fname})`;
+  const prepared = prepareSource(f, [...gateFunctions.keys()], [...arrayGateFunctions.keys()]);
   if ("error" in prepared) throw new GradError(`${label}: ${prepared.error}`);
-  const result = compileSync(prepared.source, {
-    fileName: prepared.fileName,
-    language: "js",
-    readFile: () => undefined, // the source text imports nothing but gates
-    ...(wrt ? { wrt: [...wrt] } : {}),
-  });
-  if (result.diagnostics.length > 0) {
-    const text = result.diagnostics.map(formatDiagnostic).join("\n");
-    throw new GradError(`${label}: adgen cannot differentiate this function\n\n${text}`, result.diagnostics);
-  }
-  return instantiate(result.code, `${prepared.name}_grad`, runtimeExports, label) as Compiled;
+  const arity = prepared.params.length;
+
+  const byKinds = new Map<string, Compiled>();
+  const build = (kinds: ParamKind[]): Compiled | { diagnostics: ReturnType<typeof compileSync>["diagnostics"] } => {
+    const result = compileSync(annotate(prepared.source, prepared.params, kinds), {
+      fileName: `${mode}(${prepared.name})`,
+      language: "js",
+      readFile: () => undefined, // the source text imports nothing but gates
+      ...(wrt ? { wrt: [...wrt] } : {}),
+    });
+    if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
+    const other = mode === "grad" ? "vjp" : "grad";
+    const defines = (name: string) => new RegExp(`^export\\s+function\\s+${name.replace(/\$/g, "\\$")}\\s*\\(`, "m");
+    if (
+      !defines(`${prepared.name}_${mode}`).test(result.code) &&
+      defines(`${prepared.name}_${other}`).test(result.code)
+    )
+      throw new GradError(wrongModeMessage(mode, fname));
+    const fn = instantiate(result.code, `${prepared.name}_${mode}`, runtimeExports, label) as Compiled;
+    return checked(f, fn, mode, arity);
+  };
+  const fail = (diagnostics: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {
+    const text = diagnostics.map(formatDiagnostic).join("\n");
+    const typed = kinds.some((k) => k !== "number")
+      ? ` with parameters typed from the first call's arguments (${prepared.params.map((p, i) => `${p.name ?? "_"}: ${kinds[i]}`).join(", ")})`
+      : "";
+    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}`, diagnostics);
+  };
+
+  const numbers: ParamKind[] = prepared.params.map(() => "number");
+  const eager = build(numbers);
+  if ("diagnostics" in eager) {
+    if (!eager.diagnostics.some((d) => d.code === "ADG3013")) fail(eager.diagnostics, numbers);
+  } else byKinds.set(numbers.join(","), eager);
+
+  return (...args: unknown[]) => {
+    if (mode === "vjp" && args.length <= arity)
+      throw new GradError(`${label}: takes ${fname}'s ${arity} argument(s) and then grad_out, got ${args.length}`);
+    const kinds = prepared.params.map((p, i) => kindOf(args[i], p.name ?? `#${i + 1}`, label));
+    const key = kinds.join(",");
+    let compiled = byKinds.get(key);
+    if (!compiled) {
+      const built = build(kinds);
+      if ("diagnostics" in built) return fail(built.diagnostics, kinds);
+      byKinds.set(key, (compiled = built));
+    }
+    return compiled(...args);
+  };
+}
+
+function kindOf(x: unknown, name: string, label: string): ParamKind {
+  if (typeof x === "number" || x === undefined) return "number";
+  if (x instanceof Float64Array) return "Float64Array";
+  if (Array.isArray(x)) return "number[]";
+  throw new GradError(
+    `${label}: argument '${name}' is ${x === null ? "null" : typeof x === "object" ? `a ${x.constructor?.name ?? "object"}` : `a ${typeof x}`}; ` +
+      `adgen differentiates numbers, number[] and Float64Array`,
+  );
 }
 
 /**
- * On its first call, a compiled gradient's value is compared with `f`'s own: they are computed by
- * the same operations in the same order, so they agree exactly unless a name in `f` meant
+ * On its first call, a compiled companion's value is compared with `f`'s own: they are computed
+ * by the same operations in the same order, so they agree exactly unless a name in `f` meant
  * something else than adgen assumed (a local function shadowing a gate, say). Then we throw
  * rather than return a wrong gradient.
  */
-function checked(f: NumericFunction, compiled: Compiled): Compiled {
+function checked(f: AnyFunction, compiled: Compiled, mode: Mode, arity: number): Compiled {
   let verified = false;
-  return (...args: number[]) => {
+  return (...args: unknown[]) => {
     const result = compiled(...args);
     if (!verified) {
-      const expected = f(...args);
-      if (expected !== result.value && !(Number.isNaN(expected) && Number.isNaN(result.value)))
+      const expected = (f as (...xs: unknown[]) => unknown)(...(mode === "vjp" ? args.slice(0, arity) : args));
+      if (!same(expected, result.value))
         throw new GradError(
-          `grad(${f.name || "<anonymous>"}): the compiled function returned ${result.value} where the function returns ` +
-            `${expected}; a name it uses means something adgen could not see from its source text. ` +
+          `${mode}(${f.name || "<anonymous>"}): the compiled function returned ${show(result.value)} where the function returns ` +
+            `${show(expected)}; a name it uses means something adgen could not see from its source text. ` +
             `Compile it at build time with adgen's bundler plugin instead.`,
         );
       verified = true;
     }
     return result;
   };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === "number" && typeof b === "number") return a === b || (Number.isNaN(a) && Number.isNaN(b));
+  const isArray = (x: unknown): x is ArrayLike<unknown> => Array.isArray(x) || x instanceof Float64Array;
+  if (isArray(a) && isArray(b)) return a.length === b.length && Array.from(a).every((x, i) => same(x, b[i]));
+  return false;
+}
+
+function show(x: unknown): string {
+  return Array.isArray(x) || x instanceof Float64Array ? `[${Array.from(x).join(", ")}]` : String(x);
 }
 
 function describe(x: unknown): string {

@@ -263,6 +263,78 @@ describe.each(bundlers.map((b) => [b.name, b] as const))("%s", (name, bundler) =
   });
 });
 
+describe("vjp(f) in a real build (esbuild)", () => {
+  const esbuildBundler = bundlers.find((b) => b.name === "esbuild")!;
+  const VEC = `export function layer(w: Float64Array, x: number[], b: number): Float64Array {
+  const y = new Float64Array(2);
+  for (let r = 0; r < 2; r++) {
+    let s = b;
+    for (let c = 0; c < x.length; c++) {
+      s += w[r * x.length + c] * x[c];
+    }
+    y[r] = Math.tanh(s);
+  }
+  return y;
+}
+`;
+
+  it("bundles f_vjp, whose gradient is that of grad_out · f by finite differences", async () => {
+    project.write("ts/vec.ts", VEC);
+    project.write(
+      "ts/vec-app.ts",
+      `import { vjp } from "adgen";\nimport { layer } from "./vec";\n\nexport const dlayer = vjp(layer);\nexport { layer };\n`,
+    );
+    const built = await esbuildBundler.build(project, "vec-app", "esbuild-vjp", true);
+    expect(readFileSync(built.file, "utf8")).not.toContain("compileSync");
+    type Layer = (w: Float64Array, x: number[], b: number) => Float64Array;
+    const app = (await importFresh(built.file)) as {
+      layer: Layer;
+      dlayer: (...args: [...Parameters<Layer>, Float64Array]) => {
+        value: Float64Array;
+        grad: { w: Float64Array; x: number[]; b: number };
+      };
+    };
+    const w = new Float64Array([0.3, -0.5, 0.8, 0.1, 0.4, -0.2]);
+    const x = [0.7, -1.1, 0.4];
+    const b = 0.05;
+    const gradOut = new Float64Array([1.5, -0.75]);
+    const { value, grad } = app.dlayer(w, x, b, gradOut);
+    expect(value).toEqual(app.layer(w, x, b));
+    // grad_out · f as a function of all parameters flattened: w (6), x (3), b (1).
+    const flat = [...w, ...x, b];
+    const dotF = (ys: number[]) => {
+      const y = app.layer(Float64Array.from(ys.slice(0, 6)), ys.slice(6, 9), ys[9]!);
+      return gradOut[0]! * y[0]! + gradOut[1]! * y[1]!;
+    };
+    const analytic = [...grad.w, ...grad.x, grad.b];
+    expect(grad.w).toBeInstanceOf(Float64Array);
+    expect(Array.isArray(grad.x)).toBe(true);
+    analytic.forEach((g, i) => {
+      const fd = finiteDifference(dotF, flat, i);
+      expect(close(g, fd, 1e-7), `∂(grad_out · layer)/∂#${i}: ${g} vs ${fd}`).toBe(true);
+    });
+  });
+
+  it("fails a build that asks grad of a vector-valued function, at the call, saying to use vjp", async () => {
+    project.write("ts/vec.ts", VEC);
+    project.write(
+      "ts/vec-wrong.ts",
+      `import { grad } from "adgen";\nimport { layer } from "./vec";\n\nexport const dlayer = grad(layer);\n`,
+    );
+    const error = await esbuildBundler.build(project, "vec-wrong", "esbuild-vjp-wrong", true).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, "the build fails").toBeDefined();
+    expect(String((error as Error).message)).toContain(
+      "grad(layer): 'layer' returns an array, not a number, so it has no gradient; use vjp(layer)",
+    );
+    const loc = esbuildBundler.location!(error);
+    expect(loc?.file).toMatch(/vec-wrong\.ts$/);
+    expect(loc).toMatchObject({ line: 4, column: 22 });
+  });
+});
+
 describe("vite dev server", () => {
   it("serves transformed modules and recompiles when f is edited", async () => {
     const dir = join(project.dir, "dev");

@@ -1,6 +1,7 @@
 /**
- * The runtime `grad(f)`: the same numbers as the build-time path on every fixture, one compile per
- * function, and an error (never a wrong gradient) for what it cannot compile.
+ * The runtime `grad(f)` and `vjp(f)`: the same numbers as the build-time path on every fixture
+ * (arrays and loops included, typed from the first call's arguments), one compile per function
+ * and parameter types, and an error (never a wrong gradient) for what it cannot compile.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { grad, GradError } from "../../src/index.js";
+import { grad, GradError, vjp } from "../../src/index.js";
 import { sigmoid } from "../../src/gates/index.js";
 import adgenEsbuild from "../../src/plugin/esbuild.js";
 import { passingFixtures, root, type Fixture } from "../support/fixtures.js";
@@ -225,7 +226,166 @@ describe("runtime grad(f)", () => {
     expectTypeOf(grad(area)).parameters.toEqualTypeOf<[w: number, h: number]>();
     expectTypeOf(grad(area)).returns.toEqualTypeOf<{ value: number; grad: { [x: string]: number } }>();
     expectTypeOf(grad(area, { wrt: ["w"] })).returns.toEqualTypeOf<{ value: number; grad: { w: number } }>();
-    // @ts-expect-error: only numeric functions
-    expect(() => grad((s: string) => s.length)).toThrow(GradError);
+    // @ts-expect-error: only numeric functions (at run time: the first call's argument is refused)
+    expect(() => grad((s: string) => s.length)("abc")).toThrow(/argument 's' is a string/);
+  });
+});
+
+type Value = number | number[] | Float64Array;
+type Companion = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
+
+/** The arguments a fixture's options describe: sampled numbers, `Float64Array(n)`, `number[](n)`, fixed sizes. */
+function arrayArguments(fixture: Fixture, params: string[], random: () => number): Value[] {
+  const d = fixture.options.domain;
+  const sample = (p: string) => {
+    const [lo, hi] = Array.isArray(d) ? d : (d?.[p] ?? [-1, 1]);
+    return lo + (hi - lo) * random();
+  };
+  return params.map((p) => {
+    const spec = fixture.options.params?.[p];
+    if (typeof spec === "number") return spec;
+    const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
+    if (!m) return sample(p);
+    const xs = Array.from({ length: Number(m[2]) }, () => sample(p));
+    return m[1] === "Float64Array" ? Float64Array.from(xs) : xs;
+  });
+}
+
+const copy = (xs: Value[]) => xs.map((x) => (typeof x === "number" ? x : x.slice()));
+
+describe("runtime grad(f) and vjp(f) on loops, arrays and matrices", () => {
+  const suites = ["loops/", "arrays/", "matrix/"];
+  const arrayFixtures = fixtures.filter((f) => suites.some((s) => f.name.startsWith(s)));
+
+  it("gives the numbers of the committed build-time output, typed from the first call", async () => {
+    const same: string[] = [];
+    const refused: string[] = [];
+    for (const fixture of arrayFixtures) {
+      const input = (await import(join(fixture.dir, "input.ts"))) as Record<string, (...xs: Value[]) => Value>;
+      const output = (await import(join(fixture.dir, "output.ts"))) as Record<string, Companion>;
+      for (const [companionName, built] of Object.entries(output)) {
+        const m = /^(.+)_(grad|vjp)$/.exec(companionName);
+        if (!m) continue;
+        const [, name, mode] = m as unknown as [string, string, "grad" | "vjp"];
+        const f = input[name]!;
+        const options = fixture.options.wrt ? { wrt: fixture.options.wrt } : {};
+        const random = rng(0x5eed);
+        const params = paramNames(f);
+        for (let k = 0; k < 3; k++) {
+          const args = arrayArguments(fixture, params, random);
+          let runtime: Companion;
+          let result: ReturnType<Companion>;
+          const all = [...args];
+          if (mode === "vjp") {
+            const value = f(...copy(args)) as number[] | Float64Array;
+            const gradOut = Array.from(value, () => random() * 2 - 1);
+            all.push(value instanceof Float64Array ? Float64Array.from(gradOut) : gradOut);
+          }
+          try {
+            runtime = (mode === "grad" ? grad(f as never, options) : vjp(f as never, options)) as unknown as Companion;
+            result = runtime(...copy(all));
+          } catch (e) {
+            expect(refusedForInvisibleNames(e, fixture), `${fixture.name} ${name}: ${String(e)}`).toBe(true);
+            refused.push(`${fixture.name}#${name}`);
+            break;
+          }
+          expect(result, `${fixture.name} ${mode}(${name})`).toEqual(built(...copy(all)));
+          if (k === 0) same.push(`${fixture.name}#${name}`);
+        }
+      }
+    }
+    console.log(
+      `runtime arrays: ${same.length} functions agree exactly; ${refused.length} refused: ${refused.join(", ")}`,
+    );
+    // Functions of their own text (gates included) agree; a function calling a helper is refused (checked above).
+    expect(same).toEqual(
+      expect.arrayContaining([
+        "arrays/mlp-two-layer#mlpLoss",
+        "arrays/prefix-sums#prefixSquares",
+        "arrays/vector-valued#affine",
+        "loops/dot-product#dot",
+        "loops/horner#horner",
+        "matrix/lecture-norm#f",
+        "matrix/two-layer#loss",
+      ]),
+    );
+    expect(same.length + refused.length).toBe(arrayFixtures.length);
+  });
+
+  const horner = (c: number[], x: number) => {
+    let y = 0;
+    for (let i = c.length - 1; i >= 0; i--) y = y * x + c[i]!;
+    return y;
+  };
+  const squares = (x: Float64Array, k: number): Float64Array => {
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = k * x[i]! * x[i]!;
+    return out;
+  };
+
+  it("compiles once per parameter kinds: number[] and Float64Array give gradients of their own kind", () => {
+    const g = grad(horner as (c: number[] | Float64Array, x: number) => number);
+    expect(grad(horner)).toBe(grad(horner));
+    const a = g([1, 2, 3], 0.5);
+    expect(a.grad.c).toEqual([1, 0.5, 0.25]);
+    const b = g(new Float64Array([1, 2, 3]), 0.5);
+    expect(b.grad.c).toEqual(new Float64Array([1, 0.5, 0.25]));
+    expect(b.value).toBe(a.value);
+    const arrow = grad((v: number[]) => v[0]! * v[1]!);
+    expect(arrow([3, 4])).toEqual({ value: 12, grad: { v: [4, 3] } });
+  });
+
+  it("vjp(f)(...args, gradOut) is the gradient of gradOut · f", () => {
+    const x = new Float64Array([0.5, -1, 2]);
+    const gradOut = new Float64Array([1, 0.25, -2]);
+    const r = vjp(squares)(x, 3, gradOut);
+    expect(r.value).toEqual(squares(x, 3));
+    expect(Array.from(r.grad.x as Float64Array)).toEqual(Array.from(x, (xi, i) => 6 * xi * gradOut[i]!));
+    expect(r.grad.k).toBe(x.reduce((s, xi, i) => s + xi * xi * gradOut[i]!, 0));
+    expect(vjp(squares, { wrt: ["k"] })(x, 3, gradOut).grad).toEqual({ k: r.grad.k });
+  });
+
+  it("tells grad from vjp: each names the function and the one to use", () => {
+    const pair = (x: number) => [x, x * x];
+    expect(() => grad(pair as never)).toThrow(GradError);
+    expect(() => grad(pair as never)).toThrow(
+      "grad(pair): 'pair' returns an array, not a number, so it has no gradient; use vjp(pair)",
+    );
+    expect(() => (grad(squares as never) as (...xs: unknown[]) => unknown)(new Float64Array(2), 1)).toThrow(
+      /grad\(squares\): 'squares' returns an array[^]*use vjp\(squares\)/,
+    );
+    const area = (w: number, h: number) => w * h;
+    expect(() => vjp(area as never)).toThrow(
+      "vjp(area): 'area' returns a number, not an array; use grad(area) for its gradient",
+    );
+    expect(() => (vjp(horner as never) as (...xs: unknown[]) => unknown)([1, 2], 0.5, [1])).toThrow(
+      /use grad\(horner\)/,
+    );
+    expect(() => (vjp(squares) as (...xs: unknown[]) => unknown)(new Float64Array(2), 1)).toThrow(/then grad_out/);
+    expect(() => (grad(horner) as (...xs: unknown[]) => unknown)({ length: 2 }, 1)).toThrow(/argument 'c' is a Object/);
+    // An array function's own errors, with the types the call gave.
+    const bad = (v: number[]) => {
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += v[i]! * Math.random();
+      return s;
+    };
+    expect(() => grad(bad)([1])).toThrow(
+      /with parameters typed from the first call's arguments \(v: number\[\]\)[^]*ADG3003/,
+    );
+  });
+
+  it("is typed: array parameters get array gradients, vjp takes gradOut and returns f's value", () => {
+    expectTypeOf(grad(horner)).parameters.toEqualTypeOf<[c: number[], x: number]>();
+    expectTypeOf(grad(horner)).returns.toEqualTypeOf<{ value: number; grad: { [x: string]: number | number[] } }>();
+    // (expect-type cannot compare Float64Array types with themselves: their buffer type defeats it.)
+    type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+    const dsq = vjp(squares, { wrt: ["x"] });
+    const parameters: Equal<Parameters<typeof dsq>, [x: Float64Array, k: number, gradOut: Float64Array]> = true;
+    const returns: Equal<ReturnType<typeof dsq>, { value: Float64Array; grad: { x: number | Float64Array } }> = true;
+    expect([parameters, returns]).toEqual([true, true]);
+    // @ts-expect-error: grad needs a function returning a number
+    expect(() => grad(squares)).toBeDefined();
+    // @ts-expect-error: vjp needs a function returning an array
+    expect(() => vjp(horner)).toBeDefined();
   });
 });

@@ -17,6 +17,10 @@ beforeAll(() => {
     join(dir, "model.ts"),
     `export function loss(w: number, b: number): number {\n  const r = w * 2 + b;\n  return r * r;\n}\n\nexport default function other(x: number) {\n  return x * x;\n}\n`,
   );
+  writeFileSync(
+    join(dir, "vec.ts"),
+    `export function twice(x: Float64Array, k: number): Float64Array {\n  const y = new Float64Array(x.length);\n  for (let i = 0; i < x.length; i++) y[i] = k * x[i];\n  return y;\n}\n`,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -148,6 +152,34 @@ describe("transform", () => {
     expect(code!.split("\n")[0]).toBe(`import __adgen_loss_grad from ${specifier("export", "loss", "*", "model.ts")};`);
     expect(code).toContain("return w - grad(w);");
     expect(code).toContain("return { grad };");
+  });
+
+  it("replaces vjp(f) with f_vjp, and reports grad of a vector-valued f (or vjp of a scalar one) at the call", async () => {
+    const ok = await transform(
+      `import { vjp } from "adgen";\nimport * as ad from "adgen";\nimport { twice } from "./vec";\nexport const d = vjp(twice);\nexport const e = ad.vjp(twice, { wrt: ["x"] });\n`,
+    );
+    expect(ok.errors).toEqual([]);
+    expect(ok.code).toContain(`import __adgen_twice_vjp from "adgen/vjp:export:twice:*:${join(dir, "vec.ts")}";`);
+    expect(ok.code).toContain(`import __adgen_twice_vjp_2 from "adgen/vjp:export:twice:x:${join(dir, "vec.ts")}";`);
+    expect(ok.code).toContain("export const d = __adgen_twice_vjp;");
+    expect(ok.code).toContain("export const e = __adgen_twice_vjp_2;");
+    expect(ok.code).not.toContain(`from "adgen";`);
+
+    const wrong = await transform(
+      `import { grad, vjp } from "adgen";\nimport { twice } from "./vec";\nimport { loss } from "./model";\nexport const d = grad(twice);\nexport const e = vjp(loss);\n`,
+    );
+    expect(wrong.errors).toHaveLength(2);
+    expect(wrong.errors[0]).toMatchObject({
+      message:
+        "grad(twice): 'twice' returns an array, not a number, so it has no gradient; use vjp(twice) for its " +
+        "vector-Jacobian product (the gradient of grad_out · twice)",
+      loc: { file: join(dir, "app.ts"), line: 4, column: 17 },
+    });
+    expect(wrong.errors[0]!.frame).toContain("> 4 | export const d = grad(twice);");
+    expect(wrong.errors[1]).toMatchObject({
+      message: "vjp(loss): 'loss' returns a number, not an array; use grad(loss) for its gradient",
+      loc: { file: join(dir, "app.ts"), line: 5, column: 17 },
+    });
   });
 
   it("reports options that are not literal, and imports that do not resolve", async () => {
@@ -301,6 +333,17 @@ describe("load", () => {
     expect(errors[0]).toMatchObject({ loc: { file: join(dir, "noisy.ts"), line: 2, column: 9 } });
     expect(errors[0]!.frame).toContain("> 2 |   return Math.random() * x;");
     expect(watched).toContain(join(dir, "noisy.ts"));
+  });
+
+  it("default-exports f_vjp for a vjp id", async () => {
+    const h = hook();
+    const id = companionId({ mode: "vjp", kind: "export", name: "twice", file: join(dir, "vec.ts") });
+    expect(id).toBe(`${join(dir, "vec.ts")}?adgen-vjp=export:twice:*`);
+    expect(parseCompanionId(id)).toEqual({ mode: "vjp", kind: "export", name: "twice", file: join(dir, "vec.ts") });
+    const result = await new AdgenContext("rollup").load(h, id);
+    expect(h.errors).toEqual([]);
+    expect(result!.code).toMatch(/^export function twice_vjp\(x, k, grad_out\) \{$/m);
+    expect(result!.code.endsWith("export default twice_vjp;\n")).toBe(true);
   });
 
   it("reports a name the module does not export", async () => {
