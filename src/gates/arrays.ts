@@ -10,36 +10,27 @@
  */
 
 export type InputKind = "array" | "number" | "size";
-type Input = Float64Array | number;
 
-export interface ArrayGateSpec<
-  F extends (...inputs: never[]) => Float64Array | number,
-  B extends (
-    grad: ReturnType<F>,
-    out: ReturnType<F>,
-    ...inputs: Parameters<F>
-  ) => (Float64Array | number | undefined)[],
-> {
+/** An array gate's forward: arrays and numbers in, an array or a number out. */
+type Forward = (...inputs: never[]) => Float64Array | number;
+/** Its backward: the upstream gradient, forward's result and the inputs in; one gradient per input out. */
+type Backward<F extends Forward> = (
+  grad: ReturnType<F>,
+  out: ReturnType<F>,
+  ...inputs: Parameters<F>
+) => (Float64Array | number | undefined)[];
+
+export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   inputs: readonly InputKind[];
   output: "array" | "number";
   forward: F;
   backward: B;
 }
 
-export type ArrayGate<
-  F extends (...inputs: never[]) => Float64Array | number,
-  B extends ArrayGateSpec<F, never>["backward"],
-> = F & ArrayGateSpec<F, B>;
+export type ArrayGate<F extends Forward, B extends Backward<F>> = F & ArrayGateSpec<F, B>;
 
 /** Defines an array gate; the result is `forward` itself, carrying its spec. */
-export function arrayGate<
-  F extends (...inputs: never[]) => Float64Array | number,
-  B extends (
-    grad: ReturnType<F>,
-    out: ReturnType<F>,
-    ...inputs: Parameters<F>
-  ) => (Float64Array | number | undefined)[],
->(spec: ArrayGateSpec<F, B>): F & ArrayGateSpec<F, B> {
+export function arrayGate<F extends Forward, B extends Backward<F>>(spec: ArrayGateSpec<F, B>): ArrayGate<F, B> {
   return Object.assign(spec.forward, spec);
 }
 

@@ -456,7 +456,7 @@ class FunctionLowering {
     if (ts.isBinaryExpression(e) && isAssignmentOperator(e.operatorToken.kind))
       this.fail(codes.operator, `operator '${e.operatorToken.getText(this.sf)}' is not supported`, e.operatorToken);
     // A helper that writes into arrays, called for its effect (`qtimesx(..., out);`).
-    if (ts.isCallExpression(e) && this.inlineCall(e, undefined, true) !== undefined) return;
+    if (ts.isCallExpression(e) && this.inlineCall(e, true) !== undefined) return;
     this.value(e);
     this.fail(codes.statement, `the statement '${this.text(e)}' has no effect`, e);
   }
@@ -963,7 +963,7 @@ class FunctionLowering {
         "number[]",
       );
     }
-    if (ts.isCallExpression(inner)) return this.inlineCall(inner, hint);
+    if (ts.isCallExpression(inner)) return this.inlineCall(inner);
     return undefined;
   }
 
@@ -1173,7 +1173,7 @@ class FunctionLowering {
         callee,
       );
     const b = this.mod.bindings.get(name);
-    const inlined = this.inlineCall(e, hint);
+    const inlined = this.inlineCall(e);
     if (inlined) {
       if (this.isArray(inlined)) this.fail(codes.notNumber, `'${name}(...)' returns an array, not a number`, e);
       return inlined;
@@ -1203,7 +1203,7 @@ class FunctionLowering {
    * its parameters bound to the arguments (a pullback could not see the arrays as they were at
    * the call). Returns undefined for any other call.
    */
-  private inlineCall(e: ts.CallExpression, hint?: string, asStatement = false): Atom | undefined {
+  private inlineCall(e: ts.CallExpression, asStatement = false): Atom | undefined {
     if (!ts.isIdentifier(e.expression) || this.lookup(e.expression.text)) return undefined;
     const name = e.expression.text;
     const b = this.mod.bindings.get(name);
@@ -1256,7 +1256,6 @@ class FunctionLowering {
       if (isVoid) return c(0);
       if (!results)
         this.fail(codes.missingReturn, `'${src.fn.name}' does not return a value on every path`, src.fn.nameNode);
-      void hint;
       return results[0]!;
     } catch (err) {
       if (src.mod !== saved.mod) this.resolver.reportIn(src.mod, err);

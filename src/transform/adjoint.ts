@@ -337,25 +337,12 @@ class Reverser {
   /** The length of array `name`, from how it was made. */
   private size(name: string): Expr {
     if (this.graph.params.some((p) => p.name === name)) return op("length", v(name));
-    const node = [...this.nodes()].find((n) => n.name === name);
+    const node = this.nodeOf.get(name);
     if (!node) return op("length", v(name));
     if (node.op === "arrayOf") return c(node.args.length);
     if (node.op === "call") return op("length", v(name));
     if (node.op === "slice") return this.size((node.args[0] as VarRef).name);
     return node.args[0]!;
-  }
-
-  private *nodes(): Generator<Node> {
-    const walk = function* (body: Statement[]): Generator<Node> {
-      for (const s of body) {
-        if (s.kind === "node") yield s;
-        else if (s.kind === "branch") {
-          yield* walk(s.then);
-          yield* walk(s.else);
-        } else if (s.kind === "loop") yield* walk(s.body);
-      }
-    };
-    yield* walk(this.graph.body);
   }
 
   /** Allocates the adjoint arrays of the active arrays defined in `block` (at the root, also the parameters'). */
@@ -621,7 +608,10 @@ class Reverser {
       if (!ownSet.has(name) || needed.has(name) || this.isArray(name)) return;
       needed.add(name);
       const e = recomputed(name);
-      if (e) collectReads([{ kind: "accumulate", name: "", expr: e }], new Set<string>(), (n) => need(n));
+      if (!e) return;
+      const args = new Set<string>();
+      collectReads([{ kind: "accumulate", name: "", expr: e }], args);
+      args.forEach(need);
     };
     for (const name of own) if (reads.has(name)) need(name);
     const taped = own.filter((name) => needed.has(name) && !recompute.get(name));

@@ -63,17 +63,8 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
   return kept.reverse();
 }
 
-/** Adds every name `statements` read to `into` (and calls `each` with it, if given). */
-export function collectReads(statements: CodeStatement[], into: Set<string>, each?: (name: string) => void): void {
-  if (each) {
-    const found = new Set<string>();
-    collectReads(statements, found);
-    for (const n of found) {
-      into.add(n);
-      each(n);
-    }
-    return;
-  }
+/** Adds every name `statements` read to `into`. */
+export function collectReads(statements: CodeStatement[], into: Set<string>): void {
   for (const s of statements) {
     switch (s.kind) {
       case "if":
