@@ -122,3 +122,33 @@ describe("simplification and reuse", () => {
     expect(code).toMatch(/const grad_x = g_pullback\(x, grad_t1\);/);
   });
 });
+
+describe("loop-invariant code motion", () => {
+  const before = (code: string, text: string) => code.indexOf(text) < code.indexOf("while (");
+
+  it("computes a pure value of loop-invariant operands once, before the loop", () => {
+    const { code, fGrad } = build(`export function f(w: Float64Array, x: number, k: number) {
+      let s = 0;
+      for (let i = 0; i < 4; i++) s += w[k] * x * i;
+      return s;
+    }`);
+    expect(before(code, "= w[k];")).toBe(true);
+    const w = Float64Array.from([0.5, -1.5, 2]);
+    expect(close(fGrad(w, 0.7, 1).grad.x as number, -1.5 * 6)).toBe(true);
+  });
+
+  it("keeps a read in the loop when the loop writes the array, or when it is inside a branch", () => {
+    const { code } = build(`export function f(x: number) {
+      const b = new Float64Array(2);
+      let s = 0;
+      for (let i = 0; i < 3; i++) {
+        b[1] = b[0] + x;
+        b[0] = b[1] * x;
+        if (i > 0) s += Math.sin(x) * b[0];
+      }
+      return s;
+    }`);
+    expect(before(code, "= b[0];")).toBe(false);
+    expect(before(code, "Math.sin(x)")).toBe(false);
+  });
+});

@@ -145,16 +145,16 @@ export function gmmObjective_grad(
   let ik = 0;
   let trips_15 = 0;
   while (ik < k) {
+    const t6 = ik * icfSize;
+    const t10 = ik * d;
     let id = 0;
     let trips_14 = 0;
     while (id < d) {
-      const t6 = ik * icfSize;
       const t7 = t6 + id;
       const q = icf[t7];
       const t8 = sumQs[ik];
       const t9 = t8 + q;
       sumQs[ik] = t9;
-      const t10 = ik * d;
       const t11 = t10 + id;
       const t12 = Math.exp(q);
       Qdiags[t11] = t12;
@@ -175,16 +175,16 @@ export function gmmObjective_grad(
   let slse = 0;
   let trips_13 = 0;
   while (ix < n) {
+    const t16 = ix * d;
     let ik_2 = 0;
     let trips_12 = 0;
     while (ik_2 < k) {
+      const t19 = ik_2 * d;
       let id_2 = 0;
       let trips_11 = 0;
       while (id_2 < d) {
-        const t16 = ix * d;
         const t17 = t16 + id_2;
         const t18 = x[t17];
-        const t19 = ik_2 * d;
         const t20 = t19 + id_2;
         const t21 = means[t20];
         const t22 = t18 - t21;
@@ -214,24 +214,24 @@ export function gmmObjective_grad(
       let trips_9 = 0;
       while (i_2 < d) {
         const j = i_2 + 1;
+        const t35 = xcentered[i_2];
         let j_1 = j;
         let li_1 = li;
         let trips_8 = 0;
         while (j_1 < d) {
           const t33 = Qxcentered[j_1];
           const t34 = icf[li_1];
-          const t35 = xcentered[i_2];
           const t36 = t34 * t35;
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
           const li_2 = li_1 + 1;
           const j_2 = j_1 + 1;
-          tape.push(t35);
           trips_8++;
           j_1 = j_2;
           li_1 = li_2;
         }
         tape.push(li);
+        tape.push(t35);
         tape.push(trips_8);
         trips_9++;
         i_2 = j;
@@ -344,6 +344,9 @@ export function gmmObjective_grad(
   }
   const t69 = Math.log(semx_2);
   const logsumexp_1 = t69 + mx_4;
+  const t78 = icfSize - d;
+  const t83 = 0.5 * gamma;
+  const t84 = t83 * gamma;
   let ik_4 = 0;
   let out = 0;
   let trips_2 = 0;
@@ -364,7 +367,6 @@ export function gmmObjective_grad(
     }
     const t76 = ik_4 * icfSize;
     const t77 = t76 + d;
-    const t78 = icfSize - d;
     let i_15 = 0;
     let res_4 = 0;
     let trips = 0;
@@ -379,8 +381,6 @@ export function gmmObjective_grad(
       res_4 = res_5;
     }
     const frobenius = res_2 + res_4;
-    const t83 = 0.5 * gamma;
-    const t84 = t83 * gamma;
     const t85 = t84 * frobenius;
     const t86 = sumQs[ik_4];
     const t87 = m * t86;
@@ -429,7 +429,7 @@ export function gmmObjective_grad(
     grad_t89,
   );
   let grad_out_2 = grad_out;
-  let grad_gamma_2 = 0;
+  let grad_t84_1 = 0;
   let grad_m_2 = 0;
   for (let it_2 = trips_2; it_2 > 0; it_2--) {
     const trips_1 = tape.pop();
@@ -439,8 +439,6 @@ export function gmmObjective_grad(
     const t71 = ik_4 * d;
     const t76 = ik_4 * icfSize;
     const t77 = t76 + d;
-    const t83 = 0.5 * gamma;
-    const t84 = t83 * gamma;
     const t86 = sumQs[ik_4];
     const grad_out_1 = grad_out_2;
     const grad_t88 = grad_out_1;
@@ -448,9 +446,7 @@ export function gmmObjective_grad(
     const grad_t87 = -grad_t88;
     const grad_t86 = grad_t87 * m;
     grad_sumQs[ik_4] += grad_t86;
-    const grad_t84 = grad_t85 * frobenius;
     const grad_frobenius = grad_t85 * t84;
-    const grad_t83 = grad_t84 * gamma;
     const grad_res_2 = grad_frobenius;
     const grad_res_4 = grad_frobenius;
     let grad_res_4_1 = grad_res_4;
@@ -476,11 +472,13 @@ export function gmmObjective_grad(
       grad_res_2_1 = grad_res_3;
     }
     grad_out_2 = grad_out_1;
-    grad_gamma_2 += grad_t84 * t83 + grad_t83 * 0.5;
+    grad_t84_1 += grad_t85 * frobenius;
     grad_m_2 += grad_t87 * t86;
   }
-  const grad_gamma = grad_gamma_1 + grad_gamma_2;
+  const grad_t84 = grad_t84_1;
   const grad_m = grad_m_1 + grad_m_2;
+  const grad_t83 = grad_t84 * gamma;
+  const grad_gamma = grad_gamma_1 + grad_t84 * t83 + grad_t83 * 0.5;
   const grad_t69 = grad_logsumexp_1;
   const grad_semx_2 = grad_t69 / semx_2;
   let grad_semx_2_1 = grad_semx_2;
@@ -522,6 +520,7 @@ export function gmmObjective_grad(
     const trips_5 = tape.pop();
     const semx = tape.pop();
     const ix = it_13 - 1;
+    const t16 = ix * d;
     const grad_slse_1 = grad_slse_2;
     const grad_logsumexp = grad_slse_1;
     const grad_t55 = grad_logsumexp;
@@ -560,6 +559,7 @@ export function gmmObjective_grad(
       const trips_9 = tape.pop();
       const trips_7 = tape.pop();
       const ik_2 = it_12 - 1;
+      const t19 = ik_2 * d;
       const t23 = ik_2 * d;
       const grad_t46 = grad_mainTerm[ik_2];
       grad_mainTerm[ik_2] = 0;
@@ -583,11 +583,12 @@ export function gmmObjective_grad(
       grad_alphas[ik_2] += grad_t38;
       for (let it_9 = trips_9; it_9 > 0; it_9--) {
         const trips_8 = tape.pop();
+        const t35 = tape.pop();
         const li = tape.pop();
         const i_2 = it_9 - 1;
         const j = i_2 + 1;
+        let grad_t35_1 = 0;
         for (let it_8 = trips_8; it_8 > 0; it_8--) {
-          const t35 = tape.pop();
           const j_1 = j + (it_8 - 1);
           const li_1 = li + (it_8 - 1);
           const t34 = icf[li_1];
@@ -596,11 +597,12 @@ export function gmmObjective_grad(
           const grad_t33 = grad_t37;
           const grad_t36 = grad_t37;
           const grad_t34 = grad_t36 * t35;
-          const grad_t35 = grad_t36 * t34;
-          grad_xcentered[i_2] += grad_t35;
           grad_icf[li_1] += grad_t34;
           grad_Qxcentered[j_1] += grad_t33;
+          grad_t35_1 += grad_t36 * t34;
         }
+        const grad_t35 = grad_t35_1;
+        grad_xcentered[i_2] += grad_t35;
       }
       for (let it_10 = trips_10; it_10 > 0; it_10--) {
         const t29 = tape.pop();
@@ -616,9 +618,7 @@ export function gmmObjective_grad(
       }
       for (let it_11 = trips_11; it_11 > 0; it_11--) {
         const id_2 = it_11 - 1;
-        const t16 = ix * d;
         const t17 = t16 + id_2;
-        const t19 = ik_2 * d;
         const t20 = t19 + id_2;
         const grad_t22 = grad_xcentered[id_2];
         grad_xcentered[id_2] = 0;
@@ -634,12 +634,12 @@ export function gmmObjective_grad(
   for (let it_15 = trips_15; it_15 > 0; it_15--) {
     const trips_14 = tape.pop();
     const ik = it_15 - 1;
+    const t6 = ik * icfSize;
+    const t10 = ik * d;
     for (let it_14 = trips_14; it_14 > 0; it_14--) {
       const t12 = tape.pop();
       const id = it_14 - 1;
-      const t6 = ik * icfSize;
       const t7 = t6 + id;
-      const t10 = ik * d;
       const t11 = t10 + id;
       const grad_t12 = grad_Qdiags[t11];
       grad_Qdiags[t11] = 0;

@@ -146,6 +146,19 @@ class FunctionLowering {
   private readonly arrays = new Map<string, "Float64Array" | "number[]">();
   /** Enclosing loops, innermost last. */
   private readonly loops: LoopContext[] = [];
+  /**
+   * Loops being lowered, outermost first, for loop-invariant code motion: where the statement
+   * around the loop goes (`outer`), its head and body lists, and the arrays it writes ("all"
+   * when it calls a function, which might).
+   */
+  private readonly frames: {
+    outer: Statement[];
+    head?: Statement[];
+    body?: Statement[];
+    writes: Set<string> | "all";
+  }[] = [];
+  /** How many loops enclose each name's definition (absent: none). */
+  private readonly depth = new Map<string, number>();
   /** Operations already computed, per block (innermost last), for common-subexpression elimination. */
   private readonly cse: Map<string, Atom>[] = [new Map()];
   /** Functions being inlined, to detect recursion. */
@@ -167,7 +180,7 @@ class FunctionLowering {
       ts.forEachChild(n, visit);
     };
     visit(fn.node);
-    this.names = new NameAllocator(identifiers);
+    this.names = new NameAllocator(identifiers, (name) => this.depth.set(name, this.frames.length));
     this.names.reserve("Math");
     for (const name of resolver.reserved()) this.names.reserve(name);
   }
@@ -670,6 +683,8 @@ class FunctionLowering {
     if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
     if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
 
+    const frame: (typeof this.frames)[number] = { outer: this.body, writes: this.arrayWrites(st) };
+    this.frames.push(frame);
     // Carried: every local assigned in the loop that lives outside its body.
     const assigned = assignedNames(st);
     const declaredInside = declaredNames(st.statement);
@@ -699,6 +714,7 @@ class FunctionLowering {
     if (hasBreak) ctx.broke = "#broke";
     let cond: VarRef | undefined;
     const head = this.arm(() => {
+      frame.head = this.body;
       let test: VarRef;
       if (ts.isDoStatement(st)) test = this.lookup("#again")!.value as VarRef;
       else if (forOf) {
@@ -725,6 +741,7 @@ class FunctionLowering {
 
     this.loops.push(ctx);
     const body = this.arm(() => {
+      frame.body = this.body;
       this.scopes.push(new Map());
       if (hasContinue) {
         this.scopes[this.scopes.length - 1]!.set("#skip", { keyword: "let", value: bool(false) });
@@ -757,6 +774,7 @@ class FunctionLowering {
       else step();
     });
     this.loops.pop();
+    this.frames.pop();
 
     // Branches in the body replace scope entries with copies: look the locals up again.
     carriedKeys.forEach((key, i) => {
@@ -768,6 +786,27 @@ class FunctionLowering {
     });
     this.scopes.pop();
     this.body.push({ kind: "loop", carried, head, cond: cond!, body, pos: st.getStart(this.sf) });
+  }
+
+  /** The arrays a loop writes, by SSA name, or "all" if it calls a function (which might). */
+  private arrayWrites(st: ts.Node): Set<string> | "all" {
+    if (callsFunctions(st)) return "all";
+    const written = new Set<string>();
+    const visit = (n: ts.Node): void => {
+      const target =
+        ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)
+          ? skipParens(n.left)
+          : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)
+            ? n.operand
+            : undefined;
+      if (target && ts.isElementAccessExpression(target) && ts.isIdentifier(skipParens(target.expression))) {
+        const value = this.lookup((skipParens(target.expression) as ts.Identifier).text)?.value;
+        if (value?.kind === "var") written.add(value.name);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(st);
+    return written;
   }
 
   /** Every name visible here, innermost scope last. */
@@ -880,9 +919,28 @@ class FunctionLowering {
         if (hit) return hit;
       }
     }
+    // Loop-invariant code motion: a pure operation on values from outside a loop, at the top level
+    // of its body, is computed once before it (as far out as it stays invariant).
+    let target = this.body;
+    let level = this.frames.length;
+    // (`.length` stays where it is written, for reading: V8 hoists it anyway.)
+    while (key && op !== "length" && level > 0) {
+      const frame = this.frames[level - 1]!;
+      if (target !== frame.body && target !== frame.head) break;
+      if (!args.every((a) => a.kind === "const" || (this.depth.get(a.name) ?? 0) < level)) break;
+      if (op === "index") {
+        const array = (args[0] as VarRef).name;
+        // Only a Float64Array: a read out of range, hoisted out of a loop that never runs,
+        // is harmless there, but its gradient would lengthen a number[].
+        if (this.arrays.get(array) !== "Float64Array" || frame.writes === "all" || frame.writes.has(array)) break;
+      }
+      target = frame.outer;
+      level--;
+    }
     const name = hint === undefined ? this.names.temp() : this.names.claim(hint);
+    this.depth.set(name, level);
     if (key) this.cse[this.cse.length - 1]!.set(key, { kind: "var", name });
-    this.body.push(
+    target.push(
       callee === undefined
         ? { kind: "node", name, op, args, pos: at.getStart(this.sf) }
         : { kind: "node", name, op, args, callee, pos: at.getStart(this.sf) },
@@ -1366,6 +1424,14 @@ const FOLDABLE = new Set(["add", "sub", "mul", "div", "mod", "neg"]);
 
 const atomKey = (a: Atom): string =>
   a.kind === "var" ? a.name : `#${Object.is(a.value, -0) ? "-0" : String(a.value)}`;
+
+/** Whether a node calls a function other than Math's. */
+function callsFunctions(node: ts.Node): boolean {
+  const math = (e: ts.Expression) =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
+  if (ts.isCallExpression(node) && !math(node.expression)) return true;
+  return ts.forEachChild(node, (child) => (callsFunctions(child) ? true : undefined)) ?? false;
+}
 
 /** Whether a loop writes an array element or calls a function (which might). */
 function writesOrCalls(node: ts.Node): boolean {
