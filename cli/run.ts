@@ -30,7 +30,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     .argument("<file>", "TypeScript file whose functions to differentiate")
     .option("-o, --out <file>", "write the generated module to <file> instead of stdout")
     .option("--wrt <params>", "differentiate only these parameters (comma-separated)")
-    .option("--format", "format with prettier even above 2,000 lines")
+    .option("--format", "format with prettier even above 1,000 lines")
     .option("--no-format", "do not format with prettier")
     .addOption(
       new Option("--emit <kind>", "what to print: the gradient code, or the SSA graph")

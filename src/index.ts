@@ -36,7 +36,7 @@ export interface CompileOptions {
   language?: "ts" | "js";
   /**
    * `compile()` formats with prettier (true), or not (false). By default it formats unless the
-   * code has more than 2,000 lines, where prettier would cost many times the compilation; such
+   * code has more than 1,000 lines, where prettier would cost many times the compilation; such
    * code is left as printed: well-formed, one statement per line, indented.
    */
   format?: boolean;

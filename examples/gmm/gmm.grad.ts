@@ -456,7 +456,7 @@ export function gmmObjective_grad(
       const t81 = icf[t80];
       const grad_res_5 = grad_res_4_1;
       const grad_t82 = grad_res_5;
-      const grad_t81 = grad_t82 * t81 + grad_t82 * t81;
+      const grad_t81 = 2 * (grad_t82 * t81);
       grad_icf[t80] += grad_t81;
       grad_res_4_1 = grad_res_5;
     }
@@ -467,7 +467,7 @@ export function gmmObjective_grad(
       const t74 = Qdiags[t73];
       const grad_res_3 = grad_res_2_1;
       const grad_t75 = grad_res_3;
-      const grad_t74 = grad_t75 * t74 + grad_t75 * t74;
+      const grad_t74 = 2 * (grad_t75 * t74);
       grad_Qdiags[t73] += grad_t74;
       grad_res_2_1 = grad_res_3;
     }
@@ -573,7 +573,7 @@ export function gmmObjective_grad(
         const t42 = 0 + i_3;
         const grad_res_1 = grad_res_6;
         const grad_t44 = grad_res_1;
-        const grad_t43 = grad_t44 * t43 + grad_t44 * t43;
+        const grad_t43 = 2 * (grad_t44 * t43);
         grad_Qxcentered[t42] += grad_t43;
         grad_res_6 = grad_res_1;
       }

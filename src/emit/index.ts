@@ -15,4 +15,4 @@ export async function format(code: string): Promise<string> {
 }
 
 /** Above this many lines, `compile()` leaves the code as printed unless asked to format it. */
-export const FORMAT_LIMIT = 2_000;
+export const FORMAT_LIMIT = 1_000;

@@ -36,10 +36,25 @@ function negated(e: Expr): Expr | undefined {
   return undefined;
 }
 
+/** Whether two expressions are the same computation. */
+export function same(a: Expr, b: Expr): boolean {
+  if (a.kind === "var" || b.kind === "var") return a.kind === b.kind && (a as VarRef).name === (b as VarRef).name;
+  if (a.kind === "const" || b.kind === "const")
+    return a.kind === b.kind && Object.is((a as Const).value, (b as Const).value);
+  return (
+    a.op === b.op &&
+    a.callee === b.callee &&
+    a.args.length === b.args.length &&
+    a.args.every((x, i) => same(x, b.args[i]!))
+  );
+}
+
 export function add(a: Expr, b: Expr): Expr {
   if (isConst(a) && isConst(b)) return c(a.value + b.value);
   if (isConst(a, 0)) return b;
   if (isConst(b, 0)) return a;
+  // x + x is 2x, exactly: doubling only changes the exponent.
+  if (same(a, b)) return mul(c(2), a);
   const nb = negated(b);
   if (nb) return sub(a, nb);
   return op("add", a, b);

@@ -97,6 +97,8 @@ class Reverser {
   private counter = 0;
   private readonly nodeOf = new Map<string, Node>();
   private readonly carriedOf = new Map<string, Loop>();
+  /** Top-level forward values by the operation that computed them, for `reuse`. */
+  private readonly computed = new Map<string, string>();
   /** Names used directly as array indices. */
   private readonly indices = new Set<string>();
 
@@ -145,6 +147,16 @@ class Reverser {
       this.counter++;
       if (s.kind === "store") this.lastStore.set(s.array.name, this.counter);
       if (s.kind === "node") this.nodeOf.set(s.name, s);
+      // Values of the body's top level, visible to the whole backward pass, by what they compute.
+      if (
+        s.kind === "node" &&
+        block === this.graph.body &&
+        s.op !== "index" &&
+        !ruleOf(s.op === "call" ? "add" : s.op).array
+      ) {
+        const key = `${s.op}:${s.callee ?? ""}(${s.args.map(exprKey).join(",")})`;
+        if (!this.computed.has(key)) this.computed.set(key, s.name);
+      }
       if (s.kind === "node" && s.op === "index" && s.args[1]!.kind === "var") this.indices.add(s.args[1]!.name);
       if (s.kind === "store" && s.index.kind === "var") this.indices.add(s.index.name);
       if (s.kind === "loop") for (const c of s.carried) this.carriedOf.set(c.name, s);
@@ -500,6 +512,22 @@ class Reverser {
     for (const a of n.args) if (a.kind === "var") this.consume(a.name, block, out);
   }
 
+  /**
+   * A backward formula with every operation the forward pass already computed (outside loops and
+   * branches, so still in scope) replaced by that value: `grad * Math.cos(theta)` reads the
+   * forward's `t1` when `t1 = Math.cos(theta)`.
+   */
+  private reuse(e: Expr): Expr {
+    if (e.kind !== "op") return e;
+    const args = e.args.map((a) => this.reuse(a));
+    if (args.every((a) => a.kind !== "op")) {
+      const key = `${e.op}:${e.callee ?? ""}(${args.map(exprKey).join(",")})`;
+      const name = this.computed.get(key);
+      if (name !== undefined && this.live.has(name)) return v(name);
+    }
+    return { ...e, args };
+  }
+
   /** a[i] = v: v receives grad_a[i], which is then cleared (the old a[i] no longer reaches the output). */
   private store(
     s: Statement & { kind: "store" },
@@ -529,7 +557,7 @@ class Reverser {
       const d = ruleOf(n.op).derivative;
       if (d.kind !== "rule") return [];
       const ctx = { grad, out: v(n.name), args: n.args, x: n.args[0]!, y: n.args[1] ?? c(0) };
-      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? d.d(ctx, i) : undefined));
+      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? this.reuse(d.d(ctx, i)) : undefined));
     }
     const callee = this.callees.get(n.callee!)!;
     if (callee.kind === "gate") return instantiate(callee.gate.backward, grad, v(n.name), n.args);
@@ -797,6 +825,9 @@ class Reverser {
 }
 
 const c0 = (): Expr => c(0);
+
+const exprKey = (a: Expr): string =>
+  a.kind === "var" ? a.name : a.kind === "const" ? `#${Object.is(a.value, -0) ? "-0" : String(a.value)}` : "?";
 
 /** Pure, cheap operations the reversed loop recomputes rather than popping from the tape. */
 const CHEAP = new Set(["add", "sub", "mul", "neg", "length"]);
