@@ -13,6 +13,26 @@ import { NameAllocator } from "../names.js";
 import { c } from "../rules/expr.js";
 import { isCondition, mathConstants, mathOp, rules, unsupported } from "../rules/table.js";
 import type { FunctionSource, ModuleScope } from "./module.js";
+import {
+  ARRAY_TYPES,
+  BINARY_OPS,
+  COMPARISON_OPS,
+  COMPOUND_OPS,
+  LOGICAL_OPS,
+  assignedNames,
+  callsFunctions,
+  containsJump,
+  containsReturn,
+  declaredNames,
+  hasModifier,
+  isAssignmentOperator,
+  isConditionSyntax,
+  isIncrement,
+  isInert,
+  kindName,
+  skipParens,
+  writesOrCalls,
+} from "./syntax.js";
 
 /** Resolves calls to user functions and gates (src/parser/program.ts). */
 export interface CalleeResolver {
@@ -62,69 +82,6 @@ interface LoopContext {
 
 /** A boolean constant. */
 const bool = (b: boolean): Atom => c(b ? 1 : 0, String(b));
-
-const ARRAY_TYPES: Record<string, "Float64Array" | "number[]"> = {
-  Float64Array: "Float64Array",
-  "number[]": "number[]",
-  "Array<number>": "number[]",
-  "readonly number[]": "number[]",
-  "ReadonlyArray<number>": "number[]",
-};
-
-const BINARY_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
-  [ts.SyntaxKind.PlusToken]: "add",
-  [ts.SyntaxKind.MinusToken]: "sub",
-  [ts.SyntaxKind.AsteriskToken]: "mul",
-  [ts.SyntaxKind.SlashToken]: "div",
-  [ts.SyntaxKind.AsteriskAsteriskToken]: "pow",
-  [ts.SyntaxKind.PercentToken]: "mod",
-};
-
-const COMPOUND_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
-  [ts.SyntaxKind.PlusEqualsToken]: "add",
-  [ts.SyntaxKind.MinusEqualsToken]: "sub",
-  [ts.SyntaxKind.AsteriskEqualsToken]: "mul",
-  [ts.SyntaxKind.SlashEqualsToken]: "div",
-  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "pow",
-  [ts.SyntaxKind.PercentEqualsToken]: "mod",
-};
-
-const COMPARISON_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
-  [ts.SyntaxKind.LessThanToken]: "lt",
-  [ts.SyntaxKind.GreaterThanToken]: "gt",
-  [ts.SyntaxKind.LessThanEqualsToken]: "le",
-  [ts.SyntaxKind.GreaterThanEqualsToken]: "ge",
-  [ts.SyntaxKind.EqualsEqualsEqualsToken]: "eq",
-  [ts.SyntaxKind.EqualsEqualsToken]: "eq",
-  [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "ne",
-  [ts.SyntaxKind.ExclamationEqualsToken]: "ne",
-};
-
-const LOGICAL_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
-  [ts.SyntaxKind.AmpersandAmpersandToken]: "and",
-  [ts.SyntaxKind.BarBarToken]: "or",
-};
-
-/** "ForOfStatement" -> "for...of loop"-like words for messages. */
-function kindName(node: ts.Node): string {
-  const special: Partial<Record<ts.SyntaxKind, string>> = {
-    [ts.SyntaxKind.ForOfStatement]: "for...of loop",
-    [ts.SyntaxKind.ForInStatement]: "for...in loop",
-    [ts.SyntaxKind.ForStatement]: "for loop",
-    [ts.SyntaxKind.WhileStatement]: "while loop",
-    [ts.SyntaxKind.DoStatement]: "do...while loop",
-    [ts.SyntaxKind.SwitchStatement]: "switch statement",
-    [ts.SyntaxKind.ArrayLiteralExpression]: "array literal",
-    [ts.SyntaxKind.ObjectLiteralExpression]: "object literal",
-    [ts.SyntaxKind.ElementAccessExpression]: "indexed access (a[i])",
-    [ts.SyntaxKind.TypeOfExpression]: "'typeof'",
-    [ts.SyntaxKind.VoidExpression]: "'void'",
-    [ts.SyntaxKind.DeleteExpression]: "'delete'",
-  };
-  const s = special[node.kind];
-  if (s) return s;
-  return ts.SyntaxKind[node.kind]!.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-}
 
 export function lowerFunction(
   fn: FunctionSource,
@@ -1392,115 +1349,15 @@ function copyScopes(scopes: Scopes): Scopes {
   return scopes.map((m) => new Map([...m].map(([k, l]) => [k, { ...l }])));
 }
 
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
-}
-
-function isIncrement(op: ts.SyntaxKind): boolean {
-  return op === ts.SyntaxKind.PlusPlusToken || op === ts.SyntaxKind.MinusMinusToken;
-}
-
-function isAssignmentOperator(k: ts.SyntaxKind): boolean {
-  return k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
-}
-
-function skipParens(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e)) e = e.expression;
-  return e;
-}
-
-/** Whether an expression is syntactically a condition (its value is a boolean). */
-function isConditionSyntax(e: ts.Expression): boolean {
-  const inner = skipParens(e);
-  if (ts.isBinaryExpression(inner))
-    return (
-      COMPARISON_OPS[inner.operatorToken.kind] !== undefined || LOGICAL_OPS[inner.operatorToken.kind] !== undefined
-    );
-  return ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken;
-}
-
 /** Ops folded when every operand is a literal. */
 const FOLDABLE = new Set(["add", "sub", "mul", "div", "mod", "neg"]);
 
+/** How an operand is written in a common-subexpression key. */
 const atomKey = (a: Atom): string =>
   a.kind === "var" ? a.name : `#${Object.is(a.value, -0) ? "-0" : String(a.value)}`;
-
-/** Whether a node calls a function other than Math's. */
-function callsFunctions(node: ts.Node): boolean {
-  const math = (e: ts.Expression) =>
-    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
-  if (ts.isCallExpression(node) && !math(node.expression)) return true;
-  return ts.forEachChild(node, (child) => (callsFunctions(child) ? true : undefined)) ?? false;
-}
-
-/** Whether a loop writes an array element or calls a function (which might). */
-function writesOrCalls(node: ts.Node): boolean {
-  const math = (e: ts.Expression) =>
-    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
-  if (ts.isCallExpression(node) && !math(node.expression)) return true;
-  if (
-    (ts.isBinaryExpression(node) &&
-      isAssignmentOperator(node.operatorToken.kind) &&
-      ts.isElementAccessExpression(skipParens(node.left))) ||
-    ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-      isIncrement(node.operator) &&
-      ts.isElementAccessExpression(node.operand))
-  )
-    return true;
-  return ts.forEachChild(node, (child) => (writesOrCalls(child) ? true : undefined)) ?? false;
-}
-
-/** Whether a `break` or `continue` for the loop around `node` occurs in it (not in nested loops). */
-function containsJump(node: ts.Node, kind?: "break" | "continue"): boolean {
-  if (ts.isBreakStatement(node)) return kind !== "continue";
-  if (ts.isContinueStatement(node)) return kind !== "break";
-  if (ts.isFunctionLike(node) || ts.isIterationStatement(node, false)) return false;
-  return ts.forEachChild(node, (child) => (containsJump(child, kind) ? true : undefined)) ?? false;
-}
-
-/** Identifiers assigned (`=`, `+=`, `++`, ...) anywhere in `node`. */
-function assignedNames(node: ts.Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && ts.isIdentifier(skipParens(n.left)))
-      names.add((skipParens(n.left) as ts.Identifier).text);
-    if (
-      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-      isIncrement(n.operator) &&
-      ts.isIdentifier(n.operand)
-    )
-      names.add(n.operand.text);
-    ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return names;
-}
-
-/** Names declared with let/const anywhere in `node`. */
-function declaredNames(node: ts.Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) names.add(n.name.text);
-    ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return names;
-}
-
-/** Whether a `return` occurs in a statement (not inside nested functions). */
-function containsReturn(node: ts.Node): boolean {
-  if (ts.isReturnStatement(node)) return true;
-  if (ts.isFunctionLike(node)) return false;
-  return ts.forEachChild(node, (child) => (containsReturn(child) ? true : undefined)) ?? false;
-}
 
 function sameAtom(a: Atom | undefined, b: Atom | undefined): boolean {
   if (!a || !b) return a === b;
   if (a.kind === "var" || b.kind === "var") return a.kind === b.kind && (a as VarRef).name === (b as VarRef).name;
   return Object.is(a.value, b.value);
-}
-
-/** Statements with no run-time effect: empty statements and type declarations. */
-function isInert(st: ts.Statement): boolean {
-  return ts.isEmptyStatement(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st);
 }

@@ -1,0 +1,171 @@
+/**
+ * Facts about TypeScript syntax the lowering asks: which operator lowers to which op, what a
+ * statement contains (returns, jumps, writes), how to name a construct in a message. Pure
+ * functions of the syntax tree, no lowering state.
+ */
+import { ts } from "ts-morph";
+import type { OpName } from "../ir.js";
+
+export const ARRAY_TYPES: Record<string, "Float64Array" | "number[]"> = {
+  Float64Array: "Float64Array",
+  "number[]": "number[]",
+  "Array<number>": "number[]",
+  "readonly number[]": "number[]",
+  "ReadonlyArray<number>": "number[]",
+};
+
+export const BINARY_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
+  [ts.SyntaxKind.PlusToken]: "add",
+  [ts.SyntaxKind.MinusToken]: "sub",
+  [ts.SyntaxKind.AsteriskToken]: "mul",
+  [ts.SyntaxKind.SlashToken]: "div",
+  [ts.SyntaxKind.AsteriskAsteriskToken]: "pow",
+  [ts.SyntaxKind.PercentToken]: "mod",
+};
+
+export const COMPOUND_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
+  [ts.SyntaxKind.PlusEqualsToken]: "add",
+  [ts.SyntaxKind.MinusEqualsToken]: "sub",
+  [ts.SyntaxKind.AsteriskEqualsToken]: "mul",
+  [ts.SyntaxKind.SlashEqualsToken]: "div",
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "pow",
+  [ts.SyntaxKind.PercentEqualsToken]: "mod",
+};
+
+export const COMPARISON_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
+  [ts.SyntaxKind.LessThanToken]: "lt",
+  [ts.SyntaxKind.GreaterThanToken]: "gt",
+  [ts.SyntaxKind.LessThanEqualsToken]: "le",
+  [ts.SyntaxKind.GreaterThanEqualsToken]: "ge",
+  [ts.SyntaxKind.EqualsEqualsEqualsToken]: "eq",
+  [ts.SyntaxKind.EqualsEqualsToken]: "eq",
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "ne",
+  [ts.SyntaxKind.ExclamationEqualsToken]: "ne",
+};
+
+export const LOGICAL_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
+  [ts.SyntaxKind.AmpersandAmpersandToken]: "and",
+  [ts.SyntaxKind.BarBarToken]: "or",
+};
+
+/** "ForOfStatement" -> "for...of loop"-like words for messages. */
+export function kindName(node: ts.Node): string {
+  const special: Partial<Record<ts.SyntaxKind, string>> = {
+    [ts.SyntaxKind.ForOfStatement]: "for...of loop",
+    [ts.SyntaxKind.ForInStatement]: "for...in loop",
+    [ts.SyntaxKind.ForStatement]: "for loop",
+    [ts.SyntaxKind.WhileStatement]: "while loop",
+    [ts.SyntaxKind.DoStatement]: "do...while loop",
+    [ts.SyntaxKind.SwitchStatement]: "switch statement",
+    [ts.SyntaxKind.ArrayLiteralExpression]: "array literal",
+    [ts.SyntaxKind.ObjectLiteralExpression]: "object literal",
+    [ts.SyntaxKind.ElementAccessExpression]: "indexed access (a[i])",
+    [ts.SyntaxKind.TypeOfExpression]: "'typeof'",
+    [ts.SyntaxKind.VoidExpression]: "'void'",
+    [ts.SyntaxKind.DeleteExpression]: "'delete'",
+  };
+  const s = special[node.kind];
+  if (s) return s;
+  return ts.SyntaxKind[node.kind]!.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
+}
+
+export function isIncrement(op: ts.SyntaxKind): boolean {
+  return op === ts.SyntaxKind.PlusPlusToken || op === ts.SyntaxKind.MinusMinusToken;
+}
+
+export function isAssignmentOperator(k: ts.SyntaxKind): boolean {
+  return k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
+}
+
+export function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
+}
+
+/** Whether an expression is syntactically a condition (its value is a boolean). */
+export function isConditionSyntax(e: ts.Expression): boolean {
+  const inner = skipParens(e);
+  if (ts.isBinaryExpression(inner))
+    return (
+      COMPARISON_OPS[inner.operatorToken.kind] !== undefined || LOGICAL_OPS[inner.operatorToken.kind] !== undefined
+    );
+  return ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken;
+}
+
+/** Whether a node calls a function other than Math's. */
+export function callsFunctions(node: ts.Node): boolean {
+  const math = (e: ts.Expression) =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
+  if (ts.isCallExpression(node) && !math(node.expression)) return true;
+  return ts.forEachChild(node, (child) => (callsFunctions(child) ? true : undefined)) ?? false;
+}
+
+/** Whether a loop writes an array element or calls a function (which might). */
+export function writesOrCalls(node: ts.Node): boolean {
+  const math = (e: ts.Expression) =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
+  if (ts.isCallExpression(node) && !math(node.expression)) return true;
+  if (
+    (ts.isBinaryExpression(node) &&
+      isAssignmentOperator(node.operatorToken.kind) &&
+      ts.isElementAccessExpression(skipParens(node.left))) ||
+    ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      isIncrement(node.operator) &&
+      ts.isElementAccessExpression(node.operand))
+  )
+    return true;
+  return ts.forEachChild(node, (child) => (writesOrCalls(child) ? true : undefined)) ?? false;
+}
+
+/** Whether a `break` or `continue` for the loop around `node` occurs in it (not in nested loops). */
+export function containsJump(node: ts.Node, kind?: "break" | "continue"): boolean {
+  if (ts.isBreakStatement(node)) return kind !== "continue";
+  if (ts.isContinueStatement(node)) return kind !== "break";
+  if (ts.isFunctionLike(node) || ts.isIterationStatement(node, false)) return false;
+  return ts.forEachChild(node, (child) => (containsJump(child, kind) ? true : undefined)) ?? false;
+}
+
+/** Identifiers assigned (`=`, `+=`, `++`, ...) anywhere in `node`. */
+export function assignedNames(node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && ts.isIdentifier(skipParens(n.left)))
+      names.add((skipParens(n.left) as ts.Identifier).text);
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      isIncrement(n.operator) &&
+      ts.isIdentifier(n.operand)
+    )
+      names.add(n.operand.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}
+
+/** Names declared with let/const anywhere in `node`. */
+export function declaredNames(node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) names.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}
+
+/** Whether a `return` occurs in a statement (not inside nested functions). */
+export function containsReturn(node: ts.Node): boolean {
+  if (ts.isReturnStatement(node)) return true;
+  if (ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, (child) => (containsReturn(child) ? true : undefined)) ?? false;
+}
+
+/** Statements with no run-time effect: empty statements and type declarations. */
+export function isInert(st: ts.Statement): boolean {
+  return ts.isEmptyStatement(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st);
+}
