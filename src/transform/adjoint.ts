@@ -152,7 +152,7 @@ class Reverser {
         s.kind === "node" &&
         block === this.graph.body &&
         s.op !== "index" &&
-        !ruleOf(s.op === "call" ? "add" : s.op).array
+        !(s.op !== "call" && ruleOf(s.op).array)
       ) {
         const key = `${s.op}:${s.callee ?? ""}(${s.args.map(exprKey).join(",")})`;
         if (!this.computed.has(key)) this.computed.set(key, s.name);
@@ -806,8 +806,9 @@ class Reverser {
       loop,
       counter,
     );
+    const zero = c(0);
     for (const c of carried)
-      out.push({ kind: "let", name: carriedGrad.get(c.name)!, init: this.gradient.get(c.name) ?? c0() });
+      out.push({ kind: "let", name: carriedGrad.get(c.name)!, init: this.gradient.get(c.name) ?? zero });
     for (const a of accumulators) out.push({ kind: "let", name: a.name, init: c(0) });
     out.push({ kind: "repeat", counter, from: v(trips), body });
 
@@ -823,8 +824,6 @@ class Reverser {
     }
   }
 }
-
-const c0 = (): Expr => c(0);
 
 const exprKey = (a: Expr): string =>
   a.kind === "var" ? a.name : a.kind === "const" ? `#${Object.is(a.value, -0) ? "-0" : String(a.value)}` : "?";
@@ -844,5 +843,3 @@ function definitionsOfBlock(block: Block): string[] {
           : [],
   );
 }
-
-export { nodeExpr };
