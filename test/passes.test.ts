@@ -126,15 +126,29 @@ describe("simplification and reuse", () => {
 describe("loop-invariant code motion", () => {
   const before = (code: string, text: string) => code.indexOf(text) < code.indexOf("while (");
 
-  it("computes a pure value of loop-invariant operands once, before the loop", () => {
+  it("computes loop-invariant arithmetic once, before the loop", () => {
     const { code, fGrad } = build(`export function f(w: Float64Array, x: number, k: number) {
       let s = 0;
-      for (let i = 0; i < 4; i++) s += w[k] * x * i;
+      for (let i = 0; i < 4; i++) s += w[i] * (x * k + 1);
       return s;
     }`);
-    expect(before(code, "= w[k];")).toBe(true);
-    const w = Float64Array.from([0.5, -1.5, 2]);
-    expect(close(fGrad(w, 0.7, 1).grad.x as number, -1.5 * 6)).toBe(true);
+    expect(before(code, "= x * k;")).toBe(true);
+    const w = Float64Array.from([0.5, -1.5, 2, 1]);
+    expect(close(fGrad(w, 0.7, 3).grad.x as number, 2 * 3)).toBe(true);
+  });
+
+  it("keeps reads and other operations in a loop that may not run (no 0 * NaN gradient)", () => {
+    const { code, fGrad } = build(`export function f(x: number) {
+      let s = x;
+      let k = 0;
+      while (k < 3 && x > 0) {
+        s += Math.sqrt(x);
+        k++;
+      }
+      return s;
+    }`);
+    expect(before(code, "Math.sqrt(x)")).toBe(false);
+    expect(fGrad(-1).grad.x).toBe(1);
   });
 
   it("keeps a read in the loop when the loop writes the array, or when it is inside a branch", () => {

@@ -214,24 +214,24 @@ export function gmmObjective_grad(
       let trips_9 = 0;
       while (i_2 < d) {
         const j = i_2 + 1;
-        const t35 = xcentered[i_2];
         let j_1 = j;
         let li_1 = li;
         let trips_8 = 0;
         while (j_1 < d) {
           const t33 = Qxcentered[j_1];
           const t34 = icf[li_1];
+          const t35 = xcentered[i_2];
           const t36 = t34 * t35;
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
           const li_2 = li_1 + 1;
           const j_2 = j_1 + 1;
+          tape.push(t35);
           trips_8++;
           j_1 = j_2;
           li_1 = li_2;
         }
         tape.push(li);
-        tape.push(t35);
         tape.push(trips_8);
         trips_9++;
         i_2 = j;
@@ -583,12 +583,11 @@ export function gmmObjective_grad(
       grad_alphas[ik_2] += grad_t38;
       for (let it_9 = trips_9; it_9 > 0; it_9--) {
         const trips_8 = tape.pop();
-        const t35 = tape.pop();
         const li = tape.pop();
         const i_2 = it_9 - 1;
         const j = i_2 + 1;
-        let grad_t35_1 = 0;
         for (let it_8 = trips_8; it_8 > 0; it_8--) {
+          const t35 = tape.pop();
           const j_1 = j + (it_8 - 1);
           const li_1 = li + (it_8 - 1);
           const t34 = icf[li_1];
@@ -597,12 +596,11 @@ export function gmmObjective_grad(
           const grad_t33 = grad_t37;
           const grad_t36 = grad_t37;
           const grad_t34 = grad_t36 * t35;
+          const grad_t35 = grad_t36 * t34;
+          grad_xcentered[i_2] += grad_t35;
           grad_icf[li_1] += grad_t34;
           grad_Qxcentered[j_1] += grad_t33;
-          grad_t35_1 += grad_t36 * t34;
         }
-        const grad_t35 = grad_t35_1;
-        grad_xcentered[i_2] += grad_t35;
       }
       for (let it_10 = trips_10; it_10 > 0; it_10--) {
         const t29 = tape.pop();

@@ -749,6 +749,8 @@ class FunctionLowering {
   private arrayWrites(st: ts.Node): Set<string> | "all" {
     if (callsFunctions(st)) return "all";
     const written = new Set<string>();
+    const declaredInside = declaredNames(st);
+    let unknown = false;
     const visit = (n: ts.Node): void => {
       const target =
         ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)
@@ -756,14 +758,17 @@ class FunctionLowering {
           : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)
             ? n.operand
             : undefined;
-      if (target && ts.isElementAccessExpression(target) && ts.isIdentifier(skipParens(target.expression))) {
-        const value = this.lookup((skipParens(target.expression) as ts.Identifier).text)?.value;
+      if (target && ts.isElementAccessExpression(target)) {
+        // A write through a name declared inside the loop (an alias) could be any array.
+        const id = skipParens(target.expression);
+        const value = ts.isIdentifier(id) && !declaredInside.has(id.text) ? this.lookup(id.text)?.value : undefined;
         if (value?.kind === "var") written.add(value.name);
+        else unknown = true;
       }
       ts.forEachChild(n, visit);
     };
     visit(st);
-    return written;
+    return unknown ? "all" : written;
   }
 
   /** Every name visible here, innermost scope last. */
@@ -869,28 +874,26 @@ class FunctionLowering {
     // Common subexpressions: the same pure operation on the same operands, already computed in
     // this block or an enclosing one, is reused. A read of an array is reused only until the
     // array is written; operations that make a new array never are.
-    const key = pure && !rules[op]?.array ? `${op}:${callee ?? ""}(${args.map(atomKey).join(",")})` : undefined;
+    const takesArray = op !== "index" && op !== "length" && args.some((a) => this.isArray(a));
+    const key =
+      pure && !rules[op]?.array && !takesArray ? `${op}:${callee ?? ""}(${args.map(atomKey).join(",")})` : undefined;
     if (key) {
       for (let i = this.cse.length - 1; i >= 0; i--) {
         const hit = this.cse[i]!.get(key);
         if (hit) return hit;
       }
     }
-    // Loop-invariant code motion: a pure operation on values from outside a loop, at the top level
-    // of its body, is computed once before it (as far out as it stays invariant).
+    // Loop-invariant code motion: arithmetic on values from outside a loop, at the top level of
+    // its body, is computed once before it (as far out as it stays invariant). Only + - * and
+    // negation: they are finite on finite operands, so when the loop runs zero times the hoisted
+    // value's zero gradient stays zero (a hoisted sqrt, division or out-of-range read could make
+    // it 0 * NaN).
     let target = this.body;
     let level = this.frames.length;
-    // (`.length` stays where it is written, for reading: V8 hoists it anyway.)
-    while (key && op !== "length" && level > 0) {
+    while (key && HOISTABLE.has(op) && level > 0) {
       const frame = this.frames[level - 1]!;
       if (target !== frame.body && target !== frame.head) break;
       if (!args.every((a) => a.kind === "const" || (this.depth.get(a.name) ?? 0) < level)) break;
-      if (op === "index") {
-        const array = (args[0] as VarRef).name;
-        // Only a Float64Array: a read out of range, hoisted out of a loop that never runs,
-        // is harmless there, but its gradient would lengthen a number[].
-        if (this.arrays.get(array) !== "Float64Array" || frame.writes === "all" || frame.writes.has(array)) break;
-      }
       target = frame.outer;
       level--;
     }
@@ -1348,6 +1351,9 @@ class FunctionLowering {
 function copyScopes(scopes: Scopes): Scopes {
   return scopes.map((m) => new Map([...m].map(([k, l]) => [k, { ...l }])));
 }
+
+/** Ops loop-invariant code motion moves (see `node`). */
+const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
 
 /** Ops folded when every operand is a literal. */
 const FOLDABLE = new Set(["add", "sub", "mul", "div", "mod", "neg"]);

@@ -460,7 +460,7 @@ class Reverser {
       return;
     }
     const grad = this.gradient.get(n.name) ?? c(0);
-    const contributions = isConst(grad, 0) ? [] : this.contributions(n, grad, out);
+    const contributions = isConst(grad, 0) ? [] : this.contributions(n, grad, block, out);
     n.args.forEach((a, i) => {
       if (a.kind !== "var" || !this.isScalar(a.name)) return;
       const term = contributions[i];
@@ -552,12 +552,14 @@ class Reverser {
   }
 
   /** Each operand's contribution `grad * ∂out/∂operand`, writing any statements it needs. */
-  private contributions(n: Node, grad: Expr, out: CodeStatement[]): (Expr | undefined)[] {
+  private contributions(n: Node, grad: Expr, block: Block, out: CodeStatement[]): (Expr | undefined)[] {
     if (n.op !== "call") {
       const d = ruleOf(n.op).derivative;
       if (d.kind !== "rule") return [];
       const ctx = { grad, out: v(n.name), args: n.args, x: n.args[0]!, y: n.args[1] ?? c(0) };
-      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? this.reuse(d.d(ctx, i)) : undefined));
+      // Inside a loop, names stand for the iteration's values, not the top level's: no reuse there.
+      const reuse = (e: Expr) => (this.inLoop(block) ? e : this.reuse(e));
+      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? reuse(d.d(ctx, i)) : undefined));
     }
     const callee = this.callees.get(n.callee!)!;
     if (callee.kind === "gate") return instantiate(callee.gate.backward, grad, v(n.name), n.args);
@@ -691,6 +693,8 @@ class Reverser {
 
   /** Whether nothing writes `array` from the start of the outermost loop around `block` onwards. */
   private unchangedFrom(array: VarRef, block: Block): boolean {
+    // An array made inside a loop does not exist in the reversed iteration.
+    if (this.inLoop(this.definedIn.get(array.name))) return false;
     let outermost: Block | undefined;
     for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
     const start = outermost ? this.position.get(outermost)! : 0;
