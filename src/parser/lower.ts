@@ -10,7 +10,7 @@ import { ts } from "ts-morph";
 import { codes, DiagnosticError, type DiagnosticCode } from "../diagnostics.js";
 import type { Atom, Carried, Graph, Merge, OpName, Param, Statement, ValueType, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { c } from "../rules/expr.js";
+import { c, operationKey } from "../rules/expr.js";
 import { isCondition, mathConstants, mathOp, rules, unsupported } from "../rules/table.js";
 import type { FunctionSource, ModuleScope } from "./module.js";
 import {
@@ -31,7 +31,6 @@ import {
   isInert,
   kindName,
   skipParens,
-  writesOrCalls,
 } from "./syntax.js";
 
 /** Resolves calls to user functions and gates (src/parser/program.ts). */
@@ -604,7 +603,7 @@ class FunctionLowering {
    */
   private loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void {
     // A read from before the loop must not stand for a read in a later iteration after a write.
-    if (writesOrCalls(st)) this.forgetReads();
+
     if (this.options.role === "backward")
       this.fail(
         codes.gate,
@@ -642,6 +641,10 @@ class FunctionLowering {
 
     const frame: (typeof this.frames)[number] = { outer: this.body, writes: this.arrayWrites(st) };
     this.frames.push(frame);
+    // A read from before the loop must not stand for a read, in a later iteration, of an array the
+    // loop writes.
+    if (frame.writes === "all") this.forgetReads();
+    else for (const array of frame.writes) this.forgetReads(array);
     // Carried: every local assigned in the loop that lives outside its body.
     const assigned = assignedNames(st);
     const declaredInside = declaredNames(st.statement);
@@ -875,8 +878,7 @@ class FunctionLowering {
     // this block or an enclosing one, is reused. A read of an array is reused only until the
     // array is written; operations that make a new array never are.
     const takesArray = op !== "index" && op !== "length" && args.some((a) => this.isArray(a));
-    const key =
-      pure && !rules[op]?.array && !takesArray ? `${op}:${callee ?? ""}(${args.map(atomKey).join(",")})` : undefined;
+    const key = pure && !rules[op]?.array && !takesArray ? operationKey(op, callee, args) : undefined;
     if (key) {
       for (let i = this.cse.length - 1; i >= 0; i--) {
         const hit = this.cse[i]!.get(key);
@@ -1357,10 +1359,6 @@ const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
 
 /** Ops folded when every operand is a literal. */
 const FOLDABLE = new Set(["add", "sub", "mul", "div", "mod", "neg"]);
-
-/** How an operand is written in a common-subexpression key. */
-const atomKey = (a: Atom): string =>
-  a.kind === "var" ? a.name : `#${Object.is(a.value, -0) ? "-0" : String(a.value)}`;
 
 function sameAtom(a: Atom | undefined, b: Atom | undefined): boolean {
   if (!a || !b) return a === b;

@@ -104,23 +104,6 @@ export function callsFunctions(node: ts.Node): boolean {
   return ts.forEachChild(node, (child) => (callsFunctions(child) ? true : undefined)) ?? false;
 }
 
-/** Whether a loop writes an array element or calls a function (which might). */
-export function writesOrCalls(node: ts.Node): boolean {
-  const math = (e: ts.Expression) =>
-    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Math";
-  if (ts.isCallExpression(node) && !math(node.expression)) return true;
-  if (
-    (ts.isBinaryExpression(node) &&
-      isAssignmentOperator(node.operatorToken.kind) &&
-      ts.isElementAccessExpression(skipParens(node.left))) ||
-    ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-      isIncrement(node.operator) &&
-      ts.isElementAccessExpression(node.operand))
-  )
-    return true;
-  return ts.forEachChild(node, (child) => (writesOrCalls(child) ? true : undefined)) ?? false;
-}
-
 /** Whether a `break` or `continue` for the loop around `node` occurs in it (not in nested loops). */
 export function containsJump(node: ts.Node, kind?: "break" | "continue"): boolean {
   if (ts.isBreakStatement(node)) return kind !== "continue";

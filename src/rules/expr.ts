@@ -109,3 +109,13 @@ export const square = (a: Expr): Expr => mul(a, a);
 
 /** Sum of contributions, left to right; an empty sum is 0. */
 export const sum = (terms: Expr[]): Expr => terms.reduce<Expr>((acc, t) => add(acc, t), c(0));
+
+/**
+ * What an operation computes, as a string: equal keys, equal values (for operations without
+ * effects). Used to find common subexpressions and forward values a backward formula can reuse.
+ */
+export function operationKey(op: OpName, callee: string | undefined, args: Expr[]): string {
+  const arg = (a: Expr) =>
+    a.kind === "var" ? a.name : a.kind === "const" ? `#${Object.is(a.value, -0) ? "-0" : String(a.value)}` : "?";
+  return `${op}:${callee ?? ""}(${args.map(arg).join(",")})`;
+}

@@ -23,7 +23,7 @@
  */
 import type { ArrayGateCallee, Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { add, c, isConst, mul, op, select, sub, sum, v } from "../rules/expr.js";
+import { add, c, isConst, mul, op, operationKey, select, sub, sum, v } from "../rules/expr.js";
 import { isCondition, ruleOf } from "../rules/table.js";
 import { analyzeActivity, differentiableArgs } from "./activity.js";
 import { emptyPlan, forwardCode, nodeExpr, type TapePlan } from "./forward.js";
@@ -154,7 +154,7 @@ class Reverser {
         s.op !== "index" &&
         !(s.op !== "call" && ruleOf(s.op).array)
       ) {
-        const key = `${s.op}:${s.callee ?? ""}(${s.args.map(exprKey).join(",")})`;
+        const key = operationKey(s.op, s.callee, s.args);
         if (!this.computed.has(key)) this.computed.set(key, s.name);
       }
       if (s.kind === "node" && s.op === "index" && s.args[1]!.kind === "var") this.indices.add(s.args[1]!.name);
@@ -521,7 +521,7 @@ class Reverser {
     if (e.kind !== "op") return e;
     const args = e.args.map((a) => this.reuse(a));
     if (args.every((a) => a.kind !== "op")) {
-      const key = `${e.op}:${e.callee ?? ""}(${args.map(exprKey).join(",")})`;
+      const key = operationKey(e.op, e.callee, args);
       const name = this.computed.get(key);
       if (name !== undefined && this.live.has(name)) return v(name);
     }
@@ -828,9 +828,6 @@ class Reverser {
     }
   }
 }
-
-const exprKey = (a: Expr): string =>
-  a.kind === "var" ? a.name : a.kind === "const" ? `#${Object.is(a.value, -0) ? "-0" : String(a.value)}` : "?";
 
 /** Pure, cheap operations the reversed loop recomputes rather than popping from the tape. */
 const CHEAP = new Set(["add", "sub", "mul", "neg", "length"]);

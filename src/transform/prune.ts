@@ -63,95 +63,74 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
   return kept.reverse();
 }
 
+/** Every statement in `statements`, nested ones included. */
+function* allStatements(statements: CodeStatement[]): Generator<CodeStatement> {
+  for (const s of statements) {
+    yield s;
+    if (s.kind === "if") {
+      yield* allStatements(s.then);
+      yield* allStatements(s.else);
+    } else if (s.kind === "while") {
+      yield* allStatements(s.head);
+      yield* allStatements(s.body);
+    } else if (s.kind === "repeat") yield* allStatements(s.body);
+  }
+}
+
+/** The expressions a statement holds itself (not those of the statements nested in it). */
+function ownExprs(s: CodeStatement): Expr[] {
+  switch (s.kind) {
+    case "if":
+    case "while":
+      return [s.cond];
+    case "repeat":
+      return [s.from];
+    case "let":
+      return s.init !== undefined && typeof s.init !== "boolean" ? [s.init] : [];
+    case "store":
+      return [s.index, s.expr];
+    case "push":
+      return s.values;
+    case "const":
+    case "set":
+    case "destructure":
+    case "accumulate":
+      return [s.expr];
+    default:
+      return [];
+  }
+}
+
+/** The names a statement reads directly, besides its expressions: arrays, tapes, accumulators. */
+function ownNames(s: CodeStatement): string[] {
+  switch (s.kind) {
+    case "store":
+      return [s.array];
+    case "addArray":
+      return [s.target, s.source];
+    case "push":
+    case "pop":
+    case "release":
+      return [s.tape];
+    case "increment":
+    case "accumulate":
+      return [s.name];
+    default:
+      return [];
+  }
+}
+
 /** Adds every name `statements` read to `into`. */
 export function collectReads(statements: CodeStatement[], into: Set<string>): void {
-  for (const s of statements) {
-    switch (s.kind) {
-      case "if":
-        reads(s.cond, into);
-        collectReads(s.then, into);
-        collectReads(s.else, into);
-        break;
-      case "while":
-        collectReads(s.head, into);
-        reads(s.cond, into);
-        collectReads(s.body, into);
-        break;
-      case "repeat":
-        reads(s.from, into);
-        collectReads(s.body, into);
-        break;
-      case "let":
-        if (s.init !== undefined && typeof s.init !== "boolean") reads(s.init, into);
-        break;
-      case "store":
-        into.add(s.array);
-        reads(s.index, into);
-        reads(s.expr, into);
-        break;
-      case "addArray":
-        into.add(s.target);
-        into.add(s.source);
-        break;
-      case "push":
-        into.add(s.tape);
-        s.values.forEach((e) => reads(e, into));
-        break;
-      case "pop":
-      case "release":
-        into.add(s.tape);
-        break;
-      case "increment":
-        into.add(s.name);
-        break;
-      case "accumulate":
-        into.add(s.name);
-        reads(s.expr, into);
-        break;
-      default:
-        reads(s.expr, into);
-    }
+  for (const s of allStatements(statements)) {
+    for (const e of ownExprs(s)) reads(e, into);
+    for (const n of ownNames(s)) into.add(n);
   }
 }
 
 /** Calls `f` on every top-level expression in `statements`, nested statements included. */
 export function forEachExpr(statements: CodeStatement[], f: (e: Expr) => void): void {
-  for (const s of statements) {
-    switch (s.kind) {
-      case "if":
-        f(s.cond);
-        forEachExpr(s.then, f);
-        forEachExpr(s.else, f);
-        break;
-      case "while":
-        forEachExpr(s.head, f);
-        f(s.cond);
-        forEachExpr(s.body, f);
-        break;
-      case "repeat":
-        f(s.from);
-        forEachExpr(s.body, f);
-        break;
-      case "let":
-        if (s.init !== undefined && typeof s.init !== "boolean") f(s.init);
-        break;
-      case "store":
-        f(s.index);
-        f(s.expr);
-        break;
-      case "push":
-        s.values.forEach(f);
-        break;
-      case "accumulate":
-      case "const":
-      case "set":
-      case "destructure":
-        f(s.expr);
-        break;
-      default:
-        break;
-    }
-  }
+  for (const s of allStatements(statements)) ownExprs(s).forEach(f);
 }
 
 /**
