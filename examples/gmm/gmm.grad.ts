@@ -85,8 +85,8 @@ export function logGamma_grad(z: number) {
     const t2 = z + i;
     const grad_prod_1 = grad_prod_2;
     const grad_t2 = grad_prod_1 * prod;
-    grad_prod_2 = grad_prod_1 * t2;
     grad_z_1 += grad_t2;
+    grad_prod_2 = grad_prod_1 * t2;
   }
   const grad_z = grad_w + grad_z_1;
   tape.release();
@@ -471,9 +471,9 @@ export function gmmObjective_grad(
       grad_Qdiags[t73] += grad_t74;
       grad_res_2_1 = grad_res_3;
     }
-    grad_out_2 = grad_out_1;
     grad_t84_1 += grad_t85 * frobenius;
     grad_m_2 += grad_t87 * t86;
+    grad_out_2 = grad_out_1;
   }
   const grad_t84 = grad_t84_1;
   const grad_m = grad_m_1 + grad_m_2;
@@ -492,8 +492,8 @@ export function gmmObjective_grad(
     const grad_t67 = grad_t68 * t68;
     const grad_t66 = grad_t67;
     grad_alphas[t65] += grad_t66;
-    grad_semx_2_1 = grad_semx_3;
     grad_mx_4_1 += -grad_t67;
+    grad_semx_2_1 = grad_semx_3;
   }
   const grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
   let grad_mx_4_2 = grad_mx_4;
@@ -536,8 +536,8 @@ export function gmmObjective_grad(
       const grad_t53 = grad_t54 * t54;
       const grad_t52 = grad_t53;
       grad_mainTerm[t51] += grad_t52;
-      grad_semx_4 = grad_semx_1;
       grad_mx_1_1 += -grad_t53;
+      grad_semx_4 = grad_semx_1;
     }
     const grad_mx_1 = grad_logsumexp + grad_mx_1_1;
     let grad_mx_1_2 = grad_mx_1;
@@ -724,8 +724,8 @@ function logGammaDistrib_pullback(
     const grad_out_2 = grad_out_1_1;
     const grad_t9 = grad_out_2;
     const grad_t8 = logGamma_pullback(t8, grad_t9);
-    grad_out_1_1 = grad_out_2;
     grad_a_1 += grad_t8;
+    grad_out_1_1 = grad_out_2;
   }
   const grad_out = grad_out_1_1;
   const grad_a = grad_a_1;
@@ -892,8 +892,8 @@ function logGamma_pullback(z: number, grad_logGamma: number): number {
     const t2 = z + i;
     const grad_prod_1 = grad_prod_2;
     const grad_t2 = grad_prod_1 * prod;
-    grad_prod_2 = grad_prod_1 * t2;
     grad_z_1 += grad_t2;
+    grad_prod_2 = grad_prod_1 * t2;
   }
   const grad_z = grad_w + grad_z_1;
   tape.release();

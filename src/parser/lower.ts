@@ -19,7 +19,7 @@ import {
   COMPARISON_OPS,
   COMPOUND_OPS,
   LOGICAL_OPS,
-  assignedNames,
+  assignedOuterNames,
   callsFunctions,
   containsJump,
   containsReturn,
@@ -645,12 +645,16 @@ class FunctionLowering {
     // loop writes.
     if (frame.writes === "all") this.forgetReads();
     else for (const array of frame.writes) this.forgetReads(array);
-    // Carried: every local assigned in the loop that lives outside its body.
-    const assigned = assignedNames(st);
-    const declaredInside = declaredNames(st.statement);
-    const carriedKeys = [...this.visibleNames()].filter(
-      (k) => (k.startsWith("#") && scope.has(k)) || (assigned.has(k) && !declaredInside.has(k)),
+    // Carried: every variable visible here (the loop's own counter included) that the loop
+    // assigns, by binding: a same-named declaration inside the body is another variable.
+    const assigned = assignedOuterNames(
+      ts.isForStatement(st)
+        ? [st.condition, st.incrementor, st.statement]
+        : ts.isForOfStatement(st)
+          ? [st]
+          : [st.expression, st.statement],
     );
+    const carriedKeys = [...this.visibleNames()].filter((k) => (k.startsWith("#") && scope.has(k)) || assigned.has(k));
     const carried: Carried[] = [];
     const locals = carriedKeys.map((key) => {
       const local = this.lookup(key)!;

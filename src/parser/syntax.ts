@@ -112,21 +112,37 @@ export function containsJump(node: ts.Node, kind?: "break" | "continue"): boolea
   return ts.forEachChild(node, (child) => (containsJump(child, kind) ? true : undefined)) ?? false;
 }
 
-/** Identifiers assigned (`=`, `+=`, `++`, ...) anywhere in `node`. */
-export function assignedNames(node: ts.Node): Set<string> {
+/**
+ * Variables from outside `nodes` that they assign (`=`, `+=`, `++`, ...), resolved by binding: an
+ * assignment to a name that a block, `for` or `for...of` inside `nodes` declares (`let`/`const`)
+ * writes that inner variable, not the outer one of the same name.
+ */
+export function assignedOuterNames(nodes: readonly (ts.Node | undefined)[]): Set<string> {
   const names = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && ts.isIdentifier(skipParens(n.left)))
-      names.add((skipParens(n.left) as ts.Identifier).text);
-    if (
-      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-      isIncrement(n.operator) &&
-      ts.isIdentifier(n.operand)
-    )
-      names.add(n.operand.text);
-    ts.forEachChild(n, visit);
+  const declared: Set<string>[] = [];
+  const isDeclared = (name: string) => declared.some((scope) => scope.has(name));
+  const assign = (target: ts.Expression) => {
+    const id = skipParens(target);
+    if (ts.isIdentifier(id) && !isDeclared(id.text)) names.add(id.text);
   };
-  visit(node);
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)) assign(n.left);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator))
+      assign(n.operand);
+    // The scopes `let` and `const` declare in: a block (its statements), a for or for...of (all of it).
+    let scope: Set<string> | undefined;
+    if (ts.isBlock(n) || ts.isSourceFile(n) || ts.isCaseClause(n) || ts.isDefaultClause(n)) {
+      scope = new Set();
+      for (const st of n.statements)
+        if (ts.isVariableStatement(st)) for (const name of declaredNames(st.declarationList)) scope.add(name);
+    } else if ((ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n)) && n.initializer) {
+      scope = ts.isVariableDeclarationList(n.initializer) ? declaredNames(n.initializer) : undefined;
+    }
+    if (scope) declared.push(scope);
+    ts.forEachChild(n, visit);
+    if (scope) declared.pop();
+  };
+  for (const n of nodes) if (n) visit(n);
   return names;
 }
 

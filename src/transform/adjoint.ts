@@ -787,13 +787,16 @@ class Reverser {
     const accumulators = free
       .filter((name) => (bodyFlow.get(name) ?? []).length > 0)
       .map((name) => ({ target: name, name: this.names.claim(`grad_${name}`), value: sum(bodyFlow.get(name)!) }));
+    // The iteration's updates happen together: accumulators first, since what flows out of the
+    // loop may be a carried adjoint itself (`u = x` hands grad_u to x) and must be read before
+    // the carried adjoints move on to their values at the start of the iteration.
     const updates: CodeStatement[] = [
+      ...accumulators.map((a): CodeStatement => ({ kind: "accumulate", name: a.name, expr: a.value })),
       ...carried.map((c): CodeStatement => ({
         kind: "set",
         name: carriedGrad.get(c.name)!,
         expr: sum(bodyFlow.get(c.name) ?? []),
       })),
-      ...accumulators.map((a): CodeStatement => ({ kind: "accumulate", name: a.name, expr: a.value })),
     ];
     if (bodyOut.length === 0 && updates.length === 0) {
       for (const name of free) this.consume(name, block, out);

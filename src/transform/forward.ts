@@ -115,8 +115,12 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
   ): CodeStatement[] => {
     const code: CodeStatement[] = [];
     const carried = loop.carried.filter((c) => live.has(c.name));
-    for (const c of carried)
-      code.push({ kind: "let", name: c.name, init: c.init, type: plan.booleans.has(c.name) ? "boolean" : "number" });
+    for (const c of carried) {
+      const boolean = plan.booleans.has(c.name);
+      // Declared before the arm when the backward pass reads the loop's result after the arm.
+      if (hoist(c.name, inArm, boolean)) code.push({ kind: "set", name: c.name, expr: c.init });
+      else code.push({ kind: "let", name: c.name, init: c.init, type: boolean ? "boolean" : "number" });
+    }
     const trips = plan.trips.get(loop);
     if (trips) {
       if (hoist(trips, inArm, false)) code.push({ kind: "set", name: trips, expr: c(0) });
