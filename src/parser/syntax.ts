@@ -127,8 +127,7 @@ export function assignedOuterNames(nodes: readonly (ts.Node | undefined)[]): Set
   };
   const visit = (n: ts.Node): void => {
     if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)) assign(n.left);
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator))
-      assign(n.operand);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)) assign(n.operand);
     // The scopes `let` and `const` declare in: a block (its statements), a for or for...of (all of it).
     let scope: Set<string> | undefined;
     if (ts.isBlock(n) || ts.isSourceFile(n) || ts.isCaseClause(n) || ts.isDefaultClause(n)) {
