@@ -114,6 +114,8 @@ class Reverser {
   /** Array merges by name; and an array made directly in an arm to the merge choosing it. */
   private readonly mergeOf = new Map<string, Merge>();
   private readonly aliasOf = new Map<string, string>();
+  /** The array merges each array flows into: a write through one of them writes the array. */
+  private readonly mergedInto = new Map<string, string[]>();
   private readonly booleans = new Set<string>();
   private outSeed = "";
   /** Program order of blocks and of the last write to each array, for `unchangedFrom`. */
@@ -205,6 +207,8 @@ class Reverser {
           this.definedIn.set(m.name, block);
           if (this.isArray(m.name)) {
             this.mergeOf.set(m.name, m);
+            for (const a of vars([m.then, m.else]))
+              this.mergedInto.set(a.name, [...(this.mergedInto.get(a.name) ?? []), m.name]);
             // An arm's own array is only reachable through the merge after the branch: one adjoint.
             for (const [side, arm] of [
               [m.then, s.then],
@@ -582,7 +586,7 @@ class Reverser {
     };
     for (let b: Block | undefined = block; b; b = this.parentOf.get(b))
       if (this.loopBlocks.has(b) && !encloses(b)) from = this.position.get(b)!;
-    return (this.lastStore.get(array) ?? -1) > from;
+    return this.lastWrite(array) > from;
   }
 
   /** A copy of `array` made right after node `n` (once per call and array), for its backward. */
@@ -794,7 +798,15 @@ class Reverser {
     let outermost: Block | undefined;
     for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
     const start = outermost ? this.position.get(outermost)! : 0;
-    return (this.lastStore.get(array.name) ?? -1) < start;
+    return this.lastWrite(array.name) < start;
+  }
+
+  /** The position of the last write to `array`, directly or through a merge that chose it; -1 if none. */
+  private lastWrite(array: string): number {
+    return Math.max(
+      this.lastStore.get(array) ?? -1,
+      ...(this.mergedInto.get(array) ?? []).map((m) => this.lastWrite(m)),
+    );
   }
 
   private branch(s: BranchStatement, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
