@@ -177,6 +177,8 @@ export interface ArrayGateCallee {
   name: string;
   /** Per input: an array, a number, or a size (never differentiated). */
   inputs: ("array" | "number" | "size")[];
+  /** The array inputs whose values (not only lengths) its backward reads, by index. */
+  reads: number[];
   output: "array" | "number";
   /** The module generated code imports it from. */
   module: string;
@@ -200,7 +202,14 @@ export type CodeStatement =
   /** `const name = expr;`, or with `type`, `const name: type = expr;` */
   | { kind: "const"; name: string; expr: Expr; type?: "boolean" }
   /** `let name: type;`, or with `init`, `let name = init;` (e.g. a value hoisted out of a branch) */
-  | { kind: "let"; name: string; init?: Expr | boolean; type?: ValueType | "tape" | "decisions"; tapeClass?: string }
+  | {
+      kind: "let";
+      name: string;
+      init?: Expr | boolean;
+      /** `tape`: a pooled Tape of numbers; `decisions`: a `boolean[]`; `arrays`: a tape of arrays. */
+      type?: ValueType | "tape" | "decisions" | "arrays";
+      tapeClass?: string;
+    }
   /** `name = expr;` (a `let` declared earlier) */
   | { kind: "set"; name: string; expr: Expr }
   /** `const [a, , c] = expr;` (`null` skips an element) */
@@ -217,8 +226,9 @@ export type CodeStatement =
   | { kind: "push"; tape: string; values: Expr[]; each?: boolean }
   /** `tape.release();`: returns a pooled Tape */
   | { kind: "release"; tape: string }
-  /** `const name = tape.pop();` (`tape.pop()!` from a `boolean[]`, with `array`) */
-  | { kind: "pop"; tape: string; name: string; array?: boolean }
+  /** `const name = tape.pop();` (`tape.pop()!` from a `boolean[]`, with `array`; `tape.pop() as
+   * Float64Array` from the tape of arrays, with `cast`) */
+  | { kind: "pop"; tape: string; name: string; array?: boolean; cast?: "Float64Array" | "number[]" }
   /** `name++;` */
   | { kind: "increment"; name: string }
   /** `name += expr;` */

@@ -80,6 +80,7 @@ function rand(r: () => number, n: number): Float64Array {
 
 type AnyGate = ((...xs: (Float64Array | number)[]) => Float64Array | number) & {
   inputs: readonly string[];
+  reads: readonly number[];
   output: "array" | "number";
   backward: (
     grad: Float64Array | number,
@@ -130,6 +131,28 @@ describe.each(arrayGates)("array gate %s", (name, gate) => {
         );
       }
     });
+  });
+});
+
+describe.each(arrayGates)("array gate %s declares what its backward reads", (name, gate) => {
+  // Generated code copies only the inputs in `reads` when the program writes them after the call,
+  // so a backward must not depend on the values of any other array, nor of an array `out`.
+  it("gives the same gradients when the arrays it does not read hold other values", () => {
+    const r = rng(name.length * 7);
+    const inputs = shapes[name]!(r);
+    const out = gate(...inputs);
+    const upstream = typeof out === "number" ? 0.9 : rand(r, out.length);
+    const expected = gate.backward(upstream, out, ...inputs);
+    const scrambled = inputs.map((x, i) =>
+      gate.inputs[i] === "array" && !gate.reads.includes(i) ? rand(r, (x as Float64Array).length) : x,
+    );
+    const otherOut = typeof out === "number" ? out : rand(r, out.length);
+    expect(gate.backward(upstream, otherOut, ...scrambled)).toEqual(expected);
+  });
+
+  it("reads only array inputs, each once", () => {
+    expect(gate.reads.every((i) => gate.inputs[i] === "array")).toBe(true);
+    expect(new Set(gate.reads).size).toBe(gate.reads.length);
   });
 });
 

@@ -81,6 +81,8 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
       case "let":
         if (s.type === "tape") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.acquire();`);
         else if (s.type === "decisions") lines.push(`${indent}const ${s.name}${types ? ": boolean[]" : ""} = [];`);
+        else if (s.type === "arrays")
+          lines.push(`${indent}const ${s.name}${types ? ": (Float64Array | number[])[]" : ""} = [];`);
         else if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? `: ${s.type ?? "number"}` : ""};`);
         else {
           // A carried boolean is annotated: its next value refers back to it, which TypeScript cannot infer.
@@ -142,7 +144,9 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}${s.tape}.release();`);
         break;
       case "pop":
-        lines.push(`${indent}const ${s.name} = ${s.tape}.pop()${types && s.array ? "!" : ""};`);
+        lines.push(
+          `${indent}const ${s.name} = ${s.tape}.pop()${types && s.cast ? ` as ${s.cast}` : types && s.array ? "!" : ""};`,
+        );
         break;
       case "increment":
         lines.push(`${indent}${s.name}++;`);

@@ -7,6 +7,10 @@
  * differentiated) and of its output. `backward(grad, out, ...inputs)` returns one entry per input:
  * a Float64Array for an array, a number for a number, `undefined` for a size. adgen calls the
  * forward in the generated forward pass and `backward` in the backward pass.
+ *
+ * `reads` lists the inputs whose values (not only lengths) `backward` reads: the generated code
+ * hands those to `backward` as they were at the call, copying one the program writes afterwards.
+ * A backward reads an array `out` for its length only (test/matrix-gates.test.ts checks both).
  */
 
 export type InputKind = "array" | "number" | "size";
@@ -22,6 +26,8 @@ type Backward<F extends Forward> = (
 
 export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   inputs: readonly InputKind[];
+  /** The indices of the array inputs whose values `backward` reads. */
+  reads: readonly number[];
   output: "array" | "number";
   forward: F;
   backward: B;
@@ -50,6 +56,7 @@ function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void 
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
 export const matmul = arrayGate({
   inputs: ["array", "array", "size", "size", "size"],
+  reads: [0, 1],
   output: "array",
   forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
     expectLength("matmul", "x", x, n * d, `n×d = ${n}×${d}`);
@@ -90,6 +97,7 @@ export const matmul = arrayGate({
 /** y = w x, with w of shape n×d and x of length d; y has length n. */
 export const matvec = arrayGate({
   inputs: ["array", "array", "size", "size"],
+  reads: [0, 1],
   output: "array",
   forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
     expectLength("matvec", "w", w, n * d, `n×d = ${n}×${d}`);
@@ -125,6 +133,7 @@ export const matvec = arrayGate({
 /** a · b. */
 export const dot = arrayGate({
   inputs: ["array", "array"],
+  reads: [0, 1],
   output: "number",
   forward: (a: Float64Array, b: Float64Array): number => {
     expectSameLength("dot", a, b);
@@ -141,6 +150,7 @@ export const dot = arrayGate({
 /** The sum of the elements. */
 export const sum = arrayGate({
   inputs: ["array"],
+  reads: [],
   output: "number",
   forward: (a: Float64Array): number => {
     let s = 0;
@@ -153,6 +163,7 @@ export const sum = arrayGate({
 /** ||a||², the sum of squares. */
 export const sqnorm = arrayGate({
   inputs: ["array"],
+  reads: [0],
   output: "number",
   forward: (a: Float64Array): number => {
     let s = 0;
@@ -165,6 +176,7 @@ export const sqnorm = arrayGate({
 /** a + b, elementwise. */
 export const add = arrayGate({
   inputs: ["array", "array"],
+  reads: [],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
     expectSameLength("add", a, b);
@@ -181,6 +193,7 @@ export const add = arrayGate({
 /** a * b, elementwise. */
 export const mul = arrayGate({
   inputs: ["array", "array"],
+  reads: [0, 1],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
     expectSameLength("mul", a, b);
@@ -197,6 +210,7 @@ export const mul = arrayGate({
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
 export const reluArray = arrayGate({
   inputs: ["array"],
+  reads: [0],
   output: "array",
   forward: (a: Float64Array): Float64Array => a.map((v) => (v > 0 ? v : 0)),
   backward: (grad: Float64Array, _out: Float64Array, a: Float64Array): [Float64Array] => [
@@ -207,6 +221,7 @@ export const reluArray = arrayGate({
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
 export const logSumExp = arrayGate({
   inputs: ["array"],
+  reads: [0],
   output: "number",
   forward: (a: Float64Array): number => {
     let m = -Infinity;

@@ -335,16 +335,22 @@ class FunctionLowering {
     const inner = skipParens(e);
     if (this.options.role === "backward" && ts.isArrayLiteralExpression(inner))
       return inner.elements.map((el) => this.number(el));
-    const hint = this.options.role === "function" ? this.fn.name : undefined;
-    if (this.options.role === "function") {
-      if (ts.isIdentifier(inner) && this.lookup(inner.text)) {
-        const v = this.valueOf(this.lookup(inner.text)!, inner);
-        if (this.isArray(v)) return [v];
-      }
-      const a = this.array(e, hint);
-      if (a) return [a];
+    if (this.options.role === "function") return [this.operand(e, "return", this.fn.name)];
+    return [this.number(e)];
+  }
+
+  /**
+   * A number or an array: what a function returns (`where` "return") or a variable holds
+   * ("value"). `cond ? a : b` chooses between arrays as between numbers (see `merged`).
+   */
+  private operand(e: ts.Expression, where: "return" | "value", hint?: string): Atom {
+    const inner = skipParens(e);
+    if (ts.isIdentifier(inner) && this.lookup(inner.text)) {
+      const v = this.valueOf(this.lookup(inner.text)!, inner);
+      if (this.isArray(v)) return v;
     }
-    return [this.number(e, hint)];
+    if (ts.isConditionalExpression(inner)) return this.conditional(inner, hint, where);
+    return this.array(e, hint) ?? this.number(e, hint);
   }
 
   private statement(st: ts.Statement): void {
@@ -816,32 +822,93 @@ class FunctionLowering {
         `backward of gate '${this.options.gate}' returns different numbers of gradients on different paths`,
         st,
       );
-    const merges: Merge[] = thenResults.map((t, i) => ({
-      name: this.options.role === "function" ? this.names.claim(this.fn.name) : this.names.temp(),
-      then: t,
-      else: elseResults![i]!,
-    }));
+    const results = thenResults.map((t, i) =>
+      this.merged(t, elseResults![i]!, [thenBody, elseBody], "return", st, () =>
+        this.options.role === "function" ? this.names.claim(this.fn.name) : this.names.temp(),
+      ),
+    );
+    const merges = results.flatMap((r) => (r.kind === "merge" ? [r.merge] : []));
     this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: st.getStart(this.sf) });
-    return merges.map((m): VarRef => ({ kind: "var", name: m.name }));
+    return results.map((r): Atom => (r.kind === "merge" ? { kind: "var", name: r.merge.name } : r.atom));
   }
 
-  /** `cond ? a : b`: a branch with one merge; only the chosen arm is evaluated. */
-  private conditional(e: ts.ConditionalExpression, hint?: string): Atom {
+  /**
+   * `cond ? a : b`: a branch with one merge; only the chosen arm is evaluated. Its arms are
+   * numbers, or with `where`, numbers or arrays (a returned value or a variable's).
+   */
+  private conditional(e: ts.ConditionalExpression, hint?: string, where?: "return" | "value"): Atom {
     const cond = this.condition(e.condition, "cond");
     let a: Atom | undefined;
     let b: Atom | undefined;
-    const thenBody = this.arm(() => (a = this.number(e.whenTrue)));
-    const elseBody = this.arm(() => (b = this.number(e.whenFalse)));
-    const name = hint === undefined ? this.names.temp() : this.names.claim(hint);
+    const lower = (arm: ts.Expression) => (where ? this.operand(arm, where) : this.number(arm));
+    const thenBody = this.arm(() => (a = lower(e.whenTrue)));
+    const elseBody = this.arm(() => (b = lower(e.whenFalse)));
+    const merge = this.merged(a!, b!, [thenBody, elseBody], where ?? "value", e, () =>
+      hint === undefined ? this.names.temp() : this.names.claim(hint),
+    );
     this.body.push({
       kind: "branch",
       cond,
       then: thenBody,
       else: elseBody,
-      merges: [{ name, then: a!, else: b! }],
+      merges: merge.kind === "merge" ? [merge.merge] : [],
       pos: e.getStart(this.sf),
     });
-    return { kind: "var", name };
+    return merge.kind === "merge" ? { kind: "var", name: merge.merge.name } : merge.atom;
+  }
+
+  /**
+   * The value a branch produces from `then` (its then-arm's) and `else`. Numbers merge. Arrays
+   * merge only when, after the branch, the merged name is the one way to reach the chosen
+   * array, since adjoints are per name: each must be made in its arm, or, for a returned value
+   * (nothing of the function runs after it), be any array of the function's own, not a
+   * parameter's (which the caller still holds). The same array on both paths is no merge at all.
+   */
+  private merged(
+    t: Atom,
+    e: Atom,
+    [thenBody, elseBody]: Statement[][],
+    where: "return" | "value",
+    at: ts.Node,
+    name: () => string,
+  ): { kind: "merge"; merge: Merge } | { kind: "same"; atom: Atom } {
+    const what = where === "return" ? `'${this.fn.name}' returns` : `'${this.text(at)}' is`;
+    if (this.isArray(t) !== this.isArray(e))
+      this.fail(codes.notNumber, `${what} an array on one path and a number on another`, at);
+    if (!this.isArray(t)) return { kind: "merge", merge: { name: name(), then: t, else: e } };
+    const [a, b] = [t as VarRef, e as VarRef];
+    if (a.name === b.name) return { kind: "same", atom: a };
+    const kind = this.arrays.get(a.name)!;
+    if (this.arrays.get(b.name) !== kind)
+      this.fail(codes.notNumber, `${what} a ${kind} on one path and a ${this.arrays.get(b.name)} on another`, at);
+    // The function's parameters, by the atom each is bound to (an inlined helper's: its caller's).
+    const params = new Map(
+      [...this.scopes[0]!].flatMap(([p, l]) =>
+        l.keyword === "param" && l.value?.kind === "var" ? [[l.value.name, p] as const] : [],
+      ),
+    );
+    for (const [side, body] of [
+      [a, thenBody],
+      [b, elseBody],
+    ] as const) {
+      const madeInArm = body!.some(
+        (s) =>
+          (s.kind === "node" && s.name === side.name) ||
+          (s.kind === "branch" && s.merges.some((m) => m.name === side.name)),
+      );
+      const param = params.get(side.name);
+      if (madeInArm || (where === "return" && param === undefined)) continue;
+      this.fail(
+        codes.notNumber,
+        where === "return"
+          ? `'${this.fn.name}' returns its parameter '${param}' on one path and another array on another; return a copy ('${param}.slice()')`
+          : `'${this.text(at)}' chooses an array made before it; choose between new arrays (a copy: '.slice()')`,
+        at,
+      );
+    }
+    const merge = { name: name(), then: t, else: e };
+    this.arrays.set(merge.name, kind);
+    return { kind: "merge", merge };
   }
 
   /** A boolean expression: comparisons, `&&`, `||`, `!`, or a boolean local. */
@@ -923,7 +990,7 @@ class FunctionLowering {
       const local = this.lookup(inner.text);
       if (local) return this.valueOf(local, inner);
     }
-    return this.array(e, hint) ?? this.number(e, hint);
+    return this.operand(e, "value", hint);
   }
 
   /** An array-creating expression (`new Float64Array(n)`, `new Array(n).fill(0)`, `[a, b]`, `a.slice()`), else undefined. */

@@ -100,8 +100,9 @@ class ProgramBuilder implements CalleeResolver {
   /** A vector or matrix gate of adgen/gates, registered under its own name. */
   private arrayGate(name: string): CallTarget | undefined {
     const value = (builtinGates as Record<string, unknown>)[name] as
-      { inputs?: ArrayGateCallee["inputs"]; output?: ArrayGateCallee["output"] } | undefined;
-    if (!value?.inputs || !value.output) return undefined;
+      | { inputs?: ArrayGateCallee["inputs"]; reads?: ArrayGateCallee["reads"]; output?: ArrayGateCallee["output"] }
+      | undefined;
+    if (!value?.inputs || !value.reads || !value.output) return undefined;
     let key = this.arrayGateKeys.get(name);
     if (!key) {
       key = this.names.claim(name);
@@ -110,6 +111,7 @@ class ProgramBuilder implements CalleeResolver {
         kind: "arrayGate",
         name,
         inputs: [...value.inputs],
+        reads: [...value.reads],
         output: value.output,
         module: GATES_MODULE,
       });

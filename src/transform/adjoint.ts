@@ -20,8 +20,23 @@
  *
  * Arrays are memory: a read `t = a[i]` adds `grad_t` into `grad_a[i]`; a write `a[i] = v` hands
  * `grad_a[i]` to `v` and clears it, since the value it overwrote no longer reaches the output.
+ * An array gate's backward reads its input arrays: one the program writes after the call is
+ * copied at the call (a snapshot), and inside a loop the arrays it reads are kept per iteration
+ * on a tape of arrays. An array chosen by a branch (`cond ? [a] : [b]`) shares its adjoint with
+ * the array of the arm that made it.
  */
-import type { ArrayGateCallee, Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
+import type {
+  ArrayGateCallee,
+  Callee,
+  CodeStatement,
+  Expr,
+  Graph,
+  Loop,
+  Merge,
+  Node,
+  Statement,
+  VarRef,
+} from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { add, c, isConst, mul, op, operationKey, select, sub, sum, v } from "../rules/expr.js";
 import { isCondition, ruleOf } from "../rules/table.js";
@@ -89,6 +104,18 @@ class Reverser {
   private readonly plan: TapePlan;
   private usesTape = false;
   private usesDecisions = false;
+  private usesArrays = false;
+  /** Every array-valued name with its kind: the graph's, and the snapshots this sweep adds. */
+  private readonly arrayKinds: Map<string, "Float64Array" | "number[]">;
+  /** Program order of each node, for `writtenAfter`. */
+  private readonly positionOf = new Map<Node, number>();
+  /** Snapshots made in each block, by the array gate calls there. */
+  private readonly snapshotsIn = new Map<Block, string[]>();
+  /** Array merges by name; and an array made directly in an arm to the merge choosing it. */
+  private readonly mergeOf = new Map<string, Merge>();
+  private readonly aliasOf = new Map<string, string>();
+  /** The array merges each array flows into: a write through one of them writes the array. */
+  private readonly mergedInto = new Map<string, string[]>();
   private readonly booleans = new Set<string>();
   private outSeed = "";
   /** Program order of blocks and of the last write to each array, for `unchangedFrom`. */
@@ -110,6 +137,7 @@ class Reverser {
     private readonly tapeClass: string,
   ) {
     ({ active: this.active, live: this.live } = analyzeActivity(graph, wrt));
+    this.arrayKinds = new Map(graph.arrays);
     this.names.reserve("Math");
     for (const key of callees.keys()) {
       this.names.reserve(key);
@@ -120,9 +148,10 @@ class Reverser {
       this.definedIn.set(p.name, graph.body);
     }
     this.index(graph.body);
-    this.plan = emptyPlan(this.booleans);
+    this.plan = emptyPlan(this.booleans, this.arrayKinds);
     this.plan.tape = this.names.claim("tape");
     this.plan.decisions = this.names.claim("decisions");
+    this.plan.arrays = this.names.claim("arrays");
     // A vector-valued function's upstream gradient is the parameter `grad_out`.
     const result = graph.results[0];
     if (result?.kind === "var" && graph.arrays.has(result.name)) this.outSeed = this.names.claim("grad_out");
@@ -133,7 +162,7 @@ class Reverser {
   }
 
   private isArray(name: string): boolean {
-    return this.graph.arrays.has(name);
+    return this.arrayKinds.has(name);
   }
 
   /** Active scalars: the values whose gradients flow through `pending` and `terms`. */
@@ -146,7 +175,10 @@ class Reverser {
     for (const s of block) {
       this.counter++;
       if (s.kind === "store") this.lastStore.set(s.array.name, this.counter);
-      if (s.kind === "node") this.nodeOf.set(s.name, s);
+      if (s.kind === "node") {
+        this.nodeOf.set(s.name, s);
+        this.positionOf.set(s, this.counter);
+      }
       // Values of the body's top level, visible to the whole backward pass, by what they compute.
       if (
         s.kind === "node" &&
@@ -173,6 +205,17 @@ class Reverser {
         for (const m of s.merges) {
           this.names.reserve(m.name);
           this.definedIn.set(m.name, block);
+          if (this.isArray(m.name)) {
+            this.mergeOf.set(m.name, m);
+            for (const a of vars([m.then, m.else]))
+              this.mergedInto.set(a.name, [...(this.mergedInto.get(a.name) ?? []), m.name]);
+            // An arm's own array is only reachable through the merge after the branch: one adjoint.
+            for (const [side, arm] of [
+              [m.then, s.then],
+              [m.else, s.else],
+            ] as const)
+              if (side.kind === "var" && this.definedIn.get(side.name) === arm) this.aliasOf.set(side.name, m.name);
+          }
           if (
             m.then.kind === "var" ? this.booleans.has(m.then.name) : m.then.text === "true" || m.then.text === "false"
           )
@@ -326,6 +369,7 @@ class Reverser {
         ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
         : []),
       ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
+      ...(this.usesArrays ? [{ kind: "let" as const, name: this.plan.arrays, type: "arrays" as const }] : []),
     ];
     const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
     return {
@@ -343,12 +387,18 @@ class Reverser {
 
   /** A zero array the size and kind of `name`. */
   private zeros(name: string): Expr {
-    return op(this.graph.arrays.get(name) === "Float64Array" ? "newFloat64Array" : "zeros", this.size(name));
+    return op(this.arrayKinds.get(name) === "Float64Array" ? "newFloat64Array" : "zeros", this.size(name));
   }
 
   /** The length of array `name`, from how it was made. */
   private size(name: string): Expr {
     if (this.graph.params.some((p) => p.name === name)) return op("length", v(name));
+    const merge = this.mergeOf.get(name);
+    if (merge) {
+      // Both arms' arrays of one constant length: that length; else the chosen array's.
+      const [a, b] = [merge.then, merge.else].map((x): Expr => (x.kind === "var" ? this.size(x.name) : x));
+      return a!.kind === "const" && b!.kind === "const" && a!.value === b!.value ? a! : op("length", v(name));
+    }
     const node = this.nodeOf.get(name);
     if (!node) return op("length", v(name));
     if (node.op === "arrayOf") return c(node.args.length);
@@ -361,11 +411,17 @@ class Reverser {
   private allocate(block: Block, out: CodeStatement[], root: boolean, seeded?: string, seed?: string): void {
     const arrays = [
       ...(root ? this.graph.params.map((p) => p.name) : []),
-      ...block.flatMap((s) => (s.kind === "node" ? [s.name] : [])),
+      ...block.flatMap((s) => (s.kind === "node" ? [s.name] : s.kind === "branch" ? s.merges.map((m) => m.name) : [])),
     ];
     for (const name of arrays) {
       if (!this.isArray(name) || !this.active.has(name)) continue;
-      const init: Expr = name === seeded ? op("slice", v(seed!)) : this.zeros(name);
+      const merged = this.aliasOf.get(name);
+      const init: Expr =
+        name === seeded
+          ? op("slice", v(seed!))
+          : merged !== undefined && this.active.has(merged)
+            ? v(this.gradName.get(merged)!)
+            : this.zeros(name);
       out.push({ kind: "const", name: this.gradName.get(name)!, expr: init });
     }
   }
@@ -485,11 +541,16 @@ class Reverser {
       a.kind === "var" && this.active.has(a.name) && gate.inputs[i] !== "size" && !isConst(grad, 0);
     const names = n.args.map((a, i) => (differentiated(a, i) ? this.names.claim(`grad_${(a as VarRef).name}`) : null));
     if (names.some((name) => name !== null)) {
+      // The backward reads the arrays as they were at the call: a copy of any written after it.
+      const asAtCall = (a: Node["args"][number], i: number): Node["args"][number] =>
+        a.kind === "var" && gate.reads.includes(i) && this.writtenAfter(a.name, n, block)
+          ? this.snapshot(a.name, n, block)
+          : a;
       const call: Expr = {
         kind: "op",
         op: "call",
         callee: `${n.callee!}.backward`,
-        args: [grad, v(n.name), ...n.args],
+        args: [grad, v(n.name), ...n.args.map(asAtCall)],
       };
       const st = { kind: "destructure" as const, names, expr: call };
       out.push(st);
@@ -510,6 +571,37 @@ class Reverser {
       });
     }
     for (const a of n.args) if (a.kind === "var") this.consume(a.name, block, out);
+  }
+
+  /**
+   * Whether the program may write `array` after node `n` reads it: a write later in program order,
+   * or anywhere in a loop around `n` that `array` outlives (a later iteration writes after `n`).
+   */
+  private writtenAfter(array: string, n: Node, block: Block): boolean {
+    let from = this.positionOf.get(n)!;
+    const made = this.definedIn.get(array);
+    const encloses = (outer: Block) => {
+      for (let b = made; b; b = this.parentOf.get(b)) if (b === outer) return true;
+      return false;
+    };
+    for (let b: Block | undefined = block; b; b = this.parentOf.get(b))
+      if (this.loopBlocks.has(b) && !encloses(b)) from = this.position.get(b)!;
+    return this.lastWrite(array) > from;
+  }
+
+  /** A copy of `array` made right after node `n` (once per call and array), for its backward. */
+  private snapshot(array: string, n: Node, block: Block): VarRef {
+    const copies = this.plan.snapshots.get(n) ?? [];
+    let copy = copies.find((x) => x.array === array);
+    if (!copy) {
+      copy = { name: this.names.claim(`${array}_copy`), array };
+      copies.push(copy);
+      this.plan.snapshots.set(n, copies);
+      this.arrayKinds.set(copy.name, this.arrayKinds.get(array)!);
+      this.definedIn.set(copy.name, block);
+      this.snapshotsIn.set(block, [...(this.snapshotsIn.get(block) ?? []), copy.name]);
+    }
+    return v(copy.name);
   }
 
   /**
@@ -605,6 +697,7 @@ class Reverser {
     const own = [
       ...phis,
       ...definitionsOfBlock(block),
+      ...(this.snapshotsIn.get(block) ?? []),
       ...[...this.plan.trips].filter(([l]) => this.loopParent(l) === block).map(([, t]) => t),
     ];
     const ownSet = new Set(own);
@@ -635,7 +728,9 @@ class Reverser {
     // Everything the code needs, with what its recomputations need in turn.
     const needed = new Set<string>();
     const need = (name: string) => {
-      if (!ownSet.has(name) || needed.has(name) || this.isArray(name)) return;
+      // An array of this block (made here, or a snapshot) is taped too: the reversed iteration
+      // cannot see the forward iteration's array otherwise.
+      if (!ownSet.has(name) || needed.has(name)) return;
       needed.add(name);
       const e = recomputed(name);
       if (!e) return;
@@ -650,6 +745,11 @@ class Reverser {
       .map((name): CodeStatement => ({ kind: "const", name, expr: recompute.get(name)! }));
     if (taped.length > 0) this.plan.pushes.set(block, taped);
     const pops = [...taped].reverse().map((name): CodeStatement => {
+      const array = this.arrayKinds.get(name);
+      if (array) {
+        this.usesArrays = true;
+        return { kind: "pop", tape: this.plan.arrays, name, cast: array };
+      }
       const decision = this.booleans.has(name);
       if (decision) this.usesDecisions = true;
       else this.usesTape = true;
@@ -698,7 +798,15 @@ class Reverser {
     let outermost: Block | undefined;
     for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
     const start = outermost ? this.position.get(outermost)! : 0;
-    return (this.lastStore.get(array.name) ?? -1) < start;
+    return this.lastWrite(array.name) < start;
+  }
+
+  /** The position of the last write to `array`, directly or through a merge that chose it; -1 if none. */
+  private lastWrite(array: string): number {
+    return Math.max(
+      this.lastStore.get(array) ?? -1,
+      ...(this.mergedInto.get(array) ?? []).map((m) => this.lastWrite(m)),
+    );
   }
 
   private branch(s: BranchStatement, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
@@ -709,6 +817,18 @@ class Reverser {
       const armFlow = new Map<string, Expr[]>();
       for (const m of s.merges) {
         if (!this.active.has(m.name)) continue;
+        const chosen = m[side];
+        if (this.isArray(m.name)) {
+          // The arm's array receives the merged array's adjoint: shared when the arm made it.
+          if (chosen.kind === "var" && this.active.has(chosen.name) && this.aliasOf.get(chosen.name) !== m.name)
+            armOut.push({
+              kind: "addArray",
+              target: this.gradName.get(chosen.name)!,
+              source: this.gradName.get(m.name)!,
+              counter: this.names.claim("k"),
+            });
+          continue;
+        }
         const grad = this.gradient.get(m.name) ?? c(0);
         for (const a of vars([m[side]])) {
           this.add(a.name, grad, armBlock, armFlow);

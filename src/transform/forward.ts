@@ -2,17 +2,19 @@
  * The forward pass as code: the live statements of a graph, with branches and loops kept as
  * branches and loops. Inside loops, the values the backward pass needs are pushed on a tape at
  * the end of the block that computes them (the reversed loop pops them at its start); outside
- * loops, a value computed inside a branch arm but read after it is hoisted to a `let`.
+ * loops, a value computed inside a branch arm but read after it is hoisted to a `let`. An array
+ * that an array gate's backward reads but the program writes after the call is copied right after
+ * the call (a snapshot), so the backward sees it as the call did.
  */
 import type { Atom, CodeStatement, Expr, Loop, Node, Statement } from "../ir.js";
-import { c, select } from "../rules/expr.js";
-import { isCondition } from "../rules/table.js";
+import { c, op, select } from "../rules/expr.js";
 
 /** What the backward pass asks of the forward pass. */
 export interface TapePlan {
-  /** Names of the value tape (numbers) and the decision tape (booleans). */
+  /** Names of the value tape (numbers), the decision tape (booleans) and the tape of arrays. */
   tape: string;
   decisions: string;
+  arrays: string;
   /** Per loop body or arm inside a loop: the values to push at its end, in order. */
   pushes: Map<Statement[], string[]>;
   /** Per loop that is reversed: the name of its trip counter. */
@@ -21,15 +23,25 @@ export interface TapePlan {
   hoisted: Set<string>;
   /** Names holding booleans. */
   booleans: ReadonlySet<string>;
+  /** Names holding arrays (the graph's, and snapshots), with their kind. */
+  arrayKinds: ReadonlyMap<string, "Float64Array" | "number[]">;
+  /** Per array gate call: copies of arrays, made right after it, that its backward reads. */
+  snapshots: Map<Node, { name: string; array: string }[]>;
 }
 
-export const emptyPlan = (booleans: ReadonlySet<string> = new Set()): TapePlan => ({
+export const emptyPlan = (
+  booleans: ReadonlySet<string> = new Set(),
+  arrayKinds: ReadonlyMap<string, "Float64Array" | "number[]"> = new Map(),
+): TapePlan => ({
   tape: "tape",
   decisions: "decisions",
+  arrays: "arrays",
   pushes: new Map(),
   trips: new Map(),
   hoisted: new Set(),
   booleans,
+  arrayKinds,
+  snapshots: new Map(),
 });
 
 /** A node's right-hand side as an expression. */
@@ -56,11 +68,20 @@ export function isLoopLive(loop: Loop, live: ReadonlySet<string>): boolean {
 
 export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: TapePlan): CodeStatement[] {
   const declared: CodeStatement[] = [];
-  const hoist = (name: string, outsideLoop: boolean, boolean: boolean): boolean => {
+  const hoist = (name: string, outsideLoop: boolean): boolean => {
     if (!outsideLoop || !plan.hoisted.has(name)) return false;
     // Initialised so TypeScript sees it assigned on every path; the backward pass reads it only
     // on the path that assigned it.
-    declared.push({ kind: "let", name, init: boolean ? false : c(0) });
+    const kind = plan.arrayKinds.get(name);
+    const init =
+      kind === "Float64Array"
+        ? op("newFloat64Array", c(0))
+        : kind === "number[]"
+          ? op("zeros", c(0))
+          : plan.booleans.has(name)
+            ? false
+            : c(0);
+    declared.push({ kind: "let", name, init });
     return true;
   };
 
@@ -71,8 +92,11 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
       switch (s.kind) {
         case "node":
           if (!live.has(s.name)) break;
-          if (hoist(s.name, inArm, isCondition(s.op))) code.push({ kind: "set", name: s.name, expr: nodeExpr(s) });
-          else code.push({ kind: "const", name: s.name, expr: nodeExpr(s) });
+          for (const { name, expr } of [
+            { name: s.name, expr: nodeExpr(s) },
+            ...(plan.snapshots.get(s) ?? []).map((x) => ({ name: x.name, expr: op("slice", v(x.array)) })),
+          ])
+            code.push(hoist(name, inArm) ? { kind: "set", name, expr } : { kind: "const", name, expr });
           break;
         case "store":
           if (live.has(s.array.name)) code.push({ kind: "store", array: s.array.name, index: s.index, expr: s.value });
@@ -83,8 +107,8 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
               s,
               live,
               (arm) => withPushes(arm, emit(arm, !inLoop, inLoop)),
-              (name) => hoist(name, inArm, plan.booleans.has(name)),
-              plan.booleans,
+              (name) => hoist(name, inArm),
+              plan,
             ),
           );
           break;
@@ -98,13 +122,14 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
   /** A block's code followed by the pushes the backward pass asked of it. */
   const withPushes = (block: Statement[], code: CodeStatement[]): CodeStatement[] => {
     const names = plan.pushes.get(block) ?? [];
-    const numbers = names.filter((n) => !plan.booleans.has(n));
+    const arrays = names.filter((n) => plan.arrayKinds.has(n));
     const decisions = names.filter((n) => plan.booleans.has(n));
-    const v = (name: string): Expr => ({ kind: "var", name });
+    const numbers = names.filter((n) => !plan.booleans.has(n) && !plan.arrayKinds.has(n));
     return [
       ...code,
       ...(numbers.length ? [{ kind: "push" as const, tape: plan.tape, values: numbers.map(v), each: true }] : []),
       ...(decisions.length ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v) }] : []),
+      ...(arrays.length ? [{ kind: "push" as const, tape: plan.arrays, values: arrays.map(v) }] : []),
     ];
   };
 
@@ -123,7 +148,7 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
     }
     const trips = plan.trips.get(loop);
     if (trips) {
-      if (hoist(trips, inArm, false)) code.push({ kind: "set", name: trips, expr: c(0) });
+      if (hoist(trips, inArm)) code.push({ kind: "set", name: trips, expr: c(0) });
       else code.push({ kind: "let", name: trips, init: c(0) });
     }
     const body = withPushes(loop.body, emit(loop.body, false, true));
@@ -153,12 +178,14 @@ function headExpr(loop: Loop): Expr {
   return sub(loop.cond);
 }
 
+const v = (name: string): Expr => ({ kind: "var", name });
+
 function branchCode(
   s: Statement & { kind: "branch" },
   live: ReadonlySet<string>,
   arm: (b: Statement[]) => CodeStatement[],
   hoist: (name: string) => boolean,
-  booleans: ReadonlySet<string>,
+  { booleans, arrayKinds }: TapePlan,
 ): CodeStatement[] {
   const merges = s.merges.filter((m) => live.has(m.name));
   const thenCode = arm(s.then);
@@ -177,7 +204,11 @@ function branchCode(
   return [
     ...merges
       .filter((m) => !hoist(m.name))
-      .map((m): CodeStatement => ({ kind: "let", name: m.name, type: booleans.has(m.name) ? "boolean" : "number" })),
+      .map((m): CodeStatement => ({
+        kind: "let",
+        name: m.name,
+        type: booleans.has(m.name) ? "boolean" : (arrayKinds.get(m.name) ?? "number"),
+      })),
     {
       kind: "if",
       cond: s.cond,

@@ -24,7 +24,7 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         reads(s.expr, live);
         break;
       case "let":
-        if (!live.has(s.name) && s.type !== "tape" && s.type !== "decisions") continue;
+        if (!live.has(s.name) && s.type !== "tape" && s.type !== "decisions" && s.type !== "arrays") continue;
         if (s.init !== undefined && typeof s.init !== "boolean") reads(s.init, live);
         break;
       case "destructure": {
