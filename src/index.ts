@@ -1,10 +1,11 @@
 /**
  * adgen: source-to-source reverse-mode automatic differentiation for TypeScript.
- * `compile` runs the three phases in order: parse -> transform -> emit.
+ * `compile` runs the phases in order: parse -> optimise -> transform -> emit.
  */
 import { readFileSync } from "node:fs";
 import { codes, type Diagnostic } from "./diagnostics.js";
 import { format, FORMAT_LIMIT, printGraph, printModule } from "./emit/index.js";
+import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
 import { transform } from "./transform/index.js";
 import { version } from "./version.js";
@@ -69,6 +70,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
   const { program, sinks } = parseProgram(source, fileName, host);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
   if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
+  optimise(program);
   if (options.emit === "graph") return { code: printGraph(program), diagnostics: [] };
 
   const wrt = options.wrt;
