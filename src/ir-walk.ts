@@ -2,7 +2,10 @@
  * The one traversal of IR statements: every pass that reads or rewrites a Graph goes through
  * these, so a new statement kind is added here once.
  */
-import type { Atom, Graph, Statement } from "./ir.js";
+import type { Atom, Graph, Statement, VarRef } from "./ir.js";
+
+/** The variables among `atoms`. */
+export const vars = (atoms: Atom[]): VarRef[] => atoms.filter((a): a is VarRef => a.kind === "var");
 
 /** The statement lists nested in `s`: a branch's arms, a loop's head and body. */
 export function innerBlocks(s: Statement): Statement[][] {
@@ -64,4 +67,20 @@ export function substitute(graph: Graph, replaced: ReadonlyMap<string, Atom>): v
     }
   }
   graph.results = graph.results.map(f);
+}
+
+/** Every name a body defines (nodes, merges, loop phis; arms and loops included), in order. */
+export function* definitionsOf(body: Statement[]): Generator<string> {
+  for (const s of body) {
+    if (s.kind === "node") yield s.name;
+    else if (s.kind === "branch") {
+      yield* definitionsOf(s.then);
+      yield* definitionsOf(s.else);
+      for (const m of s.merges) yield m.name;
+    } else if (s.kind === "loop") {
+      for (const c of s.carried) yield c.name;
+      yield* definitionsOf(s.head);
+      yield* definitionsOf(s.body);
+    }
+  }
 }

@@ -22,6 +22,7 @@
  * `grad_a[i]` to `v` and clears it, since the value it overwrote no longer reaches the output.
  */
 import type { ArrayGateCallee, Callee, CodeStatement, Expr, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
+import { pullbackName } from "../conventions.js";
 import { NameAllocator } from "../names.js";
 import { add, c, isConst, mul, op, operationKey, select, sub, sum, v } from "../rules/expr.js";
 import { isCondition, ruleOf } from "../rules/table.js";
@@ -29,7 +30,7 @@ import { analyzeActivity, differentiableArgs } from "./activity.js";
 import { emptyPlan, forwardCode, nodeExpr, type TapePlan } from "./forward.js";
 import { collectReads, freeReads, prune } from "./prune.js";
 import { instantiate } from "./template.js";
-import { definitionsOf, vars } from "./walk.js";
+import { definitionsOf, vars } from "../ir-walk.js";
 
 export interface Differentiated {
   forward: CodeStatement[];
@@ -43,9 +44,6 @@ export interface Differentiated {
 }
 
 export type Mode = "entry" | "pullback";
-
-/** The name a callee's pullback has in generated code. */
-export const pullbackName = (key: string): string => `${key}_pullback`;
 
 type Block = Statement[];
 type BranchStatement = Statement & { kind: "branch" };
