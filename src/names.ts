@@ -10,12 +10,8 @@ export class NameAllocator {
 
   /**
    * `blocked`: names that versions and temporaries must avoid (every identifier in the source).
-   * `onName` hears of every name claimed or made up.
    */
-  constructor(
-    private readonly blocked: ReadonlySet<string> = new Set(),
-    private readonly onName?: (name: string) => void,
-  ) {}
+  constructor(private readonly blocked: ReadonlySet<string> = new Set()) {}
 
   /** Marks a name as used, as is. */
   reserve(name: string): void {
@@ -30,7 +26,6 @@ export class NameAllocator {
   claim(base: string): string {
     if (!this.taken.has(base)) {
       this.taken.add(base);
-      this.onName?.(base);
       return base;
     }
     let n = this.nextVersion.get(base) ?? 1;
@@ -38,7 +33,6 @@ export class NameAllocator {
     while (this.taken.has(name) || this.blocked.has(name)) name = `${base}_${++n}`;
     this.nextVersion.set(base, n + 1);
     this.taken.add(name);
-    this.onName?.(name);
     return name;
   }
 
@@ -47,7 +41,6 @@ export class NameAllocator {
     let name = `t${this.nextTemp++}`;
     while (this.taken.has(name) || this.blocked.has(name)) name = `t${this.nextTemp++}`;
     this.taken.add(name);
-    this.onName?.(name);
     return name;
   }
 }

@@ -21,60 +21,60 @@ export function logGamma_grad(z: number) {
   const t3 = w * w;
   const r = 1 / t3;
   const t4 = -0.0019175269175269176 * r;
-  const series = t4 + 0.0008417508417508417;
-  const t5 = series * r;
-  const series_1 = t5 - 0.0005952380952380953;
+  const series_1 = t4 + 0.0008417508417508417;
   const t6 = series_1 * r;
-  const series_2 = t6 + 0.0007936507936507937;
-  const t7 = series_2 * r;
-  const series_3 = t7 - 0.002777777777777778;
-  const t8 = series_3 * r;
-  const series_4 = t8 + 0.08333333333333333;
-  const series_5 = series_4 / w;
-  const t9 = w - 0.5;
-  const t10 = Math.log(w);
-  const t11 = t9 * t10;
-  const t12 = t11 - w;
-  const t13 = 2 * Math.PI;
-  const t14 = Math.log(t13);
-  const t15 = 0.5 * t14;
-  const t16 = t12 + t15;
-  const stirling = t16 + series_5;
-  const t17 = Math.log(prod);
-  const logGamma = stirling - t17;
+  const series_2 = t6 - 0.0005952380952380953;
+  const t8 = series_2 * r;
+  const series_3 = t8 + 0.0007936507936507937;
+  const t10 = series_3 * r;
+  const series_4 = t10 - 0.002777777777777778;
+  const t12 = series_4 * r;
+  const series_5 = t12 + 0.08333333333333333;
+  const series_6 = series_5 / w;
+  const t14 = w - 0.5;
+  const t15 = Math.log(w);
+  const t16 = t14 * t15;
+  const t17 = t16 - w;
+  const t18 = 2 * Math.PI;
+  const t19 = Math.log(t18);
+  const t20 = 0.5 * t19;
+  const t21 = t17 + t20;
+  const stirling = t21 + series_6;
+  const t22 = Math.log(prod);
+  const logGamma = stirling - t22;
 
   const grad_logGamma = 1;
   const grad_stirling = grad_logGamma;
-  const grad_t17 = -grad_logGamma;
-  const grad_prod = grad_t17 / prod;
-  const grad_t16 = grad_stirling;
-  const grad_series_5 = grad_stirling;
-  const grad_t12 = grad_t16;
-  const grad_t11 = grad_t12;
-  const grad_t9 = grad_t11 * t10;
-  const grad_t10 = grad_t11 * t9;
-  const grad_series_4 = grad_series_5 / w;
-  const grad_t8 = grad_series_4;
-  const grad_series_3 = grad_t8 * r;
-  const grad_t7 = grad_series_3;
-  const grad_series_2 = grad_t7 * r;
+  const grad_t22 = -grad_logGamma;
+  const grad_prod = grad_t22 / prod;
+  const grad_t21 = grad_stirling;
+  const grad_series_6 = grad_stirling;
+  const grad_t17 = grad_t21;
+  const grad_t16 = grad_t17;
+  const grad_t14 = grad_t16 * t15;
+  const grad_t15 = grad_t16 * t14;
+  const grad_series_5 = grad_series_6 / w;
+  const grad_t12 = grad_series_5;
+  const grad_series_4 = grad_t12 * r;
+  const grad_t10 = grad_series_4;
+  const grad_series_3 = grad_t10 * r;
+  const grad_t8 = grad_series_3;
+  const grad_series_2 = grad_t8 * r;
   const grad_t6 = grad_series_2;
   const grad_series_1 = grad_t6 * r;
-  const grad_t5 = grad_series_1;
-  const grad_series = grad_t5 * r;
-  const grad_t4 = grad_series;
+  const grad_t4 = grad_series_1;
   const grad_r =
-    grad_t8 * series_3 +
-    grad_t7 * series_2 +
+    grad_t12 * series_4 +
+    grad_t10 * series_3 +
+    grad_t8 * series_2 +
     grad_t6 * series_1 +
-    grad_t5 * series +
     grad_t4 * -0.0019175269175269176;
   const grad_t3 = -((grad_r * r) / t3);
   const grad_w =
-    -grad_t12 +
-    grad_t10 / w +
-    grad_t9 -
-    (grad_series_5 * series_5) / w +
+    -grad_t17 +
+    grad_t15 / w +
+    grad_t14 -
+    (grad_series_6 * series_6) / w +
     grad_t3 * w +
     grad_t3 * w;
   let grad_prod_2 = grad_prod;
@@ -193,13 +193,12 @@ export function gmmObjective_grad(
         trips_11++;
         id_2 = id_3;
       }
-      const t23 = ik_2 * d;
       const t24 = ik_2 * icfSize;
       const t25 = t24 + d;
       let i = 0;
       let trips_10 = 0;
       while (i < d) {
-        const t27 = t23 + i;
+        const t27 = t19 + i;
         const t28 = Qdiags[t27];
         const t29 = xcentered[i];
         const t30 = t28 * t29;
@@ -240,23 +239,23 @@ export function gmmObjective_grad(
       const t38 = alphas[ik_2];
       const t39 = sumQs[ik_2];
       const t40 = t38 + t39;
-      let i_3 = 0;
+      let i_4 = 0;
       let res = 0;
       let trips_7 = 0;
-      while (i_3 < d) {
-        const t42 = 0 + i_3;
+      while (i_4 < d) {
+        const t42 = 0 + i_4;
         const t43 = Qxcentered[t42];
-        const t44 = t43 * t43;
-        const res_1 = res + t44;
-        const i_4 = i_3 + 1;
+        const t46 = t43 * t43;
+        const res_1 = res + t46;
+        const i_5 = i_4 + 1;
         tape.push(t43);
         trips_7++;
-        i_3 = i_4;
+        i_4 = i_5;
         res = res_1;
       }
-      const t45 = 0.5 * res;
-      const t46 = t40 - t45;
-      mainTerm[ik_2] = t46;
+      const t47 = 0.5 * res;
+      const t48 = t40 - t47;
+      mainTerm[ik_2] = t48;
       const ik_3 = ik_2 + 1;
       tape.push(trips_7);
       tape.push(trips_9);
@@ -266,37 +265,37 @@ export function gmmObjective_grad(
       ik_2 = ik_3;
     }
     const mx = mainTerm[0];
-    let i_5 = 1;
+    let i_6 = 1;
     let mx_1 = mx;
     let trips_6 = 0;
-    while (i_5 < k) {
-      const t48 = 0 + i_5;
-      const t49 = mainTerm[t48];
-      const mx_2 = Math.max(mx_1, t49);
-      const i_6 = i_5 + 1;
+    while (i_6 < k) {
+      const t50 = 0 + i_6;
+      const t51 = mainTerm[t50];
+      const mx_2 = Math.max(mx_1, t51);
+      const i_7 = i_6 + 1;
       tape.push(mx_1);
-      tape.push(t49);
+      tape.push(t51);
       trips_6++;
-      i_5 = i_6;
+      i_6 = i_7;
       mx_1 = mx_2;
     }
-    let i_7 = 0;
+    let i_8 = 0;
     let semx = 0;
     let trips_5 = 0;
-    while (i_7 < k) {
-      const t51 = 0 + i_7;
-      const t52 = mainTerm[t51];
-      const t53 = t52 - mx_1;
-      const t54 = Math.exp(t53);
-      const semx_1 = semx + t54;
-      const i_8 = i_7 + 1;
-      tape.push(t54);
+    while (i_8 < k) {
+      const t53 = 0 + i_8;
+      const t54 = mainTerm[t53];
+      const t55 = t54 - mx_1;
+      const t56 = Math.exp(t55);
+      const semx_1 = semx + t56;
+      const i_9 = i_8 + 1;
+      tape.push(t56);
       trips_5++;
-      i_7 = i_8;
+      i_8 = i_9;
       semx = semx_1;
     }
-    const t55 = Math.log(semx);
-    const logsumexp = t55 + mx_1;
+    const t57 = Math.log(semx);
+    const logsumexp = t57 + mx_1;
     const slse_1 = slse + logsumexp;
     const ix_1 = ix + 1;
     tape.push(semx);
@@ -307,85 +306,85 @@ export function gmmObjective_grad(
     ix = ix_1;
     slse = slse_1;
   }
-  const t56 = -n;
-  const t57 = t56 * d;
-  const t58 = t57 * 0.5;
-  const t59 = 2 * Math.PI;
-  const t60 = Math.log(t59);
-  const constant = t58 * t60;
+  const t58 = -n;
+  const t59 = t58 * d;
+  const t60 = t59 * 0.5;
+  const t61 = 2 * Math.PI;
+  const t62 = Math.log(t61);
+  const constant = t60 * t62;
   const mx_3 = alphas[0];
-  let i_9 = 1;
+  let i_10 = 1;
   let mx_4 = mx_3;
   let trips_4 = 0;
-  while (i_9 < k) {
-    const t62 = 0 + i_9;
-    const t63 = alphas[t62];
-    const mx_5 = Math.max(mx_4, t63);
-    const i_10 = i_9 + 1;
+  while (i_10 < k) {
+    const t64 = 0 + i_10;
+    const t65 = alphas[t64];
+    const mx_5 = Math.max(mx_4, t65);
+    const i_11 = i_10 + 1;
     tape.push(mx_4);
     trips_4++;
-    i_9 = i_10;
+    i_10 = i_11;
     mx_4 = mx_5;
   }
-  let i_11 = 0;
+  let i_12 = 0;
   let semx_2 = 0;
   let trips_3 = 0;
-  while (i_11 < k) {
-    const t65 = 0 + i_11;
-    const t66 = alphas[t65];
-    const t67 = t66 - mx_4;
-    const t68 = Math.exp(t67);
-    const semx_3 = semx_2 + t68;
-    const i_12 = i_11 + 1;
-    tape.push(t68);
+  while (i_12 < k) {
+    const t67 = 0 + i_12;
+    const t68 = alphas[t67];
+    const t69 = t68 - mx_4;
+    const t70 = Math.exp(t69);
+    const semx_3 = semx_2 + t70;
+    const i_13 = i_12 + 1;
+    tape.push(t70);
     trips_3++;
-    i_11 = i_12;
+    i_12 = i_13;
     semx_2 = semx_3;
   }
-  const t69 = Math.log(semx_2);
-  const logsumexp_1 = t69 + mx_4;
-  const t78 = icfSize - d;
-  const t83 = 0.5 * gamma;
-  const t84 = t83 * gamma;
+  const t71 = Math.log(semx_2);
+  const logsumexp_1 = t71 + mx_4;
+  const t84 = icfSize - d;
+  const t91 = 0.5 * gamma;
+  const t92 = t91 * gamma;
   let ik_4 = 0;
   let out = 0;
   let trips_2 = 0;
   while (ik_4 < k) {
-    const t71 = ik_4 * d;
-    let i_13 = 0;
+    const t75 = ik_4 * d;
+    let i_14 = 0;
     let res_2 = 0;
     let trips_1 = 0;
-    while (i_13 < d) {
-      const t73 = t71 + i_13;
-      const t74 = Qdiags[t73];
-      const t75 = t74 * t74;
-      const res_3 = res_2 + t75;
-      const i_14 = i_13 + 1;
+    while (i_14 < d) {
+      const t77 = t75 + i_14;
+      const t78 = Qdiags[t77];
+      const t81 = t78 * t78;
+      const res_3 = res_2 + t81;
+      const i_15 = i_14 + 1;
       trips_1++;
-      i_13 = i_14;
+      i_14 = i_15;
       res_2 = res_3;
     }
-    const t76 = ik_4 * icfSize;
-    const t77 = t76 + d;
-    let i_15 = 0;
+    const t82 = ik_4 * icfSize;
+    const t83 = t82 + d;
+    let i_16 = 0;
     let res_4 = 0;
     let trips = 0;
-    while (i_15 < t78) {
-      const t80 = t77 + i_15;
-      const t81 = icf[t80];
-      const t82 = t81 * t81;
-      const res_5 = res_4 + t82;
-      const i_16 = i_15 + 1;
+    while (i_16 < t84) {
+      const t86 = t83 + i_16;
+      const t87 = icf[t86];
+      const t90 = t87 * t87;
+      const res_5 = res_4 + t90;
+      const i_17 = i_16 + 1;
       trips++;
-      i_15 = i_16;
+      i_16 = i_17;
       res_4 = res_5;
     }
     const frobenius = res_2 + res_4;
-    const t85 = t84 * frobenius;
-    const t86 = sumQs[ik_4];
-    const t87 = m * t86;
-    const t88 = t85 - t87;
-    const out_1 = out + t88;
+    const t93 = t92 * frobenius;
+    const t94 = sumQs[ik_4];
+    const t95 = m * t94;
+    const t96 = t93 - t95;
+    const out_1 = out + t96;
     const ik_5 = ik_4 + 1;
     tape.push(frobenius);
     tape.push(trips);
@@ -394,13 +393,13 @@ export function gmmObjective_grad(
     ik_4 = ik_5;
     out = out_1;
   }
-  const t89 = wishartConstant(d, gamma, m);
-  const t90 = k * t89;
-  const prior = out - t90;
-  const t91 = constant + slse;
-  const t92 = n * logsumexp_1;
-  const t93 = t91 - t92;
-  const gmmObjective = t93 + prior;
+  const t97 = wishartConstant(d, gamma, m);
+  const t98 = k * t97;
+  const prior = out - t98;
+  const t99 = constant + slse;
+  const t100 = n * logsumexp_1;
+  const t101 = t99 - t100;
+  const gmmObjective = t101 + prior;
 
   const grad_alphas = new Float64Array(alphas.length);
   const grad_means = new Float64Array(means.length);
@@ -412,107 +411,107 @@ export function gmmObjective_grad(
   const grad_Qxcentered = new Float64Array(d);
   const grad_mainTerm = new Float64Array(k);
   const grad_gmmObjective = 1;
-  const grad_t93 = grad_gmmObjective;
+  const grad_t101 = grad_gmmObjective;
   const grad_prior = grad_gmmObjective;
-  const grad_t91 = grad_t93;
-  const grad_t92 = -grad_t93;
-  const grad_logsumexp_1 = grad_t92 * n;
-  const grad_constant = grad_t91;
-  const grad_slse = grad_t91;
+  const grad_t99 = grad_t101;
+  const grad_t100 = -grad_t101;
+  const grad_logsumexp_1 = grad_t100 * n;
+  const grad_constant = grad_t99;
+  const grad_slse = grad_t99;
   const grad_out = grad_prior;
-  const grad_t90 = -grad_prior;
-  const grad_t89 = grad_t90 * k;
+  const grad_t98 = -grad_prior;
+  const grad_t97 = grad_t98 * k;
   const [grad_d_1, grad_gamma_1, grad_m_1] = wishartConstant_pullback(
     d,
     gamma,
     m,
-    grad_t89,
+    grad_t97,
   );
   let grad_out_2 = grad_out;
-  let grad_t84_1 = 0;
+  let grad_t92_1 = 0;
   let grad_m_2 = 0;
   for (let it_2 = trips_2; it_2 > 0; it_2--) {
     const trips_1 = tape.pop();
     const trips = tape.pop();
     const frobenius = tape.pop();
     const ik_4 = it_2 - 1;
-    const t71 = ik_4 * d;
-    const t76 = ik_4 * icfSize;
-    const t77 = t76 + d;
-    const t86 = sumQs[ik_4];
+    const t75 = ik_4 * d;
+    const t82 = ik_4 * icfSize;
+    const t83 = t82 + d;
+    const t94 = sumQs[ik_4];
     const grad_out_1 = grad_out_2;
-    const grad_t88 = grad_out_1;
-    const grad_t85 = grad_t88;
-    const grad_t87 = -grad_t88;
-    const grad_t86 = grad_t87 * m;
-    grad_sumQs[ik_4] += grad_t86;
-    const grad_frobenius = grad_t85 * t84;
+    const grad_t96 = grad_out_1;
+    const grad_t93 = grad_t96;
+    const grad_t95 = -grad_t96;
+    const grad_t94 = grad_t95 * m;
+    grad_sumQs[ik_4] += grad_t94;
+    const grad_frobenius = grad_t93 * t92;
     const grad_res_2 = grad_frobenius;
     const grad_res_4 = grad_frobenius;
     let grad_res_4_1 = grad_res_4;
     for (let it = trips; it > 0; it--) {
-      const i_15 = it - 1;
-      const t80 = t77 + i_15;
-      const t81 = icf[t80];
+      const i_16 = it - 1;
+      const t86 = t83 + i_16;
+      const t87 = icf[t86];
       const grad_res_5 = grad_res_4_1;
-      const grad_t82 = grad_res_5;
-      const grad_t81 = 2 * (grad_t82 * t81);
-      grad_icf[t80] += grad_t81;
+      const grad_t90 = grad_res_5;
+      const grad_t87 = 2 * (grad_t90 * t87);
+      grad_icf[t86] += grad_t87;
       grad_res_4_1 = grad_res_5;
     }
     let grad_res_2_1 = grad_res_2;
     for (let it_1 = trips_1; it_1 > 0; it_1--) {
-      const i_13 = it_1 - 1;
-      const t73 = t71 + i_13;
-      const t74 = Qdiags[t73];
+      const i_14 = it_1 - 1;
+      const t77 = t75 + i_14;
+      const t78 = Qdiags[t77];
       const grad_res_3 = grad_res_2_1;
-      const grad_t75 = grad_res_3;
-      const grad_t74 = 2 * (grad_t75 * t74);
-      grad_Qdiags[t73] += grad_t74;
+      const grad_t81 = grad_res_3;
+      const grad_t78 = 2 * (grad_t81 * t78);
+      grad_Qdiags[t77] += grad_t78;
       grad_res_2_1 = grad_res_3;
     }
-    grad_t84_1 += grad_t85 * frobenius;
-    grad_m_2 += grad_t87 * t86;
+    grad_t92_1 += grad_t93 * frobenius;
+    grad_m_2 += grad_t95 * t94;
     grad_out_2 = grad_out_1;
   }
-  const grad_t84 = grad_t84_1;
+  const grad_t92 = grad_t92_1;
   const grad_m = grad_m_1 + grad_m_2;
-  const grad_t83 = grad_t84 * gamma;
-  const grad_gamma = grad_gamma_1 + grad_t84 * t83 + grad_t83 * 0.5;
-  const grad_t69 = grad_logsumexp_1;
-  const grad_semx_2 = grad_t69 / semx_2;
+  const grad_t91 = grad_t92 * gamma;
+  const grad_gamma = grad_gamma_1 + grad_t92 * t91 + grad_t91 * 0.5;
+  const grad_t71 = grad_logsumexp_1;
+  const grad_semx_2 = grad_t71 / semx_2;
   let grad_semx_2_1 = grad_semx_2;
   let grad_mx_4_1 = 0;
   for (let it_3 = trips_3; it_3 > 0; it_3--) {
-    const t68 = tape.pop();
-    const i_11 = it_3 - 1;
-    const t65 = 0 + i_11;
+    const t70 = tape.pop();
+    const i_12 = it_3 - 1;
+    const t67 = 0 + i_12;
     const grad_semx_3 = grad_semx_2_1;
-    const grad_t68 = grad_semx_3;
-    const grad_t67 = grad_t68 * t68;
-    const grad_t66 = grad_t67;
-    grad_alphas[t65] += grad_t66;
-    grad_mx_4_1 += -grad_t67;
+    const grad_t70 = grad_semx_3;
+    const grad_t69 = grad_t70 * t70;
+    const grad_t68 = grad_t69;
+    grad_alphas[t67] += grad_t68;
+    grad_mx_4_1 += -grad_t69;
     grad_semx_2_1 = grad_semx_3;
   }
   const grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
   let grad_mx_4_2 = grad_mx_4;
   for (let it_4 = trips_4; it_4 > 0; it_4--) {
     const mx_4 = tape.pop();
-    const i_9 = 1 + (it_4 - 1);
-    const t62 = 0 + i_9;
-    const t63 = alphas[t62];
+    const i_10 = 1 + (it_4 - 1);
+    const t64 = 0 + i_10;
+    const t65 = alphas[t64];
     const grad_mx_5 = grad_mx_4_2;
-    const grad_t63 = mx_4 >= t63 ? 0 : grad_mx_5;
-    grad_alphas[t62] += grad_t63;
-    grad_mx_4_2 = mx_4 >= t63 ? grad_mx_5 : 0;
+    const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_5;
+    grad_alphas[t64] += grad_t65;
+    grad_mx_4_2 = mx_4 >= t65 ? grad_mx_5 : 0;
   }
   const grad_mx_3 = grad_mx_4_2;
   grad_alphas[0] += grad_mx_3;
-  const grad_t58 = grad_constant * t60;
-  const grad_t57 = grad_t58 * 0.5;
-  const grad_t56 = grad_t57 * d;
-  const grad_n = grad_t92 * logsumexp_1 - grad_t56;
+  const grad_t60 = grad_constant * t62;
+  const grad_t59 = grad_t60 * 0.5;
+  const grad_t58 = grad_t59 * d;
+  const grad_n = grad_t100 * logsumexp_1 - grad_t58;
   let grad_slse_2 = grad_slse;
   for (let it_13 = trips_13; it_13 > 0; it_13--) {
     const trips_12 = tape.pop();
@@ -523,33 +522,33 @@ export function gmmObjective_grad(
     const t16 = ix * d;
     const grad_slse_1 = grad_slse_2;
     const grad_logsumexp = grad_slse_1;
-    const grad_t55 = grad_logsumexp;
-    const grad_semx = grad_t55 / semx;
+    const grad_t57 = grad_logsumexp;
+    const grad_semx = grad_t57 / semx;
     let grad_semx_4 = grad_semx;
     let grad_mx_1_1 = 0;
     for (let it_5 = trips_5; it_5 > 0; it_5--) {
-      const t54 = tape.pop();
-      const i_7 = it_5 - 1;
-      const t51 = 0 + i_7;
+      const t56 = tape.pop();
+      const i_8 = it_5 - 1;
+      const t53 = 0 + i_8;
       const grad_semx_1 = grad_semx_4;
-      const grad_t54 = grad_semx_1;
-      const grad_t53 = grad_t54 * t54;
-      const grad_t52 = grad_t53;
-      grad_mainTerm[t51] += grad_t52;
-      grad_mx_1_1 += -grad_t53;
+      const grad_t56 = grad_semx_1;
+      const grad_t55 = grad_t56 * t56;
+      const grad_t54 = grad_t55;
+      grad_mainTerm[t53] += grad_t54;
+      grad_mx_1_1 += -grad_t55;
       grad_semx_4 = grad_semx_1;
     }
     const grad_mx_1 = grad_logsumexp + grad_mx_1_1;
     let grad_mx_1_2 = grad_mx_1;
     for (let it_6 = trips_6; it_6 > 0; it_6--) {
-      const t49 = tape.pop();
+      const t51 = tape.pop();
       const mx_1 = tape.pop();
-      const i_5 = 1 + (it_6 - 1);
-      const t48 = 0 + i_5;
+      const i_6 = 1 + (it_6 - 1);
+      const t50 = 0 + i_6;
       const grad_mx_2 = grad_mx_1_2;
-      const grad_t49 = mx_1 >= t49 ? 0 : grad_mx_2;
-      grad_mainTerm[t48] += grad_t49;
-      grad_mx_1_2 = mx_1 >= t49 ? grad_mx_2 : 0;
+      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_2;
+      grad_mainTerm[t50] += grad_t51;
+      grad_mx_1_2 = mx_1 >= t51 ? grad_mx_2 : 0;
     }
     const grad_mx = grad_mx_1_2;
     grad_mainTerm[0] += grad_mx;
@@ -560,20 +559,19 @@ export function gmmObjective_grad(
       const trips_7 = tape.pop();
       const ik_2 = it_12 - 1;
       const t19 = ik_2 * d;
-      const t23 = ik_2 * d;
-      const grad_t46 = grad_mainTerm[ik_2];
+      const grad_t48 = grad_mainTerm[ik_2];
       grad_mainTerm[ik_2] = 0;
-      const grad_t40 = grad_t46;
-      const grad_t45 = -grad_t46;
-      const grad_res = grad_t45 * 0.5;
+      const grad_t40 = grad_t48;
+      const grad_t47 = -grad_t48;
+      const grad_res = grad_t47 * 0.5;
       let grad_res_6 = grad_res;
       for (let it_7 = trips_7; it_7 > 0; it_7--) {
         const t43 = tape.pop();
-        const i_3 = it_7 - 1;
-        const t42 = 0 + i_3;
+        const i_4 = it_7 - 1;
+        const t42 = 0 + i_4;
         const grad_res_1 = grad_res_6;
-        const grad_t44 = grad_res_1;
-        const grad_t43 = 2 * (grad_t44 * t43);
+        const grad_t46 = grad_res_1;
+        const grad_t43 = 2 * (grad_t46 * t43);
         grad_Qxcentered[t42] += grad_t43;
         grad_res_6 = grad_res_1;
       }
@@ -605,7 +603,7 @@ export function gmmObjective_grad(
       for (let it_10 = trips_10; it_10 > 0; it_10--) {
         const t29 = tape.pop();
         const i = it_10 - 1;
-        const t27 = t23 + i;
+        const t27 = t19 + i;
         const t28 = Qdiags[t27];
         const grad_t30 = grad_Qxcentered[i];
         grad_Qxcentered[i] = 0;
@@ -628,7 +626,7 @@ export function gmmObjective_grad(
     }
     grad_slse_2 = grad_slse_1;
   }
-  const grad_d = grad_d_1 + grad_t57 * t56;
+  const grad_d = grad_d_1 + grad_t59 * t58;
   for (let it_15 = trips_15; it_15 > 0; it_15--) {
     const trips_14 = tape.pop();
     const ik = it_15 - 1;
@@ -649,7 +647,7 @@ export function gmmObjective_grad(
       grad_icf[t7] += grad_q;
     }
   }
-  const grad_k = grad_t90 * t89;
+  const grad_k = grad_t98 * t97;
   tape.release();
   return {
     value: gmmObjective,
@@ -795,27 +793,27 @@ function logGamma(z: number): number {
   const t3 = w * w;
   const r = 1 / t3;
   const t4 = -0.0019175269175269176 * r;
-  const series = t4 + 0.0008417508417508417;
-  const t5 = series * r;
-  const series_1 = t5 - 0.0005952380952380953;
+  const series_1 = t4 + 0.0008417508417508417;
   const t6 = series_1 * r;
-  const series_2 = t6 + 0.0007936507936507937;
-  const t7 = series_2 * r;
-  const series_3 = t7 - 0.002777777777777778;
-  const t8 = series_3 * r;
-  const series_4 = t8 + 0.08333333333333333;
-  const series_5 = series_4 / w;
-  const t9 = w - 0.5;
-  const t10 = Math.log(w);
-  const t11 = t9 * t10;
-  const t12 = t11 - w;
-  const t13 = 2 * Math.PI;
-  const t14 = Math.log(t13);
-  const t15 = 0.5 * t14;
-  const t16 = t12 + t15;
-  const stirling = t16 + series_5;
-  const t17 = Math.log(prod);
-  const logGamma = stirling - t17;
+  const series_2 = t6 - 0.0005952380952380953;
+  const t8 = series_2 * r;
+  const series_3 = t8 + 0.0007936507936507937;
+  const t10 = series_3 * r;
+  const series_4 = t10 - 0.002777777777777778;
+  const t12 = series_4 * r;
+  const series_5 = t12 + 0.08333333333333333;
+  const series_6 = series_5 / w;
+  const t14 = w - 0.5;
+  const t15 = Math.log(w);
+  const t16 = t14 * t15;
+  const t17 = t16 - w;
+  const t18 = 2 * Math.PI;
+  const t19 = Math.log(t18);
+  const t20 = 0.5 * t19;
+  const t21 = t17 + t20;
+  const stirling = t21 + series_6;
+  const t22 = Math.log(prod);
+  const logGamma = stirling - t22;
   return logGamma;
 }
 
@@ -838,50 +836,50 @@ function logGamma_pullback(z: number, grad_logGamma: number): number {
   const t3 = w * w;
   const r = 1 / t3;
   const t4 = -0.0019175269175269176 * r;
-  const series = t4 + 0.0008417508417508417;
-  const t5 = series * r;
-  const series_1 = t5 - 0.0005952380952380953;
+  const series_1 = t4 + 0.0008417508417508417;
   const t6 = series_1 * r;
-  const series_2 = t6 + 0.0007936507936507937;
-  const t7 = series_2 * r;
-  const series_3 = t7 - 0.002777777777777778;
-  const t8 = series_3 * r;
-  const series_4 = t8 + 0.08333333333333333;
-  const series_5 = series_4 / w;
-  const t9 = w - 0.5;
-  const t10 = Math.log(w);
+  const series_2 = t6 - 0.0005952380952380953;
+  const t8 = series_2 * r;
+  const series_3 = t8 + 0.0007936507936507937;
+  const t10 = series_3 * r;
+  const series_4 = t10 - 0.002777777777777778;
+  const t12 = series_4 * r;
+  const series_5 = t12 + 0.08333333333333333;
+  const series_6 = series_5 / w;
+  const t14 = w - 0.5;
+  const t15 = Math.log(w);
 
   const grad_stirling = grad_logGamma;
-  const grad_t17 = -grad_logGamma;
-  const grad_prod = grad_t17 / prod;
-  const grad_t16 = grad_stirling;
-  const grad_series_5 = grad_stirling;
-  const grad_t12 = grad_t16;
-  const grad_t11 = grad_t12;
-  const grad_t9 = grad_t11 * t10;
-  const grad_t10 = grad_t11 * t9;
-  const grad_series_4 = grad_series_5 / w;
-  const grad_t8 = grad_series_4;
-  const grad_series_3 = grad_t8 * r;
-  const grad_t7 = grad_series_3;
-  const grad_series_2 = grad_t7 * r;
+  const grad_t22 = -grad_logGamma;
+  const grad_prod = grad_t22 / prod;
+  const grad_t21 = grad_stirling;
+  const grad_series_6 = grad_stirling;
+  const grad_t17 = grad_t21;
+  const grad_t16 = grad_t17;
+  const grad_t14 = grad_t16 * t15;
+  const grad_t15 = grad_t16 * t14;
+  const grad_series_5 = grad_series_6 / w;
+  const grad_t12 = grad_series_5;
+  const grad_series_4 = grad_t12 * r;
+  const grad_t10 = grad_series_4;
+  const grad_series_3 = grad_t10 * r;
+  const grad_t8 = grad_series_3;
+  const grad_series_2 = grad_t8 * r;
   const grad_t6 = grad_series_2;
   const grad_series_1 = grad_t6 * r;
-  const grad_t5 = grad_series_1;
-  const grad_series = grad_t5 * r;
-  const grad_t4 = grad_series;
+  const grad_t4 = grad_series_1;
   const grad_r =
-    grad_t8 * series_3 +
-    grad_t7 * series_2 +
+    grad_t12 * series_4 +
+    grad_t10 * series_3 +
+    grad_t8 * series_2 +
     grad_t6 * series_1 +
-    grad_t5 * series +
     grad_t4 * -0.0019175269175269176;
   const grad_t3 = -((grad_r * r) / t3);
   const grad_w =
-    -grad_t12 +
-    grad_t10 / w +
-    grad_t9 -
-    (grad_series_5 * series_5) / w +
+    -grad_t17 +
+    grad_t15 / w +
+    grad_t14 -
+    (grad_series_6 * series_6) / w +
     grad_t3 * w +
     grad_t3 * w;
   let grad_prod_2 = grad_prod;

@@ -10,7 +10,7 @@ import { ts } from "ts-morph";
 import { codes, DiagnosticError, type DiagnosticCode } from "../diagnostics.js";
 import type { Atom, Carried, Graph, Merge, OpName, Param, Statement, ValueType, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
-import { c, operationKey } from "../rules/expr.js";
+import { c } from "../rules/expr.js";
 import { isCondition, mathConstants, mathOp, rules, unsupported } from "../rules/table.js";
 import type { FunctionSource, ModuleScope } from "./module.js";
 import {
@@ -20,10 +20,8 @@ import {
   COMPOUND_OPS,
   LOGICAL_OPS,
   assignedOuterNames,
-  callsFunctions,
   containsJump,
   containsReturn,
-  declaredNames,
   hasModifier,
   isAssignmentOperator,
   isConditionSyntax,
@@ -102,21 +100,6 @@ class FunctionLowering {
   private readonly arrays = new Map<string, "Float64Array" | "number[]">();
   /** Enclosing loops, innermost last. */
   private readonly loops: LoopContext[] = [];
-  /**
-   * Loops being lowered, outermost first, for loop-invariant code motion: where the statement
-   * around the loop goes (`outer`), its head and body lists, and the arrays it writes ("all"
-   * when it calls a function, which might).
-   */
-  private readonly frames: {
-    outer: Statement[];
-    head?: Statement[];
-    body?: Statement[];
-    writes: Set<string> | "all";
-  }[] = [];
-  /** How many loops enclose each name's definition (absent: none). */
-  private readonly depth = new Map<string, number>();
-  /** Operations already computed, per block (innermost last), for common-subexpression elimination. */
-  private readonly cse: Map<string, Atom>[] = [new Map()];
   /** Functions being inlined, to detect recursion. */
   private readonly inlining: string[] = [];
   /** The differentiated function's parameters. */
@@ -136,7 +119,7 @@ class FunctionLowering {
       ts.forEachChild(n, visit);
     };
     visit(fn.node);
-    this.names = new NameAllocator(identifiers, (name) => this.depth.set(name, this.frames.length));
+    this.names = new NameAllocator(identifiers);
     this.names.reserve("Math");
     for (const name of resolver.reserved()) this.names.reserve(name);
   }
@@ -449,7 +432,6 @@ class FunctionLowering {
       const old = this.node("index", [array, index], target);
       value = this.node(e.operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub", [old, c(1)], e);
     } else this.fail(codes.operator, `'${this.text(e)}' is not supported`, e);
-    this.forgetReads(array.name);
     this.body.push({ kind: "store", array, index, value, pos: e.getStart(this.sf) });
   }
 
@@ -522,20 +504,12 @@ class FunctionLowering {
   private arm(f: () => void): Statement[] {
     const outer = this.body;
     this.body = [];
-    this.cse.push(new Map());
     try {
       f();
       return this.body;
     } finally {
       this.body = outer;
-      this.cse.pop();
     }
-  }
-
-  /** Forgets reads of `array` (it is written), or of every array when `array` is undefined. */
-  private forgetReads(array?: string): void {
-    const prefix = array === undefined ? "index:(" : `index:(${array},`;
-    for (const table of this.cse) for (const key of [...table.keys()]) if (key.startsWith(prefix)) table.delete(key);
   }
 
   /** Lowers an `if` statement, or the single statement or block of an arm. */
@@ -645,12 +619,6 @@ class FunctionLowering {
     if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
     if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
 
-    const frame: (typeof this.frames)[number] = { outer: this.body, writes: this.arrayWrites(st) };
-    this.frames.push(frame);
-    // A read from before the loop must not stand for a read, in a later iteration, of an array the
-    // loop writes.
-    if (frame.writes === "all") this.forgetReads();
-    else for (const array of frame.writes) this.forgetReads(array);
     // Carried: every variable visible here (the loop's own counter included) that the loop
     // assigns, by binding: a same-named declaration inside the body is another variable.
     const assigned = assignedOuterNames(
@@ -684,7 +652,6 @@ class FunctionLowering {
     if (hasBreak) ctx.broke = "#broke";
     let cond: VarRef | undefined;
     const head = this.arm(() => {
-      frame.head = this.body;
       let test: VarRef;
       if (ts.isDoStatement(st)) test = this.lookup("#again")!.value as VarRef;
       else if (forOf) {
@@ -711,7 +678,6 @@ class FunctionLowering {
 
     this.loops.push(ctx);
     const body = this.arm(() => {
-      frame.body = this.body;
       this.scopes.push(new Map());
       if (hasContinue) {
         this.scopes[this.scopes.length - 1]!.set("#skip", { keyword: "let", value: bool(false) });
@@ -744,7 +710,6 @@ class FunctionLowering {
       else step();
     });
     this.loops.pop();
-    this.frames.pop();
 
     // Branches in the body replace scope entries with copies: look the locals up again.
     carriedKeys.forEach((key, i) => {
@@ -756,32 +721,6 @@ class FunctionLowering {
     });
     this.scopes.pop();
     this.body.push({ kind: "loop", carried, head, cond: cond!, body, pos: st.getStart(this.sf) });
-  }
-
-  /** The arrays a loop writes, by SSA name, or "all" if it calls a function (which might). */
-  private arrayWrites(st: ts.Node): Set<string> | "all" {
-    if (callsFunctions(st)) return "all";
-    const written = new Set<string>();
-    const declaredInside = declaredNames(st);
-    let unknown = false;
-    const visit = (n: ts.Node): void => {
-      const target =
-        ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)
-          ? skipParens(n.left)
-          : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)
-            ? n.operand
-            : undefined;
-      if (target && ts.isElementAccessExpression(target)) {
-        // A write through a name declared inside the loop (an alias) could be any array.
-        const id = skipParens(target.expression);
-        const value = ts.isIdentifier(id) && !declaredInside.has(id.text) ? this.lookup(id.text)?.value : undefined;
-        if (value?.kind === "var") written.add(value.name);
-        else unknown = true;
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(st);
-    return unknown ? "all" : written;
   }
 
   /** Every name visible here, innermost scope last. */
@@ -939,41 +878,9 @@ class FunctionLowering {
   // ---- expressions -----------------------------------------------------------------------
 
   /** Appends a node and returns a reference to it. `hint` names it after a user variable. */
-  private node(op: OpName, args: Atom[], at: ts.Node, hint?: string, callee?: string, pure = true): Atom {
-    // Constant folding: arithmetic on literals, exact in IEEE arithmetic whoever computes it
-    // (`**` and Math functions are left alone: engines may round them differently). Named
-    // constants (`Math.PI`) stay symbolic, for reading.
-    if (FOLDABLE.has(op) && args.every((a) => a.kind === "const" && a.text === undefined))
-      return c(rules[op]!.eval(...args.map((a) => (a as { value: number }).value)));
-    // Common subexpressions: the same pure operation on the same operands, already computed in
-    // this block or an enclosing one, is reused. A read of an array is reused only until the
-    // array is written; operations that make a new array never are.
-    const takesArray = op !== "index" && op !== "length" && args.some((a) => this.isArray(a));
-    const key = pure && !rules[op]?.array && !takesArray ? operationKey(op, callee, args) : undefined;
-    if (key) {
-      for (let i = this.cse.length - 1; i >= 0; i--) {
-        const hit = this.cse[i]!.get(key);
-        if (hit) return hit;
-      }
-    }
-    // Loop-invariant code motion: arithmetic on values from outside a loop, at the top level of
-    // its body, is computed once before it (as far out as it stays invariant). Only + - * and
-    // negation: they are finite on finite operands, so when the loop runs zero times the hoisted
-    // value's zero gradient stays zero (a hoisted sqrt, division or out-of-range read could make
-    // it 0 * NaN).
-    let target = this.body;
-    let level = this.frames.length;
-    while (key && HOISTABLE.has(op) && level > 0) {
-      const frame = this.frames[level - 1]!;
-      if (target !== frame.body && target !== frame.head) break;
-      if (!args.every((a) => a.kind === "const" || (this.depth.get(a.name) ?? 0) < level)) break;
-      target = frame.outer;
-      level--;
-    }
+  private node(op: OpName, args: Atom[], at: ts.Node, hint?: string, callee?: string): Atom {
     const name = hint === undefined ? this.names.temp() : this.names.claim(hint);
-    this.depth.set(name, level);
-    if (key) this.cse[this.cse.length - 1]!.set(key, { kind: "var", name });
-    target.push(
+    this.body.push(
       callee === undefined
         ? { kind: "node", name, op, args, pos: at.getStart(this.sf) }
         : { kind: "node", name, op, args, callee, pos: at.getStart(this.sf) },
@@ -1079,8 +986,10 @@ class FunctionLowering {
       return this.number(e.expression, hint);
     if (ts.isPrefixUnaryExpression(e)) {
       if (e.operator === ts.SyntaxKind.MinusToken) {
-        if (ts.isNumericLiteral(e.operand)) return c(-Number(e.operand.text));
-        return this.node("neg", [this.number(e.operand)], e, hint);
+        // A negated literal (`-1`, `-Infinity`) is a literal.
+        const operand = this.number(e.operand);
+        if (operand.kind === "const" && operand.text === undefined) return c(-operand.value);
+        return this.node("neg", [operand], e, hint);
       }
       if (e.operator === ts.SyntaxKind.PlusToken) return this.number(e.operand, hint);
       if (e.operator === ts.SyntaxKind.ExclamationToken)
@@ -1397,7 +1306,7 @@ class FunctionLowering {
         `'${shown}' returns an array; array gates that return arrays are not supported inside loops yet`,
         e,
       );
-    const result = this.node("call", args, e, hint, target.key, target.output !== "array");
+    const result = this.node("call", args, e, hint, target.key);
     if (target.output === "array") this.arrays.set((result as VarRef).name, "Float64Array");
     return result;
   }
@@ -1424,12 +1333,6 @@ class FunctionLowering {
 function copyScopes(scopes: Scopes): Scopes {
   return scopes.map((m) => new Map([...m].map(([k, l]) => [k, { ...l }])));
 }
-
-/** Ops loop-invariant code motion moves (see `node`). */
-const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
-
-/** Ops folded when every operand is a literal. */
-const FOLDABLE = new Set(["add", "sub", "mul", "div", "mod", "neg"]);
 
 function sameAtom(a: Atom | undefined, b: Atom | undefined): boolean {
   if (!a || !b) return a === b;

@@ -3,9 +3,9 @@
  * function, a numeric constant, mutable state), and which functions to differentiate.
  */
 import { ts } from "ts-morph";
+import { GATES_MODULE } from "../conventions.js";
 
 /** The package specifier of adgen's gate library. */
-export const GATES_MODULE = "adgen/gates";
 /** Modules `gate` may be imported from. */
 const GATE_DEFINERS = new Set([GATES_MODULE, "adgen"]);
 

@@ -4,20 +4,14 @@
  * under one name in the generated module; recursion is detected on the way.
  */
 import { Project, ts } from "ts-morph";
+import { companionNames, GATES_MODULE, pullbackName } from "../conventions.js";
 import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diagnostics.js";
 import * as builtinGates from "../gates/index.js";
 import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower.js";
 import { renameShadowingLocals } from "./rename.js";
-import {
-  GATES_MODULE,
-  scanModule,
-  type FunctionNode,
-  type FunctionSource,
-  type ModuleBinding,
-  type ModuleScope,
-} from "./module.js";
+import { scanModule, type FunctionNode, type FunctionSource, type ModuleBinding, type ModuleScope } from "./module.js";
 
 /** How the parser reads imported files. */
 export interface Host {
@@ -66,7 +60,7 @@ class ProgramBuilder implements CalleeResolver {
           "no function to differentiate: export a function (or an arrow function assigned to a const)",
           0,
         );
-      for (const fn of mod.functions) for (const n of [`${fn.name}_grad`, `${fn.name}_vjp`]) this.names.reserve(n);
+      for (const fn of mod.functions) for (const n of companionNames(fn.name)) this.names.reserve(n);
       // Parameters keep their names in generated code: imports must not take them.
       for (const fn of mod.functions)
         for (const p of fn.node.parameters) if (ts.isIdentifier(p.name)) this.names.reserve(p.name.text);
@@ -224,8 +218,8 @@ class ProgramBuilder implements CalleeResolver {
     if (!this.keys.get(id)) {
       // The key and its pullback's name must both be free (a user function may be called `g_pullback`).
       let key = this.names.claim(fn.name);
-      while (this.names.has(`${key}_pullback`)) key = this.names.claim(fn.name);
-      this.names.reserve(`${key}_pullback`);
+      while (this.names.has(pullbackName(key))) key = this.names.claim(fn.name);
+      this.names.reserve(pullbackName(key));
       this.keys.set(id, key);
       this.callees.set(key, { kind: "function", graph });
     }

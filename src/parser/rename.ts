@@ -3,15 +3,16 @@
  * like a helper the parser only met later (`const cond = ...` beside a helper `cond`), or like
  * an imported function's key; such locals are renamed once the whole program is known.
  */
+import { pullbackName } from "../conventions.js";
 import type { Atom, Graph, Program, Statement } from "../ir.js";
+import { definitionsOf } from "../ir-walk.js";
 import { NameAllocator } from "../names.js";
-import { definitionsOf } from "../transform/walk.js";
 
 export function renameShadowingLocals(program: Program, reserved: Iterable<string>): void {
   const taken = new Set(reserved);
   for (const key of program.callees.keys()) {
     taken.add(key);
-    taken.add(`${key}_pullback`);
+    taken.add(pullbackName(key));
   }
   // A function may name a local after itself (its result): it never calls itself, so that is harmless.
   const graphs = new Map<Graph, string | undefined>(program.entries.map((g) => [g, undefined]));

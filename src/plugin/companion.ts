@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
-import { compileSync } from "../index.js";
+import { compileSync } from "../compile.js";
 import { wrongModeMessage } from "../runtime/error.js";
 import { restoreFrame } from "./frame.js";
 import type { CompanionRequest } from "./id.js";

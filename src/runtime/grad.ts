@@ -11,7 +11,8 @@
  * combination. Anything it cannot compile throws the compiler's diagnostics.
  */
 import * as gates from "../gates/index.js";
-import { compileSync, formatDiagnostic } from "../index.js";
+import { compileSync } from "../compile.js";
+import { formatDiagnostic } from "../diagnostics.js";
 import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
 import { annotate, prepareSource, type ParamKind } from "./source.js";

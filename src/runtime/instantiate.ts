@@ -3,10 +3,10 @@
  * `new Function`: its `adgen/gates` imports become parameters bound to adgen's own gates, its
  * `export` keywords are dropped, and the companion is returned.
  */
+import { GATES_MODULE } from "../conventions.js";
 import { GradError } from "./error.js";
 
 /** The module generated code imports its gates from (the compiler's documented output contract). */
-const GATES_MODULE = "adgen/gates";
 
 const NAMED_IMPORT = /^import \{([^}]*)\} from "([^"]+)";\s*$/;
 const NAMESPACE_IMPORT = /^import \* as ([\w$]+) from "([^"]+)";\s*$/;

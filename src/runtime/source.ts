@@ -6,6 +6,7 @@
  * show them (`number[]`, `Float64Array`; a parameter left bare is a number).
  */
 import { ts } from "ts-morph";
+import { GATES_MODULE } from "../conventions.js";
 
 export type PreparedSource =
   | {
@@ -85,8 +86,8 @@ export function prepareSource(f: Function, gateNames: string[], arrayGateNames: 
   ];
 
   const prelude = [
-    ...(named.length > 0 ? [`import { ${named.join(", ")} } from "adgen/gates";`] : []),
-    ...[...namespaces].map((n) => `import * as ${n} from "adgen/gates";`),
+    ...(named.length > 0 ? [`import { ${named.join(", ")} } from "${GATES_MODULE}";`] : []),
+    ...[...namespaces].map((n) => `import * as ${n} from "${GATES_MODULE}";`),
   ];
   const head = `${[...prelude, `const ${name} = `].join(" ")}`;
   const source = `${head}${text};\n`;

@@ -9,7 +9,7 @@
  */
 import type { Graph, Node, Statement } from "../ir.js";
 import { ruleOf } from "../rules/table.js";
-import { vars } from "./walk.js";
+import { vars } from "../ir-walk.js";
 
 export interface Activity {
   /** Names (parameters, nodes, merges, loop phis, arrays) that get an adjoint. */

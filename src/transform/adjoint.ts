@@ -37,6 +37,7 @@ import type {
   Statement,
   VarRef,
 } from "../ir.js";
+import { pullbackName } from "../conventions.js";
 import { NameAllocator } from "../names.js";
 import { add, c, isConst, mul, op, operationKey, select, sub, sum, v } from "../rules/expr.js";
 import { isCondition, ruleOf } from "../rules/table.js";
@@ -44,7 +45,7 @@ import { analyzeActivity, differentiableArgs } from "./activity.js";
 import { emptyPlan, forwardCode, nodeExpr, type TapePlan } from "./forward.js";
 import { collectReads, freeReads, prune } from "./prune.js";
 import { instantiate } from "./template.js";
-import { definitionsOf, vars } from "./walk.js";
+import { definitionsOf, vars } from "../ir-walk.js";
 
 export interface Differentiated {
   forward: CodeStatement[];
@@ -58,9 +59,6 @@ export interface Differentiated {
 }
 
 export type Mode = "entry" | "pullback";
-
-/** The name a callee's pullback has in generated code. */
-export const pullbackName = (key: string): string => `${key}_pullback`;
 
 type Block = Statement[];
 type BranchStatement = Statement & { kind: "branch" };

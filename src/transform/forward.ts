@@ -143,7 +143,7 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
     for (const c of carried) {
       const boolean = plan.booleans.has(c.name);
       // Declared before the arm when the backward pass reads the loop's result after the arm.
-      if (hoist(c.name, inArm, boolean)) code.push({ kind: "set", name: c.name, expr: c.init });
+      if (hoist(c.name, inArm)) code.push({ kind: "set", name: c.name, expr: c.init });
       else code.push({ kind: "let", name: c.name, init: c.init, type: boolean ? "boolean" : "number" });
     }
     const trips = plan.trips.get(loop);

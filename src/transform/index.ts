@@ -5,10 +5,10 @@
  */
 import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
 import { analyzeActivity } from "./activity.js";
-import { differentiate, pullbackName } from "./adjoint.js";
+import { differentiate } from "./adjoint.js";
 import { emptyPlan, forwardCode } from "./forward.js";
 import { forEachExpr } from "./prune.js";
-import { GATES_MODULE } from "../parser/module.js";
+import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";
 export { differentiate } from "./adjoint.js";
@@ -27,7 +27,7 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
     const vector = result.kind === "var" && g.arrays.has(result.name);
     return {
       kind: "entry",
-      name: vector ? `${g.name}_vjp` : `${g.name}_grad`,
+      name: companionName(g.name, vector ? "vjp" : "grad"),
       params: vector
         ? [...g.params, { name: d.seed, type: g.arrays.get((result as { name: string }).name)! }]
         : g.params,

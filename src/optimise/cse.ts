@@ -1,0 +1,54 @@
+/**
+ * Common-subexpression elimination: the same pure operation on the same operands, already
+ * computed in this block or an enclosing one, is reused. Values computed inside an arm or a
+ * loop are not visible after it. A read of an array is reused only until the array is written;
+ * entering a loop forgets reads of every array the loop writes (a later iteration would see the
+ * write). Operations that make a new array, or take an array (other than reading an element or
+ * the length), are never merged.
+ */
+import type { Atom, Graph, Node, Statement } from "../ir.js";
+import { innerBlocks, mapOperands, statementsOf, substitute } from "../ir-walk.js";
+import { operationKey } from "../rules/expr.js";
+import { rules } from "../rules/table.js";
+
+export function eliminateCommonSubexpressions(graph: Graph): void {
+  const replaced = new Map<string, Atom>();
+  const current = (a: Atom): Atom => (a.kind === "var" ? (replaced.get(a.name) ?? a) : a);
+  const isArray = (a: Atom) => a.kind === "var" && graph.arrays.has(a.name);
+  const key = (n: Node): string | undefined => {
+    // A new array each time, even from the same operands: arrays are written in place.
+    if (rules[n.op]?.array || graph.arrays.has(n.name)) return undefined;
+    if (n.op !== "index" && n.op !== "length" && n.args.some(isArray)) return undefined;
+    return operationKey(n.op, n.callee, n.args);
+  };
+  /** Computed operations, per block (innermost last). */
+  const tables: Map<string, Atom>[] = [];
+  const forgetReads = (array: string) => {
+    const prefix = `index:(${array},`;
+    for (const table of tables) for (const k of [...table.keys()]) if (k.startsWith(prefix)) table.delete(k);
+  };
+  const visit = (block: Statement[]): Statement[] => {
+    tables.push(new Map());
+    const kept = block.filter((s) => {
+      mapOperands(s, current);
+      if (s.kind === "store") forgetReads(s.array.name);
+      if (s.kind === "loop") for (const t of statementsOf(s.body)) if (t.kind === "store") forgetReads(t.array.name);
+      for (const inner of innerBlocks(s)) inner.splice(0, inner.length, ...visit(inner));
+      if (s.kind !== "node") return true;
+      const k = key(s);
+      if (k === undefined) return true;
+      let hit: Atom | undefined;
+      for (let i = tables.length - 1; i >= 0 && !hit; i--) hit = tables[i]!.get(k);
+      if (hit) {
+        replaced.set(s.name, hit);
+        return false;
+      }
+      tables[tables.length - 1]!.set(k, { kind: "var", name: s.name });
+      return true;
+    });
+    tables.pop();
+    return kept;
+  };
+  graph.body = visit(graph.body);
+  substitute(graph, replaced);
+}

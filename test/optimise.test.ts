@@ -1,0 +1,115 @@
+/**
+ * The optimisation passes (src/optimise), each on its own: the graph the parser builds, then
+ * the graph after the pass. test/passes.test.ts runs the same optimisations end to end.
+ */
+import { describe, expect, it } from "vitest";
+import { printGraph } from "../src/emit/index.js";
+import type { Graph } from "../src/ir.js";
+import { eliminateCommonSubexpressions } from "../src/optimise/cse.js";
+import { foldConstants } from "../src/optimise/fold.js";
+import { optimise } from "../src/optimise/index.js";
+import { hoistLoopInvariants } from "../src/optimise/licm.js";
+import { parseProgram } from "../src/parser/index.js";
+
+function parsed(source: string) {
+  const { program, sinks } = parseProgram(source, "input.ts", { readFile: () => undefined });
+  expect(sinks.flatMap((s) => s.diagnostics)).toEqual([]);
+  return program;
+}
+
+/** The graph as the parser builds it, and after `pass`. */
+function beforeAfter(source: string, pass: (g: Graph) => void): { before: string; after: string } {
+  const program = parsed(source);
+  const before = printGraph(program);
+  for (const g of program.entries) pass(g);
+  return { before, after: printGraph(program) };
+}
+
+describe("constant folding", () => {
+  it("folds chains of literal arithmetic, keeps named constants and ** as written", () => {
+    const { before, after } = beforeAfter(
+      "export function f(x: number) { const k = 2 * 3 + 1; return x * k + x * Math.PI * 2 + 2 ** 0.5; }",
+      foldConstants,
+    );
+    expect(before).toContain("= mul 2 3");
+    expect(after).not.toContain("mul 2 3");
+    expect(after).toContain("mul x 7");
+    expect(after).toContain("Math.PI");
+    expect(after).toContain("pow 2 0.5");
+  });
+});
+
+describe("common-subexpression elimination", () => {
+  it("merges the same operation on the same operands, and only forward in scope", () => {
+    const { after } = beforeAfter(
+      `export function f(x: number, y: number) {
+        const a = Math.sin(x * y);
+        let b = 0;
+        if (x > 0) { b = Math.sin(x * y) * Math.cos(x); } else { b = Math.cos(x); }
+        return a + b + Math.cos(x);
+      }`,
+      eliminateCommonSubexpressions,
+    );
+    expect(after.match(/= sin /g)).toHaveLength(1);
+    // cos(x) in each arm is not visible after the branch: computed again there.
+    expect(after.match(/= cos x/g)).toHaveLength(3);
+  });
+
+  it("does not reuse a read across a write to its array, or into a loop that writes it", () => {
+    const { after } = beforeAfter(
+      `export function f(x: Float64Array) {
+        const a = x.slice();
+        let s = a[0];
+        a[0] = 2;
+        s = s + a[0];
+        for (let i = 0; i < 2; i++) { s = s + a[1]; a[1] = s; }
+        return s + a[1];
+      }`,
+      eliminateCommonSubexpressions,
+    );
+    expect(after.match(/= index a 0/g)).toHaveLength(2);
+    expect(after.match(/= index a 1/g)).toHaveLength(2);
+  });
+
+  it("never merges operations that make arrays", () => {
+    const { after } = beforeAfter(
+      "export function f(x: Float64Array) { const a = x.slice(); const b = x.slice(); b[0] = 1; return a[0] + b[0]; }",
+      eliminateCommonSubexpressions,
+    );
+    expect(after.match(/= slice x/g)).toHaveLength(2);
+  });
+});
+
+describe("loop-invariant code motion", () => {
+  it("moves + - * of values from outside a loop before it, as far out as they stay invariant", () => {
+    const { after } = beforeAfter(
+      `export function f(x: number, k: number) {
+        let s = 0;
+        for (let i = 0; i < 3; i++) {
+          for (let j = 0; j < 2; j++) s = s + k * x + Math.sqrt(k * k + 1) + i * x;
+        }
+        return s;
+      }`,
+      hoistLoopInvariants,
+    );
+    const lines = after.split("\n");
+    const at = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
+    const outerLoop = at(/^ {2}loop$/);
+    // k * x and k * k move before both loops; i * x only before the inner one; sqrt stays.
+    expect(at(/= mul k x/)).toBeLessThan(outerLoop);
+    expect(at(/= mul k k/)).toBeLessThan(outerLoop);
+    expect(at(/= mul i x/)).toBeGreaterThan(outerLoop);
+    expect(at(/= mul i x/)).toBeLessThan(at(/^ {4}loop$/));
+    expect(at(/= sqrt /)).toBeGreaterThan(at(/^ {4}loop$/));
+  });
+
+  it("a value moved out of a loop is reused after it (CSE runs again after LICM)", () => {
+    const program = parsed(`export function f(x: number, k: number, d: number) {
+      let s = 0;
+      for (let i = 0; i < 3; i++) s = s + k * d * x;
+      return s + k * d;
+    }`);
+    optimise(program);
+    expect(printGraph(program).match(/= mul k d/g)).toHaveLength(1);
+  });
+});
