@@ -26,7 +26,12 @@ export interface ConstantsHost {
   /** A unique name for generated code, free of every other module-level name. */
   claim(name: string): string;
   /** The module and local name an import refers to, or undefined for a package (not followed). */
-  follow(mod: ModuleScope, from: string, imported: string, at: ts.Node): { mod: ModuleScope; name: string | undefined } | undefined;
+  follow(
+    mod: ModuleScope,
+    from: string,
+    imported: string,
+    at: ts.Node,
+  ): { mod: ModuleScope; name: string | undefined } | undefined;
   /** Reports `error` in `mod`'s file and throws AlreadyReported. */
   reportIn(mod: ModuleScope, error: unknown): never;
 }
@@ -98,7 +103,8 @@ export class ModuleConstants {
     };
     const sub = (x: ts.Expression) => this.expr(mod, x, owner);
     if (ts.isNumericLiteral(e)) return c(Number(e.text), e.getText(mod.sf));
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) return sub(e.expression);
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e))
+      return sub(e.expression);
     if (ts.isPrefixUnaryExpression(e))
       return e.operator === ts.SyntaxKind.MinusToken ? op("neg", sub(e.operand)) : sub(e.operand);
     if (ts.isBinaryExpression(e)) return op(BINARY_OPS[e.operatorToken.kind]!, sub(e.left), sub(e.right));
@@ -111,7 +117,8 @@ export class ModuleConstants {
       const member = e.expression.name.text;
       const reason = unsupported[`Math.${member}`];
       if (reason) fail(`'Math.${member}' is not supported: ${reason}`, e.expression, codes.unsupportedMath);
-      const name = mathOp(member) ?? fail(`'Math.${member}' is not a Math function`, e.expression.name, codes.unknownMath);
+      const name =
+        mathOp(member) ?? fail(`'Math.${member}' is not a Math function`, e.expression.name, codes.unknownMath);
       const args = e.arguments.map(sub);
       if (name === "max" || name === "min") {
         if (args.length === 0) return c(name === "max" ? -Infinity : Infinity);

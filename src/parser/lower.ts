@@ -873,7 +873,11 @@ class FunctionLowering {
       const v = local && this.valueOf(local, inner);
       if (v?.kind === "var" && this.isBoolean(v)) return v;
     }
-    this.fail(codes.notCondition, `the condition '${this.text(e)}' is not a comparison; write one, such as 'x !== 0'`, e);
+    this.fail(
+      codes.notCondition,
+      `the condition '${this.text(e)}' is not a comparison; write one, such as 'x !== 0'`,
+      e,
+    );
   }
 
   /** Whether `a` is a boolean: a condition, or one of the `true`/`false` constants the loop flags start from. */

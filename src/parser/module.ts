@@ -62,8 +62,11 @@ function constantSyntax(e: ts.Expression | undefined): boolean {
   if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e))
     return constantSyntax(e.expression);
   if (ts.isPrefixUnaryExpression(e))
-    return (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && constantSyntax(e.operand);
-  if (ts.isBinaryExpression(e)) return ARITHMETIC.has(e.operatorToken.kind) && constantSyntax(e.left) && constantSyntax(e.right);
+    return (
+      (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && constantSyntax(e.operand)
+    );
+  if (ts.isBinaryExpression(e))
+    return ARITHMETIC.has(e.operatorToken.kind) && constantSyntax(e.left) && constantSyntax(e.right);
   const isMath = (x: ts.Expression) =>
     ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "Math";
   if (isMath(e)) return true;
