@@ -65,7 +65,9 @@ export class ModuleConstants {
 
   private imported(mod: ModuleScope, from: string, imported: string, at: ts.Node): ConstantLookup {
     const target = this.host.follow(mod, from, imported, at);
-    if (!target) return `imported from the package '${from}'`;
+    // adgen's own modules export functions (gates, grad) and the Tape class, no numbers.
+    if (!target)
+      return from === "adgen" || from.startsWith("adgen/") ? "a function" : `imported from the package '${from}'`;
     if (target.name === undefined) return `not exported by '${from}'`;
     return this.lookup(target.mod, target.name, at);
   }

@@ -653,6 +653,12 @@ class FunctionLowering {
     const hasContinue = containsJump(st.statement, "continue");
     if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
     if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
+    if (ts.isDoStatement(st) && skipParens(st.expression).kind === ts.SyntaxKind.TrueKeyword && !hasBreak)
+      this.fail(
+        codes.loop,
+        "this loop never ends: its condition is 'true' and it has no 'break'",
+        st.getChildAt(0, this.sf),
+      );
 
     const frame: (typeof this.frames)[number] = { outer: this.body, writes: this.arrayWrites(st) };
     this.frames.push(frame);
@@ -742,7 +748,9 @@ class FunctionLowering {
       const step = () => {
         if (ts.isForStatement(st) && st.incrementor) this.expressionStatements(st.incrementor);
         if (forOf) this.lookup("#i")!.value = this.node("add", [this.lookup("#i")!.value!, c(1)], st);
-        if (ts.isDoStatement(st)) this.lookup("#again")!.value = this.condition(st.expression);
+        // `do { ... } while (true)` runs until its break: #again stays true.
+        if (ts.isDoStatement(st) && skipParens(st.expression).kind !== ts.SyntaxKind.TrueKeyword)
+          this.lookup("#again")!.value = this.condition(st.expression);
       };
       if (hasBreak)
         this.branchOn(this.node("not", [this.lookup("#broke")!.value!], st) as VarRef, step, () => undefined, st);
