@@ -54,12 +54,18 @@ export const codes = {
   unassigned: "ADG3011",
   /** A call with the wrong number of arguments. */
   arity: "ADG3012",
-  /** A value that is not a number where a number is needed (or a number used as a condition). */
+  /** A value that is not a number (a boolean, a function, an array, nothing) where a number is needed. */
   notNumber: "ADG3013",
   /** A `gate({ forward, backward })` that is malformed. */
   gate: "ADG3014",
   /** An imported module that cannot be found or read. */
   moduleNotFound: "ADG3015",
+  /** A value that is not an array (a number) where an array is needed. */
+  notArray: "ADG3016",
+  /** A value that is not a condition (a number) where a condition is needed. */
+  notCondition: "ADG3017",
+  /** A call of something that is not a function (a local, a module-level value, a member of a number). */
+  notFunction: "ADG3018",
 } as const;
 
 export type DiagnosticCode = (typeof codes)[keyof typeof codes];

@@ -132,6 +132,8 @@ export interface Param {
   name: string;
   /** Its type: `number` (also when unannotated), or an array type. */
   type: ValueType;
+  /** Declared `readonly number[]` or `ReadonlyArray<number>`: generated signatures keep it readonly. */
+  readonly?: true;
 }
 
 /** One function lowered to SSA. */
@@ -195,6 +197,12 @@ export interface Program {
   callees: Map<string, Callee>;
   /** The name generated code gives adgen's `Tape` class (`Tape`, unless the user's code took it). */
   tapeClass: string;
+  /**
+   * Module-level numeric constants the functions read (`const RATE = 0.05`, `const A = Math.PI / 6`),
+   * by the unique name generated code declares them under, each with its initializer. A graph
+   * reads one as a `Const` whose `text` is that name. Dependencies come before their users.
+   */
+  constants: Map<string, Expr>;
 }
 
 /** One statement of generated code. */
@@ -261,4 +269,6 @@ export interface CodeModule {
   functions: CodeFunction[];
   /** Imports by module: `adgen/gates` -> [sigmoid, ...]. */
   imports: Map<string, Set<string>>;
+  /** `const NAME = expr;` before the functions: the module constants the generated code reads, in dependency order. */
+  constants: { name: string; expr: Expr }[];
 }

@@ -3,7 +3,7 @@
  * indented under their condition, for reading what the parser built.
  */
 import type { Atom, Graph, Program, Statement } from "../ir.js";
-import { formatNumber } from "./expr.js";
+import { formatNumber, printExpr } from "./expr.js";
 
 const atom = (a: Atom) => (a.kind === "var" ? a.name : (a.text ?? formatNumber(a.value)));
 
@@ -50,7 +50,11 @@ function graph(g: Graph, title: string): string {
 }
 
 export function printGraph(program: Program): string {
-  const parts = program.entries.map((g) => graph(g, "graph"));
+  const constants = [...program.constants].map(([name, e]) => `const ${name} = ${printExpr(e)}`);
+  const parts = [
+    ...(constants.length > 0 ? [constants.join("\n")] : []),
+    ...program.entries.map((g) => graph(g, "graph")),
+  ];
   for (const [key, callee] of program.callees) {
     if (callee.kind === "function") parts.push(graph({ ...callee.graph, name: key }, "function"));
     else if (callee.kind === "gate" && !callee.gate.module)

@@ -24,12 +24,21 @@ export function printModule(module: CodeModule, info: ModuleInfo): string {
   const imports = [...module.imports]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([from, names]) => `import { ${[...names].sort().join(", ")} } from "${from}";`);
+  const constants = module.constants.map((k) => `const ${k.name} = ${printExpr(k.expr, types)};`);
   const functions = module.functions.map((f) => printFunction(f, types));
-  return [...header, ...(imports.length ? [...imports, ""] : []), functions.join("\n\n"), ""].join("\n");
+  return [
+    ...header,
+    ...(imports.length ? [...imports, ""] : []),
+    ...(constants.length ? [...constants, ""] : []),
+    functions.join("\n\n"),
+    "",
+  ].join("\n");
 }
 
 function printFunction(f: CodeFunction, types: boolean): string {
-  const params = f.params.map((q) => (types ? `${q.name}: ${q.type}` : q.name)).join(", ");
+  const params = f.params
+    .map((q) => (types ? `${q.name}: ${q.readonly ? "readonly " : ""}${q.type}` : q.name))
+    .join(", ");
   const forward = printStatements(f.forward, "  ", types);
   const backward = printStatements(f.backward, "  ", types);
   const body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];

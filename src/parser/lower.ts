@@ -8,7 +8,7 @@
  */
 import { ts } from "ts-morph";
 import { codes, DiagnosticError, type DiagnosticCode } from "../diagnostics.js";
-import type { Atom, Carried, Graph, Merge, OpName, Param, Statement, ValueType, VarRef } from "../ir.js";
+import type { Atom, Carried, Const, Graph, Merge, OpName, Param, Statement, ValueType, VarRef } from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { c } from "../rules/expr.js";
 import { isCondition, mathConstants, mathOp, rules, unsupported } from "../rules/table.js";
@@ -19,6 +19,7 @@ import {
   COMPARISON_OPS,
   COMPOUND_OPS,
   LOGICAL_OPS,
+  READONLY_ARRAY_TYPES,
   assignedOuterNames,
   containsJump,
   containsReturn,
@@ -37,6 +38,10 @@ export interface CalleeResolver {
   resolve(mod: ModuleScope, name: string, at: ts.Node): CallTarget;
   /** The same for `ns.member`, where `ns` is a namespace import. */
   resolveMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): CallTarget;
+  /** The numeric constant a module-level name means (`RATE`, imported or not), or what it is instead. */
+  constant(mod: ModuleScope, name: string, at: ts.Node): Const | string;
+  /** The same for `ns.member`, where `ns` is a namespace import. */
+  constantMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): Const | string;
   /** The array form of a scalar gate called with an array (`relu` -> `reluArray`), if any. */
   arrayVariant(key: string): CallTarget | undefined;
   /** Names every callee may be called by in generated code, which locals must not shadow. */
@@ -212,6 +217,7 @@ class FunctionLowering {
     this.entryParams.add(name);
     if (arrayType) this.arrays.set(name, arrayType);
     const type: ValueType = arrayType ?? "number";
+    if (arrayType === "number[]" && READONLY_ARRAY_TYPES.has(typeText!)) return { name, type, readonly: true };
     return { name, type };
   }
 
@@ -419,6 +425,15 @@ class FunctionLowering {
     this.fail(codes.statement, `the statement '${this.text(e)}' has no effect`, e);
   }
 
+  /** A for loop's initializer or update: `i++, j--` is a sequence of expression statements. */
+  private expressionStatements(e: ts.Expression): void {
+    const inner = skipParens(e);
+    if (ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+      this.expressionStatements(inner.left);
+      this.expressionStatements(inner.right);
+    } else this.expressionStatement(e);
+  }
+
   /** `a[i] = v`, `a[i] += v`, `a[i]++`: loads, the operation, and a store. */
   private elementWrite(e: ts.Expression, target: ts.ElementAccessExpression): void {
     const array = this.writableArray(target.expression);
@@ -457,7 +472,7 @@ class FunctionLowering {
       const v = local && this.valueOf(local, inner);
       if (v && v.kind === "var" && this.arrays.has(v.name)) return v;
     }
-    this.fail(codes.notNumber, `'${this.text(e)}' is not an array`, e);
+    this.fail(codes.notArray, `'${this.text(e)}' is not an array`, e);
   }
 
   /** The local variable an assignment writes, or a diagnostic for anything else. */
@@ -558,7 +573,7 @@ class FunctionLowering {
           continue;
         }
         if (this.isArray(t) || this.isArray(e))
-          this.fail(codes.notNumber, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
+          this.fail(codes.statement, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
         const merged = this.names.claim(name.startsWith("#") ? name.slice(1) : name);
         if (this.isBoolean(t) && this.isBoolean(e)) this.booleans.add(merged);
         else if (this.isBoolean(t) || this.isBoolean(e))
@@ -594,14 +609,14 @@ class FunctionLowering {
     const scope = this.scopes[this.scopes.length - 1]!;
     if (ts.isForStatement(st) && st.initializer) {
       if (ts.isVariableDeclarationList(st.initializer)) this.declarations(st.initializer);
-      else this.expressionStatement(st.initializer);
+      else this.expressionStatements(st.initializer);
     }
     // for...of: a hidden counter, and the element bound at the start of each iteration.
     let forOf: { array: VarRef; counter: string; element: ts.BindingName; keyword: "const" | "let" } | undefined;
     if (ts.isForOfStatement(st)) {
       const iterated = this.value(st.expression);
       if (!this.isArray(iterated))
-        this.fail(codes.notNumber, `for...of needs an array; '${this.text(st.expression)}' is not one`, st.expression);
+        this.fail(codes.notArray, `for...of needs an array; '${this.text(st.expression)}' is not one`, st.expression);
       const array = iterated as VarRef;
       const decl = ts.isVariableDeclarationList(st.initializer) ? st.initializer.declarations[0] : undefined;
       if (!decl || !ts.isIdentifier(decl.name))
@@ -618,6 +633,12 @@ class FunctionLowering {
     const hasContinue = containsJump(st.statement, "continue");
     if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
     if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
+    if (ts.isDoStatement(st) && skipParens(st.expression).kind === ts.SyntaxKind.TrueKeyword && !hasBreak)
+      this.fail(
+        codes.loop,
+        "this loop never ends: its condition is 'true' and it has no 'break'",
+        st.getChildAt(0, this.sf),
+      );
 
     // Carried: every variable visible here (the loop's own counter included) that the loop
     // assigns, by binding: a same-named declaration inside the body is another variable.
@@ -701,9 +722,11 @@ class FunctionLowering {
       ctx.skip = undefined;
       // The step runs after the body and after `continue`, but not after `break`.
       const step = () => {
-        if (ts.isForStatement(st) && st.incrementor) this.expressionStatement(st.incrementor);
+        if (ts.isForStatement(st) && st.incrementor) this.expressionStatements(st.incrementor);
         if (forOf) this.lookup("#i")!.value = this.node("add", [this.lookup("#i")!.value!, c(1)], st);
-        if (ts.isDoStatement(st)) this.lookup("#again")!.value = this.condition(st.expression);
+        // `do { ... } while (true)` runs until its break: #again stays true.
+        if (ts.isDoStatement(st) && skipParens(st.expression).kind !== ts.SyntaxKind.TrueKeyword)
+          this.lookup("#again")!.value = this.condition(st.expression);
       };
       if (hasBreak)
         this.branchOn(this.node("not", [this.lookup("#broke")!.value!], st) as VarRef, step, () => undefined, st);
@@ -866,12 +889,18 @@ class FunctionLowering {
     if (ts.isIdentifier(inner)) {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);
-      if (v && this.isBoolean(v)) return v as VarRef;
+      if (v?.kind === "var" && this.isBoolean(v)) return v;
     }
-    this.fail(codes.notNumber, `the condition '${this.text(e)}' is not a comparison; write one, such as 'x !== 0'`, e);
+    this.fail(
+      codes.notCondition,
+      `the condition '${this.text(e)}' is not a comparison; write one, such as 'x !== 0'`,
+      e,
+    );
   }
 
+  /** Whether `a` is a boolean: a condition, or one of the `true`/`false` constants the loop flags start from. */
   private isBoolean(a: Atom | undefined): boolean {
+    if (a?.kind === "const") return a.text === "true" || a.text === "false";
     return a?.kind === "var" && this.booleans.has(a.name);
   }
 
@@ -1049,7 +1078,17 @@ class FunctionLowering {
     const local = this.lookup(name);
     if (local) return this.valueOf(local, id);
     const b = this.mod.bindings.get(name);
-    if (b?.kind === "constant") return c(b.value);
+    if (b?.kind === "constant" || b?.kind === "import") {
+      const found = this.resolver.constant(this.mod, name, id);
+      if (typeof found !== "string") return found;
+      if (found.startsWith("a module-level"))
+        this.fail(
+          codes.unknownName,
+          `'${name}' is ${found}; adgen differentiates functions of their parameters: pass it in as a parameter`,
+          id,
+        );
+      if (found !== "a function") this.fail(codes.notNumber, `'${name}' is ${found}, not a number`, id);
+    }
     if (b?.kind === "mutable")
       this.fail(
         codes.unknownName,
@@ -1094,6 +1133,12 @@ class FunctionLowering {
       );
     if (COMPARISON_OPS[k] || LOGICAL_OPS[k])
       this.fail(codes.notNumber, `'${this.text(e)}' is a boolean, not a number`, e);
+    if (k === ts.SyntaxKind.CommaToken)
+      this.fail(
+        codes.operator,
+        "the comma operator is supported only in a for loop's initializer and update (`i++, j--`); write separate statements",
+        e.operatorToken,
+      );
     if (k === ts.SyntaxKind.QuestionQuestionToken)
       this.fail(codes.operator, "operator '??' is not supported: every value is a number", e.operatorToken);
     this.fail(
@@ -1113,6 +1158,25 @@ class FunctionLowering {
         this.fail(codes.notNumber, `'Math.${member}' is a function, not a number; call it`, e);
       this.fail(codes.unknownMath, `'Math.${member}' is not a Math constant`, e.name);
     }
+    if (
+      ts.isIdentifier(e.expression) &&
+      !this.lookup(e.expression.text) &&
+      this.mod.bindings.get(e.expression.text)?.kind === "namespace"
+    ) {
+      const found = this.resolver.constantMember(this.mod, e.expression.text, member, e);
+      if (typeof found !== "string") return found;
+      this.fail(
+        codes.notNumber,
+        `'${this.text(e)}' is ${found === "a function" ? "a function, not a number; call it" : `${found}, not a number`}`,
+        e,
+      );
+    }
+    if (ts.isIdentifier(e.expression) && !this.lookup(e.expression.text) && !this.mod.bindings.has(e.expression.text))
+      this.fail(
+        codes.unknownName,
+        `'${this.text(e)}': '${e.expression.text}' is not a parameter, a local variable or a namespace import`,
+        e.expression,
+      );
     this.fail(
       codes.expression,
       `property access '${this.text(e)}': objects are not supported; adgen differentiates numbers`,
@@ -1136,7 +1200,7 @@ class FunctionLowering {
         );
       if (local)
         this.fail(
-          codes.notNumber,
+          codes.notFunction,
           `'${object}' is a number; '${object}.${member}' is not a function adgen knows`,
           callee,
         );
@@ -1168,7 +1232,7 @@ class FunctionLowering {
     const name = callee.text;
     if (this.lookup(name))
       this.fail(
-        codes.notNumber,
+        codes.notFunction,
         `'${name}' is a local value, not a function; calls through values are not supported`,
         callee,
       );
@@ -1182,7 +1246,7 @@ class FunctionLowering {
       return this.userCall(this.resolver.resolve(this.mod, name, callee), name, e, hint);
     if (b?.kind === "mutable" || b?.kind === "constant")
       this.fail(
-        codes.notNumber,
+        codes.notFunction,
         `'${name}' is a module-level value, not a function; calls through values are not supported`,
         callee,
       );
@@ -1228,7 +1292,7 @@ class FunctionLowering {
       const param = node.parameters[i]!;
       if (isArrayType(param.type) !== this.isArray(atom))
         this.fail(
-          codes.notNumber,
+          isArrayType(param.type) ? codes.notArray : codes.notNumber,
           `argument ${i + 1} of '${name}' must be ${isArrayType(param.type) ? "an array" : "a number"}`,
           a,
         );
@@ -1294,7 +1358,7 @@ class FunctionLowering {
       const kind = target.inputs?.[i] ?? "number";
       if ((kind === "array") !== this.isArray(a))
         this.fail(
-          codes.notNumber,
+          kind === "array" ? codes.notArray : codes.notNumber,
           `argument ${i + 1} of '${shown}' must be ${kind === "array" ? "a Float64Array" : "a number"}`,
           e.arguments[i]!,
         );

@@ -27,7 +27,8 @@ export type ModuleBinding =
   | { kind: "function"; fn: FunctionSource }
   | { kind: "gate"; name: string; spec: ts.ObjectLiteralExpression; nameNode: ts.Node }
   | { kind: "gateDefiner" }
-  | { kind: "constant"; value: number }
+  /** A `const` computed from numbers alone (`0.5`, `Math.PI / 6`, `N * HALF + 1`): see `constantSyntax`. */
+  | { kind: "constant"; name: string; init: ts.Expression; nameNode: ts.Identifier }
   | { kind: "mutable"; keyword: string };
 
 /** One parsed module. */
@@ -50,14 +51,37 @@ function isFunctionInitializer(e: ts.Expression | undefined): e is ts.ArrowFunct
   return e !== undefined && (ts.isArrowFunction(e) || ts.isFunctionExpression(e));
 }
 
-/** A numeric literal, possibly negated: the only top-level constants inlined into gradients. */
-function numericConstant(e: ts.Expression | undefined): number | undefined {
-  if (!e) return undefined;
-  if (ts.isNumericLiteral(e)) return Number(e.text);
-  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand))
-    return -Number(e.operand.text);
-  return undefined;
+/**
+ * Whether a top-level `const`'s initializer is, syntactically, a number computed from numbers:
+ * literals, arithmetic, `Math` constants and calls, and names (other constants, checked when the
+ * constant is used). Such constants may be read by differentiated functions.
+ */
+function constantSyntax(e: ts.Expression | undefined): boolean {
+  if (!e) return false;
+  if (ts.isNumericLiteral(e) || ts.isIdentifier(e)) return true;
+  if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e))
+    return constantSyntax(e.expression);
+  if (ts.isPrefixUnaryExpression(e))
+    return (
+      (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && constantSyntax(e.operand)
+    );
+  if (ts.isBinaryExpression(e))
+    return ARITHMETIC.has(e.operatorToken.kind) && constantSyntax(e.left) && constantSyntax(e.right);
+  const isMath = (x: ts.Expression) =>
+    ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "Math";
+  if (isMath(e)) return true;
+  if (ts.isCallExpression(e)) return isMath(e.expression) && e.arguments.every((a) => constantSyntax(a));
+  return false;
 }
+
+const ARITHMETIC = new Set([
+  ts.SyntaxKind.PlusToken,
+  ts.SyntaxKind.MinusToken,
+  ts.SyntaxKind.AsteriskToken,
+  ts.SyntaxKind.SlashToken,
+  ts.SyntaxKind.PercentToken,
+  ts.SyntaxKind.AsteriskAsteriskToken,
+]);
 
 /** `gate({ ... })` where `gate` comes from adgen: the object literal, else undefined. */
 function gateSpec(
@@ -113,7 +137,6 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
         const init = decl.initializer;
         if (exported) exports.set(name, name);
         const spec = keyword === "const" ? gateSpec(init, bindings) : undefined;
-        const value = numericConstant(init);
         if (spec) {
           bindings.set(name, { kind: "gate", name, spec, nameNode: decl.name });
         } else if (keyword === "const" && isFunctionInitializer(init)) {
@@ -121,8 +144,8 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
           bindings.set(name, { kind: "function", fn });
           all.push(fn);
           if (exported) exportedFunctions.add(name);
-        } else if (keyword === "const" && value !== undefined) {
-          bindings.set(name, { kind: "constant", value });
+        } else if (keyword === "const" && constantSyntax(init)) {
+          bindings.set(name, { kind: "constant", name, init: init!, nameNode: decl.name });
         } else {
           bindings.set(name, { kind: "mutable", keyword });
         }

@@ -9,6 +9,7 @@ import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diag
 import * as builtinGates from "../gates/index.js";
 import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
 import { NameAllocator } from "../names.js";
+import { ModuleConstants, type ConstantLookup } from "./constants.js";
 import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower.js";
 import { renameShadowingLocals } from "./rename.js";
 import { scanModule, type FunctionNode, type FunctionSource, type ModuleBinding, type ModuleScope } from "./module.js";
@@ -47,6 +48,11 @@ class ProgramBuilder implements CalleeResolver {
   private readonly stack: string[] = [];
   private readonly graphs = new Map<string, Graph>();
   private readonly arrayGateKeys = new Map<string, string>();
+  private readonly constants = new ModuleConstants({
+    claim: (name) => this.names.claim(name),
+    follow: (mod, from, imported, at) => this.follow(mod, from, imported, at),
+    reportIn: (mod, error) => this.reportIn(mod, error),
+  });
 
   constructor(private readonly host: Host) {}
 
@@ -69,8 +75,13 @@ class ProgramBuilder implements CalleeResolver {
         if (graph) entries.push(graph);
       }
     }
-    const program = { entries, callees: this.callees, tapeClass: this.names.claim("Tape") };
-    renameShadowingLocals(program, ["Math", program.tapeClass]);
+    const program = {
+      entries,
+      callees: this.callees,
+      tapeClass: this.names.claim("Tape"),
+      constants: this.constants.declared,
+    };
+    renameShadowingLocals(program, ["Math", program.tapeClass, ...program.constants.keys()]);
     return { program, sinks: [...this.sinks.values()] };
   }
 
@@ -82,6 +93,34 @@ class ProgramBuilder implements CalleeResolver {
     const b = mod.bindings.get(name);
     if (!b) throw new DiagnosticError(codes.unknownCall, `'${name}' is not defined`, at.getStart(), at.getEnd());
     return this.resolveBinding(mod, name, b, at);
+  }
+
+  constant(mod: ModuleScope, name: string, at: ts.Node): ConstantLookup {
+    return this.constants.lookup(mod, name, at);
+  }
+
+  constantMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): ConstantLookup {
+    return this.constants.member(mod, ns, member, at);
+  }
+
+  /** The module and local name `import { imported } from "from"` refers to; undefined for a package. */
+  private follow(
+    mod: ModuleScope,
+    from: string,
+    imported: string,
+    at: ts.Node,
+  ): { mod: ModuleScope; name: string | undefined } | undefined {
+    if (!from.startsWith(".")) return undefined;
+    const target = this.loadRelative(mod.file, from);
+    if (target === null) throw new AlreadyReported();
+    if (!target)
+      throw new DiagnosticError(
+        codes.moduleNotFound,
+        `cannot find module '${from}' imported by ${mod.file}`,
+        at.getStart(mod.sf),
+        at.getEnd(),
+      );
+    return { mod: target, name: target.exports.get(imported) };
   }
 
   arrayVariant(key: string): CallTarget | undefined {

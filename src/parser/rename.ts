@@ -1,7 +1,10 @@
 /**
- * Keeps local names from shadowing functions the generated code calls. A local may be named
- * like a helper the parser only met later (`const cond = ...` beside a helper `cond`), or like
- * an imported function's key; such locals are renamed once the whole program is known.
+ * Keeps local names from shadowing functions and module constants the generated code refers to.
+ * A local may be named like a helper the parser only met later (`const cond = ...` beside a
+ * helper `cond`), like an imported function's key, or like a module constant an inlined helper or
+ * gate backward reads; such locals are renamed once the whole program is known. So are the
+ * parameters of called functions (their primal copies and pullbacks are private to the generated
+ * module); an entry's parameters keep their names, which the program reserved up front.
  */
 import { pullbackName } from "../conventions.js";
 import type { Atom, Graph, Program, Statement } from "../ir.js";
@@ -15,19 +18,22 @@ export function renameShadowingLocals(program: Program, reserved: Iterable<strin
     taken.add(pullbackName(key));
   }
   // A function may name a local after itself (its result): it never calls itself, so that is harmless.
-  const graphs = new Map<Graph, string | undefined>(program.entries.map((g) => [g, undefined]));
+  // Per graph: the name it may keep (its own), and whether its parameters may be renamed.
+  const graphs = new Map<Graph, [string | undefined, boolean]>(program.entries.map((g) => [g, [undefined, false]]));
   for (const [key, callee] of program.callees) {
-    if (callee.kind === "function") graphs.set(callee.graph, key);
+    // A function both differentiated and called is one graph: its parameters are an entry's.
+    if (callee.kind === "function") graphs.set(callee.graph, [key, !program.entries.includes(callee.graph)]);
     else if (callee.kind === "gate") {
-      graphs.set(callee.gate.forward, key);
-      graphs.set(callee.gate.backward, undefined);
+      graphs.set(callee.gate.forward, [key, true]);
+      // A backward's parameters are replaced by the arguments where it is inlined.
+      graphs.set(callee.gate.backward, [undefined, false]);
     }
   }
-  for (const [g, own] of graphs) renameIn(g, taken, own);
+  for (const [g, [own, params]] of graphs) renameIn(g, taken, own, params);
 }
 
-function renameIn(g: Graph, taken: ReadonlySet<string>, own: string | undefined): void {
-  const locals = [...definitionsOf(g.body)];
+function renameIn(g: Graph, taken: ReadonlySet<string>, own: string | undefined, params: boolean): void {
+  const locals = [...definitionsOf(g.body), ...(params ? g.params.map((p) => p.name) : [])];
   const clashes = locals.filter((n) => taken.has(n) && n !== own);
   if (clashes.length === 0) return;
   const names = new NameAllocator();
@@ -71,6 +77,7 @@ function renameIn(g: Graph, taken: ReadonlySet<string>, own: string | undefined)
   };
   walk(g.body);
   g.results = g.results.map(atom);
+  for (const p of g.params) p.name = r(p.name);
   for (const [from, to] of map) {
     const kind = g.arrays.get(from);
     if (kind) {

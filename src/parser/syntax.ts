@@ -14,6 +14,9 @@ export const ARRAY_TYPES: Record<string, "Float64Array" | "number[]"> = {
   "ReadonlyArray<number>": "number[]",
 };
 
+/** The array types of ARRAY_TYPES that are readonly (a parameter declared so keeps it in generated signatures). */
+export const READONLY_ARRAY_TYPES = new Set(["readonly number[]", "ReadonlyArray<number>"]);
+
 export const BINARY_OPS: Partial<Record<ts.SyntaxKind, OpName>> = {
   [ts.SyntaxKind.PlusToken]: "add",
   [ts.SyntaxKind.MinusToken]: "sub",

@@ -203,19 +203,27 @@ export const rules: Record<OpName, Rule> = {
   // Math functions. Where the local gradient is simplest in terms of the output, it uses `out`.
   abs: math1("abs", ({ grad, x }) => mul(grad, call("sign", x))),
   acos: math1("acos", ({ grad, x }) => neg(div(grad, call("sqrt", sub(c(1), square(x))))), [-0.9, 0.9]),
-  acosh: math1("acosh", ({ grad, x }) => div(grad, call("sqrt", sub(square(x), c(1)))), [1.1, 4]),
+  // 1 / sqrt(x² - 1), as 1 / (sqrt(x - 1) sqrt(x + 1)): x² would overflow for x > 1e154.
+  acosh: math1(
+    "acosh",
+    ({ grad, x }) => div(grad, mul(call("sqrt", sub(x, c(1))), call("sqrt", add(x, c(1))))),
+    [1.1, 4],
+  ),
   asin: math1("asin", ({ grad, x }) => div(grad, call("sqrt", sub(c(1), square(x)))), [-0.9, 0.9]),
-  asinh: math1("asinh", ({ grad, x }) => div(grad, call("sqrt", add(square(x), c(1))))),
+  // 1 / sqrt(x² + 1), as 1 / hypot(x, 1): x² would overflow for |x| > 1e154.
+  asinh: math1("asinh", ({ grad, x }) => div(grad, call("hypot", x, c(1)))),
   atan: math1("atan", ({ grad, x }) => div(grad, add(c(1), square(x)))),
   atanh: math1("atanh", ({ grad, x }) => div(grad, sub(c(1), square(x))), [-0.9, 0.9]),
   atan2: {
-    // atan2(y, x): the first operand is y.
+    // atan2(y, x): the first operand is y. d/dy = x / (x² + y²), computed as x / h / h with
+    // h = hypot(y, x): x² + y² overflows from 1e154 and underflows below 1e-162, while x / h is
+    // at most 1 and the second division is the derivative's own magnitude.
     arity: 2,
     print: math("atan2"),
     eval: Math.atan2,
     derivative: binary(
-      ({ grad, x, y }) => div(mul(grad, y), add(square(x), square(y))),
-      ({ grad, x, y }) => neg(div(mul(grad, x), add(square(x), square(y)))),
+      ({ grad, x, y }) => mul(grad, div(div(y, call("hypot", x, y)), call("hypot", x, y))),
+      ({ grad, x, y }) => mul(grad, div(div(neg(x), call("hypot", x, y)), call("hypot", x, y))),
     ),
     domain: [0.3, 2],
   },
@@ -230,7 +238,9 @@ export const rules: Record<OpName, Rule> = {
     arity: "variadic",
     print: math("hypot"),
     eval: Math.hypot,
-    derivative: rule(({ grad, out, args }, i) => div(mul(grad, args[i]!), out)),
+    // x_i / out is at most 1, so no scale overflows; at the zero vector, where the norm has no
+    // derivative, the subgradient 0 (as abs takes sign(0) = 0) rather than 0 / 0.
+    derivative: rule(({ grad, out, args }, i) => select(op("eq", out, c(0)), c(0), mul(grad, div(args[i]!, out)))),
     domain: [0.3, 2],
   },
   log: math1("log", ({ grad, x }) => div(grad, x), [0.2, 4]),

@@ -12,7 +12,7 @@
  */
 import * as gates from "../gates/index.js";
 import { compileSync } from "../compile.js";
-import { formatDiagnostic } from "../diagnostics.js";
+import { codes, formatDiagnostic } from "../diagnostics.js";
 import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
 import { annotate, prepareSource, type ParamKind } from "./source.js";
@@ -63,6 +63,9 @@ export interface GradOptions<W extends readonly string[] = readonly string[]> {
 }
 
 type Mode = "grad" | "vjp";
+
+/** Diagnostics that, with every parameter taken for a number, say a parameter is an array. */
+const WANTS_ARRAYS = new Set<string>([codes.notArray, codes.notFunction]);
 type AnyFunction = (...args: never) => unknown;
 type Compiled = (...args: unknown[]) => { value: unknown; grad: Record<string, unknown> };
 
@@ -145,8 +148,9 @@ function companion(f: AnyFunction, options: GradOptions, mode: Mode): Compiled {
 /**
  * Prepares `f`'s text at once (a native function, a class, fails here), and compiles it with
  * every parameter a number: what most functions take, and any error that has nothing to do with
- * parameter types shows here. A function whose compile fails for want of array types (ADG3013),
- * or that is called with arrays, is compiled again on its first call with those arguments' types.
+ * parameter types shows here. A function whose compile fails for want of array types (ADG3016,
+ * or ADG3018 for a method called on a parameter), or that is called with arrays, is compiled
+ * again on its first call with those arguments' types.
  */
 function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): Compiled {
   const fname = f.name || "<anonymous>";
@@ -179,13 +183,19 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
     const typed = kinds.some((k) => k !== "number")
       ? ` with parameters typed from the first call's arguments (${prepared.params.map((p, i) => `${p.name ?? "_"}: ${kinds[i]}`).join(", ")})`
       : "";
-    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}`, diagnostics);
+    // Only f's own text is compiled: a name it reads from around it is unknown here.
+    const outside = diagnostics.some((d) => d.code === codes.unknownName)
+      ? `\n\n${label} compiles ${fname} from its source text alone, so a constant, helper or variable defined ` +
+        `outside it is unknown: pass it in as a parameter, or compile the module ahead of time (the adgen CLI or ` +
+        `bundler plugin), which reads module constants and helpers.`
+      : "";
+    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}${outside}`, diagnostics);
   };
 
   const numbers: ParamKind[] = prepared.params.map(() => "number");
   const eager = build(numbers);
   if ("diagnostics" in eager) {
-    if (!eager.diagnostics.some((d) => d.code === "ADG3013")) fail(eager.diagnostics, numbers);
+    if (!eager.diagnostics.some((d) => WANTS_ARRAYS.has(d.code))) fail(eager.diagnostics, numbers);
   } else byKinds.set(numbers.join(","), eager);
 
   return (...args: unknown[]) => {

@@ -62,7 +62,25 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
       emitted.add(name);
     }
   }
-  return { functions, imports };
+  return { functions, imports, constants: usedConstants(functions, program.constants) };
+}
+
+/** The module constants the generated functions read, with those they are computed from, in dependency order. */
+function usedConstants(functions: CodeFunction[], constants: Program["constants"]): CodeModule["constants"] {
+  const used = new Set<string>();
+  const expr = (e: Expr): void => {
+    if (e.kind === "const" && e.text !== undefined && constants.has(e.text) && !used.has(e.text)) {
+      used.add(e.text);
+      expr(constants.get(e.text)!);
+    } else if (e.kind === "op") e.args.forEach(expr);
+  };
+  for (const f of functions) {
+    forEachExpr([...f.forward, ...f.backward], expr);
+    if (f.returns.kind === "entry") [f.returns.value, ...f.returns.grads.map((g) => g.value)].forEach(expr);
+    else if (f.returns.kind === "tuple") f.returns.values.forEach(expr);
+    else expr(f.returns.value);
+  }
+  return [...constants].filter(([name]) => used.has(name)).map(([name, e]) => ({ name, expr: e }));
 }
 
 function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): CodeFunction {

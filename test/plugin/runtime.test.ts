@@ -15,6 +15,9 @@ import adgenEsbuild from "../../src/plugin/esbuild.js";
 import { passingFixtures, root, type Fixture } from "../support/fixtures.js";
 import { rng } from "../support/numeric.js";
 
+/** A module constant: `grad` sees only a function's own text, so it cannot know it. */
+const MODULE_RATE = 0.5;
+
 type Fn = (...xs: number[]) => number;
 type GradFn = (...xs: number[]) => { value: number; grad: Record<string, number> };
 
@@ -197,6 +200,10 @@ describe("runtime grad(f)", () => {
     let scale = 2;
     scale += 1;
     expect(message(() => grad((x: number) => x * scale))).toMatch(/ADG3001: 'scale' is not a parameter[^]*> 1 \|/);
+    // A module constant is outside the function's text too: the message says why and what to do.
+    expect(message(() => grad((x: number) => x * MODULE_RATE))).toMatch(
+      /ADG3001: 'MODULE_RATE' is not a parameter[^]*from its source text alone[^]*pass it in as a parameter/,
+    );
     expect(message(() => grad((x: number) => Number(String(x))))).toMatch(/error ADG\d{4}/);
     expect(message(() => grad(class {} as unknown as Fn))).toMatch(/a class/);
     expect(message(() => grad(loss, { wrt: ["nope"] }))).toMatch(/ADG1003/);
