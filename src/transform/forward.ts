@@ -162,7 +162,10 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
       for (const c of moving) body.push({ kind: "const", name: temp(c.name), expr: c.next });
       for (const c of moving) body.push({ kind: "set", name: c.name, expr: { kind: "var", name: temp(c.name) } });
     } else for (const c of moving) body.push({ kind: "set", name: c.name, expr: c.next });
-    code.push({ kind: "while", head: [], cond: headExpr(loop), body });
+    // A condition of plain operations is one expression; one with a choice in it (`?:`) keeps
+    // its statements, run before each iteration: `while (true) { head; if (!cond) break; ... }`.
+    if (loop.head.every((s) => s.kind === "node")) code.push({ kind: "while", head: [], cond: headExpr(loop), body });
+    else code.push({ kind: "while", head: emit(loop.head, false, true), cond: loop.cond, body });
     return code;
   };
 
