@@ -10,7 +10,7 @@ import * as builtinGates from "../gates/index.js";
 import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
 import { NameAllocator } from "../names.js";
 import { ModuleConstants, type ConstantLookup } from "./constants.js";
-import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower.js";
+import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower/index.js";
 import { renameShadowingLocals } from "./rename.js";
 import { scanModule, type FunctionNode, type FunctionSource, type ModuleBinding, type ModuleScope } from "./module.js";
 

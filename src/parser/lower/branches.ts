@@ -1,0 +1,184 @@
+/**
+ * `if`/`else`, early returns and `?:` as structured branches whose results are merges.
+ */
+import { ts } from "ts-morph";
+import { codes } from "../../diagnostics.js";
+import type { Atom, Merge, Statement, VarRef } from "../../ir.js";
+import { LowerCalls } from "./calls.js";
+import { copyScopes, sameAtom } from "./state.js";
+
+export abstract class LowerBranches extends LowerCalls {
+  /** Lowers an `if` statement, or the single statement or block of an arm. */
+  protected armStatement(st: ts.Statement | undefined): void {
+    if (!st) return;
+    if (ts.isBlock(st)) {
+      this.scopes.push(new Map());
+      this.statements(st.statements, 0, () => undefined);
+      this.scopes.pop();
+    } else this.statements([st], 0, () => undefined);
+  }
+
+  /** An `if` without `return` inside: both arms run to the end, and changed variables merge. */
+  protected ifStatement(st: ts.IfStatement): void {
+    const cond = this.condition(st.expression, "cond");
+    this.branchOn(
+      cond,
+      () => this.armStatement(st.thenStatement),
+      () => this.armStatement(st.elseStatement),
+      st,
+    );
+  }
+
+  /** A branch on `cond` whose arms fall through; variables assigned in either arm merge after it. */
+  protected branchOn(cond: VarRef, lowerThen: () => void, lowerElse: () => void, at: ts.Node): void {
+    const before = copyScopes(this.scopes);
+    const thenBody = this.arm(lowerThen);
+    const afterThen = this.scopes;
+    this.scopes = copyScopes(before);
+    const elseBody = this.arm(lowerElse);
+    const afterElse = this.scopes;
+
+    const merges: Merge[] = [];
+    this.scopes = before;
+    before.forEach((scope, level) => {
+      for (const [name, local] of scope) {
+        const t = afterThen[level]!.get(name)!.value;
+        const e = afterElse[level]!.get(name)!.value;
+        if (sameAtom(t, local.value) && sameAtom(e, local.value)) continue;
+        if (!t || !e) {
+          local.value = undefined; // assigned on one path only: reading it later is a diagnostic
+          continue;
+        }
+        if (sameAtom(t, e)) {
+          local.value = t;
+          continue;
+        }
+        if (this.isArray(t) || this.isArray(e))
+          this.fail(codes.statement, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
+        const merged = this.names.claim(name.startsWith("#") ? name.slice(1) : name);
+        if (this.isBoolean(t) && this.isBoolean(e)) this.booleans.add(merged);
+        else if (this.isBoolean(t) || this.isBoolean(e))
+          this.fail(codes.notNumber, `'${name}' is a boolean on one path and a number on the other`, at);
+        merges.push({ name: merged, then: t, else: e });
+        local.value = { kind: "var", name: merged };
+      }
+    });
+    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
+  }
+
+  /** An `if` with a `return` inside: the code after it (`next`) continues each arm that falls through. */
+  protected returningIf(st: ts.IfStatement, next: () => Atom[] | undefined): Atom[] | undefined {
+    const cond = this.condition(st.expression, "cond");
+    const before = copyScopes(this.scopes);
+    const lowerArm = (arm: ts.Statement | undefined): Atom[] | undefined => {
+      if (!arm) return next();
+      if (ts.isBlock(arm)) {
+        this.scopes.push(new Map());
+        return this.statements(arm.statements, 0, () => {
+          this.scopes.pop();
+          return next();
+        });
+      }
+      return this.statements([arm], 0, next);
+    };
+    let thenResults: Atom[] | undefined;
+    let elseResults: Atom[] | undefined;
+    const thenBody = this.arm(() => (thenResults = lowerArm(st.thenStatement)));
+    this.scopes = copyScopes(before);
+    const elseBody = this.arm(() => (elseResults = lowerArm(st.elseStatement)));
+    if (!thenResults || !elseResults) return undefined;
+    if (thenResults.length !== elseResults.length)
+      this.fail(
+        codes.gate,
+        `backward of gate '${this.options.gate}' returns different numbers of gradients on different paths`,
+        st,
+      );
+    const results = thenResults.map((t, i) =>
+      this.merged(t, elseResults![i]!, [thenBody, elseBody], "return", st, () =>
+        this.options.role === "function" ? this.names.claim(this.fn.name) : this.names.temp(),
+      ),
+    );
+    const merges = results.flatMap((r) => (r.kind === "merge" ? [r.merge] : []));
+    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: st.getStart(this.sf) });
+    return results.map((r): Atom => (r.kind === "merge" ? { kind: "var", name: r.merge.name } : r.atom));
+  }
+
+  /**
+   * `cond ? a : b`: a branch with one merge; only the chosen arm is evaluated. Its arms are
+   * numbers, or with `where`, numbers or arrays (a returned value or a variable's).
+   */
+  protected conditional(e: ts.ConditionalExpression, hint?: string, where?: "return" | "value"): Atom {
+    const cond = this.condition(e.condition, "cond");
+    let a: Atom | undefined;
+    let b: Atom | undefined;
+    const lower = (arm: ts.Expression) => (where ? this.operand(arm, where) : this.number(arm));
+    const thenBody = this.arm(() => (a = lower(e.whenTrue)));
+    const elseBody = this.arm(() => (b = lower(e.whenFalse)));
+    const merge = this.merged(a!, b!, [thenBody, elseBody], where ?? "value", e, () =>
+      hint === undefined ? this.names.temp() : this.names.claim(hint),
+    );
+    this.body.push({
+      kind: "branch",
+      cond,
+      then: thenBody,
+      else: elseBody,
+      merges: merge.kind === "merge" ? [merge.merge] : [],
+      pos: e.getStart(this.sf),
+    });
+    return merge.kind === "merge" ? { kind: "var", name: merge.merge.name } : merge.atom;
+  }
+
+  /**
+   * The value a branch produces from `then` (its then-arm's) and `else`. Numbers merge. Arrays
+   * merge only when, after the branch, the merged name is the one way to reach the chosen
+   * array, since adjoints are per name: each must be made in its arm, or, for a returned value
+   * (nothing of the function runs after it), be any array of the function's own, not a
+   * parameter's (which the caller still holds). The same array on both paths is no merge at all.
+   */
+  protected merged(
+    t: Atom,
+    e: Atom,
+    [thenBody, elseBody]: Statement[][],
+    where: "return" | "value",
+    at: ts.Node,
+    name: () => string,
+  ): { kind: "merge"; merge: Merge } | { kind: "same"; atom: Atom } {
+    const what = where === "return" ? `'${this.fn.name}' returns` : `'${this.text(at)}' is`;
+    if (this.isArray(t) !== this.isArray(e))
+      this.fail(codes.notNumber, `${what} an array on one path and a number on another`, at);
+    if (!this.isArray(t)) return { kind: "merge", merge: { name: name(), then: t, else: e } };
+    const [a, b] = [t as VarRef, e as VarRef];
+    if (a.name === b.name) return { kind: "same", atom: a };
+    const kind = this.arrays.get(a.name)!;
+    if (this.arrays.get(b.name) !== kind)
+      this.fail(codes.notNumber, `${what} a ${kind} on one path and a ${this.arrays.get(b.name)} on another`, at);
+    // The function's parameters, by the atom each is bound to (an inlined helper's: its caller's).
+    const params = new Map(
+      [...this.scopes[0]!].flatMap(([p, l]) =>
+        l.keyword === "param" && l.value?.kind === "var" ? [[l.value.name, p] as const] : [],
+      ),
+    );
+    for (const [side, body] of [
+      [a, thenBody],
+      [b, elseBody],
+    ] as const) {
+      const madeInArm = body!.some(
+        (s) =>
+          (s.kind === "node" && s.name === side.name) ||
+          (s.kind === "branch" && s.merges.some((m) => m.name === side.name)),
+      );
+      const param = params.get(side.name);
+      if (madeInArm || (where === "return" && param === undefined)) continue;
+      this.fail(
+        codes.notNumber,
+        where === "return"
+          ? `'${this.fn.name}' returns its parameter '${param}' on one path and another array on another; return a copy ('${param}.slice()')`
+          : `'${this.text(at)}' chooses an array made before it; choose between new arrays (a copy: '.slice()')`,
+        at,
+      );
+    }
+    const merge = { name: name(), then: t, else: e };
+    this.arrays.set(merge.name, kind);
+    return { kind: "merge", merge };
+  }
+}
