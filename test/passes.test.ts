@@ -151,6 +151,44 @@ describe("loop-invariant code motion", () => {
     expect(fGrad(-1).grad.x).toBe(1);
   });
 
+  it("moves nothing out of a loop that may not run but under its entry condition (an overflow is no 0 * Infinity)", () => {
+    // Found by review: t * t, moved before a loop that ran zero times, overflowed to Infinity and
+    // its zero gradient became 0 * Infinity = NaN.
+    const { code, fGrad } = build(`export function f(x: number, n: number, y: number) {
+      let s = x;
+      for (let i = 0; i < n; i++) { const t = x * y; s = s + t * t; }
+      return s;
+    }`);
+    expect(code).toMatch(/if \(\w+_entry\)/);
+    expect(fGrad(1e300, 0, 1e300).grad).toEqual({ x: 1, n: 0, y: 0 });
+    expect(fGrad(1.5, 2, 0.5).grad.x).toBeCloseTo(1 + 2 * 2 * 1.5 * 0.25, 12);
+    const product = build(`export function f(x: number, n: number, y: number) {
+      let s = x;
+      for (let i = 0; i < n; i++) s = s * (x * y);
+      return s;
+    }`);
+    expect(product.fGrad(0.5, 0, Infinity).grad.x).toBe(1);
+  });
+
+  it("moves invariants without a guard when the loop certainly runs, or when they only index arrays", () => {
+    const indices = build(`export function f(m: Float64Array, x: number, cols: number) {
+      let s = 0;
+      for (let r = 0; r < 2; r++) {
+        for (let c = 0; c < cols; c++) s += m[r * cols + c] * x;
+      }
+      return s;
+    }`);
+    expect(indices.code).not.toContain("_entry");
+    expect(indices.code.indexOf("r * cols")).toBeLessThan(indices.code.lastIndexOf("while ("));
+    const certain = build(`export function f(x: number) {
+      let s = 0;
+      for (let c = 0; c < 2; c++) s += Math.sin(s) * (x * x);
+      return s;
+    }`);
+    expect(certain.code).not.toContain("_entry");
+    expect(certain.code.indexOf("x * x")).toBeLessThan(certain.code.indexOf("while ("));
+  });
+
   it("keeps a read in the loop when the loop writes the array, or when it is inside a branch", () => {
     const { code } = build(`export function f(x: number) {
       const b = new Float64Array(2);

@@ -136,6 +136,10 @@ export function gmmObjective_grad(
   m: number,
 ) {
   const tape = Tape.acquire();
+  let t91 = 0;
+  let t92 = 0;
+  let ik_4 = 0;
+  let trips_2 = 0;
   const t1 = d + 1;
   const t2 = d * t1;
   const icfSize = t2 / 2;
@@ -343,59 +347,66 @@ export function gmmObjective_grad(
   }
   const t71 = Math.log(semx_2);
   const logsumexp_1 = t71 + mx_4;
-  const t84 = icfSize - d;
-  const t91 = 0.5 * gamma;
-  const t92 = t91 * gamma;
-  let ik_4 = 0;
-  let out = 0;
-  let trips_2 = 0;
-  while (ik_4 < k) {
-    const t75 = ik_4 * d;
-    let i_14 = 0;
-    let res_2 = 0;
-    let trips_1 = 0;
-    while (i_14 < d) {
-      const t77 = t75 + i_14;
-      const t78 = Qdiags[t77];
-      const t81 = t78 * t78;
-      const res_3 = res_2 + t81;
-      const i_15 = i_14 + 1;
-      trips_1++;
-      i_14 = i_15;
-      res_2 = res_3;
+  const t74_entry = 0 < k;
+  let out_out: number;
+  if (t74_entry) {
+    const t84 = icfSize - d;
+    t91 = 0.5 * gamma;
+    t92 = t91 * gamma;
+    ik_4 = 0;
+    let out = 0;
+    trips_2 = 0;
+    while (ik_4 < k) {
+      const t75 = ik_4 * d;
+      let i_14 = 0;
+      let res_2 = 0;
+      let trips_1 = 0;
+      while (i_14 < d) {
+        const t77 = t75 + i_14;
+        const t78 = Qdiags[t77];
+        const t81 = t78 * t78;
+        const res_3 = res_2 + t81;
+        const i_15 = i_14 + 1;
+        trips_1++;
+        i_14 = i_15;
+        res_2 = res_3;
+      }
+      const t82 = ik_4 * icfSize;
+      const t83 = t82 + d;
+      let i_16 = 0;
+      let res_4 = 0;
+      let trips = 0;
+      while (i_16 < t84) {
+        const t86 = t83 + i_16;
+        const t87 = icf[t86];
+        const t90 = t87 * t87;
+        const res_5 = res_4 + t90;
+        const i_17 = i_16 + 1;
+        trips++;
+        i_16 = i_17;
+        res_4 = res_5;
+      }
+      const frobenius = res_2 + res_4;
+      const t93 = t92 * frobenius;
+      const t94 = sumQs[ik_4];
+      const t95 = m * t94;
+      const t96 = t93 - t95;
+      const out_1 = out + t96;
+      const ik_5 = ik_4 + 1;
+      tape.push(frobenius);
+      tape.push(trips);
+      tape.push(trips_1);
+      trips_2++;
+      ik_4 = ik_5;
+      out = out_1;
     }
-    const t82 = ik_4 * icfSize;
-    const t83 = t82 + d;
-    let i_16 = 0;
-    let res_4 = 0;
-    let trips = 0;
-    while (i_16 < t84) {
-      const t86 = t83 + i_16;
-      const t87 = icf[t86];
-      const t90 = t87 * t87;
-      const res_5 = res_4 + t90;
-      const i_17 = i_16 + 1;
-      trips++;
-      i_16 = i_17;
-      res_4 = res_5;
-    }
-    const frobenius = res_2 + res_4;
-    const t93 = t92 * frobenius;
-    const t94 = sumQs[ik_4];
-    const t95 = m * t94;
-    const t96 = t93 - t95;
-    const out_1 = out + t96;
-    const ik_5 = ik_4 + 1;
-    tape.push(frobenius);
-    tape.push(trips);
-    tape.push(trips_1);
-    trips_2++;
-    ik_4 = ik_5;
-    out = out_1;
+    out_out = out;
+  } else {
+    out_out = 0;
   }
   const t97 = wishartConstant(d, gamma, m);
   const t98 = k * t97;
-  const prior = out - t98;
+  const prior = out_out - t98;
   const t99 = constant + slse;
   const t100 = n * logsumexp_1;
   const t101 = t99 - t100;
@@ -418,7 +429,7 @@ export function gmmObjective_grad(
   const grad_logsumexp_1 = grad_t100 * n;
   const grad_constant = grad_t99;
   const grad_slse = grad_t99;
-  const grad_out = grad_prior;
+  const grad_out_out = grad_prior;
   const grad_t98 = -grad_prior;
   const grad_t97 = grad_t98 * k;
   const [grad_d_1, grad_gamma_1, grad_m_1] = wishartConstant_pullback(
@@ -427,57 +438,67 @@ export function gmmObjective_grad(
     m,
     grad_t97,
   );
-  let grad_out_2 = grad_out;
-  let grad_t92_1 = 0;
-  let grad_m_2 = 0;
-  for (let it_2 = trips_2; it_2 > 0; it_2--) {
-    const trips_1 = tape.pop();
-    const trips = tape.pop();
-    const frobenius = tape.pop();
-    const ik_4 = it_2 - 1;
-    const t75 = ik_4 * d;
-    const t82 = ik_4 * icfSize;
-    const t83 = t82 + d;
-    const t94 = sumQs[ik_4];
-    const grad_out_1 = grad_out_2;
-    const grad_t96 = grad_out_1;
-    const grad_t93 = grad_t96;
-    const grad_t95 = -grad_t96;
-    const grad_t94 = grad_t95 * m;
-    grad_sumQs[ik_4] += grad_t94;
-    const grad_frobenius = grad_t93 * t92;
-    const grad_res_2 = grad_frobenius;
-    const grad_res_4 = grad_frobenius;
-    let grad_res_4_1 = grad_res_4;
-    for (let it = trips; it > 0; it--) {
-      const i_16 = it - 1;
-      const t86 = t83 + i_16;
-      const t87 = icf[t86];
-      const grad_res_5 = grad_res_4_1;
-      const grad_t90 = grad_res_5;
-      const grad_t87 = 2 * (grad_t90 * t87);
-      grad_icf[t86] += grad_t87;
-      grad_res_4_1 = grad_res_5;
+  let grad_gamma_2: number;
+  let grad_m_3: number;
+  if (t74_entry) {
+    const grad_out = grad_out_out;
+    let grad_out_2 = grad_out;
+    let grad_t92_1 = 0;
+    let grad_m_2 = 0;
+    for (let it_2 = trips_2; it_2 > 0; it_2--) {
+      const trips_1 = tape.pop();
+      const trips = tape.pop();
+      const frobenius = tape.pop();
+      const ik_4 = it_2 - 1;
+      const t75 = ik_4 * d;
+      const t82 = ik_4 * icfSize;
+      const t83 = t82 + d;
+      const t94 = sumQs[ik_4];
+      const grad_out_1 = grad_out_2;
+      const grad_t96 = grad_out_1;
+      const grad_t93 = grad_t96;
+      const grad_t95 = -grad_t96;
+      const grad_t94 = grad_t95 * m;
+      grad_sumQs[ik_4] += grad_t94;
+      const grad_frobenius = grad_t93 * t92;
+      const grad_res_2 = grad_frobenius;
+      const grad_res_4 = grad_frobenius;
+      let grad_res_4_1 = grad_res_4;
+      for (let it = trips; it > 0; it--) {
+        const i_16 = it - 1;
+        const t86 = t83 + i_16;
+        const t87 = icf[t86];
+        const grad_res_5 = grad_res_4_1;
+        const grad_t90 = grad_res_5;
+        const grad_t87 = 2 * (grad_t90 * t87);
+        grad_icf[t86] += grad_t87;
+        grad_res_4_1 = grad_res_5;
+      }
+      let grad_res_2_1 = grad_res_2;
+      for (let it_1 = trips_1; it_1 > 0; it_1--) {
+        const i_14 = it_1 - 1;
+        const t77 = t75 + i_14;
+        const t78 = Qdiags[t77];
+        const grad_res_3 = grad_res_2_1;
+        const grad_t81 = grad_res_3;
+        const grad_t78 = 2 * (grad_t81 * t78);
+        grad_Qdiags[t77] += grad_t78;
+        grad_res_2_1 = grad_res_3;
+      }
+      grad_t92_1 += grad_t93 * frobenius;
+      grad_m_2 += grad_t95 * t94;
+      grad_out_2 = grad_out_1;
     }
-    let grad_res_2_1 = grad_res_2;
-    for (let it_1 = trips_1; it_1 > 0; it_1--) {
-      const i_14 = it_1 - 1;
-      const t77 = t75 + i_14;
-      const t78 = Qdiags[t77];
-      const grad_res_3 = grad_res_2_1;
-      const grad_t81 = grad_res_3;
-      const grad_t78 = 2 * (grad_t81 * t78);
-      grad_Qdiags[t77] += grad_t78;
-      grad_res_2_1 = grad_res_3;
-    }
-    grad_t92_1 += grad_t93 * frobenius;
-    grad_m_2 += grad_t95 * t94;
-    grad_out_2 = grad_out_1;
+    const grad_t92 = grad_t92_1;
+    const grad_t91 = grad_t92 * gamma;
+    grad_gamma_2 = grad_t92 * t91 + grad_t91 * 0.5;
+    grad_m_3 = grad_m_2;
+  } else {
+    grad_gamma_2 = 0;
+    grad_m_3 = 0;
   }
-  const grad_t92 = grad_t92_1;
-  const grad_m = grad_m_1 + grad_m_2;
-  const grad_t91 = grad_t92 * gamma;
-  const grad_gamma = grad_gamma_1 + grad_t92 * t91 + grad_t91 * 0.5;
+  const grad_gamma = grad_gamma_1 + grad_gamma_2;
+  const grad_m = grad_m_1 + grad_m_3;
   const grad_t71 = grad_logsumexp_1;
   const grad_semx_2 = grad_t71 / semx_2;
   let grad_semx_2_1 = grad_semx_2;

@@ -1,28 +1,132 @@
 /**
  * Loop-invariant code motion: arithmetic at the top level of a loop's head or body whose
  * operands all come from outside the loop is computed once, before it (inner loops first, so a
- * value moves as far out as it stays invariant). Only + - * and negation: they are finite on
- * finite operands, so when the loop runs zero times the moved value's zero gradient stays zero
- * (a moved square root, division or out-of-range read could make it 0 * NaN).
+ * value moves as far out as it stays invariant). Only + - * and negation.
+ *
+ * A moved value is computed even when the loop runs zero times, where the loop as written
+ * computes nothing: its gradient is then 0, and 0 times a partial that overflowed or met an
+ * infinite parameter would be NaN. So unless the loop certainly runs once (its condition holds
+ * for the initial values, as in `for (let i = 0; i < 3; i++)` or a `do...while`), the moved
+ * values and the loop go into a branch on the condition at entry, `if (entry) { moved; loop }`,
+ * whose merges are the loop's results: a loop that does not run computes nothing.
  */
-import type { Graph, Loop, Statement } from "../ir.js";
-import { definedBy, innerBlocks, statementsOf } from "../ir-walk.js";
+import type { Atom, Branch, Graph, Loop, Statement, VarRef } from "../ir.js";
+import { definedBy, definitionsOf, innerBlocks, mapOperands, statementsOf } from "../ir-walk.js";
+import { isCondition, rules } from "../rules/table.js";
 
 const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
 
 export function hoistLoopInvariants(graph: Graph): void {
+  const taken = new Set([...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]);
+  const fresh = (base: string, suffix = "entry"): string => {
+    let name = `${base}_${suffix}`;
+    for (let k = 2; taken.has(name); k++) name = `${base}_${suffix}${k}`;
+    taken.add(name);
+    return name;
+  };
+  const guards: { loop: Loop; branch: Branch }[] = [];
+
+  /** `block` with each loop's invariants moved in front of it (in a guard where needed). */
+  const visit = (block: Statement[]): Statement[] => {
+    const out: Statement[] = [];
+    for (const s of block) {
+      for (const inner of innerBlocks(s)) inner.splice(0, inner.length, ...visit(inner));
+      if (s.kind !== "loop") {
+        out.push(s);
+        continue;
+      }
+      const entry = entryCondition(s, fresh);
+      // A loop that certainly does not run: nothing to gain, and no condition to branch on.
+      if (entry.cond.kind !== "var" && !entry.certain) {
+        out.push(s);
+        continue;
+      }
+      const moved = invariants(s);
+      if (moved.length === 0 || entry.certain || indicesOnly(moved, s)) {
+        out.push(...moved, s);
+        continue;
+      }
+      const branch: Branch = {
+        kind: "branch",
+        cond: entry.cond as VarRef,
+        then: [...moved, s],
+        else: [],
+        merges: s.carried.map((c) => ({
+          name: fresh(c.name, "out"),
+          then: { kind: "var", name: c.name },
+          else: c.init,
+        })),
+        pos: s.pos,
+      };
+      guards.push({ loop: s, branch });
+      out.push(...entry.statements, branch);
+    }
+    return out;
+  };
   graph.body = visit(graph.body);
+
+  // After a guarded loop, its results are the guard's merges.
+  for (const { loop, branch } of guards) {
+    const merged = new Map(branch.merges.map((m) => [(m.then as VarRef).name, m.name]));
+    const f = (a: Atom): Atom =>
+      a.kind === "var" && merged.has(a.name) ? { kind: "var", name: merged.get(a.name)! } : a;
+    const rename = (block: Statement[]) => {
+      for (const s of block) {
+        if (s === loop) continue;
+        if (s !== branch) {
+          mapOperands(s, f);
+          if (s.kind === "branch" || s.kind === "loop") s.cond = f(s.cond) as VarRef;
+        }
+        innerBlocks(s).forEach(rename);
+      }
+    };
+    rename(graph.body);
+    graph.results = graph.results.map(f);
+  }
 }
 
-/** `block` with each loop's invariants moved in front of it. */
-function visit(block: Statement[]): Statement[] {
-  const out: Statement[] = [];
-  for (const s of block) {
-    for (const inner of innerBlocks(s)) inner.splice(0, inner.length, ...visit(inner));
-    if (s.kind === "loop") out.push(...invariants(s));
-    out.push(s);
-  }
-  return out;
+/**
+ * The loop's condition for its initial values: the head's statements again, phis replaced by
+ * their initial values, under fresh names; `certain` when it evaluates to true here and now.
+ */
+function entryCondition(
+  loop: Loop,
+  fresh: (base: string) => string,
+): { statements: Statement[]; cond: Atom; certain: boolean } {
+  const renamed = new Map<string, Atom>(loop.carried.map((c) => [c.name, c.init]));
+  const known = new Map<string, number>();
+  const f = (a: Atom): Atom => (a.kind === "var" ? (renamed.get(a.name) ?? a) : a);
+  const copy = (block: Statement[]): Statement[] =>
+    block.map((s) => {
+      const t = structuredClone(s);
+      const names = definedBy(s);
+      names.forEach((n) => renamed.set(n, { kind: "var", name: fresh(n) }));
+      if (t.kind === "node") {
+        t.args = t.args.map(f);
+        t.name = (renamed.get(t.name) as VarRef).name;
+        if (t.args.every((a) => a.kind === "const" || known.has(a.name)) && t.op !== "call" && !rules[t.op]?.array) {
+          const values = t.args.map((a) => (a.kind === "const" ? a.value : known.get(a.name)!));
+          known.set(t.name, rules[t.op]!.eval(...values));
+        }
+      } else {
+        // A choice or loop inside the condition: copied as it is, its own names made fresh.
+        for (const inner of statementsOf([t]))
+          definedBy(inner).forEach((n) => renamed.has(n) || renamed.set(n, { kind: "var", name: fresh(n) }));
+        for (const inner of statementsOf([t])) {
+          mapOperands(inner, f);
+          if (inner.kind === "node") inner.name = (renamed.get(inner.name) as VarRef).name;
+          if (inner.kind === "branch") inner.merges.forEach((m) => (m.name = (renamed.get(m.name) as VarRef).name));
+          if (inner.kind === "loop") inner.carried.forEach((c) => (c.name = (renamed.get(c.name) as VarRef).name));
+          if (inner.kind === "branch" || inner.kind === "loop") inner.cond = f(inner.cond) as VarRef;
+          if (inner.kind === "store") inner.array = f(inner.array) as VarRef;
+        }
+      }
+      return t;
+    });
+  const statements = copy(loop.head);
+  const cond = f(loop.cond);
+  const value = cond.kind === "const" ? cond.value : known.get(cond.name);
+  return { statements, cond, certain: value !== undefined && value !== 0 };
 }
 
 /** Removes the loop's invariant nodes from its head and body and returns them, in order. */
@@ -43,4 +147,36 @@ function invariants(loop: Loop): Statement[] {
     block.splice(0, block.length, ...kept);
   }
   return moved;
+}
+
+/**
+ * Whether the moved values only ever index arrays or decide conditions (`r * cols` in
+ * `m[r * cols + c]`), directly or through other values that do: such values get no gradient,
+ * so computing them when the loop does not run cannot spoil one.
+ */
+function indicesOnly(moved: Statement[], loop: Loop): boolean {
+  /** Per name: the nodes that use it as an operand (names), or "index", or "other". */
+  const uses = new Map<string, (string | "index" | "other")[]>();
+  const use = (a: Atom, how: string) => {
+    if (a.kind === "var") uses.set(a.name, [...(uses.get(a.name) ?? []), how]);
+  };
+  for (const s of [...moved, ...statementsOf(loop.head), ...statementsOf(loop.body)]) {
+    if (s.kind === "node")
+      s.args.forEach((a, i) => use(a, (s.op === "index" && i === 1) || isCondition(s.op) ? "index" : s.name));
+    else if (s.kind === "store") {
+      use(s.index, "index");
+      use(s.value, "other");
+    } else if (s.kind === "branch") s.merges.forEach((m) => (use(m.then, "other"), use(m.else, "other")));
+    else if (s.kind === "loop") s.carried.forEach((c) => (use(c.init, "other"), use(c.next, "other")));
+  }
+  loop.carried.forEach((c) => use(c.next, "other"));
+  const memo = new Map<string, boolean>();
+  const only = (name: string): boolean => {
+    if (memo.has(name)) return memo.get(name)!;
+    memo.set(name, false);
+    const result = (uses.get(name) ?? []).every((u) => u === "index" || (u !== "other" && only(u)));
+    memo.set(name, result);
+    return result;
+  };
+  return moved.every((m) => m.kind === "node" && only(m.name));
 }

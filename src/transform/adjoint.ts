@@ -69,8 +69,9 @@ export function differentiate(
   callees: ReadonlyMap<string, Callee>,
   mode: Mode,
   tapeClass = "Tape",
+  moduleNames: Iterable<string> = [],
 ): Differentiated {
-  return new Reverser(graph, wrt, callees, mode, tapeClass).run();
+  return new Reverser(graph, wrt, callees, mode, tapeClass, moduleNames).run();
 }
 
 class Reverser {
@@ -133,10 +134,14 @@ class Reverser {
     private readonly callees: ReadonlyMap<string, Callee>,
     private readonly mode: Mode,
     private readonly tapeClass: string,
+    moduleNames: Iterable<string>,
   ) {
     ({ active: this.active, live: this.live } = analyzeActivity(graph, wrt));
     this.arrayKinds = new Map(graph.arrays);
     this.names.reserve("Math");
+    // Module constants the generated code reads by name: no generated name (`tape`, `it`,
+    // `grad_x`) may hide one.
+    for (const name of moduleNames) this.names.reserve(name);
     for (const key of callees.keys()) {
       this.names.reserve(key);
       this.names.reserve(pullbackName(key));

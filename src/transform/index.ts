@@ -20,7 +20,7 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
   const tapeImport = program.tapeClass === "Tape" ? "Tape" : `Tape as ${program.tapeClass}`;
   const useTape = () => imports.set(GATES_MODULE, (imports.get(GATES_MODULE) ?? new Set()).add(tapeImport));
   const functions: CodeFunction[] = program.entries.map((g) => {
-    const d = differentiate(g, wrtOf(g), program.callees, "entry", program.tapeClass);
+    const d = differentiate(g, wrtOf(g), program.callees, "entry", program.tapeClass, program.constants.keys());
     if (d.usesTape) useTape();
     const result = g.results[0]!;
     // A function returning an array gets `f_vjp(..., grad_out)`: the gradient of grad_out · f.
@@ -104,6 +104,7 @@ function pullback(key: string, callee: Callee, program: Program, useTape: () => 
     program.callees,
     "pullback",
     program.tapeClass,
+    program.constants.keys(),
   );
   if (d.usesTape) useTape();
   const seed: Param = { name: d.seed, type: "number" };

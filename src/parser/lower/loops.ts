@@ -6,7 +6,7 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Carried, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
-import { assignedOuterNames, containsJump, isInert, skipParens } from "../syntax.js";
+import { assignedOuterNames, callsFunctions, containsJump, isInert, skipParens } from "../syntax.js";
 import { LowerBranches } from "./branches.js";
 import { type LoopContext, bool } from "./state.js";
 
@@ -49,7 +49,11 @@ export abstract class LowerLoops extends LowerBranches {
         keyword: st.initializer.flags & ts.NodeFlags.Const ? "const" : "let",
       };
     }
-    const hasBreak = containsJump(st.statement, "break");
+    // A condition that calls a function (which may write arrays, or need a pullback) is not a
+    // head of pure operations: it runs at the start of the body, and ends the loop as a break.
+    const condition = ts.isWhileStatement(st) ? st.expression : ts.isForStatement(st) ? st.condition : undefined;
+    const conditionInBody = condition !== undefined && callsFunctions(condition);
+    const hasBreak = containsJump(st.statement, "break") || conditionInBody;
     const hasContinue = containsJump(st.statement, "continue");
     if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
     if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
@@ -99,8 +103,8 @@ export abstract class LowerLoops extends LowerBranches {
         const n = this.node("length", [forOf.array], st);
         test = this.node("lt", [this.lookup("#i")!.value!, n], st) as VarRef;
       } else {
-        const condition = ts.isWhileStatement(st) ? st.expression : (st as ts.ForStatement).condition;
-        const always = !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword;
+        const always =
+          !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword || conditionInBody;
         // `while (true) { ... break; }` and `for (;;)`: the loop runs until its break.
         if (always && !hasBreak)
           this.fail(codes.loop, "this loop never ends: it has no condition and no 'break'", st.getChildAt(0, this.sf));
@@ -136,8 +140,15 @@ export abstract class LowerLoops extends LowerBranches {
           value: element,
         });
       }
-      if (ts.isBlock(st.statement)) this.statements(st.statement.statements, 0, () => undefined);
-      else this.statements([st.statement], 0, () => undefined);
+      const lowerBody = () => {
+        if (ts.isBlock(st.statement)) this.statements(st.statement.statements, 0, () => undefined);
+        else this.statements([st.statement], 0, () => undefined);
+      };
+      if (conditionInBody) {
+        const test = this.condition(condition!);
+        this.lookup("#broke")!.value = this.node("not", [test], st);
+        this.branchOn(test, lowerBody, () => undefined, st);
+      } else lowerBody();
       this.scopes.pop();
       ctx.skip = undefined;
       // The step runs after the body and after `continue`, but not after `break`.
