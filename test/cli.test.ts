@@ -4,9 +4,10 @@
  * child process, the way a user runs it.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../cli/run.js";
@@ -172,5 +173,58 @@ describe("the built CLI (node dist/cli/adgen.js)", () => {
     expect(r.stderr).toContain(BAD_ERROR);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stderr).not.toMatch(/\b(Error|TypeError|ReferenceError):/);
+  });
+});
+
+describe("output language and the output path", () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "adgen-cli-lang-"));
+    writeFileSync(join(tmp, "m.js"), "export function f(x, y) {\n  return x * y + Math.sin(x);\n}\n");
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("JavaScript in, JavaScript out: the -o .js module imports and runs under plain Node", async () => {
+    const out = join(tmp, "m.grad.js");
+    expect(await adgen(join(tmp, "m.js"), "-o", out)).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(readFileSync(out, "utf8")).not.toMatch(/: number/);
+    // Node itself, not vitest (which would strip types): a type annotation is a SyntaxError there.
+    const script = `const { f_grad } = await import(${JSON.stringify(pathToFileURL(out).href)});
+      process.stdout.write(JSON.stringify(f_grad(2, 3)));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+    expect(JSON.parse(stdout)).toEqual({ value: 6 + Math.sin(2), grad: { x: 3 + Math.cos(2), y: 2 } });
+  });
+
+  it("the language follows -o's extension, else the input's; --lang overrides both", async () => {
+    const types = /function f_grad\(x: number, y: number\)/;
+    expect((await adgen(join(tmp, "m.js"))).stdout).not.toMatch(types);
+    expect((await adgen(LECTURE)).stdout).toMatch(/: number/);
+    expect((await adgen(join(tmp, "m.js"), "--lang", "ts")).stdout).toMatch(types);
+    const mjs = join(tmp, "lecture.grad.mjs");
+    expect((await adgen(LECTURE, "-o", mjs)).code).toBe(0);
+    expect(readFileSync(mjs, "utf8")).not.toMatch(/: number/);
+    const ts = join(tmp, "m.grad.ts");
+    expect((await adgen(join(tmp, "m.js"), "-o", ts)).code).toBe(0);
+    expect(readFileSync(ts, "utf8")).toMatch(types);
+    expect((await adgen(LECTURE, "--lang", "py")).code).toBe(2);
+  });
+
+  it("a .cjs output is refused: the generated module is an ES module", async () => {
+    const r = await adgen(join(tmp, "m.js"), "-o", join(tmp, "m.grad.cjs"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^adgen: .*ES module.*\.mjs/);
+    expect(existsSync(join(tmp, "m.grad.cjs"))).toBe(false);
+  });
+
+  it("-o naming the input file is refused and the input is left as it was (tsc's TS5055)", async () => {
+    const input = join(tmp, "calls.ts");
+    const source = "export function f(x: number) {\n  return x * x;\n}\n";
+    writeFileSync(input, source);
+    for (const out of [input, join(tmp, ".", "calls.ts"), join(tmp, "sub", "..", "calls.ts")]) {
+      const r = await adgen(input, "-o", out);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^adgen: cannot write .*: it is the input file/);
+      expect(readFileSync(input, "utf8")).toBe(source);
+    }
   });
 });
