@@ -151,8 +151,8 @@ export function gmmObjective_grad(
     let trips_14 = 0;
     while (id < d) {
       const t7 = t6 + id;
-      const q = icf[t7];
-      const t8 = sumQs[ik];
+      const q = icf[t7]!;
+      const t8 = sumQs[ik]!;
       const t9 = t8 + q;
       sumQs[ik] = t9;
       const t11 = t10 + id;
@@ -184,9 +184,9 @@ export function gmmObjective_grad(
       let trips_11 = 0;
       while (id_2 < d) {
         const t17 = t16 + id_2;
-        const t18 = x[t17];
+        const t18 = x[t17]!;
         const t20 = t19 + id_2;
-        const t21 = means[t20];
+        const t21 = means[t20]!;
         const t22 = t18 - t21;
         xcentered[id_2] = t22;
         const id_3 = id_2 + 1;
@@ -200,8 +200,8 @@ export function gmmObjective_grad(
       let trips_10 = 0;
       while (i < d) {
         const t27 = t23 + i;
-        const t28 = Qdiags[t27];
-        const t29 = xcentered[i];
+        const t28 = Qdiags[t27]!;
+        const t29 = xcentered[i]!;
         const t30 = t28 * t29;
         Qxcentered[i] = t30;
         const i_1 = i + 1;
@@ -218,9 +218,9 @@ export function gmmObjective_grad(
         let li_1 = li;
         let trips_8 = 0;
         while (j_1 < d) {
-          const t33 = Qxcentered[j_1];
-          const t34 = icf[li_1];
-          const t35 = xcentered[i_2];
+          const t33 = Qxcentered[j_1]!;
+          const t34 = icf[li_1]!;
+          const t35 = xcentered[i_2]!;
           const t36 = t34 * t35;
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
@@ -237,15 +237,15 @@ export function gmmObjective_grad(
         i_2 = j;
         li = li_1;
       }
-      const t38 = alphas[ik_2];
-      const t39 = sumQs[ik_2];
+      const t38 = alphas[ik_2]!;
+      const t39 = sumQs[ik_2]!;
       const t40 = t38 + t39;
       let i_3 = 0;
       let res = 0;
       let trips_7 = 0;
       while (i_3 < d) {
         const t42 = 0 + i_3;
-        const t43 = Qxcentered[t42];
+        const t43 = Qxcentered[t42]!;
         const t44 = t43 * t43;
         const res_1 = res + t44;
         const i_4 = i_3 + 1;
@@ -265,13 +265,13 @@ export function gmmObjective_grad(
       trips_12++;
       ik_2 = ik_3;
     }
-    const mx = mainTerm[0];
+    const mx = mainTerm[0]!;
     let i_5 = 1;
     let mx_1 = mx;
     let trips_6 = 0;
     while (i_5 < k) {
       const t48 = 0 + i_5;
-      const t49 = mainTerm[t48];
+      const t49 = mainTerm[t48]!;
       const mx_2 = Math.max(mx_1, t49);
       const i_6 = i_5 + 1;
       tape.push(mx_1);
@@ -285,7 +285,7 @@ export function gmmObjective_grad(
     let trips_5 = 0;
     while (i_7 < k) {
       const t51 = 0 + i_7;
-      const t52 = mainTerm[t51];
+      const t52 = mainTerm[t51]!;
       const t53 = t52 - mx_1;
       const t54 = Math.exp(t53);
       const semx_1 = semx + t54;
@@ -313,13 +313,13 @@ export function gmmObjective_grad(
   const t59 = 2 * Math.PI;
   const t60 = Math.log(t59);
   const constant = t58 * t60;
-  const mx_3 = alphas[0];
+  const mx_3 = alphas[0]!;
   let i_9 = 1;
   let mx_4 = mx_3;
   let trips_4 = 0;
   while (i_9 < k) {
     const t62 = 0 + i_9;
-    const t63 = alphas[t62];
+    const t63 = alphas[t62]!;
     const mx_5 = Math.max(mx_4, t63);
     const i_10 = i_9 + 1;
     tape.push(mx_4);
@@ -332,7 +332,7 @@ export function gmmObjective_grad(
   let trips_3 = 0;
   while (i_11 < k) {
     const t65 = 0 + i_11;
-    const t66 = alphas[t65];
+    const t66 = alphas[t65]!;
     const t67 = t66 - mx_4;
     const t68 = Math.exp(t67);
     const semx_3 = semx_2 + t68;
@@ -357,7 +357,7 @@ export function gmmObjective_grad(
     let trips_1 = 0;
     while (i_13 < d) {
       const t73 = t71 + i_13;
-      const t74 = Qdiags[t73];
+      const t74 = Qdiags[t73]!;
       const t75 = t74 * t74;
       const res_3 = res_2 + t75;
       const i_14 = i_13 + 1;
@@ -372,7 +372,7 @@ export function gmmObjective_grad(
     let trips = 0;
     while (i_15 < t78) {
       const t80 = t77 + i_15;
-      const t81 = icf[t80];
+      const t81 = icf[t80]!;
       const t82 = t81 * t81;
       const res_5 = res_4 + t82;
       const i_16 = i_15 + 1;
@@ -382,7 +382,7 @@ export function gmmObjective_grad(
     }
     const frobenius = res_2 + res_4;
     const t85 = t84 * frobenius;
-    const t86 = sumQs[ik_4];
+    const t86 = sumQs[ik_4]!;
     const t87 = m * t86;
     const t88 = t85 - t87;
     const out_1 = out + t88;
@@ -439,13 +439,13 @@ export function gmmObjective_grad(
     const t71 = ik_4 * d;
     const t76 = ik_4 * icfSize;
     const t77 = t76 + d;
-    const t86 = sumQs[ik_4];
+    const t86 = sumQs[ik_4]!;
     const grad_out_1 = grad_out_2;
     const grad_t88 = grad_out_1;
     const grad_t85 = grad_t88;
     const grad_t87 = -grad_t88;
     const grad_t86 = grad_t87 * m;
-    grad_sumQs[ik_4] += grad_t86;
+    grad_sumQs[ik_4]! += grad_t86;
     const grad_frobenius = grad_t85 * t84;
     const grad_res_2 = grad_frobenius;
     const grad_res_4 = grad_frobenius;
@@ -453,22 +453,22 @@ export function gmmObjective_grad(
     for (let it = trips; it > 0; it--) {
       const i_15 = it - 1;
       const t80 = t77 + i_15;
-      const t81 = icf[t80];
+      const t81 = icf[t80]!;
       const grad_res_5 = grad_res_4_1;
       const grad_t82 = grad_res_5;
       const grad_t81 = 2 * (grad_t82 * t81);
-      grad_icf[t80] += grad_t81;
+      grad_icf[t80]! += grad_t81;
       grad_res_4_1 = grad_res_5;
     }
     let grad_res_2_1 = grad_res_2;
     for (let it_1 = trips_1; it_1 > 0; it_1--) {
       const i_13 = it_1 - 1;
       const t73 = t71 + i_13;
-      const t74 = Qdiags[t73];
+      const t74 = Qdiags[t73]!;
       const grad_res_3 = grad_res_2_1;
       const grad_t75 = grad_res_3;
       const grad_t74 = 2 * (grad_t75 * t74);
-      grad_Qdiags[t73] += grad_t74;
+      grad_Qdiags[t73]! += grad_t74;
       grad_res_2_1 = grad_res_3;
     }
     grad_out_2 = grad_out_1;
@@ -491,7 +491,7 @@ export function gmmObjective_grad(
     const grad_t68 = grad_semx_3;
     const grad_t67 = grad_t68 * t68;
     const grad_t66 = grad_t67;
-    grad_alphas[t65] += grad_t66;
+    grad_alphas[t65]! += grad_t66;
     grad_semx_2_1 = grad_semx_3;
     grad_mx_4_1 += -grad_t67;
   }
@@ -501,14 +501,14 @@ export function gmmObjective_grad(
     const mx_4 = tape.pop();
     const i_9 = 1 + (it_4 - 1);
     const t62 = 0 + i_9;
-    const t63 = alphas[t62];
+    const t63 = alphas[t62]!;
     const grad_mx_5 = grad_mx_4_2;
     const grad_t63 = mx_4 >= t63 ? 0 : grad_mx_5;
-    grad_alphas[t62] += grad_t63;
+    grad_alphas[t62]! += grad_t63;
     grad_mx_4_2 = mx_4 >= t63 ? grad_mx_5 : 0;
   }
   const grad_mx_3 = grad_mx_4_2;
-  grad_alphas[0] += grad_mx_3;
+  grad_alphas[0]! += grad_mx_3;
   const grad_t58 = grad_constant * t60;
   const grad_t57 = grad_t58 * 0.5;
   const grad_t56 = grad_t57 * d;
@@ -535,7 +535,7 @@ export function gmmObjective_grad(
       const grad_t54 = grad_semx_1;
       const grad_t53 = grad_t54 * t54;
       const grad_t52 = grad_t53;
-      grad_mainTerm[t51] += grad_t52;
+      grad_mainTerm[t51]! += grad_t52;
       grad_semx_4 = grad_semx_1;
       grad_mx_1_1 += -grad_t53;
     }
@@ -548,11 +548,11 @@ export function gmmObjective_grad(
       const t48 = 0 + i_5;
       const grad_mx_2 = grad_mx_1_2;
       const grad_t49 = mx_1 >= t49 ? 0 : grad_mx_2;
-      grad_mainTerm[t48] += grad_t49;
+      grad_mainTerm[t48]! += grad_t49;
       grad_mx_1_2 = mx_1 >= t49 ? grad_mx_2 : 0;
     }
     const grad_mx = grad_mx_1_2;
-    grad_mainTerm[0] += grad_mx;
+    grad_mainTerm[0]! += grad_mx;
     for (let it_12 = trips_12; it_12 > 0; it_12--) {
       const trips_11 = tape.pop();
       const trips_10 = tape.pop();
@@ -561,7 +561,7 @@ export function gmmObjective_grad(
       const ik_2 = it_12 - 1;
       const t19 = ik_2 * d;
       const t23 = ik_2 * d;
-      const grad_t46 = grad_mainTerm[ik_2];
+      const grad_t46 = grad_mainTerm[ik_2]!;
       grad_mainTerm[ik_2] = 0;
       const grad_t40 = grad_t46;
       const grad_t45 = -grad_t46;
@@ -574,13 +574,13 @@ export function gmmObjective_grad(
         const grad_res_1 = grad_res_6;
         const grad_t44 = grad_res_1;
         const grad_t43 = 2 * (grad_t44 * t43);
-        grad_Qxcentered[t42] += grad_t43;
+        grad_Qxcentered[t42]! += grad_t43;
         grad_res_6 = grad_res_1;
       }
       const grad_t38 = grad_t40;
       const grad_t39 = grad_t40;
-      grad_sumQs[ik_2] += grad_t39;
-      grad_alphas[ik_2] += grad_t38;
+      grad_sumQs[ik_2]! += grad_t39;
+      grad_alphas[ik_2]! += grad_t38;
       for (let it_9 = trips_9; it_9 > 0; it_9--) {
         const trips_8 = tape.pop();
         const li = tape.pop();
@@ -590,40 +590,40 @@ export function gmmObjective_grad(
           const t35 = tape.pop();
           const j_1 = j + (it_8 - 1);
           const li_1 = li + (it_8 - 1);
-          const t34 = icf[li_1];
-          const grad_t37 = grad_Qxcentered[j_1];
+          const t34 = icf[li_1]!;
+          const grad_t37 = grad_Qxcentered[j_1]!;
           grad_Qxcentered[j_1] = 0;
           const grad_t33 = grad_t37;
           const grad_t36 = grad_t37;
           const grad_t34 = grad_t36 * t35;
           const grad_t35 = grad_t36 * t34;
-          grad_xcentered[i_2] += grad_t35;
-          grad_icf[li_1] += grad_t34;
-          grad_Qxcentered[j_1] += grad_t33;
+          grad_xcentered[i_2]! += grad_t35;
+          grad_icf[li_1]! += grad_t34;
+          grad_Qxcentered[j_1]! += grad_t33;
         }
       }
       for (let it_10 = trips_10; it_10 > 0; it_10--) {
         const t29 = tape.pop();
         const i = it_10 - 1;
         const t27 = t23 + i;
-        const t28 = Qdiags[t27];
-        const grad_t30 = grad_Qxcentered[i];
+        const t28 = Qdiags[t27]!;
+        const grad_t30 = grad_Qxcentered[i]!;
         grad_Qxcentered[i] = 0;
         const grad_t28 = grad_t30 * t29;
         const grad_t29 = grad_t30 * t28;
-        grad_xcentered[i] += grad_t29;
-        grad_Qdiags[t27] += grad_t28;
+        grad_xcentered[i]! += grad_t29;
+        grad_Qdiags[t27]! += grad_t28;
       }
       for (let it_11 = trips_11; it_11 > 0; it_11--) {
         const id_2 = it_11 - 1;
         const t17 = t16 + id_2;
         const t20 = t19 + id_2;
-        const grad_t22 = grad_xcentered[id_2];
+        const grad_t22 = grad_xcentered[id_2]!;
         grad_xcentered[id_2] = 0;
         const grad_t18 = grad_t22;
         const grad_t21 = -grad_t22;
-        grad_means[t20] += grad_t21;
-        grad_x[t17] += grad_t18;
+        grad_means[t20]! += grad_t21;
+        grad_x[t17]! += grad_t18;
       }
     }
     grad_slse_2 = grad_slse_1;
@@ -639,14 +639,14 @@ export function gmmObjective_grad(
       const id = it_14 - 1;
       const t7 = t6 + id;
       const t11 = t10 + id;
-      const grad_t12 = grad_Qdiags[t11];
+      const grad_t12 = grad_Qdiags[t11]!;
       grad_Qdiags[t11] = 0;
-      const grad_t9 = grad_sumQs[ik];
+      const grad_t9 = grad_sumQs[ik]!;
       grad_sumQs[ik] = 0;
       const grad_t8 = grad_t9;
       const grad_q = grad_t12 * t12 + grad_t9;
-      grad_sumQs[ik] += grad_t8;
-      grad_icf[t7] += grad_q;
+      grad_sumQs[ik]! += grad_t8;
+      grad_icf[t7]! += grad_q;
     }
   }
   const grad_k = grad_t90 * t89;

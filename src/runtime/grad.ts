@@ -30,31 +30,53 @@ export type GradOf<P> = P extends number
       ? number[]
       : never;
 
+/** Whether `T` is a union of more than one type. */
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/**
+ * The gradients of `f(...args: A)` with respect to the parameters named in `W`, keyed by name.
+ * TypeScript cannot see parameter names, so where `A`'s parameters have different gradient types
+ * the `i`-th name of `W` is typed like the `i`-th parameter (`grad(loss, { wrt: ["w", "b"] })`
+ * for `loss(w: number, b: number, xs: Float64Array)` gives `{ w: number; b: number }`); the
+ * compiler refuses a `wrt` whose `i`-th parameter has another gradient type than the `i`-th
+ * parameter, so the types cannot lie. Where they all have one gradient type, the names may be any.
+ */
+export type GradsOf<A extends readonly unknown[], W extends readonly string[]> =
+  true extends IsUnion<GradOf<A[number]>>
+    ? number extends W["length"]
+      ? { [K in W[number]]: GradOf<A[number]> }
+      : { -readonly [I in keyof W as I extends `${number}` ? W[I] & string : never]: GradOf<A[I & keyof A]> }
+    : { [K in W[number]]: GradOf<A[number]> };
+
 /** What a gradient function returns: `f`'s value and one partial derivative per parameter. */
-export interface GradResult<K extends string = string, G = number> {
+export interface GradResult<G extends object = Record<string, number>> {
   /** Exactly what `f` returns at the same arguments. */
   value: number;
   /** ∂f/∂p for every differentiated parameter `p`, keyed by the parameter's name (an array for an array parameter). */
-  grad: { [P in K]: G };
+  grad: G;
 }
 
-/** `f`'s gradient: takes `f`'s arguments, returns its value and gradient. */
-export type GradFunction<F extends (...args: never) => number, K extends string = string> = (
+/**
+ * `f`'s gradient: takes `f`'s arguments, returns its value and gradient. Without `W` (no `wrt`)
+ * the names are unknown to TypeScript and `grad` is an index signature; with it, exact.
+ */
+export type GradFunction<F extends (...args: never) => number, W extends readonly string[] = string[]> = (
   ...args: Parameters<F>
-) => GradResult<K, GradOf<Parameters<F>[number]>>;
+) => GradResult<GradsOf<Parameters<F>, W>>;
 
 /** What a vector-Jacobian product returns: `f`'s value and the gradient of `grad_out · f`. */
-export interface VjpResult<V, K extends string = string, G = number> {
+export interface VjpResult<V, G extends object = Record<string, number>> {
   /** Exactly what `f` returns at the same arguments. */
   value: V;
   /** ∂(grad_out · f)/∂p for every differentiated parameter `p`, keyed by its name. */
-  grad: { [P in K]: G };
+  grad: G;
 }
 
 /** `f`'s vector-Jacobian product: takes `f`'s arguments and then `grad_out`, an array as long as `f`'s value. */
-export type VjpFunction<F extends (...args: never) => number[] | Float64Array, K extends string = string> = (
-  ...args: [...Parameters<F>, gradOut: ReturnType<F>]
-) => VjpResult<ReturnType<F>, K, GradOf<Parameters<F>[number]>>;
+export type VjpFunction<
+  F extends (...args: never) => number[] | Float64Array,
+  W extends readonly string[] = string[],
+> = (...args: [...Parameters<F>, gradOut: ReturnType<F>]) => VjpResult<ReturnType<F>, GradsOf<Parameters<F>, W>>;
 
 export interface GradOptions<W extends readonly string[] = readonly string[]> {
   /** Differentiate only these parameters (default: all of them). */
@@ -102,12 +124,14 @@ const runtimeExports = new Map(
  *
  * TypeScript cannot see parameter names, so `grad`'s keys are typed `string` unless `wrt` lists
  * them: `grad(loss, { wrt: ["w", "b"] })` returns `{ value: number; grad: { w: number; b: number } }`.
+ * Where `f`'s parameters have different gradient types (numbers and arrays), `wrt`'s `i`-th name
+ * must have the `i`-th parameter's type (list them in `f`'s order from the first; see `GradsOf`).
  */
 export function grad<A extends Param[]>(f: (...args: A) => number): GradFunction<(...args: A) => number>;
 export function grad<A extends Param[], const W extends readonly string[]>(
   f: (...args: A) => number,
   options: GradOptions<W>,
-): GradFunction<(...args: A) => number, W[number]>;
+): GradFunction<(...args: A) => number, W>;
 export function grad(f: AnyFunction, options: GradOptions = {}): unknown {
   return companion(f, options, "grad");
 }
@@ -123,7 +147,7 @@ export function vjp<A extends Param[], R extends number[] | Float64Array>(
 export function vjp<A extends Param[], R extends number[] | Float64Array, const W extends readonly string[]>(
   f: (...args: A) => R,
   options: GradOptions<W>,
-): VjpFunction<(...args: A) => R, W[number]>;
+): VjpFunction<(...args: A) => R, W>;
 export function vjp(f: AnyFunction, options: GradOptions = {}): unknown {
   return companion(f, options, "vjp");
 }
@@ -160,7 +184,7 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
       fileName: `${mode}(${prepared.name})`,
       language: "js",
       readFile: () => undefined, // the source text imports nothing but gates
-      ...(wrt ? { wrt: [...wrt] } : {}),
+      ...(wrt ? { wrt: [...wrt], wrtByPosition: true } : {}),
     });
     if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
     const other = mode === "grad" ? "vjp" : "grad";

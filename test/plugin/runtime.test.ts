@@ -202,6 +202,20 @@ describe("runtime grad(f)", () => {
     expect(message(() => grad(loss, { wrt: ["nope"] }))).toMatch(/ADG1003/);
   });
 
+  it("refuses a wrt its result type would get wrong: the i-th name typed as the i-th parameter", () => {
+    // TypeScript types grad(mixed, { wrt: ["k"] }).grad.k like the first parameter, a Float64Array.
+    const mixed = (xs: Float64Array, k: number) => xs[0]! * k;
+    const xs = Float64Array.of(2, 3);
+    expect(() => grad(mixed, { wrt: ["k"] })(xs, 3)).toThrow(
+      /ADG1003: wrt lists 'k' \(number\) 1st, but 'mixed''s 1st parameter is 'xs' \(Float64Array\)/,
+    );
+    // In parameter order from the first, or of one type, it is typed right and accepted.
+    expect(grad(mixed, { wrt: ["xs"] })(xs, 3).grad.xs).toEqual(Float64Array.of(3, 0));
+    expect(grad(mixed, { wrt: ["xs", "k"] })(xs, 3).grad.k).toBe(2);
+    const area = (w: number, h: number) => w * h;
+    expect(grad(area, { wrt: ["h"] })(2, 3).grad.h).toBe(2);
+  });
+
   it("refuses, rather than return a wrong gradient, when a gate's name means something else", () => {
     const sigmoid = (x: number) => 2 * x; // not adgen's sigmoid, though it has its name
     const f = (x: number) => sigmoid(x) + 1;
@@ -342,7 +356,7 @@ describe("runtime grad(f) and vjp(f) on loops, arrays and matrices", () => {
     expect(r.value).toEqual(squares(x, 3));
     expect(Array.from(r.grad.x as Float64Array)).toEqual(Array.from(x, (xi, i) => 6 * xi * gradOut[i]!));
     expect(r.grad.k).toBe(x.reduce((s, xi, i) => s + xi * xi * gradOut[i]!, 0));
-    expect(vjp(squares, { wrt: ["k"] })(x, 3, gradOut).grad).toEqual({ k: r.grad.k });
+    expect(vjp(squares, { wrt: ["x"] })(x, 3, gradOut).grad).toEqual({ x: r.grad.x });
   });
 
   it("tells grad from vjp: each names the function and the one to use", () => {
@@ -381,7 +395,7 @@ describe("runtime grad(f) and vjp(f) on loops, arrays and matrices", () => {
     type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
     const dsq = vjp(squares, { wrt: ["x"] });
     const parameters: Equal<Parameters<typeof dsq>, [x: Float64Array, k: number, gradOut: Float64Array]> = true;
-    const returns: Equal<ReturnType<typeof dsq>, { value: Float64Array; grad: { x: number | Float64Array } }> = true;
+    const returns: Equal<ReturnType<typeof dsq>, { value: Float64Array; grad: { x: Float64Array } }> = true;
     expect([parameters, returns]).toEqual([true, true]);
     // @ts-expect-error: grad needs a function returning a number
     expect(() => grad(squares)).toBeDefined();

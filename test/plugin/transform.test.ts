@@ -281,6 +281,15 @@ describe("load", () => {
     expect(watched).toEqual([join(dir, "select.ts"), join(dir, "labels.ts")]);
   });
 
+  it("refuses a wrt that grad()'s result type would get wrong (its i-th name typed as the i-th parameter)", async () => {
+    const text = `export function scale(xs: Float64Array, k: number) {\n  return xs[0]! * k;\n}\n`;
+    const { errors } = await load("mixed.ts", text, "scale", "export", ["k"]);
+    expect(errors.map((e) => e.message).join("\n")).toMatch(
+      /ADG1003.*wrt lists 'k' \(number\) 1st.*'xs' \(Float64Array\)/,
+    );
+    expect((await load("mixed.ts", text, "scale", "export", ["xs"])).errors).toEqual([]);
+  });
+
   it("finds default exports and the module's own functions", async () => {
     const byDefault = await load(
       "default.ts",
