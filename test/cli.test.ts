@@ -216,6 +216,17 @@ describe("output language and the output path", () => {
     expect(existsSync(join(tmp, "m.grad.cjs"))).toBe(false);
   });
 
+  it("an anonymous default export is differentiated, named after the file", async () => {
+    const file = join(tmp, "my-model.ts");
+    writeFileSync(file, "export default function (x: number, y: number) {\n  return x * y;\n}\n");
+    const r = await adgen(file);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^export function myModel_grad\(x: number, y: number\) \{$/m);
+    const arrow = join(tmp, "2nd.ts");
+    writeFileSync(arrow, "const x = 1;\nexport default (y: number) => y * y * x;\n");
+    expect((await adgen(arrow)).stdout).toMatch(/^export function defaultExport_grad\(y: number\) \{$/m);
+  });
+
   it("-o naming the input file is refused and the input is left as it was (tsc's TS5055)", async () => {
     const input = join(tmp, "calls.ts");
     const source = "export function f(x: number) {\n  return x * x;\n}\n";

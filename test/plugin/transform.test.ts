@@ -290,6 +290,18 @@ describe("load", () => {
     expect((await load("mixed.ts", text, "scale", "export", ["xs"])).errors).toEqual([]);
   });
 
+  it("compiles an anonymous default export, named after its file", async () => {
+    for (const text of [
+      `export default function (x: number, y: number) {\n  return x * y;\n}\n`,
+      `export default (x: number, y: number) => x * y;\n`,
+    ]) {
+      const { result, errors } = await load("unit-cost.ts", text, "default");
+      expect(errors).toEqual([]);
+      expect(result!.code).toMatch(/^export function unitCost_grad\(x, y\) \{$/m);
+      expect(result!.code).toContain("export default unitCost_grad;");
+    }
+  });
+
   it("finds default exports and the module's own functions", async () => {
     const byDefault = await load(
       "default.ts",
