@@ -89,6 +89,17 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
         `--wrt '${name}' is not a parameter of ${program.entries.map((g) => `'${g.name}'`).join(", ")}`,
         program.entries[0]!.pos,
       );
+    if (wrt.length === 0)
+      sink.report(codes.unknownWrt, "--wrt lists no parameter: name at least one", program.entries[0]!.pos);
+    // A function none of whose parameters is listed would get an empty gradient.
+    if (diagnostics().length === 0)
+      for (const g of program.entries)
+        if (!g.params.some((p) => wrt.includes(p.name)))
+          sink.report(
+            codes.unknownWrt,
+            `--wrt ${wrt.map((w) => `'${w}'`).join(", ")} names no parameter of '${g.name}' (${g.params.map((p) => p.name).join(", ") || "none"}), which would get an empty gradient; pick the functions to differentiate with --function`,
+            g.pos,
+          );
     if (options.wrtByPosition)
       for (const g of program.entries) {
         const message = wrtTypeMismatch(g.name, g.params, wrt);
