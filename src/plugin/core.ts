@@ -12,6 +12,24 @@ export interface AdgenPluginOptions {
   include?: FilterPattern;
   /** Modules never to look at (default: anything under `node_modules`). */
   exclude?: FilterPattern;
+  /**
+   * A `grad(f)` / `vjp(f)` the plugin cannot compile (its `f` is not a function it can find) is
+   * left to the runtime compiler, which brings TypeScript's parser into the bundle (megabytes) and
+   * needs `new Function`. In a client build (Vite's client environment, esbuild's browser
+   * platform, a webpack/Rspack web target) that is an error at the call unless this is `true`;
+   * elsewhere (Node, SSR, Rollup, which has no target) a warning.
+   */
+  runtimeFallback?: boolean;
+}
+
+type Target = "client" | "server";
+
+/** Whether a webpack/Rspack `target` is a browser's (webpack's default, `web`, `browserslist`). */
+function webTarget(target: unknown): Target {
+  const list = Array.isArray(target) ? target : [target];
+  return list.some((t) => t === undefined || t === false || /^(web|browserslist)/.test(String(t)))
+    ? "client"
+    : "server";
 }
 
 const SCRIPTS = /\.(?:[cm]?ts|tsx|jsx?|mjs)(?:\?.*)?$/;
@@ -22,6 +40,8 @@ const MENTIONS_ADGEN = /["']adgen["']/;
 export const unplugin: UnpluginInstance<AdgenPluginOptions | undefined, false> = createUnplugin(
   (options = {}, meta) => {
     const context = new AdgenContext(meta.framework);
+    /** Whether the build is for a browser, as far as the bundler says: undefined when it does not. */
+    let target: Target | undefined;
     return {
       name: "adgen",
       enforce: "pre",
@@ -46,16 +66,33 @@ export const unplugin: UnpluginInstance<AdgenPluginOptions | undefined, false> =
           code: MENTIONS_ADGEN,
         },
         handler(code, id) {
-          return context.transform(this as unknown as HookContext, code, id);
+          // Vite 6+: each environment (client, ssr) transforms on its own.
+          const consumer = (this as { environment?: { config?: { consumer?: string } } }).environment?.config?.consumer;
+          const client = consumer ? consumer === "client" : target === "client";
+          return context.transform(this as unknown as HookContext, code, id, {
+            runtimeFallback: client && options.runtimeFallback !== true ? "error" : "warn",
+          });
         },
       },
       vite: {
         // The runtime `grad` (the compiler) is for Node; the plugin removes its imports, so Vite
         // must not pre-bundle `adgen` for the browser on its own.
         config: () => ({ optimizeDeps: { exclude: ["adgen"] } }),
+        configResolved(config) {
+          target = config.build.ssr ? "server" : "client";
+        },
+      },
+      webpack(compiler) {
+        target = webTarget(compiler.options.target);
+      },
+      rspack(compiler) {
+        target = webTarget(compiler.options.target);
       },
       esbuild: {
-        onResolveFilter: /^adgen\/(?:grad|vjp):/,
+        onResolveFilter: /^\x00adgen-(?:grad|vjp):/,
+        config(build) {
+          target = build.platform === "node" || build.platform === "neutral" ? "server" : "client";
+        },
         // Only candidate modules and companions reach JavaScript.
         onLoadFilter: options.include ? /.*/ : /\.(?:[cm]?ts|tsx|jsx?|mjs)$|\?adgen-(?:grad|vjp)=/,
       },

@@ -11,6 +11,7 @@
  * combination. Anything it cannot compile throws the compiler's diagnostics.
  */
 import * as gates from "../gates/index.js";
+import { codes, type Diagnostic } from "../diagnostics.js";
 import { compileSync, formatDiagnostic } from "../index.js";
 import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
@@ -197,7 +198,8 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
     const fn = instantiate(result.code, `${prepared.name}_${mode}`, runtimeExports, label) as Compiled;
     return checked(f, fn, mode, arity);
   };
-  const fail = (diagnostics: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {
+  const fail = (found: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {
+    const diagnostics = found.map(unseen);
     const text = diagnostics.map(formatDiagnostic).join("\n");
     const typed = kinds.some((k) => k !== "number")
       ? ` with parameters typed from the first call's arguments (${prepared.params.map((p, i) => `${p.name ?? "_"}: ${kinds[i]}`).join(", ")})`
@@ -223,6 +225,30 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
       byKinds.set(key, (compiled = built));
     }
     return compiled(...args);
+  };
+}
+
+/**
+ * A name the function's text uses but does not define (ADG3001, ADG3002): at run time that is
+ * all there is, so the compiler's message (which assumes it sees the module) is replaced by one
+ * that says why the name is unknown here and what to do.
+ */
+function unseen(d: Diagnostic): Diagnostic {
+  const name = /^'([^']+)'/.exec(d.message)?.[1];
+  if (d.code !== codes.unknownName && d.code !== codes.unknownCall) return d;
+  // A global (`Number`, `parseFloat`) or a member call is known to be what it is: the message stands.
+  if (!name || !/^[A-Za-z_$][\w$]*$/.test(name) || name in globalThis) return d;
+  const what = d.code === codes.unknownCall ? "function" : "value";
+  return {
+    ...d,
+    message:
+      `'${name}' is defined outside the function: grad() and vjp() at run time compile only the function's own text ` +
+      `(f.toString()), which does not show what '${name}' is. ` +
+      (d.code === codes.unknownCall
+        ? `Inside f, only Math functions and adgen's gates can be called without the plugin. `
+        : `Pass it in as a parameter or write its value inside f, or `) +
+      `${d.code === codes.unknownCall ? "Or use" : "use"} adgen's bundler plugin (adgen/vite, adgen/rollup, adgen/esbuild, adgen/webpack, adgen/rspack), ` +
+      `which compiles grad(f) at build time with the whole module in view (the ${what} included)`,
   };
 }
 

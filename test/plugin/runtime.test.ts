@@ -196,10 +196,33 @@ describe("runtime grad(f)", () => {
     expect(message(() => grad(loss.bind(null)))).toMatch(/native or bound function/);
     let scale = 2;
     scale += 1;
-    expect(message(() => grad((x: number) => x * scale))).toMatch(/ADG3001: 'scale' is not a parameter[^]*> 1 \|/);
+    expect(message(() => grad((x: number) => x * scale))).toMatch(
+      /ADG3001: 'scale' is defined outside the function[^]*> 1 \|/,
+    );
     expect(message(() => grad((x: number) => Number(String(x))))).toMatch(/error ADG\d{4}/);
     expect(message(() => grad(class {} as unknown as Fn))).toMatch(/a class/);
     expect(message(() => grad(loss, { wrt: ["nope"] }))).toMatch(/ADG1003/);
+  });
+
+  it("says that it sees only f's text when f uses a module constant or a helper, and what to do", () => {
+    const K = 2;
+    const sq = (x: number) => x * x;
+    for (const [f, name] of [
+      [(x: number) => K * x, "K"],
+      [(x: number) => sq(x) + x, "sq"],
+    ] as const) {
+      let text = "";
+      try {
+        grad(f)(1);
+      } catch (e) {
+        text = (e as Error).message;
+      }
+      expect(text).toContain(`'${name}' is defined outside the function`);
+      expect(text).toContain("f.toString()");
+      expect(text).toMatch(/bundler plugin \(adgen\/vite/);
+      // Not the compiler's messages, which contradict what the user sees (K is a module constant).
+      expect(text).not.toMatch(/module-level numeric constant|a function of yours/);
+    }
   });
 
   it("refuses a wrt its result type would get wrong: the i-th name typed as the i-th parameter", () => {
