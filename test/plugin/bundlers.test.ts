@@ -335,6 +335,42 @@ describe("vjp(f) in a real build (esbuild)", () => {
   });
 });
 
+describe("esbuild's messages", () => {
+  it("carry the line's text, and come once however many companions share the function", async () => {
+    project.write(
+      "ts/bad-model.ts",
+      `export function loss(w: number, b: number) {\n  return Math.random() * w + b;\n}\n`,
+    );
+    project.write(
+      "ts/bad-app.ts",
+      `import { grad } from "adgen";\nimport { loss } from "./bad-model";\n\nexport const a = grad(loss);\nexport const b = grad(loss, { wrt: ["w"] });\n`,
+    );
+    const error = (await esbuild
+      .build({
+        absWorkingDir: project.dir,
+        entryPoints: ["ts/bad-app.ts"],
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        write: false,
+        logLevel: "silent",
+        plugins: [adgenEsbuild()],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as esbuild.BuildFailure | undefined;
+    expect(error, "the build fails").toBeDefined();
+    expect(error!.errors).toHaveLength(1);
+    expect(error!.errors[0]!.location).toMatchObject({
+      file: expect.stringMatching(/bad-model\.ts$/),
+      line: 2,
+      column: 9,
+      lineText: "  return Math.random() * w + b;",
+    });
+  });
+});
+
 describe("a call left to the runtime compiler", () => {
   const APP = `import { grad } from "adgen";\n\nexport function differentiate(f: (x: number) => number) {\n  return grad(f);\n}\n`;
   const esbuildApp = (platform: "browser" | "node", options = {}) =>
