@@ -75,6 +75,9 @@ export interface Diagnostic {
   line: number;
   /** 1-based column of the construct's start. */
   column: number;
+  /** 1-based line and column just past the construct's end. */
+  endLine: number;
+  endColumn: number;
   /** The source lines around it, with the construct underlined. */
   frame: string;
 }
@@ -111,8 +114,18 @@ export class DiagnosticSink {
 
   report(code: DiagnosticCode, message: string, start: number, end = start + 1): void {
     const { line, column } = this.position(start);
+    const last = this.position(Math.max(start + 1, end));
     const frame = codeFrame(this.text, this.lineStarts, line, column, Math.max(1, end - start));
-    this.diagnostics.push({ code, message, file: this.file, line, column, frame });
+    this.diagnostics.push({
+      code,
+      message,
+      file: this.file,
+      line,
+      column,
+      endLine: last.line,
+      endColumn: last.column,
+      frame,
+    });
   }
 
   /** Runs `f`, reporting a DiagnosticError it raises; returns undefined then. */

@@ -30,6 +30,12 @@ export {
 export interface CompileOptions {
   /** Name of the source file, used in diagnostics and the generated header. Default `input.ts`. */
   fileName?: string;
+  /** Differentiate only these of the file's functions (default: its exported ones, or all if none is). */
+  functions?: string[];
+  /** How the generated header names the input (default: `fileName`), e.g. relative to the output file. */
+  header?: string;
+  /** prettier options (a project's configuration) for `compile()`'s formatting. */
+  prettier?: Record<string, unknown>;
   /** Differentiate only these parameters (default: all). */
   wrt?: string[];
   /** `"code"` (default): the gradient module; `"graph"`: the SSA graph as text. */
@@ -74,7 +80,7 @@ export interface CompileResult {
 export function compileSync(source: string, options: CompileOptions = {}): CompileResult {
   const fileName = options.fileName ?? "input.ts";
   const host: Host = options.readFile ? { readFile: options.readFile } : nodeHost;
-  const { program, sinks } = parseProgram(source, fileName, host);
+  const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
   if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
   if (options.emit === "graph") return { code: printGraph(program), diagnostics: [] };
@@ -108,7 +114,10 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
   }
   const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
-  return { code: printModule(module, { fileName, version, types: options.language !== "js" }), diagnostics: [] };
+  return {
+    code: printModule(module, { fileName: options.header ?? fileName, version, types: options.language !== "js" }),
+    diagnostics: [],
+  };
 }
 
 const ordinal = (n: number) =>
@@ -139,5 +148,5 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   if (result.diagnostics.length > 0 || options.emit === "graph") return result;
   const large = result.code.split("\n").length > FORMAT_LIMIT;
   if (options.format === false || (large && options.format !== true)) return result;
-  return { code: await format(result.code), diagnostics: [] };
+  return { code: await format(result.code, options.prettier), diagnostics: [] };
 }
