@@ -48,7 +48,7 @@ function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void 
 }
 
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
-export const matmul = arrayGate({
+export const matmul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size", "size"],
   output: "array",
   forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
@@ -88,7 +88,7 @@ export const matmul = arrayGate({
 });
 
 /** y = w x, with w of shape n×d and x of length d; y has length n. */
-export const matvec = arrayGate({
+export const matvec = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size"],
   output: "array",
   forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
@@ -123,7 +123,7 @@ export const matvec = arrayGate({
 });
 
 /** a · b. */
-export const dot = arrayGate({
+export const dot = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   output: "number",
   forward: (a: Float64Array, b: Float64Array): number => {
@@ -139,7 +139,7 @@ export const dot = arrayGate({
 });
 
 /** The sum of the elements. */
-export const sum = arrayGate({
+export const sum = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   output: "number",
   forward: (a: Float64Array): number => {
@@ -151,7 +151,7 @@ export const sum = arrayGate({
 });
 
 /** ||a||², the sum of squares. */
-export const sqnorm = arrayGate({
+export const sqnorm = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   output: "number",
   forward: (a: Float64Array): number => {
@@ -163,7 +163,7 @@ export const sqnorm = arrayGate({
 });
 
 /** a + b, elementwise. */
-export const add = arrayGate({
+export const add = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
@@ -179,7 +179,7 @@ export const add = arrayGate({
 });
 
 /** a * b, elementwise. */
-export const mul = arrayGate({
+export const mul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
@@ -195,7 +195,7 @@ export const mul = arrayGate({
 });
 
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
-export const reluArray = arrayGate({
+export const reluArray = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   output: "array",
   forward: (a: Float64Array): Float64Array => a.map((v) => (v > 0 ? v : 0)),
@@ -205,7 +205,7 @@ export const reluArray = arrayGate({
 });
 
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
-export const logSumExp = arrayGate({
+export const logSumExp = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   output: "number",
   forward: (a: Float64Array): number => {

@@ -3,24 +3,12 @@
  * file (`adgen/vite`, `adgen/rollup`, `adgen/esbuild`, `adgen/webpack`, `adgen/rspack`). The work
  * is done by AdgenContext (context.ts); this file only wires its methods to hooks and filters.
  */
-import { createUnplugin, type FilterPattern, type UnpluginInstance } from "unplugin";
+import { createUnplugin, type UnpluginInstance } from "unplugin";
+import type { AdgenPluginOptions } from "./options.js";
 import { AdgenContext, type HookContext } from "./context.js";
 import { COMPANION_ID } from "./id.js";
 
-export interface AdgenPluginOptions {
-  /** Modules to look at for `grad` and `vjp` calls (default: `.ts`, `.tsx`, `.mts`, `.js`, `.jsx`, `.mjs`). */
-  include?: FilterPattern;
-  /** Modules never to look at (default: anything under `node_modules`). */
-  exclude?: FilterPattern;
-  /**
-   * A `grad(f)` / `vjp(f)` the plugin cannot compile (its `f` is not a function it can find) is
-   * left to the runtime compiler, which brings TypeScript's parser into the bundle (megabytes) and
-   * needs `new Function`. In a client build (Vite's client environment, esbuild's browser
-   * platform, a webpack/Rspack web target) that is an error at the call unless this is `true`;
-   * elsewhere (Node, SSR, Rollup, which has no target) a warning.
-   */
-  runtimeFallback?: boolean;
-}
+export type { AdgenPluginOptions } from "./options.js";
 
 type Target = "client" | "server";
 

@@ -7,16 +7,17 @@
  * Here each message gets its line's text, and is reported once per build.
  */
 import { readFileSync } from "node:fs";
-import type { OnLoadResult, OnResolveResult, PartialMessage, Plugin, PluginBuild } from "esbuild";
-import { unplugin, type AdgenPluginOptions } from "./core.js";
+import type { OnLoadResult, OnResolveResult, PartialMessage, PluginBuild } from "esbuild";
+import { unplugin } from "./core.js";
+import type { AdgenPluginOptions, EsbuildLikePlugin } from "./options.js";
 
-export type { AdgenPluginOptions } from "./core.js";
+export type { AdgenPluginOptions } from "./options.js";
 
-export default function adgen(options?: AdgenPluginOptions): Plugin {
+export default function adgen(options?: AdgenPluginOptions): EsbuildLikePlugin {
   const base = unplugin.esbuild(options);
   return {
     name: base.name,
-    setup(build) {
+    setup(build: PluginBuild) {
       const seen = new Set<string>();
       build.onStart(() => seen.clear());
       const lines = new Map<string, string[] | undefined>();
