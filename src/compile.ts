@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { codes, type Diagnostic } from "./diagnostics.js";
+import type { Param as IrParam } from "./ir.js";
 import { format, FORMAT_LIMIT, printGraph, printModule } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
@@ -13,6 +14,12 @@ import { version } from "./version.js";
 export interface CompileOptions {
   /** Name of the source file, used in diagnostics and the generated header. Default `input.ts`. */
   fileName?: string;
+  /** Differentiate only these of the file's functions (default: its exported ones, or all if none is). */
+  functions?: string[];
+  /** How the generated header names the input (default: `fileName`), e.g. relative to the output file. */
+  header?: string;
+  /** prettier options (a project's configuration) for `compile()`'s formatting. */
+  prettier?: Record<string, unknown>;
   /** Differentiate only these parameters (default: all). */
   wrt?: string[];
   /** `"code"` (default): the gradient module; `"graph"`: the SSA graph as text. */
@@ -25,6 +32,12 @@ export interface CompileOptions {
    * code is left as printed: well-formed, one statement per line, indented.
    */
   format?: boolean;
+  /**
+   * `grad()` / `vjp()`: their result types pair `wrt`'s `i`-th name with the `i`-th parameter
+   * where the parameters' gradient types differ (see `GradsOf`), so such a `wrt` must keep to
+   * the parameters' types in order; one that does not is refused (ADG1003).
+   */
+  wrtByPosition?: boolean;
   /** How to read relatively imported modules (default: from disk, relative to the working directory). */
   readFile?: (path: string) => string | undefined;
 }
@@ -51,7 +64,7 @@ export interface CompileResult {
 export function compileSync(source: string, options: CompileOptions = {}): CompileResult {
   const fileName = options.fileName ?? "input.ts";
   const host: Host = options.readFile ? { readFile: options.readFile } : nodeHost;
-  const { program, sinks } = parseProgram(source, fileName, host);
+  const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
   if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
   optimise(program);
@@ -67,10 +80,51 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
         `--wrt '${name}' is not a parameter of ${program.entries.map((g) => `'${g.name}'`).join(", ")}`,
         program.entries[0]!.pos,
       );
+    if (wrt.length === 0)
+      sink.report(codes.unknownWrt, "--wrt lists no parameter: name at least one", program.entries[0]!.pos);
+    // A function none of whose parameters is listed would get an empty gradient.
+    if (diagnostics().length === 0)
+      for (const g of program.entries)
+        if (!g.params.some((p) => wrt.includes(p.name)))
+          sink.report(
+            codes.unknownWrt,
+            `--wrt ${wrt.map((w) => `'${w}'`).join(", ")} names no parameter of '${g.name}' (${g.params.map((p) => p.name).join(", ") || "none"}), which would get an empty gradient; pick the functions to differentiate with --function`,
+            g.pos,
+          );
+    if (options.wrtByPosition)
+      for (const g of program.entries) {
+        const message = wrtTypeMismatch(g.name, g.params, wrt);
+        if (message) sink.report(codes.unknownWrt, message, g.pos);
+      }
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
   }
   const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
-  return { code: printModule(module, { fileName, version, types: options.language !== "js" }), diagnostics: [] };
+  return {
+    code: printModule(module, { fileName: options.header ?? fileName, version, types: options.language !== "js" }),
+    diagnostics: [],
+  };
+}
+
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 1 && n !== 11 ? "st" : n % 10 === 2 && n !== 12 ? "nd" : n % 10 === 3 && n !== 13 ? "rd" : "th"}`;
+
+/**
+ * Why `wrt` cannot be typed by position (see `GradsOf`) for a function with these parameters:
+ * its `i`-th name has another type than the `i`-th parameter while the types differ. Else undefined.
+ */
+function wrtTypeMismatch(fname: string, params: IrParam[], wrt: string[]): string | undefined {
+  if (new Set(params.map((p) => p.type)).size < 2) return undefined;
+  for (const [i, name] of wrt.entries()) {
+    const named = params.find((p) => p.name === name);
+    const at = params[i];
+    if (!named || !at || named.type === at.type) continue;
+    return (
+      `wrt lists '${name}' (${named.type}) ${ordinal(i + 1)}, but '${fname}''s ${ordinal(i + 1)} parameter is '${at.name}' (${at.type}): ` +
+      `TypeScript cannot see parameter names, so grad()'s result types take wrt's names to be '${fname}''s parameters in order. ` +
+      `List them in that order from the first (${params.map((p) => p.name).join(", ")}), or put the parameters to differentiate first`
+    );
+  }
+  return undefined;
 }
 
 /** Compiles TypeScript source to its gradient module, formatted with prettier. */
@@ -79,5 +133,5 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   if (result.diagnostics.length > 0 || options.emit === "graph") return result;
   const large = result.code.split("\n").length > FORMAT_LIMIT;
   if (options.format === false || (large && options.format !== true)) return result;
-  return { code: await format(result.code), diagnostics: [] };
+  return { code: await format(result.code, options.prettier), diagnostics: [] };
 }

@@ -6,65 +6,65 @@
 
 /** The catalogue. Codes never change meaning; retired codes are not reused. */
 export const codes = {
-  /** The file does not parse as TypeScript. */
+  /** Syntax error. The file does not parse as TypeScript. */
   syntax: "ADG1001",
-  /** The file has no function to differentiate. */
+  /** No function to differentiate. The file has no function (declaration, `const` arrow or function expression, default export). */
   noFunction: "ADG1002",
-  /** `--wrt` names something that is not a parameter. */
+  /** `--wrt` names something that is not a parameter. Also: an empty `wrt`, a function none of whose parameters is listed, a `wrt` that `grad()`'s result type would get wrong. */
   unknownWrt: "ADG1003",
-  /** A statement kind outside the supported subset. */
+  /** Unsupported statement. A statement kind outside the supported subset. */
   statement: "ADG2001",
-  /** An expression kind outside the supported subset. */
+  /** Unsupported expression. An expression kind outside the supported subset. */
   expression: "ADG2002",
-  /** An operator outside the supported subset. */
+  /** Unsupported operator. An operator outside the supported subset. */
   operator: "ADG2003",
-  /** `if`, `?:`, `switch`: branches are not supported yet. */
+  /** Switch. `switch` statements; write them as `if` / `else if` / `else` (branches and `?:` are supported). */
   branch: "ADG2004",
-  /** `for`, `while`, `do`: loops are not supported yet. */
+  /** Loop form. What loops cannot do yet: `return` inside a loop, labelled `break`/`continue`, `for...in`, array gates returning arrays in a loop, a loop that never ends. */
   loop: "ADG2005",
-  /** async, generator, generic or body-less functions. */
+  /** Unsupported function form. async, generator, generic or body-less functions. */
   functionForm: "ADG2006",
-  /** Parameters that are not plain `number` identifiers. */
+  /** Unsupported parameter. Parameters other than plain names of type number, `number[]` or `Float64Array`. */
   parameter: "ADG2007",
-  /** String values. */
+  /** String value. Strings are not numbers. */
   string: "ADG2008",
-  /** `this`. */
+  /** `this`. Functions are differentiated on their own, without an object. */
   thisKeyword: "ADG2009",
-  /** A name that is not a parameter, local, Math member or gate. */
+  /** Unknown name. A name that is not a parameter, local, Math member or gate. */
   unknownName: "ADG3001",
-  /** A call to a function adgen has no rule for. */
+  /** Call adgen has no rule for. A call to a function adgen has no rule for. */
   unknownCall: "ADG3002",
-  /** A Math member adgen refuses (Math.random, Math.imul, ...). */
+  /** Refused `Math` function. A Math member adgen refuses (Math.random, Math.imul, ...). */
   unsupportedMath: "ADG3003",
-  /** A Math member that does not exist. */
+  /** No such `Math` member. A Math member that does not exist. */
   unknownMath: "ADG3004",
-  /** `Date`: time is not a differentiable input. */
+  /** Clock. `Date`: time is not a differentiable input. */
   date: "ADG3005",
-  /** `eval` and `Function`. */
+  /** Code built at run time. `eval` and `Function`. */
   evalCall: "ADG3006",
-  /** A function that calls itself. */
+  /** Recursion. A function that calls itself. */
   recursion: "ADG3007",
-  /** An assignment to something outside the function. */
+  /** Write outside the function. An assignment to something outside the function. */
   outerWrite: "ADG3008",
-  /** A function without a final `return`, or code after it. */
+  /** Missing `return`, or code after it. A function without a final `return`, or code after it. */
   missingReturn: "ADG3009",
-  /** An assignment to a `const`. */
+  /** Assignment to a `const`. Declare it with `let`. */
   constAssign: "ADG3010",
-  /** A variable read before it has a value. */
+  /** Read before assignment. A variable read before it has a value. */
   unassigned: "ADG3011",
-  /** A call with the wrong number of arguments. */
+  /** Wrong number of arguments. A call with the wrong number of arguments. */
   arity: "ADG3012",
-  /** A value that is not a number (a boolean, a function, an array, nothing) where a number is needed. */
+  /** Not a number. A value that is not a number (a boolean, a function, an array, nothing) where a number is needed. */
   notNumber: "ADG3013",
-  /** A `gate({ forward, backward })` that is malformed. */
+  /** Malformed gate. A `gate({ forward, backward })` that is malformed. */
   gate: "ADG3014",
-  /** An imported module that cannot be found or read. */
+  /** Module not found. An imported module that cannot be found or read. */
   moduleNotFound: "ADG3015",
-  /** A value that is not an array (a number) where an array is needed. */
+  /** Not an array. A value that is not an array (a number) where an array is needed. */
   notArray: "ADG3016",
-  /** A value that is not a condition (a number) where a condition is needed. */
+  /** Not a condition. A value that is not a condition (a number) where a condition is needed. */
   notCondition: "ADG3017",
-  /** A call of something that is not a function (a local, a module-level value, a member of a number). */
+  /** Not a function. A call of something that is not a function (a local, a module-level value, a member of a number). */
   notFunction: "ADG3018",
 } as const;
 
@@ -81,6 +81,9 @@ export interface Diagnostic {
   line: number;
   /** 1-based column of the construct's start. */
   column: number;
+  /** 1-based line and column just past the construct's end. */
+  endLine: number;
+  endColumn: number;
   /** The source lines around it, with the construct underlined. */
   frame: string;
 }
@@ -117,8 +120,18 @@ export class DiagnosticSink {
 
   report(code: DiagnosticCode, message: string, start: number, end = start + 1): void {
     const { line, column } = this.position(start);
+    const last = this.position(Math.max(start + 1, end));
     const frame = codeFrame(this.text, this.lineStarts, line, column, Math.max(1, end - start));
-    this.diagnostics.push({ code, message, file: this.file, line, column, frame });
+    this.diagnostics.push({
+      code,
+      message,
+      file: this.file,
+      line,
+      column,
+      endLine: last.line,
+      endColumn: last.column,
+      frame,
+    });
   }
 
   /** Runs `f`, reporting a DiagnosticError it raises; returns undefined then. */

@@ -14,6 +14,7 @@ export {
   type GradOf,
   type GradOptions,
   type GradResult,
+  type GradsOf,
   type Param,
   type VjpFunction,
   type VjpResult,

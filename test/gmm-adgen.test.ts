@@ -4,7 +4,7 @@
  * `npx vitest run -u test/gmm-adgen.test.ts`), and checked against ADBench's reference gradient
  * on test.txt and against finite differences on the 1k instances.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -13,9 +13,7 @@ import { compile } from "../src/index.js";
 import { root } from "./support/fixtures.js";
 import { close, finiteDifference } from "./support/numeric.js";
 
-const dataDir = fileURLToPath(new URL("../../shared/data/adbench-gmm/", import.meta.url));
-if (!existsSync(dataDir))
-  throw new Error(`ADBench GMM data not found at ${dataDir}: expected <repo>/../shared/data/adbench-gmm`);
+const dataDir = fileURLToPath(new URL("../examples/gmm/data/", import.meta.url));
 const load = (file: string) => loadGmm(join(dataDir, file));
 
 type Args = [Float64Array, Float64Array, Float64Array, Float64Array, number, number, number, number, number];

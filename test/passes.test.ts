@@ -14,7 +14,7 @@ function build(source: string) {
   expect(diagnostics).toEqual([]);
   const body = code.replace(/^export /gm, "").replace(/^import .*$/gm, "");
   const name = /function (\w+_grad)\(/.exec(body)![1]!;
-  const fGrad = new Function("Tape", `${body}\nreturn ${name};`)(Tape) as (...xs: number[]) => {
+  const fGrad = new Function("Tape", `${body}\nreturn ${name};`)(Tape) as (...xs: (number | Float64Array)[]) => {
     value: number;
     grad: Record<string, number>;
   };

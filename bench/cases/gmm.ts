@@ -7,7 +7,7 @@
  * - `load.ts`: `export function loadGmm(path): { d, k, n, alphas, means, icf, x, gamma, m }`;
  * - optionally `gmm-grad-manual.ts`: `export function gmmObjectiveGrad(...same arguments)`
  *   returning `{ value, grad: { alphas, means, icf } }`, the hand-written gradient.
- * and the data in <repo>/../shared/data/adbench-gmm/. Whatever is missing turns the case into a
+ * and the data in examples/gmm/data/. Whatever is missing turns the case into a
  * skipped row with the reason; a module that is there but does not compile with adgen yet
  * gives a row without the adgen columns.
  */
@@ -33,7 +33,7 @@ const INSTANCES = ["1k_gmm_d2_K5", "1k_gmm_d10_K5"];
 
 export async function gmmCases(root: string): Promise<(BenchCase | SkippedCase)[]> {
   const dir = join(root, "examples", "gmm");
-  const dataDir = join(root, "..", "shared", "data", "adbench-gmm");
+  const dataDir = join(dir, "data");
   const names = INSTANCES.map((file) => ({ name: `gmm-${file.replace("1k_gmm_", "").replace("_", "-")}`, file }));
   const skip = (why: string) => names.map(({ name, file }) => ({ name, title: `ADBench GMM ${file}`, skipped: why }));
 

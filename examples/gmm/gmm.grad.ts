@@ -155,8 +155,8 @@ export function gmmObjective_grad(
     let trips_14 = 0;
     while (id < d) {
       const t7 = t6 + id;
-      const q = icf[t7];
-      const t8 = sumQs[ik];
+      const q = icf[t7]!;
+      const t8 = sumQs[ik]!;
       const t9 = t8 + q;
       sumQs[ik] = t9;
       const t11 = t10 + id;
@@ -188,9 +188,9 @@ export function gmmObjective_grad(
       let trips_11 = 0;
       while (id_2 < d) {
         const t17 = t16 + id_2;
-        const t18 = x[t17];
+        const t18 = x[t17]!;
         const t20 = t19 + id_2;
-        const t21 = means[t20];
+        const t21 = means[t20]!;
         const t22 = t18 - t21;
         xcentered[id_2] = t22;
         const id_3 = id_2 + 1;
@@ -203,8 +203,8 @@ export function gmmObjective_grad(
       let trips_10 = 0;
       while (i < d) {
         const t27 = t19 + i;
-        const t28 = Qdiags[t27];
-        const t29 = xcentered[i];
+        const t28 = Qdiags[t27]!;
+        const t29 = xcentered[i]!;
         const t30 = t28 * t29;
         Qxcentered[i] = t30;
         const i_1 = i + 1;
@@ -221,9 +221,9 @@ export function gmmObjective_grad(
         let li_1 = li;
         let trips_8 = 0;
         while (j_1 < d) {
-          const t33 = Qxcentered[j_1];
-          const t34 = icf[li_1];
-          const t35 = xcentered[i_2];
+          const t33 = Qxcentered[j_1]!;
+          const t34 = icf[li_1]!;
+          const t35 = xcentered[i_2]!;
           const t36 = t34 * t35;
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
@@ -240,15 +240,15 @@ export function gmmObjective_grad(
         i_2 = j;
         li = li_1;
       }
-      const t38 = alphas[ik_2];
-      const t39 = sumQs[ik_2];
+      const t38 = alphas[ik_2]!;
+      const t39 = sumQs[ik_2]!;
       const t40 = t38 + t39;
       let i_4 = 0;
       let res = 0;
       let trips_7 = 0;
       while (i_4 < d) {
         const t42 = 0 + i_4;
-        const t43 = Qxcentered[t42];
+        const t43 = Qxcentered[t42]!;
         const t46 = t43 * t43;
         const res_1 = res + t46;
         const i_5 = i_4 + 1;
@@ -268,13 +268,13 @@ export function gmmObjective_grad(
       trips_12++;
       ik_2 = ik_3;
     }
-    const mx = mainTerm[0];
+    const mx = mainTerm[0]!;
     let i_6 = 1;
     let mx_1 = mx;
     let trips_6 = 0;
     while (i_6 < k) {
       const t50 = 0 + i_6;
-      const t51 = mainTerm[t50];
+      const t51 = mainTerm[t50]!;
       const mx_2 = Math.max(mx_1, t51);
       const i_7 = i_6 + 1;
       tape.push(mx_1);
@@ -288,7 +288,7 @@ export function gmmObjective_grad(
     let trips_5 = 0;
     while (i_8 < k) {
       const t53 = 0 + i_8;
-      const t54 = mainTerm[t53];
+      const t54 = mainTerm[t53]!;
       const t55 = t54 - mx_1;
       const t56 = Math.exp(t55);
       const semx_1 = semx + t56;
@@ -316,13 +316,13 @@ export function gmmObjective_grad(
   const t61 = 2 * Math.PI;
   const t62 = Math.log(t61);
   const constant = t60 * t62;
-  const mx_3 = alphas[0];
+  const mx_3 = alphas[0]!;
   let i_10 = 1;
   let mx_4 = mx_3;
   let trips_4 = 0;
   while (i_10 < k) {
     const t64 = 0 + i_10;
-    const t65 = alphas[t64];
+    const t65 = alphas[t64]!;
     const mx_5 = Math.max(mx_4, t65);
     const i_11 = i_10 + 1;
     tape.push(mx_4);
@@ -335,7 +335,7 @@ export function gmmObjective_grad(
   let trips_3 = 0;
   while (i_12 < k) {
     const t67 = 0 + i_12;
-    const t68 = alphas[t67];
+    const t68 = alphas[t67]!;
     const t69 = t68 - mx_4;
     const t70 = Math.exp(t69);
     const semx_3 = semx_2 + t70;
@@ -363,7 +363,7 @@ export function gmmObjective_grad(
       let trips_1 = 0;
       while (i_14 < d) {
         const t77 = t75 + i_14;
-        const t78 = Qdiags[t77];
+        const t78 = Qdiags[t77]!;
         const t81 = t78 * t78;
         const res_3 = res_2 + t81;
         const i_15 = i_14 + 1;
@@ -378,7 +378,7 @@ export function gmmObjective_grad(
       let trips = 0;
       while (i_16 < t84) {
         const t86 = t83 + i_16;
-        const t87 = icf[t86];
+        const t87 = icf[t86]!;
         const t90 = t87 * t87;
         const res_5 = res_4 + t90;
         const i_17 = i_16 + 1;
@@ -388,7 +388,7 @@ export function gmmObjective_grad(
       }
       const frobenius = res_2 + res_4;
       const t93 = t92 * frobenius;
-      const t94 = sumQs[ik_4];
+      const t94 = sumQs[ik_4]!;
       const t95 = m * t94;
       const t96 = t93 - t95;
       const out_1 = out + t96;
@@ -453,13 +453,13 @@ export function gmmObjective_grad(
       const t75 = ik_4 * d;
       const t82 = ik_4 * icfSize;
       const t83 = t82 + d;
-      const t94 = sumQs[ik_4];
+      const t94 = sumQs[ik_4]!;
       const grad_out_1 = grad_out_2;
       const grad_t96 = grad_out_1;
       const grad_t93 = grad_t96;
       const grad_t95 = -grad_t96;
       const grad_t94 = grad_t95 * m;
-      grad_sumQs[ik_4] += grad_t94;
+      grad_sumQs[ik_4]! += grad_t94;
       const grad_frobenius = grad_t93 * t92;
       const grad_res_2 = grad_frobenius;
       const grad_res_4 = grad_frobenius;
@@ -467,22 +467,22 @@ export function gmmObjective_grad(
       for (let it = trips; it > 0; it--) {
         const i_16 = it - 1;
         const t86 = t83 + i_16;
-        const t87 = icf[t86];
+        const t87 = icf[t86]!;
         const grad_res_5 = grad_res_4_1;
         const grad_t90 = grad_res_5;
         const grad_t87 = 2 * (grad_t90 * t87);
-        grad_icf[t86] += grad_t87;
+        grad_icf[t86]! += grad_t87;
         grad_res_4_1 = grad_res_5;
       }
       let grad_res_2_1 = grad_res_2;
       for (let it_1 = trips_1; it_1 > 0; it_1--) {
         const i_14 = it_1 - 1;
         const t77 = t75 + i_14;
-        const t78 = Qdiags[t77];
+        const t78 = Qdiags[t77]!;
         const grad_res_3 = grad_res_2_1;
         const grad_t81 = grad_res_3;
         const grad_t78 = 2 * (grad_t81 * t78);
-        grad_Qdiags[t77] += grad_t78;
+        grad_Qdiags[t77]! += grad_t78;
         grad_res_2_1 = grad_res_3;
       }
       grad_t92_1 += grad_t93 * frobenius;
@@ -511,7 +511,7 @@ export function gmmObjective_grad(
     const grad_t70 = grad_semx_3;
     const grad_t69 = grad_t70 * t70;
     const grad_t68 = grad_t69;
-    grad_alphas[t67] += grad_t68;
+    grad_alphas[t67]! += grad_t68;
     grad_mx_4_1 += -grad_t69;
     grad_semx_2_1 = grad_semx_3;
   }
@@ -521,14 +521,14 @@ export function gmmObjective_grad(
     const mx_4 = tape.pop();
     const i_10 = 1 + (it_4 - 1);
     const t64 = 0 + i_10;
-    const t65 = alphas[t64];
+    const t65 = alphas[t64]!;
     const grad_mx_5 = grad_mx_4_2;
     const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_5;
-    grad_alphas[t64] += grad_t65;
+    grad_alphas[t64]! += grad_t65;
     grad_mx_4_2 = mx_4 >= t65 ? grad_mx_5 : 0;
   }
   const grad_mx_3 = grad_mx_4_2;
-  grad_alphas[0] += grad_mx_3;
+  grad_alphas[0]! += grad_mx_3;
   const grad_t60 = grad_constant * t62;
   const grad_t59 = grad_t60 * 0.5;
   const grad_t58 = grad_t59 * d;
@@ -555,7 +555,7 @@ export function gmmObjective_grad(
       const grad_t56 = grad_semx_1;
       const grad_t55 = grad_t56 * t56;
       const grad_t54 = grad_t55;
-      grad_mainTerm[t53] += grad_t54;
+      grad_mainTerm[t53]! += grad_t54;
       grad_mx_1_1 += -grad_t55;
       grad_semx_4 = grad_semx_1;
     }
@@ -568,11 +568,11 @@ export function gmmObjective_grad(
       const t50 = 0 + i_6;
       const grad_mx_2 = grad_mx_1_2;
       const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_2;
-      grad_mainTerm[t50] += grad_t51;
+      grad_mainTerm[t50]! += grad_t51;
       grad_mx_1_2 = mx_1 >= t51 ? grad_mx_2 : 0;
     }
     const grad_mx = grad_mx_1_2;
-    grad_mainTerm[0] += grad_mx;
+    grad_mainTerm[0]! += grad_mx;
     for (let it_12 = trips_12; it_12 > 0; it_12--) {
       const trips_11 = tape.pop();
       const trips_10 = tape.pop();
@@ -580,7 +580,7 @@ export function gmmObjective_grad(
       const trips_7 = tape.pop();
       const ik_2 = it_12 - 1;
       const t19 = ik_2 * d;
-      const grad_t48 = grad_mainTerm[ik_2];
+      const grad_t48 = grad_mainTerm[ik_2]!;
       grad_mainTerm[ik_2] = 0;
       const grad_t40 = grad_t48;
       const grad_t47 = -grad_t48;
@@ -593,13 +593,13 @@ export function gmmObjective_grad(
         const grad_res_1 = grad_res_6;
         const grad_t46 = grad_res_1;
         const grad_t43 = 2 * (grad_t46 * t43);
-        grad_Qxcentered[t42] += grad_t43;
+        grad_Qxcentered[t42]! += grad_t43;
         grad_res_6 = grad_res_1;
       }
       const grad_t38 = grad_t40;
       const grad_t39 = grad_t40;
-      grad_sumQs[ik_2] += grad_t39;
-      grad_alphas[ik_2] += grad_t38;
+      grad_sumQs[ik_2]! += grad_t39;
+      grad_alphas[ik_2]! += grad_t38;
       for (let it_9 = trips_9; it_9 > 0; it_9--) {
         const trips_8 = tape.pop();
         const li = tape.pop();
@@ -609,40 +609,40 @@ export function gmmObjective_grad(
           const t35 = tape.pop();
           const j_1 = j + (it_8 - 1);
           const li_1 = li + (it_8 - 1);
-          const t34 = icf[li_1];
-          const grad_t37 = grad_Qxcentered[j_1];
+          const t34 = icf[li_1]!;
+          const grad_t37 = grad_Qxcentered[j_1]!;
           grad_Qxcentered[j_1] = 0;
           const grad_t33 = grad_t37;
           const grad_t36 = grad_t37;
           const grad_t34 = grad_t36 * t35;
           const grad_t35 = grad_t36 * t34;
-          grad_xcentered[i_2] += grad_t35;
-          grad_icf[li_1] += grad_t34;
-          grad_Qxcentered[j_1] += grad_t33;
+          grad_xcentered[i_2]! += grad_t35;
+          grad_icf[li_1]! += grad_t34;
+          grad_Qxcentered[j_1]! += grad_t33;
         }
       }
       for (let it_10 = trips_10; it_10 > 0; it_10--) {
         const t29 = tape.pop();
         const i = it_10 - 1;
         const t27 = t19 + i;
-        const t28 = Qdiags[t27];
-        const grad_t30 = grad_Qxcentered[i];
+        const t28 = Qdiags[t27]!;
+        const grad_t30 = grad_Qxcentered[i]!;
         grad_Qxcentered[i] = 0;
         const grad_t28 = grad_t30 * t29;
         const grad_t29 = grad_t30 * t28;
-        grad_xcentered[i] += grad_t29;
-        grad_Qdiags[t27] += grad_t28;
+        grad_xcentered[i]! += grad_t29;
+        grad_Qdiags[t27]! += grad_t28;
       }
       for (let it_11 = trips_11; it_11 > 0; it_11--) {
         const id_2 = it_11 - 1;
         const t17 = t16 + id_2;
         const t20 = t19 + id_2;
-        const grad_t22 = grad_xcentered[id_2];
+        const grad_t22 = grad_xcentered[id_2]!;
         grad_xcentered[id_2] = 0;
         const grad_t18 = grad_t22;
         const grad_t21 = -grad_t22;
-        grad_means[t20] += grad_t21;
-        grad_x[t17] += grad_t18;
+        grad_means[t20]! += grad_t21;
+        grad_x[t17]! += grad_t18;
       }
     }
     grad_slse_2 = grad_slse_1;
@@ -658,14 +658,14 @@ export function gmmObjective_grad(
       const id = it_14 - 1;
       const t7 = t6 + id;
       const t11 = t10 + id;
-      const grad_t12 = grad_Qdiags[t11];
+      const grad_t12 = grad_Qdiags[t11]!;
       grad_Qdiags[t11] = 0;
-      const grad_t9 = grad_sumQs[ik];
+      const grad_t9 = grad_sumQs[ik]!;
       grad_sumQs[ik] = 0;
       const grad_t8 = grad_t9;
       const grad_q = grad_t12 * t12 + grad_t9;
-      grad_sumQs[ik] += grad_t8;
-      grad_icf[t7] += grad_q;
+      grad_sumQs[ik]! += grad_t8;
+      grad_icf[t7]! += grad_q;
     }
   }
   const grad_k = grad_t98 * t97;

@@ -3,22 +3,24 @@
  * Node 20 cannot run TypeScript, so compile first; from the repository root:
  *   npx tsc -p examples/gmm/tsconfig.json --noEmit false --outDir /tmp/gmm
  *   node /tmp/gmm/time.js [data folder]
- * The data folder defaults to ../shared/data/adbench-gmm from the working
- * directory.
+ * The data folder defaults to examples/gmm/data (the instances committed with
+ * the project) from the working directory; pass ADBench's data/gmm/1k folder to
+ * time the larger ones too. Every 1k_gmm_*.txt file in it is timed.
  */
+import { readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { gmmObjectiveGrad } from "./gmm-grad-manual.js";
 import { gmmObjective } from "./gmm.js";
 import { loadGmm } from "./load.js";
 
-const dataDir =
-  process.argv[2] ?? resolve(process.cwd(), "../shared/data/adbench-gmm");
-const files = [
-  "1k_gmm_d2_K5.txt",
-  "1k_gmm_d10_K5.txt",
-  "1k_gmm_d10_K25.txt",
-  "1k_gmm_d20_K50.txt",
-];
+const dataDir = process.argv[2] ?? resolve(process.cwd(), "examples/gmm/data");
+/** The 1k instances in the folder, smallest first. */
+const files = readdirSync(dataDir)
+  .filter((f) => /^1k_gmm_.*\.txt$/.test(f))
+  .sort(
+    (a, b) =>
+      statSync(resolve(dataDir, a)).size - statSync(resolve(dataDir, b)).size,
+  );
 
 let sink = 0; // results feed this so no call is optimised away
 

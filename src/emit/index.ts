@@ -9,9 +9,9 @@ export { printModule, type ModuleInfo } from "./module.js";
  * prettier is loaded on first use (it is most of the CLI's start-up otherwise), and told the code
  * is a `.ts` file, which spares it a JSX guess whose cost grows with lines × length.
  */
-export async function format(code: string): Promise<string> {
+export async function format(code: string, options: Record<string, unknown> = {}): Promise<string> {
   const prettier = await import("prettier");
-  return prettier.format(code, { parser: "typescript", filepath: "gradient.ts" });
+  return prettier.format(code, { ...options, parser: "typescript", filepath: "gradient.ts" });
 }
 
 /** Above this many lines, `compile()` leaves the code as printed unless asked to format it. */

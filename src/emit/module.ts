@@ -123,7 +123,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         break;
       case "store":
         lines.push(
-          `${indent}${s.array}[${printExpr(s.index, types)}] ${s.add ? "+=" : "="} ${printExpr(s.expr, types)};`,
+          `${indent}${s.array}[${printExpr(s.index, types)}]${s.add && types ? "!" : ""} ${s.add ? "+=" : "="} ${printExpr(s.expr, types)};`,
         );
         break;
       case "while":
@@ -165,7 +165,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         break;
       case "addArray":
         lines.push(
-          `${indent}for (let ${s.counter} = 0; ${s.counter} < ${s.source}.length; ${s.counter}++) ${s.target}[${s.counter}] += ${s.source}[${s.counter}];`,
+          `${indent}for (let ${s.counter} = 0; ${s.counter} < ${s.source}.length; ${s.counter}++) ${s.target}[${s.counter}]${types ? "!" : ""} += ${s.source}[${s.counter}]${types ? "!" : ""};`,
         );
         break;
     }

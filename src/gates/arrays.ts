@@ -54,7 +54,7 @@ function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void 
 }
 
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
-export const matmul = arrayGate({
+export const matmul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size", "size"],
   reads: [0, 1],
   output: "array",
@@ -95,7 +95,7 @@ export const matmul = arrayGate({
 });
 
 /** y = w x, with w of shape n×d and x of length d; y has length n. */
-export const matvec = arrayGate({
+export const matvec = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size"],
   reads: [0, 1],
   output: "array",
@@ -131,7 +131,7 @@ export const matvec = arrayGate({
 });
 
 /** a · b. */
-export const dot = arrayGate({
+export const dot = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   reads: [0, 1],
   output: "number",
@@ -148,7 +148,7 @@ export const dot = arrayGate({
 });
 
 /** The sum of the elements. */
-export const sum = arrayGate({
+export const sum = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   reads: [],
   output: "number",
@@ -161,7 +161,7 @@ export const sum = arrayGate({
 });
 
 /** ||a||², the sum of squares. */
-export const sqnorm = arrayGate({
+export const sqnorm = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   reads: [0],
   output: "number",
@@ -174,7 +174,7 @@ export const sqnorm = arrayGate({
 });
 
 /** a + b, elementwise. */
-export const add = arrayGate({
+export const add = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   reads: [],
   output: "array",
@@ -191,7 +191,7 @@ export const add = arrayGate({
 });
 
 /** a * b, elementwise. */
-export const mul = arrayGate({
+export const mul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   reads: [0, 1],
   output: "array",
@@ -208,7 +208,7 @@ export const mul = arrayGate({
 });
 
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
-export const reluArray = arrayGate({
+export const reluArray = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   reads: [0],
   output: "array",
@@ -219,7 +219,7 @@ export const reluArray = arrayGate({
 });
 
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
-export const logSumExp = arrayGate({
+export const logSumExp = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   reads: [0],
   output: "number",

@@ -49,13 +49,13 @@ export function gate<Inputs extends number[]>(spec: GateSpec<Inputs>): Gate<Inpu
 }
 
 /** The logistic function 1 / (1 + e^-x); its local gradient is written with its output: (1 - out) out. */
-export const sigmoid = gate({
+export const sigmoid = /* @__PURE__ */ gate({
   forward: (x: number) => 1 / (1 + Math.exp(-x)),
   backward: (grad: number, out: number) => grad * (1 - out) * out,
 });
 
 /** max(x, 0); the gradient routes: upstream where x > 0, else 0 (0 at x = 0). */
-const reluScalar = gate({
+const reluScalar = /* @__PURE__ */ gate({
   forward: (x: number) => (x > 0 ? x : 0),
   backward: (grad: number, out: number, x: number) => (x > 0 ? grad : 0),
 });
@@ -64,20 +64,30 @@ const reluScalar = gate({
  * max(x, 0) of a number, or elementwise of a Float64Array (then it is `reluArray`). adgen reads
  * the scalar gate's forward and backward from here, and uses `reluArray` for arrays.
  */
-export const relu: typeof reluScalar & ((x: Float64Array) => Float64Array) = Object.assign(
-  ((x: number | Float64Array) => (typeof x === "number" ? reluScalar(x) : reluArray(x))) as typeof reluScalar &
-    ((x: Float64Array) => Float64Array),
-  { forward: reluScalar.forward, backward: reluScalar.backward },
+export const relu: typeof reluScalar & ((x: Float64Array) => Float64Array) = /* @__PURE__ */ scalarOrArray(
+  reluScalar,
+  reluArray,
 );
 
+/** `scalar`, also taking a Float64Array (then it is `array`): a function of its own, so that it is pure. */
+function scalarOrArray<G extends Gate<[number]>>(
+  scalar: G,
+  array: (x: Float64Array) => Float64Array,
+): G & ((x: Float64Array) => Float64Array) {
+  return Object.assign((x: number | Float64Array) => (typeof x === "number" ? scalar(x) : array(x)), {
+    forward: scalar.forward,
+    backward: scalar.backward,
+  }) as unknown as G & ((x: Float64Array) => Float64Array);
+}
+
 /** log(1 + e^x) without overflow; its local gradient is sigmoid(x). */
-export const softplus = gate({
+export const softplus = /* @__PURE__ */ gate({
   forward: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
   backward: (grad: number, out: number, x: number) => grad * sigmoid(x),
 });
 
 /** log(sigmoid(x)) = -softplus(-x) without overflow; its local gradient is sigmoid(-x). */
-export const logSigmoid = gate({
+export const logSigmoid = /* @__PURE__ */ gate({
   forward: (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x))),
   backward: (grad: number, out: number, x: number) => grad * sigmoid(-x),
 });

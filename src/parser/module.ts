@@ -94,6 +94,44 @@ function gateSpec(
   return arg && ts.isObjectLiteralExpression(arg) ? arg : undefined;
 }
 
+/**
+ * The name of an anonymous default export: the file's base name as an identifier
+ * (`my-model.ts` → `myModel`), or `defaultExport` where that is not possible or already taken.
+ */
+/** Words that cannot name a function in a module (strict mode). */
+const RESERVED = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "yield let static implements interface package private protected public await arguments eval"
+  ).split(" "),
+);
+
+export function defaultName(sf: ts.SourceFile, file: string): string {
+  const base = (file.split(/[\\/]/).pop() ?? "").replace(/\..*$/, "");
+  const camel = base.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
+  const name = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(camel) && !RESERVED.has(camel) ? camel : "defaultExport";
+  return topLevelNames(sf).has(name) ? "defaultExport" : name;
+}
+
+/** The names a module declares or imports at its top level. */
+function topLevelNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const st of sf.statements) {
+    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) {
+      names.add(st.name.text);
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.add(d.name.text);
+    } else if (ts.isImportDeclaration(st) && st.importClause) {
+      const { name, namedBindings } = st.importClause;
+      if (name) names.add(name.text);
+      if (namedBindings && ts.isNamespaceImport(namedBindings)) names.add(namedBindings.name.text);
+      else if (namedBindings) for (const el of namedBindings.elements) names.add(el.name.text);
+    }
+  }
+  return names;
+}
+
 export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
   const bindings = new Map<string, ModuleBinding>();
   const exports = new Map<string, string>();
@@ -121,8 +159,13 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
         }
       }
     } else if (ts.isFunctionDeclaration(st)) {
-      if (!st.name || !st.body) continue; // overload signatures: the implementation follows
-      const fn: FunctionSource = { name: st.name.text, node: st, nameNode: st.name };
+      if (!st.body) continue; // overload signatures: the implementation follows
+      const isDefault = exported && hasModifier(st, ts.SyntaxKind.DefaultKeyword);
+      if (!st.name && !isDefault) continue;
+      // `export default function (x) {...}`: named after the file, as its companion will be.
+      const name = st.name ? st.name.text : defaultName(sf, file);
+      const nameNode = st.name ?? st.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.DefaultKeyword) ?? st;
+      const fn: FunctionSource = { name, node: st, nameNode };
       bindings.set(fn.name, { kind: "function", fn });
       all.push(fn);
       if (exported) exportedFunctions.add(fn.name);
@@ -175,6 +218,17 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
         exports.set(el.name.text, local);
         exportedFunctions.add(local);
       }
+    } else if (ts.isExportAssignment(st) && !st.isExportEquals && isFunctionInitializer(st.expression)) {
+      // `export default (x) => ...`
+      const fn: FunctionSource = {
+        name: defaultName(sf, file),
+        node: st.expression,
+        nameNode: st.getFirstToken(sf) ?? st,
+      };
+      bindings.set(fn.name, { kind: "function", fn });
+      all.push(fn);
+      exports.set("default", fn.name);
+      exportedFunctions.add(fn.name);
     } else if (ts.isExportAssignment(st) && ts.isIdentifier(st.expression)) {
       exports.set("default", st.expression.text);
       exportedFunctions.add(st.expression.text);

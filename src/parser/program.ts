@@ -28,8 +28,9 @@ export interface ParseResult {
 
 const MODULE_EXTENSIONS = [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.js"];
 
-export function parseProgram(source: string, fileName: string, host: Host): ParseResult {
-  return new ProgramBuilder(host).build(source, fileName);
+/** `only`: differentiate just these of the file's functions (others are still read as helpers). */
+export function parseProgram(source: string, fileName: string, host: Host, only?: string[]): ParseResult {
+  return new ProgramBuilder(host).build(source, fileName, only);
 }
 
 class ProgramBuilder implements CalleeResolver {
@@ -56,9 +57,22 @@ class ProgramBuilder implements CalleeResolver {
 
   constructor(private readonly host: Host) {}
 
-  build(source: string, fileName: string): ParseResult {
-    const mod = this.load(fileName, source);
+  build(source: string, fileName: string, only?: string[]): ParseResult {
+    const loaded = this.load(fileName, source);
     const entries: Graph[] = [];
+    let mod = loaded;
+    if (loaded && only) {
+      // Any top-level function may be picked, exported or not.
+      const all = [...loaded.bindings.values()].flatMap((b) => (b.kind === "function" ? [b.fn] : []));
+      const missing = only.filter((n) => !all.some((f) => f.name === n));
+      for (const name of missing)
+        this.sink(fileName).report(
+          codes.noFunction,
+          `--function '${name}' is not a function of this file (${all.map((f) => `'${f.name}'`).join(", ") || "it has none"})`,
+          0,
+        );
+      mod = missing.length > 0 ? null : { ...loaded, functions: all.filter((f) => only.includes(f.name)) };
+    }
     if (mod) {
       if (mod.functions.length === 0)
         this.sink(fileName).report(

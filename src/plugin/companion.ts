@@ -58,7 +58,7 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
     fileName: displayName,
     readFile: (path) => readText(resolve(root, path)),
     language: "js",
-    ...(request.wrt ? { wrt: request.wrt } : {}),
+    ...(request.wrt ? { wrt: request.wrt, wrtByPosition: true } : {}),
   });
   if (result.diagnostics.length > 0)
     return {

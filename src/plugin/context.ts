@@ -44,7 +44,12 @@ export class AdgenContext {
   }
 
   /** Replaces `grad(f)` and `vjp(f)` calls with imports of companions; undefined leaves the module as it is. */
-  async transform(hook: HookContext, code: string, id: string): Promise<TransformResult | undefined> {
+  async transform(
+    hook: HookContext,
+    code: string,
+    id: string,
+    options: { runtimeFallback?: "error" | "warn" } = {},
+  ): Promise<TransformResult | undefined> {
     const file = cleanId(id);
     const scan = scanModule(parseModule(code, file));
     if (scan.calls.length === 0) return undefined;
@@ -70,6 +75,18 @@ export class AdgenContext {
       const request = await this.request(call, file, resolve);
       if ("error" in request) {
         report(hook, this.framework, "error", problem(request.error));
+        failed = true;
+      } else if ("runtime" in request && options.runtimeFallback === "error") {
+        report(
+          hook,
+          this.framework,
+          "error",
+          problem(
+            `${request.runtime}. Left to the runtime ${call.mode}(), it would bring adgen's compiler (megabytes, and ` +
+              `new Function) into this client bundle: pass a function the plugin can find (imported from a relative ` +
+              `module or defined in this one), or opt in with adgen({ runtimeFallback: true })`,
+          ),
+        );
         failed = true;
       } else if ("runtime" in request) {
         report(

@@ -3,15 +3,21 @@
  * file (`adgen/vite`, `adgen/rollup`, `adgen/esbuild`, `adgen/webpack`, `adgen/rspack`). The work
  * is done by AdgenContext (context.ts); this file only wires its methods to hooks and filters.
  */
-import { createUnplugin, type FilterPattern, type UnpluginInstance } from "unplugin";
+import { createUnplugin, type UnpluginInstance } from "unplugin";
+import type { AdgenPluginOptions } from "./options.js";
 import { AdgenContext, type HookContext } from "./context.js";
 import { COMPANION_ID } from "./id.js";
 
-export interface AdgenPluginOptions {
-  /** Modules to look at for `grad` and `vjp` calls (default: `.ts`, `.tsx`, `.mts`, `.js`, `.jsx`, `.mjs`). */
-  include?: FilterPattern;
-  /** Modules never to look at (default: anything under `node_modules`). */
-  exclude?: FilterPattern;
+export type { AdgenPluginOptions } from "./options.js";
+
+type Target = "client" | "server";
+
+/** Whether a webpack/Rspack `target` is a browser's (webpack's default, `web`, `browserslist`). */
+function webTarget(target: unknown): Target {
+  const list = Array.isArray(target) ? target : [target];
+  return list.some((t) => t === undefined || t === false || /^(web|browserslist)/.test(String(t)))
+    ? "client"
+    : "server";
 }
 
 const SCRIPTS = /\.(?:[cm]?ts|tsx|jsx?|mjs)(?:\?.*)?$/;
@@ -22,6 +28,8 @@ const MENTIONS_ADGEN = /["']adgen["']/;
 export const unplugin: UnpluginInstance<AdgenPluginOptions | undefined, false> = createUnplugin(
   (options = {}, meta) => {
     const context = new AdgenContext(meta.framework);
+    /** Whether the build is for a browser, as far as the bundler says: undefined when it does not. */
+    let target: Target | undefined;
     return {
       name: "adgen",
       enforce: "pre",
@@ -46,16 +54,33 @@ export const unplugin: UnpluginInstance<AdgenPluginOptions | undefined, false> =
           code: MENTIONS_ADGEN,
         },
         handler(code, id) {
-          return context.transform(this as unknown as HookContext, code, id);
+          // Vite 6+: each environment (client, ssr) transforms on its own.
+          const consumer = (this as { environment?: { config?: { consumer?: string } } }).environment?.config?.consumer;
+          const client = consumer ? consumer === "client" : target === "client";
+          return context.transform(this as unknown as HookContext, code, id, {
+            runtimeFallback: client && options.runtimeFallback !== true ? "error" : "warn",
+          });
         },
       },
       vite: {
         // The runtime `grad` (the compiler) is for Node; the plugin removes its imports, so Vite
         // must not pre-bundle `adgen` for the browser on its own.
         config: () => ({ optimizeDeps: { exclude: ["adgen"] } }),
+        configResolved(config) {
+          target = config.build.ssr ? "server" : "client";
+        },
+      },
+      webpack(compiler) {
+        target = webTarget(compiler.options.target);
+      },
+      rspack(compiler) {
+        target = webTarget(compiler.options.target);
       },
       esbuild: {
-        onResolveFilter: /^adgen\/(?:grad|vjp):/,
+        onResolveFilter: /^\x00adgen-(?:grad|vjp):/,
+        config(build) {
+          target = build.platform === "node" || build.platform === "neutral" ? "server" : "client";
+        },
         // Only candidate modules and companions reach JavaScript.
         onLoadFilter: options.include ? /.*/ : /\.(?:[cm]?ts|tsx|jsx?|mjs)$|\?adgen-(?:grad|vjp)=/,
       },

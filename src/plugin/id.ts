@@ -1,11 +1,13 @@
 /**
  * Companion module ids (`vjp(f)`'s the same with `vjp` for `grad`). `grad(loss)` with `loss` from `./model` becomes an import of the
- * specifier `adgen/grad:export:loss:*:/abs/src/model.ts`, which the plugin resolves to the id
+ * specifier `\0adgen-grad:export:loss:*:/abs/src/model.ts`, which the plugin resolves to the id
  * `/abs/src/model.ts?adgen-grad=export:loss:*` and loads as the generated companion of `loss`,
  * default-exported.
  *
- * The specifier is neither a URL scheme (webpack refuses unknown schemes) nor carries `?` or `#`
- * (enhanced-resolve would split them off before plugins see them). The resolved id is the defining
+ * The specifier starts with `\0`, the bundlers' mark of a virtual module, so that no other plugin
+ * (an alias of `adgen` in a monorepo, say) takes it for a path; it is neither a URL scheme (webpack
+ * refuses unknown schemes) nor carries `?` or `#` (enhanced-resolve would split them off before
+ * plugins see them). The resolved id is the defining
  * file with a query, the convention of Vite's derived modules (`?raw`, `?worker`): bundlers then
  * resolve the companion's own imports (`adgen/gates`) from the defining file's directory, and
  * Vite's dev server invalidates the companion when that file changes.
@@ -27,14 +29,14 @@ export interface CompanionRequest {
 
 export type Mode = "grad" | "vjp";
 
-const SPECIFIER = /^adgen\/(grad|vjp):(export|local):([^:]+):([^:]*):(.+)$/;
+const SPECIFIER = /^\x00adgen-(grad|vjp):(export|local):([^:]+):([^:]*):(.+)$/;
 const QUERY = /^(.+?)\?adgen-(grad|vjp)=(export|local):([^:&]+):([^:&]*)$/;
 /** Matches specifiers and resolved ids, for hook filters (also as a Go regexp, for esbuild). */
-export const COMPANION_ID = /^adgen\/(?:grad|vjp):|\?adgen-(?:grad|vjp)=/;
+export const COMPANION_ID = /^\x00adgen-(?:grad|vjp):|\?adgen-(?:grad|vjp)=/;
 
 /** The import specifier the transformed module uses. */
 export function companionSpecifier(r: CompanionRequest): string {
-  return `adgen/${r.mode ?? "grad"}:${r.kind}:${encodeURIComponent(r.name)}:${encodeWrt(r.wrt)}:${r.file}`;
+  return `\0adgen-${r.mode ?? "grad"}:${r.kind}:${encodeURIComponent(r.name)}:${encodeWrt(r.wrt)}:${r.file}`;
 }
 
 /** The id a specifier resolves to. */

@@ -1,5 +1,10 @@
 /** adgen's build-time `grad()` for rspack. See docs/PLUGIN.md. */
 import { unplugin } from "./core.js";
+import type { AdgenPluginOptions, WebpackLikePlugin } from "./options.js";
 
-export default unplugin.rspack;
-export type { AdgenPluginOptions } from "./core.js";
+const adgen: (options?: AdgenPluginOptions) => WebpackLikePlugin = unplugin.rspack as (
+  options?: AdgenPluginOptions,
+) => WebpackLikePlugin;
+
+export default adgen;
+export type { AdgenPluginOptions } from "./options.js";

@@ -7,6 +7,7 @@
  * itself), are no longer compiled.
  */
 import { ts } from "ts-morph";
+import { defaultName } from "../parser/module.js";
 import { parseModule } from "./scan.js";
 
 export type Selection =
@@ -31,6 +32,7 @@ export function selectFunction(text: string, file: string, kind: "export" | "loc
   const exported = new Map<string, string>(); // exported name -> local name
   const reexports: { specifier: string; name: string }[] = [];
   const blanks: [number, number][] = [];
+  let anonymousDefault: { node: FunctionNode; range: [number, number] } | undefined;
 
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st) && st.name && st.body) functions.set(st.name.text, st);
@@ -49,7 +51,9 @@ export function selectFunction(text: string, file: string, kind: "export" | "loc
     if (exportKw) {
       const declName = (st as { name?: ts.Node }).name;
       if (defaultKw && !(declName && ts.isIdentifier(declName))) {
-        blanks.push([st.getStart(sf), st.end]); // an anonymous default export cannot stand without `export`
+        // An anonymous default export cannot stand without `export`: kept whole if it is the one.
+        if (ts.isFunctionDeclaration(st) && st.body) anonymousDefault = { node: st, range: [st.getStart(sf), st.end] };
+        else blanks.push([st.getStart(sf), st.end]);
       } else {
         blanks.push([exportKw.getStart(sf), exportKw.end]);
         if (defaultKw) blanks.push([defaultKw.getStart(sf), defaultKw.end]);
@@ -67,10 +71,22 @@ export function selectFunction(text: string, file: string, kind: "export" | "loc
           else if (el.name.text === name) reexports.push({ specifier: from, name: (el.propertyName ?? el.name).text });
       } else if (from !== undefined && !st.exportClause) reexports.push({ specifier: from, name });
     } else if (ts.isExportAssignment(st)) {
-      blanks.push([st.getStart(sf), st.end]);
+      const e = st.expression;
+      if (!st.isExportEquals && (ts.isArrowFunction(e) || ts.isFunctionExpression(e)))
+        anonymousDefault = { node: e, range: [st.getStart(sf), st.end] };
+      else blanks.push([st.getStart(sf), st.end]);
       if (!st.isExportEquals && ts.isIdentifier(st.expression)) exported.set("default", st.expression.text);
     }
   }
+
+  if (anonymousDefault && kind === "export" && name === "default") {
+    // Left as `export default ...`: the compiler names it after the file, as here.
+    let source = text;
+    for (const [start, end] of blanks)
+      source = source.slice(0, start) + blank(source.slice(start, end)) + source.slice(end);
+    return { source, local: defaultName(sf, file), node: anonymousDefault.node, sf };
+  }
+  if (anonymousDefault) blanks.push(anonymousDefault.range);
 
   const local = kind === "local" ? name : exported.get(name);
   if (local === undefined && kind === "export" && reexports.length > 0) return { reexports };

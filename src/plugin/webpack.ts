@@ -1,5 +1,10 @@
 /** adgen's build-time `grad()` for webpack. See docs/PLUGIN.md. */
 import { unplugin } from "./core.js";
+import type { AdgenPluginOptions, WebpackLikePlugin } from "./options.js";
 
-export default unplugin.webpack;
-export type { AdgenPluginOptions } from "./core.js";
+const adgen: (options?: AdgenPluginOptions) => WebpackLikePlugin = unplugin.webpack as (
+  options?: AdgenPluginOptions,
+) => WebpackLikePlugin;
+
+export default adgen;
+export type { AdgenPluginOptions } from "./options.js";

@@ -300,7 +300,9 @@ export const rules: Record<OpName, Rule> = {
     boolean: true,
   },
   // Arrays. `eval` is unused for them: they are checked through fixtures, element by element.
-  index: memory(2, 17, ([a, i]) => `${a}[${i}]`),
+  // `!`: the element exists (adgen reads arrays within their length), which TypeScript's
+  // noUncheckedIndexedAccess cannot know.
+  index: memory(2, 17, ([a, i], types) => `${a}[${i}]${types ? "!" : ""}`),
   length: memory(1, 17, ([a]) => `${a}.length`),
   newFloat64Array: { ...memory(1, 17, ([n]) => `new Float64Array(${n})`), array: true },
   // Typed as number[] in TypeScript; plain `new Array(n)` when emitting JavaScript.

@@ -12,7 +12,7 @@
  */
 import * as gates from "../gates/index.js";
 import { compileSync } from "../compile.js";
-import { codes, formatDiagnostic } from "../diagnostics.js";
+import { codes, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
 import { annotate, prepareSource, type ParamKind } from "./source.js";
@@ -31,31 +31,53 @@ export type GradOf<P> = P extends number
       ? number[]
       : never;
 
+/** Whether `T` is a union of more than one type. */
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/**
+ * The gradients of `f(...args: A)` with respect to the parameters named in `W`, keyed by name.
+ * TypeScript cannot see parameter names, so where `A`'s parameters have different gradient types
+ * the `i`-th name of `W` is typed like the `i`-th parameter (`grad(loss, { wrt: ["w", "b"] })`
+ * for `loss(w: number, b: number, xs: Float64Array)` gives `{ w: number; b: number }`); the
+ * compiler refuses a `wrt` whose `i`-th parameter has another gradient type than the `i`-th
+ * parameter, so the types cannot lie. Where they all have one gradient type, the names may be any.
+ */
+export type GradsOf<A extends readonly unknown[], W extends readonly string[]> =
+  true extends IsUnion<GradOf<A[number]>>
+    ? number extends W["length"]
+      ? { [K in W[number]]: GradOf<A[number]> }
+      : { -readonly [I in keyof W as I extends `${number}` ? W[I] & string : never]: GradOf<A[I & keyof A]> }
+    : { [K in W[number]]: GradOf<A[number]> };
+
 /** What a gradient function returns: `f`'s value and one partial derivative per parameter. */
-export interface GradResult<K extends string = string, G = number> {
+export interface GradResult<G extends object = Record<string, number>> {
   /** Exactly what `f` returns at the same arguments. */
   value: number;
   /** ∂f/∂p for every differentiated parameter `p`, keyed by the parameter's name (an array for an array parameter). */
-  grad: { [P in K]: G };
+  grad: G;
 }
 
-/** `f`'s gradient: takes `f`'s arguments, returns its value and gradient. */
-export type GradFunction<F extends (...args: never) => number, K extends string = string> = (
+/**
+ * `f`'s gradient: takes `f`'s arguments, returns its value and gradient. Without `W` (no `wrt`)
+ * the names are unknown to TypeScript and `grad` is an index signature; with it, exact.
+ */
+export type GradFunction<F extends (...args: never) => number, W extends readonly string[] = string[]> = (
   ...args: Parameters<F>
-) => GradResult<K, GradOf<Parameters<F>[number]>>;
+) => GradResult<GradsOf<Parameters<F>, W>>;
 
 /** What a vector-Jacobian product returns: `f`'s value and the gradient of `grad_out · f`. */
-export interface VjpResult<V, K extends string = string, G = number> {
+export interface VjpResult<V, G extends object = Record<string, number>> {
   /** Exactly what `f` returns at the same arguments. */
   value: V;
   /** ∂(grad_out · f)/∂p for every differentiated parameter `p`, keyed by its name. */
-  grad: { [P in K]: G };
+  grad: G;
 }
 
 /** `f`'s vector-Jacobian product: takes `f`'s arguments and then `grad_out`, an array as long as `f`'s value. */
-export type VjpFunction<F extends (...args: never) => number[] | Float64Array, K extends string = string> = (
-  ...args: [...Parameters<F>, gradOut: ReturnType<F>]
-) => VjpResult<ReturnType<F>, K, GradOf<Parameters<F>[number]>>;
+export type VjpFunction<
+  F extends (...args: never) => number[] | Float64Array,
+  W extends readonly string[] = string[],
+> = (...args: [...Parameters<F>, gradOut: ReturnType<F>]) => VjpResult<ReturnType<F>, GradsOf<Parameters<F>, W>>;
 
 export interface GradOptions<W extends readonly string[] = readonly string[]> {
   /** Differentiate only these parameters (default: all of them). */
@@ -106,12 +128,14 @@ const runtimeExports = new Map(
  *
  * TypeScript cannot see parameter names, so `grad`'s keys are typed `string` unless `wrt` lists
  * them: `grad(loss, { wrt: ["w", "b"] })` returns `{ value: number; grad: { w: number; b: number } }`.
+ * Where `f`'s parameters have different gradient types (numbers and arrays), `wrt`'s `i`-th name
+ * must have the `i`-th parameter's type (list them in `f`'s order from the first; see `GradsOf`).
  */
 export function grad<A extends Param[]>(f: (...args: A) => number): GradFunction<(...args: A) => number>;
 export function grad<A extends Param[], const W extends readonly string[]>(
   f: (...args: A) => number,
   options: GradOptions<W>,
-): GradFunction<(...args: A) => number, W[number]>;
+): GradFunction<(...args: A) => number, W>;
 export function grad(f: AnyFunction, options: GradOptions = {}): unknown {
   return companion(f, options, "grad");
 }
@@ -127,7 +151,7 @@ export function vjp<A extends Param[], R extends number[] | Float64Array>(
 export function vjp<A extends Param[], R extends number[] | Float64Array, const W extends readonly string[]>(
   f: (...args: A) => R,
   options: GradOptions<W>,
-): VjpFunction<(...args: A) => R, W[number]>;
+): VjpFunction<(...args: A) => R, W>;
 export function vjp(f: AnyFunction, options: GradOptions = {}): unknown {
   return companion(f, options, "vjp");
 }
@@ -165,7 +189,7 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
       fileName: `${mode}(${prepared.name})`,
       language: "js",
       readFile: () => undefined, // the source text imports nothing but gates
-      ...(wrt ? { wrt: [...wrt] } : {}),
+      ...(wrt ? { wrt: [...wrt], wrtByPosition: true } : {}),
     });
     if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
     const other = mode === "grad" ? "vjp" : "grad";
@@ -178,18 +202,13 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
     const fn = instantiate(result.code, `${prepared.name}_${mode}`, runtimeExports, label) as Compiled;
     return checked(f, fn, mode, arity);
   };
-  const fail = (diagnostics: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {
+  const fail = (found: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {
+    const diagnostics = found.map(unseen);
     const text = diagnostics.map(formatDiagnostic).join("\n");
     const typed = kinds.some((k) => k !== "number")
       ? ` with parameters typed from the first call's arguments (${prepared.params.map((p, i) => `${p.name ?? "_"}: ${kinds[i]}`).join(", ")})`
       : "";
-    // Only f's own text is compiled: a name it reads from around it is unknown here.
-    const outside = diagnostics.some((d) => d.code === codes.unknownName)
-      ? `\n\n${label} compiles ${fname} from its source text alone, so a constant, helper or variable defined ` +
-        `outside it is unknown: pass it in as a parameter, or compile the module ahead of time (the adgen CLI or ` +
-        `bundler plugin), which reads module constants and helpers.`
-      : "";
-    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}${outside}`, diagnostics);
+    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}`, diagnostics);
   };
 
   const numbers: ParamKind[] = prepared.params.map(() => "number");
@@ -210,6 +229,30 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
       byKinds.set(key, (compiled = built));
     }
     return compiled(...args);
+  };
+}
+
+/**
+ * A name the function's text uses but does not define (ADG3001, ADG3002): at run time that is
+ * all there is, so the compiler's message (which assumes it sees the module) is replaced by one
+ * that says why the name is unknown here and what to do.
+ */
+function unseen(d: Diagnostic): Diagnostic {
+  const name = /^'([^']+)'/.exec(d.message)?.[1];
+  if (d.code !== codes.unknownName && d.code !== codes.unknownCall) return d;
+  // A global (`Number`, `parseFloat`) or a member call is known to be what it is: the message stands.
+  if (!name || !/^[A-Za-z_$][\w$]*$/.test(name) || name in globalThis) return d;
+  const what = d.code === codes.unknownCall ? "function" : "value";
+  return {
+    ...d,
+    message:
+      `'${name}' is defined outside the function: grad() and vjp() at run time compile only the function's own text ` +
+      `(f.toString()), which does not show what '${name}' is. ` +
+      (d.code === codes.unknownCall
+        ? `Inside f, only Math functions and adgen's gates can be called without the plugin. `
+        : `Pass it in as a parameter or write its value inside f, or `) +
+      `${d.code === codes.unknownCall ? "Or use" : "use"} adgen's bundler plugin (adgen/vite, adgen/rollup, adgen/esbuild, adgen/webpack, adgen/rspack), ` +
+      `which compiles grad(f) at build time with the whole module in view (the ${what} included)`,
   };
 }
 

@@ -335,6 +335,95 @@ describe("vjp(f) in a real build (esbuild)", () => {
   });
 });
 
+describe("esbuild's messages", () => {
+  it("carry the line's text, and come once however many companions share the function", async () => {
+    project.write(
+      "ts/bad-model.ts",
+      `export function loss(w: number, b: number) {\n  return Math.random() * w + b;\n}\n`,
+    );
+    project.write(
+      "ts/bad-app.ts",
+      `import { grad } from "adgen";\nimport { loss } from "./bad-model";\n\nexport const a = grad(loss);\nexport const b = grad(loss, { wrt: ["w"] });\n`,
+    );
+    const error = (await esbuild
+      .build({
+        absWorkingDir: project.dir,
+        entryPoints: ["ts/bad-app.ts"],
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        write: false,
+        logLevel: "silent",
+        plugins: [adgenEsbuild()],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as esbuild.BuildFailure | undefined;
+    expect(error, "the build fails").toBeDefined();
+    expect(error!.errors).toHaveLength(1);
+    expect(error!.errors[0]!.location).toMatchObject({
+      file: expect.stringMatching(/bad-model\.ts$/),
+      line: 2,
+      column: 9,
+      lineText: "  return Math.random() * w + b;",
+    });
+  });
+});
+
+describe("a call left to the runtime compiler", () => {
+  const APP = `import { grad } from "adgen";\n\nexport function differentiate(f: (x: number) => number) {\n  return grad(f);\n}\n`;
+  const esbuildApp = (platform: "browser" | "node", options = {}) =>
+    esbuild.build({
+      absWorkingDir: project.dir,
+      entryPoints: ["ts/runtime-app.ts"],
+      bundle: true,
+      format: "esm",
+      platform,
+      external: ["adgen"],
+      write: false,
+      logLevel: "silent",
+      plugins: [adgenEsbuild(options)],
+    });
+
+  it("fails a client build at the call: the compiler would be bundled for the browser", async () => {
+    project.write("ts/runtime-app.ts", APP);
+    const error = (await esbuildApp("browser").then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as esbuild.BuildFailure | undefined;
+    expect(error, "the build fails").toBeDefined();
+    expect(error!.errors[0]!.text).toMatch(/'f' is not a top-level function.*client bundle.*runtimeFallback: true/);
+    expect(error!.errors[0]!.location).toMatchObject({ file: expect.stringMatching(/runtime-app\.ts$/), line: 4 });
+
+    const vite = await viteBuild({
+      root: join(project.dir, "ts"),
+      configFile: false,
+      logLevel: "silent",
+      plugins: [adgenVite()],
+      build: {
+        write: false,
+        lib: { entry: "runtime-app.ts", formats: ["es"] },
+        rollupOptions: { external: ["adgen"] },
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String(vite)).toMatch(/client bundle/);
+  });
+
+  it("only warns in a server build, or where the user opts in", async () => {
+    project.write("ts/runtime-app.ts", APP);
+    const node = await esbuildApp("node");
+    expect(node.errors).toEqual([]);
+    expect(node.warnings.map((w) => w.text).join("\n")).toMatch(/left to the runtime grad\(\)/);
+    const optedIn = await esbuildApp("browser", { runtimeFallback: true });
+    expect(optedIn.errors).toEqual([]);
+    expect(optedIn.warnings.map((w) => w.text).join("\n")).toMatch(/left to the runtime grad\(\)/);
+  });
+});
+
 describe("vite dev server", () => {
   it("serves transformed modules and recompiles when f is edited", async () => {
     const dir = join(project.dir, "dev");
@@ -408,6 +497,19 @@ describe("examples/logistic-regression", () => {
     const result = train(() => {});
     expect(result.last).toBeLessThan(result.first / 2);
     expect(result.accuracy).toBeGreaterThan(0.9);
+  });
+
+  it("builds when the project aliases adgen to its sources, as monorepos do", async () => {
+    const outDir = join(project.dir, "out", "example-aliased");
+    await viteBuild({
+      root: example,
+      configFile: false,
+      logLevel: "silent",
+      plugins: [adgenVite()],
+      resolve: { alias: { ...alias, adgen: join(root, "src", "index.ts") } },
+      build: { outDir, emptyOutDir: true, ssr: "src/cli.ts", minify: false },
+    });
+    expect(readFileSync(join(outDir, "cli.js"), "utf8")).toContain("function loss_grad(w1, w2, b, x1, x2, label)");
   });
 
   it("has its training module transformed by the Vite dev server", async () => {

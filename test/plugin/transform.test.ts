@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdgenContext, type HookContext } from "../../src/plugin/context.js";
-import { companionId, parseCompanionId } from "../../src/plugin/id.js";
+import { companionId, companionSpecifier, parseCompanionId } from "../../src/plugin/id.js";
 
 let dir: string;
 beforeAll(() => {
@@ -47,7 +47,7 @@ async function transform(code: string, name = "app.ts") {
 }
 
 const specifier = (kind: string, name: string, wrt: string, file: string) =>
-  `"adgen/grad:${kind}:${name}:${wrt}:${join(dir, file)}"`;
+  JSON.stringify(`\0adgen-grad:${kind}:${name}:${wrt}:${join(dir, file)}`);
 
 describe("transform", () => {
   it("replaces grad(f) of a relative import with the companion's default export, on the same lines", async () => {
@@ -159,8 +159,9 @@ describe("transform", () => {
       `import { vjp } from "adgen";\nimport * as ad from "adgen";\nimport { twice } from "./vec";\nexport const d = vjp(twice);\nexport const e = ad.vjp(twice, { wrt: ["x"] });\n`,
     );
     expect(ok.errors).toEqual([]);
-    expect(ok.code).toContain(`import __adgen_twice_vjp from "adgen/vjp:export:twice:*:${join(dir, "vec.ts")}";`);
-    expect(ok.code).toContain(`import __adgen_twice_vjp_2 from "adgen/vjp:export:twice:x:${join(dir, "vec.ts")}";`);
+    const vjpSpecifier = (wrt: string) => JSON.stringify(`\0adgen-vjp:export:twice:${wrt}:${join(dir, "vec.ts")}`);
+    expect(ok.code).toContain(`import __adgen_twice_vjp from ${vjpSpecifier("*")};`);
+    expect(ok.code).toContain(`import __adgen_twice_vjp_2 from ${vjpSpecifier("x")};`);
     expect(ok.code).toContain("export const d = __adgen_twice_vjp;");
     expect(ok.code).toContain("export const e = __adgen_twice_vjp_2;");
     expect(ok.code).not.toContain(`from "adgen";`);
@@ -243,7 +244,10 @@ describe("companion ids", () => {
     const r = { kind: "export" as const, name: "loss", wrt: ["w", "b"], file: "/p/src/model.ts" };
     expect(companionId(r)).toBe("/p/src/model.ts?adgen-grad=export:loss:w,b");
     expect(parseCompanionId(companionId(r))).toEqual(r);
-    expect(parseCompanionId("adgen/grad:local:f:*:/p/a.ts")).toEqual({ kind: "local", name: "f", file: "/p/a.ts" });
+    expect(parseCompanionId("\0adgen-grad:local:f:*:/p/a.ts")).toEqual({ kind: "local", name: "f", file: "/p/a.ts" });
+    // Specifiers start with \0, the bundlers' mark of a virtual module: an alias of `adgen` cannot take them.
+    expect(companionSpecifier(r).startsWith("\0adgen-grad:")).toBe(true);
+    expect(parseCompanionId("adgen/grad:local:f:*:/p/a.ts")).toBeUndefined();
     expect(parseCompanionId("/p/a.ts")).toBeUndefined();
   });
 });
@@ -279,6 +283,27 @@ describe("load", () => {
     expect(result!.code).toMatch(/return \{ value: bowl, grad: \{ x: [^,}]+ \} \};/);
     expect(result!.code.endsWith("export default bowl_grad;\n")).toBe(true);
     expect(watched).toEqual([join(dir, "select.ts"), join(dir, "labels.ts")]);
+  });
+
+  it("refuses a wrt that grad()'s result type would get wrong (its i-th name typed as the i-th parameter)", async () => {
+    const text = `export function scale(xs: Float64Array, k: number) {\n  return xs[0]! * k;\n}\n`;
+    const { errors } = await load("mixed.ts", text, "scale", "export", ["k"]);
+    expect(errors.map((e) => e.message).join("\n")).toMatch(
+      /ADG1003.*wrt lists 'k' \(number\) 1st.*'xs' \(Float64Array\)/,
+    );
+    expect((await load("mixed.ts", text, "scale", "export", ["xs"])).errors).toEqual([]);
+  });
+
+  it("compiles an anonymous default export, named after its file", async () => {
+    for (const text of [
+      `export default function (x: number, y: number) {\n  return x * y;\n}\n`,
+      `export default (x: number, y: number) => x * y;\n`,
+    ]) {
+      const { result, errors } = await load("unit-cost.ts", text, "default");
+      expect(errors).toEqual([]);
+      expect(result!.code).toMatch(/^export function unitCost_grad\(x, y\) \{$/m);
+      expect(result!.code).toContain("export default unitCost_grad;");
+    }
   });
 
   it("finds default exports and the module's own functions", async () => {

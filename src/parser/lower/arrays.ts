@@ -111,6 +111,15 @@ export abstract class LowerArrays extends LowerExpressions {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);
       if (v && v.kind === "var" && this.arrays.has(v.name)) return v;
+    } else {
+      // Lowered first, so that what is wrong with the expression itself is what gets reported.
+      const v = this.value(inner);
+      if (v.kind === "var" && this.arrays.has(v.name)) return v;
+      this.fail(
+        codes.notArray,
+        `'${this.text(e)}' is ${this.isBoolean(v) ? "a boolean" : "a number"}, not an array`,
+        e,
+      );
     }
     this.fail(codes.notArray, `'${this.text(e)}' is not an array`, e);
   }

@@ -103,8 +103,7 @@ export abstract class LowerLoops extends LowerBranches {
         const n = this.node("length", [forOf.array], st);
         test = this.node("lt", [this.lookup("#i")!.value!, n], st) as VarRef;
       } else {
-        const always =
-          !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword || conditionInBody;
+        const always = !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword || conditionInBody;
         // `while (true) { ... break; }` and `for (;;)`: the loop runs until its break.
         if (always && !hasBreak)
           this.fail(codes.loop, "this loop never ends: it has no condition and no 'break'", st.getChildAt(0, this.sf));

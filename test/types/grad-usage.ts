@@ -1,0 +1,44 @@
+/**
+ * How a user's code type-checks against `grad` and `vjp` (checked by test/api-types.test.ts with
+ * tsc --strict and noUncheckedIndexedAccess). Never run.
+ */
+import { grad, vjp } from "adgen";
+
+declare function loss(w: number, b: number, xs: Float64Array, ys: Float64Array): number;
+declare function model(ws: Float64Array, xs: number[], k: number): number;
+declare function area(w: number, h: number): number;
+declare function squares(x: Float64Array, k: number): Float64Array;
+
+let w = 0.5;
+let b = 0;
+const xs = new Float64Array(3);
+const ys = new Float64Array(3);
+
+// Each parameter's gradient has that parameter's gradient type.
+const g = grad(loss, { wrt: ["w", "b"] })(w, b, xs, ys).grad;
+w -= 0.5 * g.w;
+b -= 0.5 * g.b;
+// @ts-expect-error: not a parameter
+void g.typo;
+
+const all = grad(loss, { wrt: ["w", "b", "xs", "ys"] })(w, b, xs, ys).grad;
+const dxs: Float64Array = all.xs;
+const dw: number = all.w;
+// @ts-expect-error: ys's gradient is a Float64Array
+const wrong: number = all.ys;
+
+const m = grad(model, { wrt: ["ws", "xs"] })(xs, [1, 2], 3).grad;
+const dws: Float64Array = m.ws;
+const dxsArray: number[] = m.xs;
+
+// Parameters all of one type: names in any order.
+const a = grad(area, { wrt: ["h"] })(2, 3).grad;
+const dh: number = a.h;
+// @ts-expect-error: w was not asked for
+void a.w;
+
+const v = vjp(squares, { wrt: ["x", "k"] })(xs, 2, xs).grad;
+const vx: Float64Array = v.x;
+const vk: number = v.k;
+
+export { dh, dw, dws, dxs, dxsArray, vk, vx, wrong };
