@@ -138,8 +138,14 @@ function wrap(s: string, yes: boolean): string {
 
 export function printCond(c: Cond, prec = 0): string {
   switch (c.k) {
-    case "cmp":
-      return wrap(`${printExpr(c.a, 1)} ${c.op} ${printExpr(c.b, 1)}`, prec > 2);
+    case "cmp": {
+      const a = printExpr(c.a, 1);
+      const b = printExpr(c.b, 1);
+      // TypeScript reads `x < (` as the start of type arguments (`0 < (y > (z) ? 1 : 2)` does not
+      // parse): write `a < (b)` as `(b) > a`.
+      const text = c.op === "<" && b.startsWith("(") ? `${b} > ${a}` : `${a} ${c.op} ${b}`;
+      return wrap(text, prec > 2);
+    }
     case "and":
       return wrap(`${printCond(c.a, 2)} && ${printCond(c.b, 2)}`, prec > 2);
     case "or":

@@ -37,8 +37,10 @@ export async function shrink(
       tries++;
       const o = await check(candidate, seed);
       if (o.status === "fail" && o.key === failure.key) {
-        current = tidy(candidate);
-        outcome = o;
+        // Drop what nothing uses any more, unless that was what failed (an unused helper can).
+        const tidied = tidy(candidate);
+        const t = await check(tidied, seed);
+        [current, outcome] = t.status === "fail" && t.key === failure.key ? [tidied, t] : [candidate, o];
         continue search;
       }
     }

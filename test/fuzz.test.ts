@@ -34,7 +34,7 @@ it("generates the same programs from the same seed, valid by its own rules", () 
 it("generates programs that pass tsc --strict", async () => {
   const dir = mkdtempSync(join(tmpdir(), "adgen-fuzz-"));
   try {
-    for (let i = 0; i < 150; i++) writeFileSync(join(dir, `p${i}.ts`), printProgram(generate(3, i)));
+    for (let i = 0; i < 400; i++) writeFileSync(join(dir, `p${i}.ts`), printProgram(generate(3, i)));
     const compilerOptions = {
       target: "ES2022",
       module: "ESNext",
