@@ -235,7 +235,7 @@ export class Generator {
     const writable = this.arrays((v) => v.writable).length > 0;
     return this.weighted<Stmt[]>([
       [4, () => [this.declStmt()]],
-      [mutable ? 4 : 0, () => [this.assignStmt()]],
+      [mutable ? 4 : 0, () => [this.assignStmt(place)]],
       [mutable ? 1 : 0, () => [this.incrStmt()]],
       [2, () => [this.arrayDeclStmt(place)]],
       [writable ? 3 : 0, () => [this.storeStmt()]],
@@ -259,10 +259,24 @@ export class Generator {
     return { k: "decl", kind, name, type: "number", init };
   }
 
-  private assignStmt(): Stmt {
+  private assignStmt(place: Place): Stmt {
     const [name] = this.pick(this.vars("num").filter(([, v]) => v.mutable));
-    const op = this.pick(["=", "=", "+=", "-=", "*=", "/=", "%=", "**="] as const);
+    // Squaring in a loop overflows (then 0 * Infinity makes gradients NaN, rightly).
+    const op = this.pick([
+      "=",
+      "=",
+      "+=",
+      "-=",
+      "*=",
+      "/=",
+      "%=",
+      ...(place.loops === 0 ? (["**="] as const) : []),
+    ] as const);
     // `/=` divides by something bounded away from 0, `%=` by a constant, `**=` squares.
+    // A plain copy of another variable (in a loop, the carried value then comes from outside it).
+    const others = this.vars("num").filter(([n]) => n !== name);
+    if (op === "=" && others.length > 0 && this.chance(0.3))
+      return { k: "assign", name, op, value: { k: "var", name: this.pick(others)[0] } };
     if (op === "%=") return { k: "assign", name, op, value: num(this.pick([2, 3])) };
     if (op === "**=") return { k: "assign", name, op, value: num(2) };
     const e = op === "/=" ? this.num(1) : undefined;
