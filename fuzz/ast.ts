@@ -181,7 +181,7 @@ class Printer {
     const t = (type: ValueType) => (this.o.types ? `: ${type}` : "");
     switch (s.k) {
       case "decl":
-        return this.line(n, `${s.kind} ${s.name}${s.k === "decl" ? t(s.type) : ""} = ${printExpr(s.init)};`);
+        return this.line(n, `${s.kind} ${s.name}${t(s.type)} = ${printExpr(s.init)};`);
       case "bdecl":
         return this.line(n, `const ${s.name} = ${printCond(s.c)};`);
       case "assign":
