@@ -329,15 +329,21 @@ class Reverser {
     const resultIsArray = result?.kind === "var" && this.isArray(result.name);
     if (resultIsArray) seed = this.outSeed;
     this.allocate(this.graph.body, backward, true, resultIsArray ? (result as VarRef).name : undefined, seed);
+    // The returned scalar's gradient starts from the seed (1, or a pullback's upstream gradient);
+    // when code after its definition also reads it (`a[0] = v; return v`), those contributions
+    // are added to the seed, and it is written once the last of them has arrived.
+    const returned = !resultIsArray && result?.kind === "var" && this.active.has(result.name) ? result.name : undefined;
+    const consumed = returned !== undefined && (this.pending.get(returned) ?? 0) > 0;
     if (!resultIsArray && this.mode === "pullback") {
       seed =
-        result?.kind === "var" && this.active.has(result.name)
-          ? this.gradName.get(result.name)!
+        returned !== undefined && !consumed
+          ? this.gradName.get(returned)!
           : this.names.claim(`grad_${this.graph.name}`);
-      if (result?.kind === "var" && this.active.has(result.name)) this.gradient.set(result.name, v(seed));
-    } else if (!resultIsArray && result?.kind === "var" && this.active.has(result.name)) {
-      this.terms.set(result.name, [c(1)]);
-      this.finish(result.name, backward);
+      if (returned !== undefined && consumed) this.terms.set(returned, [v(seed)]);
+      else if (returned !== undefined) this.gradient.set(returned, v(seed));
+    } else if (returned !== undefined) {
+      this.terms.set(returned, [c(1)]);
+      if (!consumed) this.finish(returned, backward);
     }
     this.reverse(this.graph.body, backward, new Map());
 
