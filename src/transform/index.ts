@@ -5,13 +5,13 @@
  */
 import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
 import { analyzeActivity } from "./activity.js";
-import { differentiate } from "./adjoint.js";
+import { differentiate } from "./reverse/index.js";
 import { emptyPlan, forwardCode } from "./forward.js";
 import { forEachExpr } from "./prune.js";
 import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";
-export { differentiate } from "./adjoint.js";
+export { differentiate } from "./reverse/index.js";
 
 /** `wrt` per entry: the parameters to differentiate. */
 export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<string>): CodeModule {

@@ -1,0 +1,130 @@
+/**
+ * The reverse sweep over a whole graph, the entry point of src/transform/reverse: statements
+ * visited last to first, the backward pass pruned, the forward pass built with the tape pushes the
+ * sweep asked for.
+ */
+import type { Callee, CodeStatement, Expr, Graph, VarRef } from "../../ir.js";
+import { c, op, v } from "../../rules/expr.js";
+import { forwardCode } from "../forward.js";
+import { collectReads, prune } from "../prune.js";
+import { SweepLoops } from "./loops.js";
+import { type Block, type Differentiated, type Mode } from "./state.js";
+
+export function differentiate(
+  graph: Graph,
+  wrt: ReadonlySet<string>,
+  callees: ReadonlyMap<string, Callee>,
+  mode: Mode,
+  tapeClass = "Tape",
+  moduleNames: Iterable<string> = [],
+): Differentiated {
+  return new Reverser(graph, wrt, callees, mode, tapeClass, moduleNames).run();
+}
+
+class Reverser extends SweepLoops {
+  run(): Differentiated {
+    const backward: CodeStatement[] = [];
+    const result = this.graph.results[0];
+    let seed = "";
+    const resultIsArray = result?.kind === "var" && this.isArray(result.name);
+    if (resultIsArray) seed = this.outSeed;
+    this.allocate(this.graph.body, backward, true, resultIsArray ? (result as VarRef).name : undefined, seed);
+    // The returned scalar's gradient starts from the seed (1, or a pullback's upstream gradient);
+    // when code after its definition also reads it (`a[0] = v; return v`), those contributions
+    // are added to the seed, and it is written once the last of them has arrived.
+    const returned = !resultIsArray && result?.kind === "var" && this.active.has(result.name) ? result.name : undefined;
+    const consumed = returned !== undefined && (this.pending.get(returned) ?? 0) > 0;
+    if (!resultIsArray && this.mode === "pullback") {
+      seed =
+        returned !== undefined && !consumed
+          ? this.gradName.get(returned)!
+          : this.names.claim(`grad_${this.graph.name}`);
+      if (returned !== undefined && consumed) this.terms.set(returned, [v(seed)]);
+      else if (returned !== undefined) this.gradient.set(returned, v(seed));
+    } else if (returned !== undefined) {
+      this.terms.set(returned, [c(1)]);
+      if (!consumed) this.finish(returned, backward);
+    }
+    this.reverse(this.graph.body, backward, new Map());
+
+    const grads = this.graph.params
+      .filter((p) => this.wrt.has(p.name))
+      .map((p) => ({
+        param: p.name,
+        value: this.isArray(p.name)
+          ? this.active.has(p.name)
+            ? v(this.gradName.get(p.name)!)
+            : this.zeros(p.name)
+          : (this.gradient.get(p.name) ?? c(0)),
+      }));
+    // Keep only what the results need: an entry returns its value, a pullback only gradients.
+    const roots = [...grads.map((g) => g.value), ...(this.mode === "entry" ? this.graph.results : [])];
+    const read = new Set<string>();
+    for (const e of roots) collectReads([{ kind: "accumulate", name: "", expr: e }], read);
+    const prunedBackward = prune(backward, read);
+    // Values the backward pass reads from inside forward branch arms (outside loops) must outlive the arm.
+    const backwardReads = new Set<string>();
+    collectReads(prunedBackward, backwardReads);
+    for (const name of backwardReads) {
+      const block = this.definedIn.get(name);
+      if (block && this.arms.has(block) && !this.inLoop(block)) this.plan.hoisted.add(name);
+      for (const [loop, trips] of this.plan.trips)
+        if (trips === name && this.arms.has(this.loopParent(loop)) && !this.inLoop(this.loopParent(loop)))
+          this.plan.hoisted.add(name);
+    }
+    const forward = forwardCode(this.graph.body, this.live, this.plan);
+    const tapes: CodeStatement[] = [
+      ...(this.usesTape
+        ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
+        : []),
+      ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
+      ...(this.usesArrays ? [{ kind: "let" as const, name: this.plan.arrays, type: "arrays" as const }] : []),
+    ];
+    const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
+    return {
+      forward: [...tapes, ...prune(forward, read)],
+      backward: [...prunedBackward, ...release],
+      grads,
+      seed,
+      usesTape: this.usesTape,
+    };
+  }
+
+  protected reverse(block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
+    for (let i = block.length - 1; i >= 0; i--) {
+      const s = block[i]!;
+      switch (s.kind) {
+        case "node":
+          if (this.active.has(s.name)) this.node(s, block, out, outflow);
+          break;
+        case "store":
+          if (this.active.has(s.array.name)) this.store(s, block, out, outflow);
+          break;
+        case "branch":
+          this.branch(s, block, out, outflow);
+          break;
+        case "loop":
+          this.loop(s, block, out, outflow);
+      }
+    }
+  }
+
+  /** Allocates the adjoint arrays of the active arrays defined in `block` (at the root, also the parameters'). */
+  protected allocate(block: Block, out: CodeStatement[], root: boolean, seeded?: string, seed?: string): void {
+    const arrays = [
+      ...(root ? this.graph.params.map((p) => p.name) : []),
+      ...block.flatMap((s) => (s.kind === "node" ? [s.name] : s.kind === "branch" ? s.merges.map((m) => m.name) : [])),
+    ];
+    for (const name of arrays) {
+      if (!this.isArray(name) || !this.active.has(name)) continue;
+      const merged = this.aliasOf.get(name);
+      const init: Expr =
+        name === seeded
+          ? op("slice", v(seed!))
+          : merged !== undefined && this.active.has(merged)
+            ? v(this.gradName.get(merged)!)
+            : this.zeros(name);
+      out.push({ kind: "const", name: this.gradName.get(name)!, expr: init });
+    }
+  }
+}

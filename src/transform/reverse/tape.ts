@@ -1,0 +1,150 @@
+/**
+ * The tape plan of a block inside a loop: which values its reversed iteration reads, which of them
+ * are recomputed (loop counters, index arithmetic, reads of arrays nothing writes any more) and
+ * which are pushed on the tape by the forward pass and popped by the backward one.
+ */
+import type { CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
+import { add, c, mul, sub, v } from "../../rules/expr.js";
+import { nodeExpr } from "../forward.js";
+import { collectReads, freeReads, prune } from "../prune.js";
+import { SweepCounting } from "./counting.js";
+import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
+
+export abstract class SweepTape extends SweepCounting {
+  /**
+   * The backward code of an arm or loop body: allocations and, inside loops, the values of this
+   * block the code reads. Each is recomputed where that is cheap and exact (a loop counter from the
+   * reversed counter, index arithmetic, a read of an array nothing writes any more); the rest are
+   * popped from the tape, which the forward pass fills at the end of the block.
+   */
+  protected withTape(
+    block: Block,
+    code: CodeStatement[],
+    keep: Iterable<string>,
+    loop?: Loop,
+    counter?: string,
+  ): CodeStatement[] {
+    const allocations: CodeStatement[] = [];
+    this.allocate(block, allocations, false);
+    if (!this.inLoop(block)) return [...allocations, ...code];
+    const live = new Set<string>(keep);
+    collectReads(code, live);
+    const pruned = prune(code, live);
+    const reads = freeReads([...allocations, ...pruned]);
+    // A loop body's own values include its phis: their values at the start of the iteration.
+    const phis = loop ? loop.carried.map((c) => c.name) : [];
+    const own = [
+      ...phis,
+      ...definitionsOfBlock(block),
+      ...(this.snapshotsIn.get(block) ?? []),
+      ...[...this.plan.trips].filter(([l]) => this.loopParent(l) === block).map(([, t]) => t),
+    ];
+    const ownSet = new Set(own);
+    const nodes = new Map(block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+
+    // What can be recomputed: memoised, so each name is decided once.
+    const recompute = new Map<string, Expr | null>();
+    const recomputed = (name: string): Expr | null => {
+      if (recompute.has(name)) return recompute.get(name)!;
+      recompute.set(name, null); // a cycle recomputes nothing
+      let expr: Expr | null = null;
+      const carried = loop?.carried.find((c) => c.name === name);
+      const step = carried && counter ? this.inductionStep(carried, loop!) : undefined;
+      if (step !== undefined) {
+        // The value at the start of forward iteration `counter - 1`: init + (counter - 1) * step.
+        expr = add(carried!.init, mul(sub(v(counter!), c(1)), c(step)));
+      } else {
+        const n = nodes.get(name);
+        const available = (a: Node["args"][number]) =>
+          a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null;
+        if (n && CHEAP.has(n.op) && n.args.every(available)) expr = nodeExpr(n);
+        else if (n && n.op === "index" && this.unchangedFrom(n.args[0] as VarRef, block) && available(n.args[1]!))
+          expr = nodeExpr(n);
+      }
+      recompute.set(name, expr);
+      return expr;
+    };
+    // Everything the code needs, with what its recomputations need in turn.
+    const needed = new Set<string>();
+    const need = (name: string) => {
+      // An array of this block (made here, or a snapshot) is taped too: the reversed iteration
+      // cannot see the forward iteration's array otherwise.
+      if (!ownSet.has(name) || needed.has(name)) return;
+      needed.add(name);
+      const e = recomputed(name);
+      if (!e) return;
+      const args = new Set<string>();
+      collectReads([{ kind: "accumulate", name: "", expr: e }], args);
+      args.forEach(need);
+    };
+    for (const name of own) if (reads.has(name)) need(name);
+    const taped = own.filter((name) => needed.has(name) && !recompute.get(name));
+    const recomputes = own
+      .filter((name) => needed.has(name) && recompute.get(name))
+      .map((name): CodeStatement => ({ kind: "const", name, expr: recompute.get(name)! }));
+    if (taped.length > 0) this.plan.pushes.set(block, taped);
+    const pops = [...taped].reverse().map((name): CodeStatement => {
+      const array = this.arrayKinds.get(name);
+      if (array) {
+        this.usesArrays = true;
+        return { kind: "pop", tape: this.plan.arrays, name, cast: array };
+      }
+      const decision = this.booleans.has(name);
+      if (decision) this.usesDecisions = true;
+      else this.usesTape = true;
+      return decision
+        ? { kind: "pop", tape: this.plan.decisions, name, array: true }
+        : { kind: "pop", tape: this.plan.tape, name };
+    });
+    return [...pops, ...recomputes, ...allocations, ...pruned];
+  }
+
+  /** The step of a loop counter `c = init, c + step, ...` with integer init and step, else undefined. */
+  protected inductionStep(c: Loop["carried"][number], loop: Loop): number | undefined {
+    // A counter used as an array index holds integers in every iteration that reads an element.
+    if (c.next.kind !== "var" || !(this.isInteger(c.init) || this.indices.has(c.name))) return undefined;
+    const n = loop.body.find((s): s is Node => s.kind === "node" && s.name === (c.next as VarRef).name);
+    if (!n || (n.op !== "add" && n.op !== "sub")) return undefined;
+    const [a, b] = n.args;
+    const isPhi = (x: Node["args"][number] | undefined) => x?.kind === "var" && x.name === c.name;
+    const k =
+      isPhi(a) && b?.kind === "const"
+        ? b.value
+        : n.op === "add" && isPhi(b) && a?.kind === "const"
+          ? a.value
+          : undefined;
+    if (k === undefined || !Number.isInteger(k)) return undefined;
+    return n.op === "sub" ? -k : k;
+  }
+
+  /** Whether a value is an integer for sure (so counting from it is exact). */
+  protected isInteger(a: Node["args"][number], seen = new Set<string>()): boolean {
+    if (a.kind === "const") return Number.isInteger(a.value);
+    if (seen.has(a.name)) return false;
+    seen.add(a.name);
+    const n = this.nodeOf.get(a.name);
+    if (n?.op === "length") return true;
+    if (n && (n.op === "add" || n.op === "sub" || n.op === "mul")) return n.args.every((x) => this.isInteger(x, seen));
+    const loop = this.carriedOf.get(a.name);
+    const c = loop?.carried.find((x) => x.name === a.name);
+    return c !== undefined && this.inductionStep(c, loop!) !== undefined;
+  }
+
+  /** Whether nothing writes `array` from the start of the outermost loop around `block` onwards. */
+  protected unchangedFrom(array: VarRef, block: Block): boolean {
+    // An array made inside a loop does not exist in the reversed iteration.
+    if (this.inLoop(this.definedIn.get(array.name))) return false;
+    let outermost: Block | undefined;
+    for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
+    const start = outermost ? this.position.get(outermost)! : 0;
+    return this.lastWrite(array.name) < start;
+  }
+
+  /** The position of the last write to `array`, directly or through a merge that chose it; -1 if none. */
+  protected lastWrite(array: string): number {
+    return Math.max(
+      this.lastStore.get(array) ?? -1,
+      ...(this.mergedInto.get(array) ?? []).map((m) => this.lastWrite(m)),
+    );
+  }
+}
