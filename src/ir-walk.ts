@@ -53,19 +53,27 @@ export function mapOperands(s: Statement, f: (a: Atom) => Atom): void {
 }
 
 /**
- * Replaces every use of a name in `replaced` by its atom, everywhere in the graph (operands,
- * conditions, results). Names that stand for arrays or conditions are replaced only by names.
+ * Rewrites in place every use of a value in `s` itself (operands, its condition, the array it
+ * writes; not its inner blocks'). Names that stand for arrays or conditions map only to names.
  */
+export function mapUses(s: Statement, f: (a: Atom) => Atom): void {
+  mapOperands(s, f);
+  if (s.kind === "store") s.array = f(s.array) as VarRef;
+  else if (s.kind === "branch" || s.kind === "loop") s.cond = f(s.cond) as VarRef;
+}
+
+/** Renames in place the names `s` itself defines (a node's, a branch's merges, a loop's phis). */
+export function renameDefinitions(s: Statement, r: (name: string) => string): void {
+  if (s.kind === "node") s.name = r(s.name);
+  else if (s.kind === "branch") for (const m of s.merges) m.name = r(m.name);
+  else if (s.kind === "loop") for (const c of s.carried) c.name = r(c.name);
+}
+
+/** Replaces every use of a name in `replaced` by its atom, everywhere in the graph (results too). */
 export function substitute(graph: Graph, replaced: ReadonlyMap<string, Atom>): void {
   if (replaced.size === 0) return;
   const f = (a: Atom): Atom => (a.kind === "var" ? (replaced.get(a.name) ?? a) : a);
-  for (const s of statementsOf(graph.body)) {
-    mapOperands(s, f);
-    if (s.kind === "store" || s.kind === "branch" || s.kind === "loop") {
-      if (s.kind === "store") s.array = f(s.array) as typeof s.array;
-      else s.cond = f(s.cond) as typeof s.cond;
-    }
-  }
+  for (const s of statementsOf(graph.body)) mapUses(s, f);
   graph.results = graph.results.map(f);
 }
 

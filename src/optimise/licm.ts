@@ -11,7 +11,7 @@
  * whose merges are the loop's results: a loop that does not run computes nothing.
  */
 import type { Atom, Branch, Graph, Loop, Statement, VarRef } from "../ir.js";
-import { definedBy, definitionsOf, innerBlocks, mapOperands, statementsOf } from "../ir-walk.js";
+import { definedBy, definitionsOf, innerBlocks, mapUses, renameDefinitions, statementsOf } from "../ir-walk.js";
 import { isCondition, rules } from "../rules/table.js";
 
 const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
@@ -73,10 +73,7 @@ export function hoistLoopInvariants(graph: Graph): void {
     const rename = (block: Statement[]) => {
       for (const s of block) {
         if (s === loop) continue;
-        if (s !== branch) {
-          mapOperands(s, f);
-          if (s.kind === "branch" || s.kind === "loop") s.cond = f(s.cond) as VarRef;
-        }
+        if (s !== branch) mapUses(s, f);
         innerBlocks(s).forEach(rename);
       }
     };
@@ -94,36 +91,18 @@ function entryCondition(
   fresh: (base: string) => string,
 ): { statements: Statement[]; cond: Atom; certain: boolean } {
   const renamed = new Map<string, Atom>(loop.carried.map((c) => [c.name, c.init]));
-  const known = new Map<string, number>();
   const f = (a: Atom): Atom => (a.kind === "var" ? (renamed.get(a.name) ?? a) : a);
-  const copy = (block: Statement[]): Statement[] =>
-    block.map((s) => {
-      const t = structuredClone(s);
-      const names = definedBy(s);
-      names.forEach((n) => renamed.set(n, { kind: "var", name: fresh(n) }));
-      if (t.kind === "node") {
-        t.args = t.args.map(f);
-        t.name = (renamed.get(t.name) as VarRef).name;
-        if (t.args.every((a) => a.kind === "const" || known.has(a.name)) && t.op !== "call" && !rules[t.op]?.array) {
-          const values = t.args.map((a) => (a.kind === "const" ? a.value : known.get(a.name)!));
-          known.set(t.name, rules[t.op]!.eval(...values));
-        }
-      } else {
-        // A choice or loop inside the condition: copied as it is, its own names made fresh.
-        for (const inner of statementsOf([t]))
-          definedBy(inner).forEach((n) => renamed.has(n) || renamed.set(n, { kind: "var", name: fresh(n) }));
-        for (const inner of statementsOf([t])) {
-          mapOperands(inner, f);
-          if (inner.kind === "node") inner.name = (renamed.get(inner.name) as VarRef).name;
-          if (inner.kind === "branch") inner.merges.forEach((m) => (m.name = (renamed.get(m.name) as VarRef).name));
-          if (inner.kind === "loop") inner.carried.forEach((c) => (c.name = (renamed.get(c.name) as VarRef).name));
-          if (inner.kind === "branch" || inner.kind === "loop") inner.cond = f(inner.cond) as VarRef;
-          if (inner.kind === "store") inner.array = f(inner.array) as VarRef;
-        }
-      }
-      return t;
-    });
-  const statements = copy(loop.head);
+  const statements = structuredClone(loop.head);
+  for (const s of statementsOf(statements))
+    for (const n of definedBy(s)) renamed.set(n, { kind: "var", name: fresh(n) });
+  const known = new Map<string, number>();
+  for (const s of statementsOf(statements)) {
+    renameDefinitions(s, (n) => (renamed.get(n) as VarRef).name);
+    mapUses(s, f);
+    if (s.kind !== "node" || s.op === "call" || rules[s.op]?.array) continue;
+    if (s.args.every((a) => a.kind === "const" || known.has(a.name)))
+      known.set(s.name, rules[s.op]!.eval(...s.args.map((a) => (a.kind === "const" ? a.value : known.get(a.name)!))));
+  }
   const cond = f(loop.cond);
   const value = cond.kind === "const" ? cond.value : known.get(cond.name);
   return { statements, cond, certain: value !== undefined && value !== 0 };

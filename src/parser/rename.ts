@@ -7,8 +7,8 @@
  * module); an entry's parameters keep their names, which the program reserved up front.
  */
 import { pullbackName } from "../conventions.js";
-import type { Atom, Graph, Program, Statement } from "../ir.js";
-import { definitionsOf } from "../ir-walk.js";
+import type { Atom, Graph, Program } from "../ir.js";
+import { definitionsOf, mapUses, renameDefinitions, statementsOf } from "../ir-walk.js";
 import { NameAllocator } from "../names.js";
 
 export function renameShadowingLocals(program: Program, reserved: Iterable<string>): void {
@@ -41,41 +41,10 @@ function renameIn(g: Graph, taken: ReadonlySet<string>, own: string | undefined,
   const map = new Map(clashes.map((n) => [n, names.claim(n)]));
   const r = (name: string) => map.get(name) ?? name;
   const atom = (a: Atom): Atom => (a.kind === "var" && map.has(a.name) ? { kind: "var", name: r(a.name) } : a);
-  const walk = (body: Statement[]): void => {
-    for (const s of body) {
-      switch (s.kind) {
-        case "node":
-          s.name = r(s.name);
-          s.args = s.args.map(atom);
-          break;
-        case "store":
-          s.array = atom(s.array) as typeof s.array;
-          s.index = atom(s.index);
-          s.value = atom(s.value);
-          break;
-        case "branch":
-          s.cond = atom(s.cond) as typeof s.cond;
-          walk(s.then);
-          walk(s.else);
-          for (const m of s.merges) {
-            m.name = r(m.name);
-            m.then = atom(m.then);
-            m.else = atom(m.else);
-          }
-          break;
-        case "loop":
-          for (const c of s.carried) {
-            c.name = r(c.name);
-            c.init = atom(c.init);
-            c.next = atom(c.next);
-          }
-          walk(s.head);
-          s.cond = atom(s.cond) as typeof s.cond;
-          walk(s.body);
-      }
-    }
-  };
-  walk(g.body);
+  for (const s of statementsOf(g.body)) {
+    renameDefinitions(s, r);
+    mapUses(s, atom);
+  }
   g.results = g.results.map(atom);
   for (const p of g.params) p.name = r(p.name);
   for (const [from, to] of map) {
