@@ -10,6 +10,7 @@ import {
   builtinScalarGates,
   customGates,
   elementwiseArrayGates,
+  math,
   mathConstants,
   mathFunctions,
   operatorForms,
@@ -281,7 +282,9 @@ export class Generator {
     if (op === "**=") return { k: "assign", name, op, value: num(2) };
     const e = op === "/=" ? this.num(1) : undefined;
     const value = e ? bin("+", num(1.5), bin("*", e, e)) : this.num(2, name);
-    return { k: "assign", name, op, value };
+    // A factor below 1 in size: repeated products in loops would overflow (and an overwritten
+    // Infinity makes a gradient 0 * Infinity = NaN, as the README documents).
+    return { k: "assign", name, op, value: op === "*=" ? math("tanh", value) : value };
   }
 
   private incrStmt(): Stmt {
@@ -407,7 +410,8 @@ export class Generator {
   private storeStmt(): Stmt {
     const [arr, v] = this.pick(this.arrays((v) => v.writable));
     const op = this.pick(["=", "=", "+=", "-=", "*="] as const);
-    return { k: "store", arr, i: this.index(v.len), op, value: this.num(2) };
+    const value = this.num(2);
+    return { k: "store", arr, i: this.index(v.len), op, value: op === "*=" ? math("tanh", value) : value };
   }
 
   /** `if`, maybe `else if` / `else`, arms that may return early (outside loops). */

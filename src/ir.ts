@@ -208,7 +208,7 @@ export interface Program {
 /** One statement of generated code. */
 export type CodeStatement =
   /** `const name = expr;`, or with `type`, `const name: type = expr;` */
-  | { kind: "const"; name: string; expr: Expr; type?: "boolean" }
+  | { kind: "const"; name: string; expr: Expr; type?: "boolean" | "number" }
   /** `let name: type;`, or with `init`, `let name = init;` (e.g. a value hoisted out of a branch) */
   | {
       kind: "let";

@@ -268,7 +268,7 @@ export function gmmObjective_grad(
       trips_12++;
       ik_2 = ik_3;
     }
-    const mx = mainTerm[0]!;
+    const mx: number = mainTerm[0]!;
     let i_6 = 1;
     let mx_1 = mx;
     let trips_6 = 0;

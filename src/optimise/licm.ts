@@ -16,8 +16,9 @@ import { isCondition, rules } from "../rules/table.js";
 
 const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
 
-export function hoistLoopInvariants(graph: Graph): void {
-  const taken = new Set([...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]);
+/** `reserved`: names the function refers to besides its own (module constants, callees). */
+export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = []): void {
+  const taken = new Set([...reserved, ...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]);
   const fresh = (base: string, suffix = "entry"): string => {
     let name = `${base}_${suffix}`;
     for (let k = 2; taken.has(name); k++) name = `${base}_${suffix}${k}`;

@@ -92,11 +92,23 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
       switch (s.kind) {
         case "node":
           if (!live.has(s.name)) break;
-          for (const { name, expr } of [
-            { name: s.name, expr: nodeExpr(s) },
-            ...(plan.snapshots.get(s) ?? []).map((x) => ({ name: x.name, expr: op("slice", v(x.array)) })),
+          // In a loop, TypeScript narrows `b[0]` through the loop's writes to it and finds the
+          // read's type circular (TS7022): a read at a literal index says its type.
+          for (const { name, expr, typed } of [
+            { name: s.name, expr: nodeExpr(s), typed: inLoop && s.op === "index" && s.args[1]?.kind === "const" },
+            ...(plan.snapshots.get(s) ?? []).map((x) => ({
+              name: x.name,
+              expr: op("slice", v(x.array)),
+              typed: false,
+            })),
           ])
-            code.push(hoist(name, inArm) ? { kind: "set", name, expr } : { kind: "const", name, expr });
+            code.push(
+              hoist(name, inArm)
+                ? { kind: "set", name, expr }
+                : typed
+                  ? { kind: "const", name, expr, type: "number" }
+                  : { kind: "const", name, expr },
+            );
           break;
         case "store":
           if (live.has(s.array.name)) code.push({ kind: "store", array: s.array.name, index: s.index, expr: s.value });
