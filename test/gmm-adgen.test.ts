@@ -39,7 +39,11 @@ const reference = [
 
 describe("GMM differentiated by adgen", () => {
   it("generates examples/gmm/gmm.grad.ts", async () => {
-    const { code, diagnostics } = await compile(readFileSync(source, "utf8"), { fileName: "examples/gmm/gmm.ts" });
+    const { code, diagnostics } = await compile(readFileSync(source, "utf8"), {
+      fileName: "examples/gmm/gmm.ts",
+      // As `adgen examples/gmm/gmm.ts -o examples/gmm/gmm.grad.ts` names it: relative to the output.
+      header: "gmm.ts",
+    });
     expect(diagnostics).toEqual([]);
     await expect(code).toMatchFileSnapshot(generatedPath);
   });
