@@ -134,7 +134,12 @@ async function main(): Promise<number> {
     const r: CaseResult = { name: c.name, title: c.title, ns: {}, notes: {}, errors: {} };
     results.push(r);
     const gen = await generate(c, genDir);
-    if (typeof gen.grad === "string") r.notes.adgen = gen.grad;
+    if (typeof gen.grad === "string") {
+      // Every case is one adgen differentiates: a refusal is a failure, in smoke mode too.
+      r.notes.adgen = gen.grad;
+      failures.push(`${c.name}: adgen did not compile it: ${gen.grad}`);
+      process.stderr.write(`CHECK FAILED ${c.name}: adgen did not compile it: ${gen.grad}\n`);
+    }
     // Graph nodes count operations only where there are no loops: the straight-line cases.
     if (c.params) r.ops = gen.graphNodes;
     r.compileMs = gen.compileMs;
