@@ -58,6 +58,18 @@ export interface CompileResult {
   code: string;
   /** Everything adgen could not accept, each with its location and code frame. */
   diagnostics: Diagnostic[];
+  /** The functions the generated code defines, in output order (none with diagnostics, or for `emit: "graph"`). */
+  functions: GeneratedFunction[];
+}
+
+/** A function of the generated module. */
+export interface GeneratedFunction {
+  /** Its name in the generated code (`f_grad`, `g_pullback`, `g`). */
+  name: string;
+  /** `grad` and `vjp` are the exported companions; `pullback` and `primal` serve them. */
+  kind: "grad" | "vjp" | "pullback" | "primal";
+  /** Its parameters and their types, in order. */
+  params: IrParam[];
 }
 
 /** Compiles without formatting: well-formed code, one statement per line. Synchronous. */
@@ -66,9 +78,9 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
   const host: Host = options.readFile ? { readFile: options.readFile } : nodeHost;
   const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
-  if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
+  if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [] };
   optimise(program);
-  if (options.emit === "graph") return { code: printGraph(program), diagnostics: [] };
+  if (options.emit === "graph") return { code: printGraph(program), diagnostics: [], functions: [] };
 
   const wrt = options.wrt;
   if (wrt) {
@@ -96,12 +108,17 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
         const message = wrtTypeMismatch(g.name, g.params, wrt);
         if (message) sink.report(codes.unknownWrt, message, g.pos);
       }
-    if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics() };
+    if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [] };
   }
   const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
   return {
     code: printModule(module, { fileName: options.header ?? fileName, version, types: options.language !== "js" }),
     diagnostics: [],
+    functions: module.functions.map((f) => ({
+      name: f.name,
+      kind: f.kind === "entry" ? f.companion! : f.kind,
+      params: f.params,
+    })),
   };
 }
 
@@ -133,5 +150,5 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   if (result.diagnostics.length > 0 || options.emit === "graph") return result;
   const large = result.code.split("\n").length > FORMAT_LIMIT;
   if (options.format === false || (large && options.format !== true)) return result;
-  return { code: await format(result.code, options.prettier), diagnostics: [] };
+  return { ...result, code: await format(result.code, options.prettier) };
 }

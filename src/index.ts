@@ -19,4 +19,4 @@ export {
   type VjpFunction,
   type VjpResult,
 } from "./runtime/grad.js";
-export { compile, compileSync, type CompileOptions, type CompileResult } from "./compile.js";
+export { compile, compileSync, type CompileOptions, type CompileResult, type GeneratedFunction } from "./compile.js";

@@ -249,6 +249,8 @@ export interface CodeFunction {
   /** `entry`: the exported `f_grad`; `pullback`: a callee's `g_pullback`; `primal`: a callee's
    * forward, for its callers' forward passes. */
   kind: "entry" | "pullback" | "primal";
+  /** For an entry: what it computes, the gradient (`f_grad`) or a vector-Jacobian product (`f_vjp`). */
+  companion?: "grad" | "vjp";
   name: string;
   params: Param[];
   /** The forward pass (all a primal has). */

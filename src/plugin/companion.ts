@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
 import { compileSync } from "../compile.js";
+import { companionName } from "../conventions.js";
 import { wrongModeMessage } from "../runtime/error.js";
 import { restoreFrame } from "./frame.js";
 import type { CompanionRequest } from "./id.js";
@@ -72,12 +73,11 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
 
   const mode = request.mode ?? "grad";
   const other = mode === "grad" ? "vjp" : "grad";
-  const exportName = `${selection.local}_${mode}`;
-  const defines = (name: string) =>
-    new RegExp(`^export function ${name.replace(/\$/g, "\\$")}\\(`, "m").test(result.code);
+  const exportName = companionName(selection.local, mode);
+  const defines = (name: string) => result.functions.some((f) => f.name === name);
   if (!defines(exportName)) {
     const at = { start: selection.node.getStart(selection.sf), end: selection.node.end };
-    if (defines(`${selection.local}_${other}`))
+    if (defines(companionName(selection.local, other)))
       return {
         error: wrongModeMessage(mode, selection.local),
         ...at,
@@ -86,7 +86,7 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
     return { error: `adgen generated no function ${exportName}`, ...at };
   }
   const code = `${result.code}export default ${exportName};\n`;
-  return { code, map: companionMap(code, text, file, selection.node, selection.sf) };
+  return { code, map: companionMap(code, exportName, text, file, selection.node, selection.sf) };
 }
 
 function readText(path: string): string | undefined {

@@ -18,7 +18,15 @@ export interface SourceMap {
 
 type FunctionNode = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression;
 
-export function companionMap(code: string, text: string, file: string, fn: FunctionNode, sf: ts.SourceFile): SourceMap {
+/** `name`: the companion's name in `code` (`f_grad` or `f_vjp`). */
+export function companionMap(
+  code: string,
+  name: string,
+  text: string,
+  file: string,
+  fn: FunctionNode,
+  sf: ts.SourceFile,
+): SourceMap {
   const definitions = definitionsIn(fn, sf);
   const start = fn.parent && ts.isVariableDeclaration(fn.parent) ? fn.parent.getStart(sf) : fn.getStart(sf);
   const returned = returnOf(fn, sf) ?? start;
@@ -33,7 +41,7 @@ export function companionMap(code: string, text: string, file: string, fn: Funct
   };
 
   const lines = code.split("\n");
-  const header = lines.findIndex((l) => /^export function [\w$]+_grad\(/.test(l));
+  const header = lines.findIndex((l) => l.startsWith(`export function ${name}(`));
   const end = header < 0 ? -1 : lines.findIndex((l, i) => i > header && l === "}");
   // Forward names that match nothing (temporaries) belong to the next statement that does.
   const forward = new Map<string, number | undefined>();

@@ -12,6 +12,7 @@
  */
 import * as gates from "../gates/index.js";
 import { compileSync } from "../compile.js";
+import { companionName } from "../conventions.js";
 import { codes, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
@@ -193,13 +194,12 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
     });
     if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
     const other = mode === "grad" ? "vjp" : "grad";
-    const defines = (name: string) => new RegExp(`^export\\s+function\\s+${name.replace(/\$/g, "\\$")}\\s*\\(`, "m");
-    if (
-      !defines(`${prepared.name}_${mode}`).test(result.code) &&
-      defines(`${prepared.name}_${other}`).test(result.code)
-    )
+    const defines = (name: string) => result.functions.some((f) => f.name === name);
+    if (!defines(companionName(prepared.name, mode)) && defines(companionName(prepared.name, other)))
       throw new GradError(wrongModeMessage(mode, fname));
-    const fn = instantiate(result.code, `${prepared.name}_${mode}`, runtimeExports, label) as Compiled;
+    if (!defines(companionName(prepared.name, mode)))
+      throw new GradError(`${label}: the generated code has no function ${companionName(prepared.name, mode)}`);
+    const fn = instantiate(result.code, companionName(prepared.name, mode), runtimeExports, label) as Compiled;
     return checked(f, fn, mode, arity);
   };
   const fail = (found: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {

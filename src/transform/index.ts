@@ -27,6 +27,7 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
     const vector = result.kind === "var" && g.arrays.has(result.name);
     return {
       kind: "entry",
+      companion: vector ? "vjp" : "grad",
       name: companionName(g.name, vector ? "vjp" : "grad"),
       params: vector
         ? [...g.params, { name: d.seed, type: g.arrays.get((result as { name: string }).name)! }]

@@ -369,6 +369,10 @@ describe("load", () => {
     expect(h.errors).toEqual([]);
     expect(result!.code).toMatch(/^export function twice_vjp\(x, k, grad_out\) \{$/m);
     expect(result!.code.endsWith("export default twice_vjp;\n")).toBe(true);
+    // Its source map points into the source like f_grad's (it used to be empty).
+    const header = result!.code.split("\n").findIndex((l) => l.startsWith("export function twice_vjp("));
+    const pos = originalPositionFor(new TraceMap(result!.map as never), { line: header + 1, column: 0 });
+    expect(pos.source).toBe(join(dir, "vec.ts"));
   });
 
   it("reports a name the module does not export", async () => {
