@@ -2,7 +2,7 @@
  * Prints the generated module: a header, its imports, then its functions: the exported
  * `f_grad`s, and the primal copies and pullbacks of the functions they call.
  */
-import type { CodeFunction, CodeModule, CodeStatement } from "../ir.js";
+import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
 import { printExpr } from "./expr.js";
 
 export interface ModuleInfo {
@@ -112,15 +112,23 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
           lines.push(`${indent}const [${names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr, types)};`);
         }
         break;
-      case "if":
+      case "if": {
+        // No empty arm: `if (c) {} else { b }` is `if (!c) { b }`, and an empty else is left out.
+        const flip = s.then.length === 0 && s.else.length > 0;
+        const cond: Expr = !flip
+          ? s.cond
+          : s.cond.kind === "op" && s.cond.op === "not"
+            ? s.cond.args[0]!
+            : { kind: "op", op: "not", args: [s.cond] };
+        const [then, otherwise] = flip ? [s.else, []] : [s.then, s.else];
         lines.push(
-          `${indent}if (${printExpr(s.cond, types)}) {`,
-          ...block(s.then),
-          `${indent}} else {`,
-          ...block(s.else),
+          `${indent}if (${printExpr(cond, types)}) {`,
+          ...block(then),
+          ...(otherwise.length > 0 ? [`${indent}} else {`, ...block(otherwise)] : []),
           `${indent}}`,
         );
         break;
+      }
       case "store":
         lines.push(
           `${indent}${s.array}[${printExpr(s.index, types)}]${s.add && types ? "!" : ""} ${s.add ? "+=" : "="} ${printExpr(s.expr, types)};`,
