@@ -13,6 +13,7 @@ import type { CodeStatement } from "../src/ir.js";
 import { statementsOf } from "../src/ir-walk.js";
 import { optimise } from "../src/optimise/index.js";
 import { parseProgram } from "../src/parser/index.js";
+import { propagateCopies } from "../src/simplify/copies.js";
 import { transform } from "../src/transform/index.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
@@ -42,6 +43,7 @@ function ratios(dir: string): number[] {
   if (sinks.some((s) => s.diagnostics.length > 0)) return [];
   optimise(program);
   const module = transform(program, (g) => new Set(g.params.map((p) => p.name)));
+  propagateCopies(module);
   return program.entries.flatMap((g, i) => {
     const operations = [...statementsOf(g.body)].filter((s) => s.kind === "node").length;
     const backward = module.functions.filter((f) => f.kind === "entry")[i]?.backward ?? [];

@@ -83,10 +83,9 @@ export function logGamma_grad(z: number) {
     const prod = tape.pop();
     const i = it - 1;
     const t2 = z + i;
-    const grad_prod_1 = grad_prod_2;
-    const grad_t2 = grad_prod_1 * prod;
+    const grad_t2 = grad_prod_2 * prod;
     grad_z_1 += grad_t2;
-    grad_prod_2 = grad_prod_1 * t2;
+    grad_prod_2 = grad_prod_2 * t2;
   }
   const grad_z = grad_w + grad_z_1;
   tape.release();
@@ -454,13 +453,10 @@ export function gmmObjective_grad(
       const t82 = ik_4 * icfSize;
       const t83 = t82 + d;
       const t94 = sumQs[ik_4]!;
-      const grad_out_1 = grad_out_2;
-      const grad_t96 = grad_out_1;
-      const grad_t93 = grad_t96;
-      const grad_t95 = -grad_t96;
+      const grad_t95 = -grad_out_2;
       const grad_t94 = grad_t95 * m;
       grad_sumQs[ik_4]! += grad_t94;
-      const grad_frobenius = grad_t93 * t92;
+      const grad_frobenius = grad_out_2 * t92;
       const grad_res_2 = grad_frobenius;
       const grad_res_4 = grad_frobenius;
       let grad_res_4_1 = grad_res_4;
@@ -468,30 +464,22 @@ export function gmmObjective_grad(
         const i_16 = it - 1;
         const t86 = t83 + i_16;
         const t87 = icf[t86]!;
-        const grad_res_5 = grad_res_4_1;
-        const grad_t90 = grad_res_5;
-        const grad_t87 = 2 * (grad_t90 * t87);
+        const grad_t87 = 2 * (grad_res_4_1 * t87);
         grad_icf[t86]! += grad_t87;
-        grad_res_4_1 = grad_res_5;
       }
       let grad_res_2_1 = grad_res_2;
       for (let it_1 = trips_1; it_1 > 0; it_1--) {
         const i_14 = it_1 - 1;
         const t77 = t75 + i_14;
         const t78 = Qdiags[t77]!;
-        const grad_res_3 = grad_res_2_1;
-        const grad_t81 = grad_res_3;
-        const grad_t78 = 2 * (grad_t81 * t78);
+        const grad_t78 = 2 * (grad_res_2_1 * t78);
         grad_Qdiags[t77]! += grad_t78;
-        grad_res_2_1 = grad_res_3;
       }
-      grad_t92_1 += grad_t93 * frobenius;
+      grad_t92_1 += grad_out_2 * frobenius;
       grad_m_2 += grad_t95 * t94;
-      grad_out_2 = grad_out_1;
     }
-    const grad_t92 = grad_t92_1;
-    const grad_t91 = grad_t92 * gamma;
-    grad_gamma_2 = grad_t92 * t91 + grad_t91 * 0.5;
+    const grad_t91 = grad_t92_1 * gamma;
+    grad_gamma_2 = grad_t92_1 * t91 + grad_t91 * 0.5;
     grad_m_3 = grad_m_2;
   } else {
     grad_gamma_2 = 0;
@@ -507,13 +495,10 @@ export function gmmObjective_grad(
     const t70 = tape.pop();
     const i_12 = it_3 - 1;
     const t67 = 0 + i_12;
-    const grad_semx_3 = grad_semx_2_1;
-    const grad_t70 = grad_semx_3;
-    const grad_t69 = grad_t70 * t70;
+    const grad_t69 = grad_semx_2_1 * t70;
     const grad_t68 = grad_t69;
     grad_alphas[t67]! += grad_t68;
     grad_mx_4_1 += -grad_t69;
-    grad_semx_2_1 = grad_semx_3;
   }
   const grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
   let grad_mx_4_2 = grad_mx_4;
@@ -522,13 +507,11 @@ export function gmmObjective_grad(
     const i_10 = 1 + (it_4 - 1);
     const t64 = 0 + i_10;
     const t65 = alphas[t64]!;
-    const grad_mx_5 = grad_mx_4_2;
-    const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_5;
+    const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_4_2;
     grad_alphas[t64]! += grad_t65;
-    grad_mx_4_2 = mx_4 >= t65 ? grad_mx_5 : 0;
+    grad_mx_4_2 = mx_4 >= t65 ? grad_mx_4_2 : 0;
   }
-  const grad_mx_3 = grad_mx_4_2;
-  grad_alphas[0]! += grad_mx_3;
+  grad_alphas[0]! += grad_mx_4_2;
   const grad_t60 = grad_constant * t62;
   const grad_t59 = grad_t60 * 0.5;
   const grad_t58 = grad_t59 * d;
@@ -541,38 +524,30 @@ export function gmmObjective_grad(
     const semx = tape.pop();
     const ix = it_13 - 1;
     const t16 = ix * d;
-    const grad_slse_1 = grad_slse_2;
-    const grad_logsumexp = grad_slse_1;
-    const grad_t57 = grad_logsumexp;
-    const grad_semx = grad_t57 / semx;
+    const grad_semx = grad_slse_2 / semx;
     let grad_semx_4 = grad_semx;
     let grad_mx_1_1 = 0;
     for (let it_5 = trips_5; it_5 > 0; it_5--) {
       const t56 = tape.pop();
       const i_8 = it_5 - 1;
       const t53 = 0 + i_8;
-      const grad_semx_1 = grad_semx_4;
-      const grad_t56 = grad_semx_1;
-      const grad_t55 = grad_t56 * t56;
+      const grad_t55 = grad_semx_4 * t56;
       const grad_t54 = grad_t55;
       grad_mainTerm[t53]! += grad_t54;
       grad_mx_1_1 += -grad_t55;
-      grad_semx_4 = grad_semx_1;
     }
-    const grad_mx_1 = grad_logsumexp + grad_mx_1_1;
+    const grad_mx_1 = grad_slse_2 + grad_mx_1_1;
     let grad_mx_1_2 = grad_mx_1;
     for (let it_6 = trips_6; it_6 > 0; it_6--) {
       const t51 = tape.pop();
       const mx_1 = tape.pop();
       const i_6 = 1 + (it_6 - 1);
       const t50 = 0 + i_6;
-      const grad_mx_2 = grad_mx_1_2;
-      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_2;
+      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1_2;
       grad_mainTerm[t50]! += grad_t51;
-      grad_mx_1_2 = mx_1 >= t51 ? grad_mx_2 : 0;
+      grad_mx_1_2 = mx_1 >= t51 ? grad_mx_1_2 : 0;
     }
-    const grad_mx = grad_mx_1_2;
-    grad_mainTerm[0]! += grad_mx;
+    grad_mainTerm[0]! += grad_mx_1_2;
     for (let it_12 = trips_12; it_12 > 0; it_12--) {
       const trips_11 = tape.pop();
       const trips_10 = tape.pop();
@@ -590,11 +565,8 @@ export function gmmObjective_grad(
         const t43 = tape.pop();
         const i_4 = it_7 - 1;
         const t42 = 0 + i_4;
-        const grad_res_1 = grad_res_6;
-        const grad_t46 = grad_res_1;
-        const grad_t43 = 2 * (grad_t46 * t43);
+        const grad_t43 = 2 * (grad_res_6 * t43);
         grad_Qxcentered[t42]! += grad_t43;
-        grad_res_6 = grad_res_1;
       }
       const grad_t38 = grad_t40;
       const grad_t39 = grad_t40;
@@ -645,7 +617,6 @@ export function gmmObjective_grad(
         grad_x[t17]! += grad_t18;
       }
     }
-    grad_slse_2 = grad_slse_1;
   }
   const grad_d = grad_d_1 + grad_t59 * t58;
   for (let it_15 = trips_15; it_15 > 0; it_15--) {
@@ -740,19 +711,14 @@ function logGammaDistrib_pullback(
     const t6 = 1 - j;
     const t7 = 0.5 * t6;
     const t8 = a + t7;
-    const grad_out_2 = grad_out_1_1;
-    const grad_t9 = grad_out_2;
-    const grad_t8 = logGamma_pullback(t8, grad_t9);
+    const grad_t8 = logGamma_pullback(t8, grad_out_1_1);
     grad_a_1 += grad_t8;
-    grad_out_1_1 = grad_out_2;
   }
-  const grad_out = grad_out_1_1;
-  const grad_a = grad_a_1;
-  const grad_t3 = grad_out * t4;
+  const grad_t3 = grad_out_1_1 * t4;
   const grad_t1 = grad_t3 * t2;
   const grad_t2 = grad_t3 * t1;
   const grad_p = grad_t2 + grad_t1 * 0.25;
-  return [grad_a, grad_p];
+  return [grad_a_1, grad_p];
 }
 
 function wishartConstant(d: number, gamma: number, m: number): number {
@@ -909,10 +875,9 @@ function logGamma_pullback(z: number, grad_logGamma: number): number {
     const prod = tape.pop();
     const i = it - 1;
     const t2 = z + i;
-    const grad_prod_1 = grad_prod_2;
-    const grad_t2 = grad_prod_1 * prod;
+    const grad_t2 = grad_prod_2 * prod;
     grad_z_1 += grad_t2;
-    grad_prod_2 = grad_prod_1 * t2;
+    grad_prod_2 = grad_prod_2 * t2;
   }
   const grad_z = grad_w + grad_z_1;
   tape.release();
