@@ -54,8 +54,8 @@ function safe(rest: CodeStatement[], a: string, b: string): boolean {
   for (const s of rest) {
     const reads = readsOf([s]).has(a);
     if (written && reads) return false;
-    // A nested declaration of `b` would capture the name.
-    if ([...walk([s])].some((t) => declares(t, b))) return false;
+    // A nested declaration of `b` would capture the name; one of `a` is another variable.
+    if ([...walk([s])].some((t) => declares(t, b) || declares(t, a))) return false;
     const writes = [...walk([s])].some((t) => writesTo(t, b));
     // `b = f(a)` reads `a` before writing `b`; a block that writes `b` may read `a` after.
     if (writes && reads && inners(s).length > 0) return false;
