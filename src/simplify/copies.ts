@@ -34,7 +34,9 @@ function block(list: CodeStatement[], mutable: ReadonlySet<string>): CodeStateme
   const out = [...list];
   for (let i = 0; i < out.length; i++) {
     const s = out[i]!;
-    for (const inner of inners(s)) inner.splice(0, inner.length, ...block(inner, mutable));
+    // A `while` head's names are in scope in its body too: only the body is a block of its own.
+    for (const inner of s.kind === "while" ? [s.body] : inners(s))
+      inner.splice(0, inner.length, ...block(inner, mutable));
     if (s.kind !== "const" || s.type !== undefined || s.expr.kind !== "var" || !mutable.has(s.expr.name)) continue;
     const [a, b] = [s.name, s.expr.name];
     const rest = out.slice(i + 1);
@@ -54,14 +56,23 @@ function safe(rest: CodeStatement[], a: string, b: string): boolean {
   for (const s of rest) {
     const reads = readsOf([s]).has(a);
     if (written && reads) return false;
-    // A nested declaration of `b` would capture the name; one of `a` is another variable.
-    if ([...walk([s])].some((t) => declares(t, b) || declares(t, a))) return false;
+    // A nested declaration of `b` would capture the name; one of `a` is another variable; `a`
+    // used as a name, not an expression (an array written, a tape), is not renamed.
+    if ([...walk([s])].some((t) => declares(t, b) || declares(t, a) || namedIn(t, a))) return false;
     const writes = [...walk([s])].some((t) => writesTo(t, b));
     // `b = f(a)` reads `a` before writing `b`; a block that writes `b` may read `a` after.
     if (writes && reads && inners(s).length > 0) return false;
     if (writes) written = true;
   }
   return true;
+}
+
+/** Whether `s` uses `name` other than in an expression. */
+function namedIn(s: CodeStatement, name: string): boolean {
+  if (s.kind === "store") return s.array === name;
+  if (s.kind === "addArray") return s.target === name || s.source === name;
+  if (s.kind === "push" || s.kind === "pop" || s.kind === "release") return s.tape === name;
+  return s.kind === "increment" && s.name === name;
 }
 
 function writesTo(s: CodeStatement, name: string): boolean {
@@ -98,11 +109,7 @@ function exprReads(e: Expr, into: Set<string>): void {
 /** The names `list` reads, nested statements included. */
 function readsOf(list: CodeStatement[]): Set<string> {
   const names = new Set<string>();
-  for (const s of walk(list)) {
-    mapExprs(s, (e) => (exprReads(e, names), e));
-    if (s.kind === "store") names.add(s.array);
-    if (s.kind === "addArray") names.add(s.target).add(s.source);
-  }
+  for (const s of walk(list)) mapExprs(s, (e) => (exprReads(e, names), e));
   return names;
 }
 
