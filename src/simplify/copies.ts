@@ -6,6 +6,7 @@
  * back at the end (`grad_y_2 = grad_y_1`). Copies of `const`s are left alone: they are the
  * lecture's one line per gate (`grad_s0 = grad_s2` for an add gate).
  */
+import { allStatements as walk, innerCode as inners, mapOwnExprs, ownExprs, ownNames, reads } from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
 
 export function propagateCopies(module: CodeModule): void {
@@ -58,21 +59,13 @@ function safe(rest: CodeStatement[], a: string, b: string): boolean {
     if (written && reads) return false;
     // A nested declaration of `b` would capture the name; one of `a` is another variable; `a`
     // used as a name, not an expression (an array written, a tape), is not renamed.
-    if ([...walk([s])].some((t) => declares(t, b) || declares(t, a) || namedIn(t, a))) return false;
+    if ([...walk([s])].some((t) => declares(t, b) || declares(t, a) || ownNames(t).includes(a))) return false;
     const writes = [...walk([s])].some((t) => writesTo(t, b));
     // `b = f(a)` reads `a` before writing `b`; a block that writes `b` may read `a` after.
     if (writes && reads && inners(s).length > 0) return false;
     if (writes) written = true;
   }
   return true;
-}
-
-/** Whether `s` uses `name` other than in an expression. */
-function namedIn(s: CodeStatement, name: string): boolean {
-  if (s.kind === "store") return s.array === name;
-  if (s.kind === "addArray") return s.target === name || s.source === name;
-  if (s.kind === "push" || s.kind === "pop" || s.kind === "release") return s.tape === name;
-  return s.kind === "increment" && s.name === name;
 }
 
 function writesTo(s: CodeStatement, name: string): boolean {
@@ -87,60 +80,18 @@ function declares(s: CodeStatement, name: string): boolean {
   return false;
 }
 
-function inners(s: CodeStatement): CodeStatement[][] {
-  if (s.kind === "if") return [s.then, s.else];
-  if (s.kind === "while") return [s.head, s.body];
-  if (s.kind === "repeat") return [s.body];
-  return [];
-}
-
-function* walk(list: CodeStatement[]): Generator<CodeStatement> {
-  for (const s of list) {
-    yield s;
-    for (const inner of inners(s)) yield* walk(inner);
-  }
-}
-
-function exprReads(e: Expr, into: Set<string>): void {
-  if (e.kind === "var") into.add(e.name);
-  else if (e.kind === "op") for (const x of e.args) exprReads(x, into);
-}
-
-/** The names `list` reads, nested statements included. */
+/** The names `list` reads in expressions, nested statements included. */
 function readsOf(list: CodeStatement[]): Set<string> {
   const names = new Set<string>();
-  for (const s of walk(list)) mapExprs(s, (e) => (exprReads(e, names), e));
+  for (const s of walk(list)) for (const e of ownExprs(s)) reads(e, names);
   return names;
 }
 
-/** Rewrites in place every expression `s` itself reads (not its nested statements'). */
+/** Rewrites every variable of every expression `s` holds itself through `f`. */
 function mapExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
   const deep = (e: Expr): Expr => {
     const g = f(e);
     return g.kind === "op" ? { ...g, args: g.args.map(deep) } : g;
   };
-  switch (s.kind) {
-    case "const":
-    case "set":
-    case "accumulate":
-    case "destructure":
-      s.expr = deep(s.expr);
-      break;
-    case "let":
-      if (s.init !== undefined && typeof s.init !== "boolean") s.init = deep(s.init);
-      break;
-    case "if":
-    case "while":
-      s.cond = deep(s.cond);
-      break;
-    case "store":
-      s.index = deep(s.index);
-      s.expr = deep(s.expr);
-      break;
-    case "repeat":
-      s.from = deep(s.from);
-      break;
-    case "push":
-      s.values = s.values.map(deep);
-  }
+  mapOwnExprs(s, deep);
 }

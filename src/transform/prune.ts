@@ -5,12 +5,8 @@
  * loop body, anything read anywhere in the body counts as read. Statements with effects
  * (array writes, tape operations, accumulations) are always kept.
  */
+import { allStatements, ownExprs, ownNames, reads } from "../code-walk.js";
 import type { CodeStatement, Expr } from "../ir.js";
-
-function reads(e: Expr, into: Set<string>): void {
-  if (e.kind === "var") into.add(e.name);
-  else if (e.kind === "op") for (const a of e.args) reads(a, into);
-}
 
 /** `statements` without what nothing reads; `live` holds the names read after them (and is extended). */
 export function prune(statements: CodeStatement[], live: Set<string>): CodeStatement[] {
@@ -61,63 +57,6 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
     kept.push(s);
   }
   return kept.reverse();
-}
-
-/** Every statement in `statements`, nested ones included. */
-function* allStatements(statements: CodeStatement[]): Generator<CodeStatement> {
-  for (const s of statements) {
-    yield s;
-    if (s.kind === "if") {
-      yield* allStatements(s.then);
-      yield* allStatements(s.else);
-    } else if (s.kind === "while") {
-      yield* allStatements(s.head);
-      yield* allStatements(s.body);
-    } else if (s.kind === "repeat") yield* allStatements(s.body);
-  }
-}
-
-/** The expressions a statement holds itself (not those of the statements nested in it). */
-function ownExprs(s: CodeStatement): Expr[] {
-  switch (s.kind) {
-    case "if":
-    case "while":
-      return [s.cond];
-    case "repeat":
-      return [s.from];
-    case "let":
-      return s.init !== undefined && typeof s.init !== "boolean" ? [s.init] : [];
-    case "store":
-      return [s.index, s.expr];
-    case "push":
-      return s.values;
-    case "const":
-    case "set":
-    case "destructure":
-    case "accumulate":
-      return [s.expr];
-    default:
-      return [];
-  }
-}
-
-/** The names a statement reads directly, besides its expressions: arrays, tapes, accumulators. */
-function ownNames(s: CodeStatement): string[] {
-  switch (s.kind) {
-    case "store":
-      return [s.array];
-    case "addArray":
-      return [s.target, s.source];
-    case "push":
-    case "pop":
-    case "release":
-      return [s.tape];
-    case "increment":
-    case "accumulate":
-      return [s.name];
-    default:
-      return [];
-  }
 }
 
 /** Adds every name `statements` read to `into`. */

@@ -1,0 +1,98 @@
+/**
+ * The one traversal of generated statements (CodeStatement), as src/ir-walk.ts is of the graph:
+ * the transform's dead-code pass and the simplify stage go through these.
+ */
+import type { CodeStatement, Expr } from "./ir.js";
+
+/** Adds every name `e` reads to `into`. */
+export function reads(e: Expr, into: Set<string>): void {
+  if (e.kind === "var") into.add(e.name);
+  else if (e.kind === "op") for (const a of e.args) reads(a, into);
+}
+
+/** The statement lists nested in `s`: an `if`'s arms, a `while`'s head and body, a `repeat`'s body. */
+export function innerCode(s: CodeStatement): CodeStatement[][] {
+  if (s.kind === "if") return [s.then, s.else];
+  if (s.kind === "while") return [s.head, s.body];
+  if (s.kind === "repeat") return [s.body];
+  return [];
+}
+
+/** Every statement in `statements`, nested ones included. */
+export function* allStatements(statements: CodeStatement[]): Generator<CodeStatement> {
+  for (const s of statements) {
+    yield s;
+    for (const inner of innerCode(s)) yield* allStatements(inner);
+  }
+}
+
+/** The expressions a statement holds itself (not those of the statements nested in it). */
+export function ownExprs(s: CodeStatement): Expr[] {
+  switch (s.kind) {
+    case "if":
+    case "while":
+      return [s.cond];
+    case "repeat":
+      return [s.from];
+    case "let":
+      return s.init !== undefined && typeof s.init !== "boolean" ? [s.init] : [];
+    case "store":
+      return [s.index, s.expr];
+    case "push":
+      return s.values;
+    case "const":
+    case "set":
+    case "destructure":
+    case "accumulate":
+      return [s.expr];
+    default:
+      return [];
+  }
+}
+
+/** The names a statement reads directly, besides its expressions: arrays, tapes, accumulators. */
+export function ownNames(s: CodeStatement): string[] {
+  switch (s.kind) {
+    case "store":
+      return [s.array];
+    case "addArray":
+      return [s.target, s.source];
+    case "push":
+    case "pop":
+    case "release":
+      return [s.tape];
+    case "increment":
+    case "accumulate":
+      return [s.name];
+    default:
+      return [];
+  }
+}
+
+/** Rewrites in place every expression `s` holds itself (not those of its nested statements). */
+export function mapOwnExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
+  switch (s.kind) {
+    case "if":
+    case "while":
+      s.cond = f(s.cond);
+      break;
+    case "repeat":
+      s.from = f(s.from);
+      break;
+    case "let":
+      if (s.init !== undefined && typeof s.init !== "boolean") s.init = f(s.init);
+      break;
+    case "store":
+      s.index = f(s.index);
+      s.expr = f(s.expr);
+      break;
+    case "push":
+      s.values = s.values.map(f);
+      break;
+    case "const":
+    case "set":
+    case "destructure":
+    case "accumulate":
+      s.expr = f(s.expr);
+  }
+}
