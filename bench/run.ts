@@ -97,10 +97,15 @@ const failures: string[] = [];
 function check(result: CaseResult, variant: string, error: number): void {
   result.errors[variant] = error;
   if (!(error <= TOLERANCE[variant]!)) {
-    const message = `${result.name}: ${variant} disagrees with the reference gradient (relative difference ${error.toExponential(2)}, tolerance ${TOLERANCE[variant]})`;
-    failures.push(message);
-    process.stderr.write(`CHECK FAILED ${message}\n`);
+    fail(
+      `${result.name}: ${variant} disagrees with the reference gradient (relative difference ${error.toExponential(2)}, tolerance ${TOLERANCE[variant]})`,
+    );
   }
+}
+
+function fail(message: string): void {
+  failures.push(message);
+  process.stderr.write(`CHECK FAILED ${message}\n`);
 }
 
 const t0 = performance.now();
@@ -137,8 +142,7 @@ async function main(): Promise<number> {
     if (typeof gen.grad === "string") {
       // Every case is one adgen differentiates: a refusal is a failure, in smoke mode too.
       r.notes.adgen = gen.grad;
-      failures.push(`${c.name}: adgen did not compile it: ${gen.grad}`);
-      process.stderr.write(`CHECK FAILED ${c.name}: adgen did not compile it: ${gen.grad}\n`);
+      fail(`${c.name}: adgen did not compile it: ${gen.grad}`);
     }
     // Graph nodes count operations only where there are no loops: the straight-line cases.
     if (c.params) r.ops = gen.graphNodes;
