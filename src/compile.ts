@@ -25,6 +25,11 @@ export interface CompileOptions {
   wrt?: string[];
   /** `"code"` (default): the gradient module; `"graph"`: the SSA graph as text. */
   emit?: "code" | "graph";
+  /**
+   * The optimisation passes to run, in order (default: all, in the pipeline's order; `[]`: none).
+   * With `emit: "graph"`, shows what each pass does (`[]` is the parser's graph).
+   */
+  passes?: string[];
   /** Emit TypeScript (default) or plain JavaScript (no type annotations), e.g. for `new Function`. */
   language?: "ts" | "js";
   /**
@@ -80,7 +85,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
   const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
   if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [] };
-  optimise(program);
+  optimise(program, options.passes);
   if (options.emit === "graph") return { code: printGraph(program), diagnostics: [], functions: [] };
 
   const wrt = options.wrt;

@@ -123,8 +123,19 @@ export interface Loop {
 /** What a function body is made of. */
 export type Statement = Node | Branch | Store | Loop;
 
-/** The types adgen differentiates. */
+/** The types a parameter can be declared with. */
 export type ValueType = "number" | "boolean" | "Float64Array" | "number[]";
+
+/**
+ * The type of an SSA value (src/ir-types.ts infers it). `integer` is a number known to hold an
+ * integer (a length, a counter, `floor(x)`): TypeScript's `number`, differentiated as one.
+ * Records, tuples, nested arrays and tangents add kinds here.
+ */
+export type Type =
+  | { kind: "number" }
+  | { kind: "integer" }
+  | { kind: "boolean" }
+  | { kind: "array"; element: Type; storage: "Float64Array" | "number[]" };
 
 /** A parameter of the differentiated function. */
 export interface Param {
@@ -146,8 +157,8 @@ export interface Graph {
   body: Statement[];
   /** What the function returns: one atom, or one per input for a gate's backward (a tuple). */
   results: Atom[];
-  /** The type of every array-valued SSA name (parameters and locals); absent means a scalar. */
-  arrays: Map<string, "Float64Array" | "number[]">;
+  /** The type of every SSA value: parameters, nodes, merges, loop phis (src/ir-types.ts). */
+  types: Map<string, Type>;
   /** Source offset of the function's name, for diagnostics about the whole function. */
   pos: number;
 }

@@ -4,6 +4,7 @@
  * `g_pullback` (for backward passes), and local gates a primal copy. Built-in gates are imported.
  */
 import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
+import { isArray } from "../ir-types.js";
 import { analyzeActivity } from "./activity.js";
 import { differentiate } from "./reverse/index.js";
 import { emptyPlan, forwardCode } from "./forward.js";
@@ -24,14 +25,13 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
     if (d.usesTape) useTape();
     const result = g.results[0]!;
     // A function returning an array gets `f_vjp(..., grad_out)`: the gradient of grad_out · f.
-    const vector = result.kind === "var" && g.arrays.has(result.name);
+    const resultType = result.kind === "var" ? g.types.get(result.name) : undefined;
+    const vector = isArray(resultType);
     return {
       kind: "entry",
       companion: vector ? "vjp" : "grad",
       name: companionName(g.name, vector ? "vjp" : "grad"),
-      params: vector
-        ? [...g.params, { name: d.seed, type: g.arrays.get((result as { name: string }).name)! }]
-        : g.params,
+      params: vector ? [...g.params, { name: d.seed, type: resultType.storage }] : g.params,
       forward: d.forward,
       backward: d.backward,
       returns: { kind: "entry", value: g.results[0]!, grads: d.grads },

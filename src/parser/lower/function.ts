@@ -64,7 +64,7 @@ class FunctionLowering extends LowerStatements {
     }
     if (results === undefined)
       this.fail(codes.missingReturn, `${what} does not return a value on every path`, nameNode);
-    return { name, params, body: this.body, results, arrays: this.arrays, pos: nameNode.getStart(this.sf) };
+    return { name, params, body: this.body, results, types: new Map(), pos: nameNode.getStart(this.sf) };
   }
 
   protected param(p: ts.ParameterDeclaration): Param {
