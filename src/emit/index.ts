@@ -2,7 +2,8 @@
  * Phase 3, emit: CodeModule -> TypeScript text (and the graph as text for `--emit graph`).
  */
 export { printGraph } from "./graph.js";
-export { printModule, type ModuleInfo } from "./module.js";
+export { formattedOrigins } from "./lines.js";
+export { printModule, printModuleLines, type ModuleInfo, type PrintedModule } from "./module.js";
 
 /**
  * Formats generated code with prettier's defaults, so it reads like the rest of a TS codebase.

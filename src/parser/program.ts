@@ -95,6 +95,9 @@ class ProgramBuilder implements CalleeResolver {
       callees: this.callees,
       tapeClass: this.names.claim("Tape"),
       constants: this.constants.declared,
+      lineStarts: new Map(
+        [...this.modules.values()].flatMap((m) => (m ? [[m.file, m.sf.getLineStarts()] as const] : [])),
+      ),
     };
     renameShadowingLocals(program, ["Math", program.tapeClass, ...program.constants.keys()]);
     typeProgram(program);

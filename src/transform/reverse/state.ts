@@ -35,6 +35,8 @@ export interface Differentiated {
   seed: string;
   /** Whether the code uses adgen's Tape (to be imported). */
   usesTape: boolean;
+  /** The gradient's name of each active value (`s0` -> `grad_s0`). */
+  gradNames: ReadonlyMap<string, string>;
 }
 
 export type Mode = "entry" | "pullback";
