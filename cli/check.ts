@@ -261,7 +261,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   }
   const skipped = reports.reduce((s, r) => s + r.counts.skipped, 0);
   io.stderr(
-    `adgen check: ${n} function${n === 1 ? "" : "s"} ok${skipped > 0 ? ` (${skipped} comparison${skipped === 1 ? "" : "s"} skipped next to a kink or where not finite)` : ""}.\n`,
+    `adgen check: ${n} function${n === 1 ? "" : "s"} ok${skipped > 0 ? ` (${skipped} comparison${skipped === 1 ? "" : "s"} skipped, as the tables say)` : ""}.\n`,
   );
   return 0;
 }

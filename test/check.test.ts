@@ -3,10 +3,13 @@
  * walks arrays and records, skips points at kinks and jumps (and only those), and checks a vjp by
  * the dot-product test.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkGrad, CheckError, formatReport, type CheckReport } from "../src/index.js";
 import { derivative } from "../src/check/difference.js";
 import { parameterNames } from "../src/check/params.js";
+import { root } from "./support/fixtures.js";
 import { f } from "../fixtures/core/lecture/input.js";
 import { f_grad } from "../fixtures/core/lecture/output.js";
 import { affine_vjp } from "../fixtures/arrays/vector-valued/output.js";
@@ -178,6 +181,32 @@ describe("kinks and jumps", () => {
     ]);
   });
 
+  it("a staircase finer than the differences' step is skipped, not judged", () => {
+    // fixtures/loops/do-while-break: near x = 0.05 the trip count changes every ~2e-5.
+    const stairs = (x: number) => {
+      let s = 0;
+      let n = 0;
+      do {
+        s += x * x;
+        n++;
+        if (s > 3) break;
+      } while (s < 10);
+      return { value: s * x, grad: { x: 3 * n * x * x } };
+    };
+    const f = (x: number) => stairs(x).value;
+    const report = checkGrad(f, stairs, { at: [[0.057], [1.2]] });
+    expect(report.rows.map((r) => [r.verdict, r.note])).toEqual([
+      ["skipped", "differences change with the step: fine jumps or fast curvature"],
+      ["ok", undefined],
+    ]);
+  });
+
+  it("a jump in f'' at the point (an error linear in the step) is a kink", () => {
+    const g = (x: number) => (x > 0 ? 2 * x * x : 3 * x * x) + x;
+    const g_grad = (x: number) => ({ value: g(x), grad: { x: 1 } });
+    expect(checkGrad(g, g_grad, { at: [[0]] }).rows[0]!.verdict).toBe("skipped");
+  });
+
   it("derivative(): smooth functions with large curvature are estimates, not kinks", () => {
     for (const [phi, d] of [
       [(t: number) => Math.exp(10 * (1 + t)), 10 * Math.exp(10)],
@@ -247,6 +276,11 @@ describe("vjp: the dot-product test", () => {
     expect(formatReport(report)).toContain("dot-product test u·J·v");
   });
 
+  it("tells a vjp from a gradient by what f returns when the companion's name does not say", () => {
+    const vjp = (...args: Parameters<typeof affine_vjp>) => affine_vjp(...args);
+    expect(checkGrad(affine, vjp, { at }).kind).toBe("vjp");
+  });
+
   it("finds a wrong vjp", () => {
     const wrong = broken(affine_vjp, (g) => {
       const w = (g.w as Float64Array).slice();
@@ -286,4 +320,13 @@ describe("parameterNames", () => {
   it("reads no names from native code", () => {
     expect(parameterNames(Math.max)).toEqual([]);
   });
+});
+
+it("src/check imports nothing but its own files: it runs in a browser too", () => {
+  const dir = join(root, "src", "check");
+  for (const file of readdirSync(dir)) {
+    const text = readFileSync(join(dir, file), "utf8");
+    const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map((m) => m[1]!);
+    for (const s of specifiers) expect(s, `${file} imports ${s}`).toMatch(/^\.\/[\w-]+\.js$/);
+  }
 });

@@ -89,7 +89,7 @@ function runCheck(f: (...args: unknown[]) => unknown, companion: Companion, opti
   const report: CheckReport = {
     function: fname,
     companion: cname,
-    kind: options.kind ?? (/_vjp$/.test(cname) ? "vjp" : "grad"),
+    kind: options.kind ?? (/_vjp$/.test(companion.name) ? "vjp" : "grad"),
     params: params ?? [],
     points: [],
     rows: [],
@@ -116,7 +116,8 @@ function runCheck(f: (...args: unknown[]) => unknown, companion: Companion, opti
             r,
             range,
           ));
-  const kindNamed = options.kind !== undefined || /_(vjp|grad)$/.test(cname);
+  // Without `kind` or a telling name, what f returns decides: a number, a gradient.
+  const kindNamed = options.kind !== undefined || /_(vjp|grad)$/.test(companion.name);
 
   /** f's value at `args`, or why there is none. */
   const valueAt = (args: readonly unknown[]): { y: unknown } | { why: string } => {
@@ -275,6 +276,7 @@ function judge(
   const e = derivative(phi, step, s.tolerance);
   if (e.kind === "kink") row.note = "kink or jump nearby";
   else if (e.kind === "not finite") row.note = `${report.function} is not finite nearby`;
+  else if (e.kind === "unsettled") row.note = "differences change with the step: fine jumps or fast curvature";
   if (e.kind !== "ok") return;
   row.estimate = e.value;
   if (typeof ad !== "number") {
