@@ -292,6 +292,63 @@ describe("vjp: the dot-product test", () => {
   });
 });
 
+describe("jvp: forward mode, f_jvp(...args, tangents) -> { value, tangent }", () => {
+  // Written by hand to the contract of adgen's forward mode (one tangent per parameter, by name, a missing one zero).
+  const sig = (x: number) => 1 / (1 + Math.exp(-x));
+  function f_jvp(w0: number, x0: number, w1: number, x1: number, w2: number, t: Record<string, number | undefined>) {
+    const L = f(w0, x0, w1, x1, w2);
+    const ds = (t.w0 ?? 0) * x0 + w0 * (t.x0 ?? 0) + (t.w1 ?? 0) * x1 + w1 * (t.x1 ?? 0) + (t.w2 ?? 0);
+    return { value: L, tangent: ds * sig(w0 * x0 + w1 * x1 + w2) * (1 - L) };
+  }
+  function affine_jvp(
+    w: Float64Array,
+    x: Float64Array,
+    b: number,
+    rows: number,
+    cols: number,
+    t: { w?: Float64Array; x?: Float64Array; b?: number },
+  ) {
+    const y = affine(w, x, b, rows, cols);
+    const tangent = y.map((yr, r) => {
+      let ds = t.b ?? 0;
+      for (let c = 0; c < cols; c++) ds += (t.w?.[r * cols + c] ?? 0) * x[c]! + w[r * cols + c]! * (t.x?.[c] ?? 0);
+      return ds * (1 - yr * yr);
+    });
+    return { value: y, tangent };
+  }
+  const at = [[Float64Array.of(1, 2, 3, 4, 5, 6), Float64Array.of(0.5, -1, 2), 0.25, 2, 3]];
+
+  it("passes a right jvp, one row per parameter, told by its name", () => {
+    const report = checkGrad(f, f_jvp, { points: 3 });
+    expect(report.kind).toBe("jvp");
+    expect(report.counts).toEqual({ ok: 15, mismatch: 0, skipped: 0 });
+    expect(formatReport(report)).toContain("J·v along a random v per parameter, 3 random points");
+  });
+
+  it("checks a jvp of an f returning an array as u·J·v; wrt leaves the sizes out", () => {
+    const report = checkGrad(affine, affine_jvp, { at, wrt: ["w", "x", "b"] });
+    expect(report.rows.map((r) => [r.parameter, r.verdict])).toEqual([
+      ["w", "ok"],
+      ["x", "ok"],
+      ["b", "ok"],
+    ]);
+    expect(formatReport(report)).toContain("(as u·J·v)");
+  });
+
+  it("finds a wrong tangent and a wrong value", () => {
+    const wrong = function f_jvp2(...args: Parameters<typeof f_jvp>) {
+      const r = f_jvp(...args);
+      return { value: r.value, tangent: args[5].x1 === undefined ? r.tangent : r.tangent * 1.01 };
+    };
+    const e = failure(() => checkGrad(f, wrong, { kind: "jvp", points: 1 }));
+    expect(e.report.rows.filter((r) => r.verdict === "mismatch").map((r) => r.parameter)).toEqual(["x1"]);
+    const badValue = function g_jvp(...args: Parameters<typeof f_jvp>) {
+      return { ...f_jvp(...args), value: 0 };
+    };
+    expect(failure(() => checkGrad(f, badValue, { points: 1 })).report.rows[0]).toMatchObject({ parameter: "value" });
+  });
+});
+
 function rand(r: () => number, n: number): Float64Array {
   return Float64Array.from({ length: n }, () => r() * 4 - 2);
 }

@@ -8,13 +8,15 @@
  * - `f_vjp` (f returns an array): the dot-product test, per parameter: for random u (the
  *   cotangent, f's shape) and v (the parameter's shape), u·J·v by finite differences of u·f
  *   along v against vjp(u)·v.
- * - Forward mode (`f_jvp`, J·v) is not generated yet; it will be a third `kind`, checked by
- *   the same dot-product test from the other side.
+ * - `f_jvp` (forward mode, `f_jvp(...args, tangents)` → `{ value, tangent }`): per parameter, a
+ *   random tangent v for it alone, the tangent (u·tangent for an f returning an array) against
+ *   finite differences along v (jvp.ts).
  *
  * Every companion must also return f's value exactly. Points next to a kink or a jump (where
  * the differences see both sides of a branch) are skipped and said so, never judged.
  */
-import { derivative } from "./difference.js";
+import { checkValue, judge, type Settings } from "./judge.js";
+import { checkJvpAt } from "./jvp.js";
 import { parameterNames } from "./params.js";
 import { randomLike, rng } from "./random.js";
 import { CheckError, type CheckKind, type CheckPoint, type CheckReport, type CheckRow } from "./report.js";
@@ -35,7 +37,7 @@ import {
 } from "./values.js";
 
 export interface CheckOptions {
-  /** `"grad"` or `"vjp"` (default: from the companion's name, else from what f returns). */
+  /** `"grad"`, `"vjp"` or `"jvp"` (default: from the companion's name, else from what f returns). */
   kind?: CheckKind;
   /** Points to check: argument lists for f, as given (never replaced when f fails there). */
   at?: readonly (readonly unknown[])[];
@@ -54,6 +56,8 @@ export interface CheckOptions {
   tolerance?: number;
   /** Outer step of the differences, relative to the coordinate's size (default 1e-3). */
   step?: number;
+  /** Check only these parameters (a jvp's default: every parameter, each given a tangent in turn). */
+  wrt?: readonly string[];
   /** f's parameter names, when its source text does not show them (they key the companion's `grad`). */
   params?: readonly string[];
   /** An array parameter with more elements is checked along a random direction (default 16). */
@@ -89,7 +93,7 @@ function runCheck(f: (...args: unknown[]) => unknown, companion: Companion, opti
   const report: CheckReport = {
     function: fname,
     companion: cname,
-    kind: options.kind ?? (/_vjp$/.test(companion.name) ? "vjp" : "grad"),
+    kind: options.kind ?? (/_jvp$/.test(companion.name) ? "jvp" : /_vjp$/.test(companion.name) ? "vjp" : "grad"),
     params: params ?? [],
     points: [],
     rows: [],
@@ -117,7 +121,7 @@ function runCheck(f: (...args: unknown[]) => unknown, companion: Companion, opti
             range,
           ));
   // Without `kind` or a telling name, what f returns decides: a number, a gradient.
-  const kindNamed = options.kind !== undefined || /_(vjp|grad)$/.test(companion.name);
+  const kindNamed = options.kind !== undefined || /_(vjp|grad|jvp)$/.test(companion.name);
 
   /** f's value at `args`, or why there is none. */
   const valueAt = (args: readonly unknown[]): { y: unknown } | { why: string } => {
@@ -139,8 +143,10 @@ function runCheck(f: (...args: unknown[]) => unknown, companion: Companion, opti
       report.notes.push(`${fname} returns ${valueText(y)}, not a number: check its vjp companion`);
       return;
     }
-    if (report.kind === "vjp") point.cotangent = randomLike(y, random, [-1, 1]);
-    checkAt(f, companion, report, index, y, { tolerance, step, elementwise, random });
+    if (typeof y !== "number") point.cotangent = randomLike(y, random, [-1, 1]);
+    const settings = { tolerance, step, elementwise, random };
+    if (report.kind === "jvp") checkJvpAt(f, companion, report, index, y, options.wrt ?? params, settings);
+    else checkAt(f, companion, report, index, y, options.wrt, settings);
   };
 
   options.at?.forEach((given, k) => {
@@ -175,13 +181,6 @@ function runCheck(f: (...args: unknown[]) => unknown, companion: Companion, opti
   return report;
 }
 
-interface Settings {
-  tolerance: number;
-  step: number;
-  elementwise: number;
-  random: () => number;
-}
-
 /** The rows of one point: the companion's value, then each parameter's derivatives. */
 function checkAt(
   f: (...args: unknown[]) => unknown,
@@ -189,6 +188,7 @@ function checkAt(
   report: CheckReport,
   index: number,
   y: unknown,
+  wrt: readonly string[] | undefined,
   s: Settings,
 ): void {
   const point = report.points[index]!;
@@ -207,15 +207,7 @@ function checkAt(
   const { value, grad } = (result ?? {}) as { value?: unknown; grad?: Record<string, unknown> };
   if (typeof grad !== "object" || grad === null)
     return fail("(call)", `${report.companion} returns ${valueText(result)}, not { value, grad }`);
-  if (!same(value, y))
-    report.rows.push({
-      point: index,
-      parameter: "value",
-      ...(typeof value === "number" ? { adgen: value } : {}),
-      ...(typeof y === "number" ? { estimate: y } : {}),
-      verdict: "mismatch",
-      note: `${report.companion} returns the value ${valueText(value)}, ${report.function} returns ${valueText(y)}`,
-    });
+  checkValue(report, index, value, y);
 
   // The objective whose derivatives the companion returns: f itself, or u·f.
   const objective = (xs: unknown[]) => {
@@ -223,6 +215,7 @@ function checkAt(
     return vjp ? dot(point.cotangent, out) : (out as number);
   };
   for (const [name, g] of Object.entries(grad)) {
+    if (wrt && !wrt.includes(name)) continue;
     const i = report.params.indexOf(name);
     if (i < 0) {
       fail(
@@ -258,35 +251,4 @@ function checkAt(
     const label = vjp ? name : `${name} (along v)`;
     judge(report, index, label, ad, (t) => objective(withParam(along(x, v, t))), s.step * size, s);
   }
-}
-
-/** One row: adgen's number against the estimate of φ'(0). */
-function judge(
-  report: CheckReport,
-  point: number,
-  parameter: string,
-  ad: number | undefined,
-  phi: (t: number) => number,
-  step: number,
-  s: Settings,
-): void {
-  const row: CheckRow = { point, parameter, verdict: "skipped" };
-  report.rows.push(row);
-  if (typeof ad === "number") row.adgen = ad;
-  const e = derivative(phi, step, s.tolerance);
-  if (e.kind === "kink") row.note = "kink or jump nearby";
-  else if (e.kind === "not finite") row.note = `${report.function} is not finite nearby`;
-  else if (e.kind === "unsettled") row.note = "differences change with the step: fine jumps or fast curvature";
-  if (e.kind !== "ok") return;
-  row.estimate = e.value;
-  if (typeof ad !== "number") {
-    row.verdict = "mismatch";
-    row.note = `${report.companion} returns no number for ${parameter}`;
-    return;
-  }
-  const bigger = Math.max(Math.abs(ad), Math.abs(e.value));
-  const diff = Math.abs(ad - e.value);
-  row.error = Number.isNaN(diff) ? Number.NaN : diff / (1 + bigger);
-  row.verdict = diff <= s.tolerance * (1 + bigger) + e.noise ? "ok" : "mismatch";
-  if (row.verdict === "mismatch" && !Number.isFinite(ad)) row.note = `${report.companion} returns ${numberText(ad)}`;
 }

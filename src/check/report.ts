@@ -1,7 +1,10 @@
 /** What a check finds: one row per comparison, per point; and the error thrown on a failed check. */
 
-/** What a companion computes: a gradient (`f_grad`) or a vector-Jacobian product (`f_vjp`). */
-export type CheckKind = "grad" | "vjp";
+/**
+ * What a companion computes: a gradient (`f_grad`), a vector-Jacobian product (`f_vjp`), or a
+ * Jacobian-vector product (`f_jvp`, forward mode).
+ */
+export type CheckKind = "grad" | "vjp" | "jvp";
 
 /** One comparison: a partial derivative (or directional derivative) at one point. */
 export interface CheckRow {
@@ -25,7 +28,7 @@ export interface CheckPoint {
   args: unknown[];
   /** Given in `at` (else drawn at random). */
   given: boolean;
-  /** The cotangent u of a vjp check. */
+  /** The cotangent u of a vjp check (and of a jvp check of an f returning an array). */
   cotangent?: unknown;
 }
 

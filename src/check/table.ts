@@ -37,7 +37,12 @@ export function formatReport(report: CheckReport): string {
     ...(given > 0 ? [`${given} given point${given === 1 ? "" : "s"}`] : []),
     ...(random > 0 || given === 0 ? [`${random} random point${random === 1 ? "" : "s"} (seed ${report.seed})`] : []),
   ].join(" and ");
-  const test = kind === "vjp" ? "dot-product test u·J·v, " : "";
+  const test =
+    kind === "vjp"
+      ? "dot-product test u·J·v, "
+      : kind === "jvp"
+        ? `J·v along a random v per parameter${points.some((p) => p.cotangent !== undefined) ? " (as u·J·v)" : ""}, `
+        : "";
   const lines = [
     `${report.companion} against finite differences of ${report.function}: ${test}${where}, tolerance ${report.tolerance < 1e-3 ? report.tolerance.toExponential() : report.tolerance}: ${outcome(report)}`,
   ];
