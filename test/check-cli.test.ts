@@ -3,7 +3,8 @@
  * fixture (no false mismatches, kinks included), fails on a hand-broken companion
  * (examples/check/model.grad.ts), and exits 0 / 1 / 2 as documented.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../cli/run.js";
@@ -102,6 +103,25 @@ describe("adgen check", () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/NOT CHECKED/);
     expect(bad.stdout).toMatch(/note: random point 1: no arguments out of 20 drawn where \w+ is defined and finite/);
+  });
+
+  it("runs the file: a private function is checked, a file that throws as it loads is reported", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adgen-check-"));
+    try {
+      writeFileSync(join(dir, "private.ts"), "function sq(x: number): number {\n  return x * x;\n}\n");
+      const ok = await adgen("check", join(dir, "private.ts"), "--points", "1");
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^sq_grad against finite differences of sq: .*: ok \(1 checked\)$/m);
+      writeFileSync(
+        join(dir, "throws.ts"),
+        'export function sq(x: number): number {\n  return x * x;\n}\nthrow new Error("no data");\n',
+      );
+      const bad = await adgen("check", join(dir, "throws.ts"));
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/^adgen check: running .*throws\.ts failed: no data\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("prints diagnostics as adgen does, exit 1", async () => {
