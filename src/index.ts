@@ -20,3 +20,4 @@ export {
   type VjpResult,
 } from "./runtime/grad.js";
 export { compile, compileSync, type CompileOptions, type CompileResult, type GeneratedFunction } from "./compile.js";
+export { circuit, PictureError, renderSvg, type CircuitOptions, type CircuitResult } from "./picture/index.js";
