@@ -135,6 +135,11 @@ export async function graph(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`adgen graph: ${n} error${n === 1 ? "" : "s"}; nothing was drawn.\n`);
     return 1;
   }
+  const others = result.functions ?? [];
+  if (!opts.function && others.length > 1)
+    io.stderr(
+      `adgen graph: drawing '${result.function}', the first of ${others.length} functions (${others.join(", ")}); --function picks another\n`,
+    );
   if (result.summary)
     io.stderr(
       `adgen graph: '${result.function}' has more than ${opts.maxNodes ?? 300} nodes; drawing a summary (raise --max-nodes to draw them all)\n`,

@@ -83,6 +83,18 @@ describe("DOT", () => {
     expect(dot).toMatch(/>2\.00<.*>12\.0</);
   });
 
+  it("counts a nested loop's iterations in all, and says when a loop was not reached", () => {
+    const nested =
+      "export function f(x: number): number {\n  let s = 0;\n  for (let i = 0; i < 2; i++) {\n" +
+      "    for (let j = 0; j < 3; j++) s = s + x * j;\n  }\n  return s;\n}\n";
+    const dot = dotOf(nested, { at: { x: 2 } });
+    expect(dot).toContain('label="loop, 2 iterations"');
+    expect(dot).toContain('label="loop, 6 iterations in 2 runs"');
+    const guarded =
+      "export function f(x: number): number {\n  if (x > 0) return x;\n  let y = x;\n  while (y < 0) y = y + 1;\n  return y;\n}\n";
+    expect(dotOf(guarded, { at: { x: 1 } })).toContain('label="loop (not reached)"');
+  });
+
   it("draws a call as a cluster holding the callee's body", async () => {
     const source = read("fixtures/calls/square-helper/input.ts");
     const dot = dotOf(source, { at: { x: 3 } });
@@ -287,6 +299,18 @@ describe("adgen graph", () => {
       expect(r.stderr).toContain(message);
     }
     expect((await adgen("no/such/file.ts")).code).toBe(2);
+  });
+
+  it("draws the first function unless --function picks another, and says so", async () => {
+    const first = await adgen("examples/gmm/gmm.ts", "--format", "dot");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('digraph "logGamma"');
+    expect(first.stderr).toBe(
+      "adgen graph: drawing 'logGamma', the first of 3 functions (logGamma, wishartConstant, gmmObjective); --function picks another\n",
+    );
+    const picked = await adgen("examples/gmm/gmm.ts", "--format", "dot", "--function", "wishartConstant");
+    expect(picked.stdout).toContain('digraph "wishartConstant"');
+    expect(picked.stderr).toBe("");
   });
 
   it("reports diagnostics with exit 1", async () => {

@@ -66,8 +66,10 @@ function clusterAttributes(c: Cluster, evaluation: Evaluation | undefined, ran: 
   if (evaluation && (c.kind === "then" || c.kind === "else") && !ran) label += " (not taken)";
   if (evaluation && c.kind === "loop") {
     const test = circuit.nodes.find((n) => n.kind === "test" && n.cluster === c.id);
-    const trips = Math.max(0, (evaluation.counts.get(test?.id ?? "") ?? 1) - 1);
-    label += `, ${trips} iteration${trips === 1 ? "" : "s"}`;
+    const runs = evaluation.runs.get(test?.id ?? "") ?? 0;
+    const trips = (evaluation.counts.get(test?.id ?? "") ?? 0) - runs;
+    const iterations = `${trips} iteration${trips === 1 ? "" : "s"}`;
+    label += runs === 0 ? " (not reached)" : runs === 1 ? `, ${iterations}` : `, ${iterations} in ${runs} runs`;
   }
   const style =
     c.kind === "call"

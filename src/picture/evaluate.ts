@@ -30,8 +30,10 @@ export interface Evaluation {
   wires: Map<number, WireLabel>;
   /** By node id: its value and gradient, for nodes that took exactly one value. */
   nodes: Map<string, WireLabel>;
-  /** By node id: how many values it took (a loop's test: one more than the iterations). */
+  /** By node id: how many values it took (a loop's test: one per iteration and one per run). */
   counts: Map<string, number>;
+  /** By a loop's test node: how many times the loop was entered. */
+  runs: Map<string, number>;
 }
 
 /** Why values at a point cannot be computed for this circuit. */
@@ -66,6 +68,7 @@ class Machine {
   readonly carried = new Map<number, number>();
   readonly seen = new Map<number, number>();
   readonly counts = new Map<string, number>();
+  readonly runs = new Map<string, number>();
 
   constructor(private readonly program: Program) {}
 
@@ -126,6 +129,7 @@ class Machine {
           this.copy(m.node, taken ? m.then : m.else);
         }
       } else {
+        this.runs.set(s.test.node, (this.runs.get(s.test.node) ?? 0) + 1);
         for (const c of s.carried) this.copy(c.node, c.init);
         for (;;) {
           this.run(s.head);
@@ -216,7 +220,7 @@ export function evaluateCircuit(circuit: Circuit, program: Program, at: Record<s
   }
   const gradients: Record<string, number> = {};
   for (const input of circuit.inputs) gradients[input.name] = adjoint[m.current.get(input.node)!]!;
-  return { value, gradients, wires, nodes, counts: m.counts };
+  return { value, gradients, wires, nodes, counts: m.counts, runs: m.runs };
 }
 
 /** What one record sends back to each of its inputs (undefined: nothing, for a condition's operands). */

@@ -39,6 +39,8 @@ export interface CircuitResult {
   diagnostics: Diagnostic[];
   /** The function drawn. */
   function?: string;
+  /** The functions `function` could name: the file's functions to differentiate. */
+  functions?: string[];
   /** With `at`: the function's value and its parameters' gradients there. */
   value?: number;
   gradients?: Record<string, number>;
@@ -70,6 +72,7 @@ export function circuit(source: string, options: CircuitOptions = {}): CircuitRe
     dot,
     diagnostics: [],
     function: graph.name,
+    functions: program.entries.map((g) => g.name),
     ...(evaluation ? { value: evaluation.value, gradients: evaluation.gradients } : {}),
     ...(large ? { summary: true } : {}),
   };
