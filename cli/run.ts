@@ -123,7 +123,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     )
     .option(
       "--mode <list>",
-      "the companions to generate: grad (reverse mode: f_grad, or f_vjp for an array result), jvp (forward mode: f_jvp), or both (default: grad)",
+      "the companions to generate, a list of: grad (reverse mode: f_grad, or f_vjp for an array result), jvp (forward mode: f_jvp), hvp (Hessian-vector products: f_hvp) (default: grad)",
     )
     .option(
       "--passes <list>",
@@ -212,9 +212,9 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknownMode = modes?.find((m) => m !== "grad" && m !== "jvp");
-  if (unknownMode !== undefined) return usage(`--mode: unknown mode '${unknownMode}' (modes: grad, jvp)`);
-  if (modes?.length === 0) return usage("--mode lists no mode: name grad, jvp or both");
+  const unknownMode = modes?.find((m) => m !== "grad" && m !== "jvp" && m !== "hvp");
+  if (unknownMode !== undefined) return usage(`--mode: unknown mode '${unknownMode}' (modes: grad, jvp, hvp)`);
+  if (modes?.length === 0) return usage("--mode lists no mode: name some of grad, jvp, hvp");
 
   const functions = opts.function
     ?.flatMap((f) => f.split(","))
@@ -252,7 +252,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       header,
       emit: opts.emit,
       ...(passList ? { passes: passList } : {}),
-      ...(modes ? { modes: modes as ("grad" | "jvp")[] } : {}),
+      ...(modes ? { modes: modes as ("grad" | "jvp" | "hvp")[] } : {}),
       language: job.lang,
       ...(config ? { prettier: config as Record<string, unknown> } : {}),
       ...(functions ? { functions } : {}),

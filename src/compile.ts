@@ -28,9 +28,10 @@ export interface CompileOptions {
   emit?: "code" | "graph";
   /**
    * The companions to generate for each function: `grad` (reverse mode: `f_grad`, or `f_vjp` for
-   * a function returning an array) and `jvp` (forward mode: `f_jvp`). Default `["grad"]`.
+   * a function returning an array), `jvp` (forward mode: `f_jvp`) and `hvp` (Hessian-vector
+   * products: `f_hvp`). Default `["grad"]`.
    */
-  modes?: ("grad" | "jvp")[];
+  modes?: ("grad" | "jvp" | "hvp")[];
   /**
    * The optimisation passes to run, in order (default: all, in the pipeline's order; `[]`: none).
    * With `emit: "graph"`, shows what each pass does (`[]` is the parser's graph).
@@ -92,7 +93,7 @@ export interface GeneratedFunction {
   /** Its name in the generated code (`f_grad`, `g_pullback`, `g`). */
   name: string;
   /** `grad`, `vjp` and `jvp` are the exported companions; `pullback` and `primal` serve them. */
-  kind: "grad" | "vjp" | "jvp" | "pullback" | "primal";
+  kind: "grad" | "vjp" | "jvp" | "hvp" | "pullback" | "primal";
   /** Its parameters and their types, in order. */
   params: IrParam[];
 }
@@ -135,7 +136,9 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
       }
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
-  const modes = (options.modes ?? ["grad"]).map((m): Mode => (m === "jvp" ? "forward" : "reverse"));
+  const modes = (options.modes ?? ["grad"]).map((m): Mode =>
+    m === "jvp" ? "forward" : m === "hvp" ? "hvp" : "reverse",
+  );
   let module: CodeModule;
   try {
     module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)), [...new Set(modes)]);

@@ -8,7 +8,7 @@ export const GATES_MODULE = "adgen/gates";
 
 /** What a companion computes: the gradient of a scalar function, a vector-Jacobian product, or
  * (forward mode) a Jacobian-vector product. */
-export type CompanionKind = "grad" | "vjp" | "jvp";
+export type CompanionKind = "grad" | "vjp" | "jvp" | "hvp";
 
 /** The generated companion of function `name`: `f_grad` or `f_vjp`. */
 export const companionName = (name: string, kind: CompanionKind): string => `${name}_${kind}`;
@@ -18,6 +18,7 @@ export const companionNames = (name: string): string[] => [
   companionName(name, "grad"),
   companionName(name, "vjp"),
   companionName(name, "jvp"),
+  companionName(name, "hvp"),
 ];
 
 /** The name a callee's pullback has in generated code. */

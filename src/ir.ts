@@ -280,7 +280,7 @@ export interface CodeFunction {
   kind: "entry" | "pullback" | "primal";
   /** For an entry: what it computes, the gradient (`f_grad`), a vector-Jacobian product (`f_vjp`)
    * or a Jacobian-vector product (`f_jvp`, forward mode). */
-  companion?: "grad" | "vjp" | "jvp";
+  companion?: "grad" | "vjp" | "jvp" | "hvp";
   name: string;
   params: Param[];
   /** The forward pass (all a primal has). */
@@ -298,7 +298,13 @@ export interface CodeFunction {
   /** What it returns: `{ value, grad: {...} }` for an entry, a tuple of gradients (or a single
    * number) for a pullback, the value for a primal. */
   returns:
-    | { kind: "entry"; value: Expr; grads: { param: string; value: Expr }[] }
+    | {
+        kind: "entry";
+        value: Expr;
+        grads: { param: string; value: Expr }[];
+        /** `f_hvp`: the Hessian-vector product, keyed like `grads`. */
+        hvps?: { param: string; value: Expr }[];
+      }
     | { kind: "tuple"; values: Expr[] }
     | { kind: "tangent"; value: Expr; tangent: Expr }
     | { kind: "value"; value: Expr };

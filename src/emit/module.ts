@@ -111,7 +111,8 @@ function printFunction(f: CodeFunction, types: boolean): string {
         const value = printExpr(g.value, types);
         return value === g.param ? g.param : `${g.param}: ${value}`;
       });
-      ret = `return { value: ${printExpr(f.returns.value, types)}, grad: { ${grads.join(", ")} } };`;
+      const hvps = f.returns.hvps?.map((g) => `${g.param}: ${printExpr(g.value, types)}`);
+      ret = `return { value: ${printExpr(f.returns.value, types)}, grad: { ${grads.join(", ")} }${hvps ? `, hvp: { ${hvps.join(", ")} }` : ""} };`;
       break;
     }
     case "tuple": {

@@ -312,8 +312,16 @@ export const rules: Record<OpName, Rule> = {
   },
   arrayOf: { ...memory("variadic", 20, (xs) => `[${xs.join(", ")}]`), array: true },
   slice: { ...memory(1, 17, ([a]) => `${a}.slice()`), array: true },
-  // `cond ? a : b`: routes gradients in generated backward code.
-  select: { arity: 3, print: { kind: "conditional" }, eval: (t, a, b) => (t ? a : b), derivative: { kind: "none" } },
+  // `cond ? a : b`: routes gradients in generated backward code, and in forward mode's tangent
+  // formulas (max, min, pow at 0), which second order differentiates again: the gradient goes
+  // to the chosen operand.
+  select: {
+    arity: 3,
+    print: { kind: "conditional" },
+    eval: (t, a, b) => (t ? a : b),
+    derivative: rule(({ grad, x }, i) => (i === 0 ? c(0) : i === 1 ? select(x, grad, c(0)) : select(x, c(0), grad))),
+    domain: [0.5, 2],
+  },
 };
 
 /** Math members and operators adgen refuses, with the reason the diagnostic gives. */

@@ -20,7 +20,7 @@ function simplifyFunction(f: CodeFunction): CodeStatement[] {
   const r = f.returns;
   const returned: Expr[] =
     r.kind === "entry"
-      ? [r.value, ...r.grads.map((g) => g.value)]
+      ? [r.value, ...r.grads.map((g) => g.value), ...(r.hvps ?? []).map((g) => g.value)]
       : r.kind === "tuple"
         ? r.values
         : r.kind === "tangent"
@@ -32,6 +32,7 @@ function simplifyFunction(f: CodeFunction): CodeStatement[] {
   if (r.kind === "entry") {
     r.value = values[0]!;
     r.grads.forEach((g, i) => (g.value = values[i + 1]!));
+    r.hvps?.forEach((g, i) => (g.value = values[i + 1 + r.grads.length]!));
   } else if (r.kind === "tuple") r.values = values;
   else if (r.kind === "tangent") [r.value, r.tangent] = [values[0]!, values[1]!];
   else r.value = values[0]!;

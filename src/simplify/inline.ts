@@ -3,20 +3,40 @@
  * becomes `const dot_s = dot_x * y + ...;`. Only the names a function lists as `temporaries`
  * (forward mode's pieces of a tangent formula), each read once, by a statement of its own block.
  */
-import { innerCode, mapOwnExprs, ownExprs, reads } from "../code-walk.js";
+import { allStatements, innerCode, mapOwnExprs, ownExprs, ownNames, reads } from "../code-walk.js";
 import type { CodeModule, CodeStatement, Expr } from "../ir.js";
 
 export function inlineTemporaries(module: CodeModule): void {
-  for (const f of module.functions)
-    if (f.temporaries?.size) {
-      f.forward = block(f.forward, f.temporaries);
-      f.backward = block(f.backward, f.temporaries);
+  for (const f of module.functions) {
+    if (!f.temporaries?.size) continue;
+    // How often each temporary is read in the whole function: only one read once is moved.
+    const count = new Map<string, number>();
+    const counted = (e: Expr): void => {
+      if (e.kind === "var") count.set(e.name, (count.get(e.name) ?? 0) + 1);
+      else if (e.kind === "op") e.args.forEach(counted);
+    };
+    for (const s of allStatements([...f.forward, ...f.backward])) {
+      ownExprs(s).forEach(counted);
+      for (const name of ownNames(s)) count.set(name, (count.get(name) ?? 0) + 2);
     }
+    const r = f.returns;
+    (r.kind === "entry"
+      ? [r.value, ...r.grads.map((g) => g.value), ...(r.hvps ?? []).map((g) => g.value)]
+      : r.kind === "tuple"
+        ? r.values
+        : r.kind === "tangent"
+          ? [r.value, r.tangent]
+          : [r.value]
+    ).forEach(counted);
+    const once = new Set([...f.temporaries].filter((t) => count.get(t) === 1));
+    f.forward = block(f.forward, once);
+    f.backward = block(f.backward, once);
+  }
 }
 
 function block(list: CodeStatement[], temporaries: ReadonlySet<string>): CodeStatement[] {
   for (const s of list) for (const inner of innerCode(s)) inner.splice(0, inner.length, ...block(inner, temporaries));
-  // The temporaries some later statement of this block reads itself.
+  // The temporaries some later statement of this block reads itself (its one read).
   const readHere = new Set<string>();
   for (const s of list) for (const e of ownExprs(s)) reads(e, readHere);
   const pending = new Map<string, Expr>();

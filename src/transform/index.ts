@@ -9,6 +9,7 @@ import { isArray } from "../ir-types.js";
 import { analyzeActivity } from "./activity.js";
 import { differentiate } from "./reverse/index.js";
 import { jvpFunction } from "./tangent/index.js";
+import { hvpFunction } from "./tangent/hvp.js";
 import { emptyPlan, forwardCode } from "./forward.js";
 import { forEachExpr } from "./prune.js";
 import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
@@ -18,7 +19,7 @@ export { differentiate } from "./reverse/index.js";
 export { TangentUnsupported } from "./tangent/index.js";
 
 /** What to generate for each entry: reverse mode (`f_grad`, or `f_vjp` for an array result), forward mode (`f_jvp`). */
-export type Mode = "reverse" | "forward";
+export type Mode = "reverse" | "forward" | "hvp";
 
 /** `wrt` per entry: the parameters to differentiate. */
 export function transform(
@@ -52,8 +53,13 @@ export function transform(
     const { fn, temporaries } = jvpFunction(g, wrtOf(g), program);
     return { ...fn, ...origins(g, new Map()), temporaries };
   };
+  const hvp = (g: Graph): CodeFunction => {
+    const { fn, usesTape } = hvpFunction(g, wrtOf(g), program);
+    if (usesTape) useTape();
+    return { ...fn, ...origins(g, new Map()) };
+  };
   const functions: CodeFunction[] = program.entries.flatMap((g) =>
-    modes.map((mode) => (mode === "reverse" ? reverse(g) : forward(g))),
+    modes.map((mode) => (mode === "reverse" ? reverse(g) : mode === "forward" ? forward(g) : hvp(g))),
   );
 
   // Pull in what the generated code calls, until nothing new is needed.

@@ -6,6 +6,7 @@
  */
 import type { CodeFunction, CodeStatement, Expr, Graph, Param, Program } from "../../ir.js";
 import { callResult, inferTypes, isArray } from "../../ir-types.js";
+import { definitionsOf } from "../../ir-walk.js";
 import { NameAllocator } from "../../names.js";
 import { c, op, v } from "../../rules/expr.js";
 import { companionName } from "../../conventions.js";
@@ -16,12 +17,24 @@ import { tangentGraph } from "./graph.js";
 export { TangentUnsupported } from "./graph.js";
 
 /** A zero tangent for parameter `p`: 0, or an array of zeros of its length. */
-const zeroFor = (p: Param): Expr =>
+export const zeroFor = (p: Param): Expr =>
   p.type === "Float64Array"
     ? op("newFloat64Array", op("length", v(p.name)))
     : p.type === "number[]"
       ? op("zeros", op("length", v(p.name)))
       : c(0);
+
+/** `const { x: dot_x = 0, ... } = tangents;`: each tangent, zero where the caller gave none. */
+export function tangentsRead(source: string, tangentParams: { param: Param; tangent: string }[]): CodeStatement[] {
+  if (tangentParams.length === 0) return [];
+  return [
+    {
+      kind: "fields",
+      source,
+      fields: tangentParams.map((t) => ({ key: t.param.name, name: t.tangent, fallback: zeroFor(t.param) })),
+    },
+  ];
+}
 
 export function jvpFunction(
   source: Graph,
@@ -30,7 +43,7 @@ export function jvpFunction(
 ): { fn: CodeFunction; temporaries: Set<string> } {
   const reserved = ["Math", program.tapeClass, ...program.constants.keys(), ...program.callees.keys()];
   const names = new NameAllocator();
-  for (const n of [...reserved, ...source.params.map((p) => p.name)]) names.reserve(n);
+  for (const n of [...reserved, ...source.params.map((p) => p.name), ...definitionsOf(source.body)]) names.reserve(n);
   const tangentsParam = names.claim("tangents");
   const { graph, tangentParams, temporaries } = tangentGraph(source, wrt, program.callees, [
     ...reserved,
@@ -44,16 +57,7 @@ export function jvpFunction(
     if (isArray(t)) arrayKinds.set(name, t.storage);
     else if (t.kind === "boolean") booleans.add(name);
   }
-  const read: CodeStatement[] =
-    tangentParams.length === 0
-      ? []
-      : [
-          {
-            kind: "fields",
-            source: tangentsParam,
-            fields: tangentParams.map((t) => ({ key: t.param.name, name: t.tangent, fallback: zeroFor(t.param) })),
-          },
-        ];
+  const read = tangentsRead(tangentsParam, tangentParams);
   const differentiated = source.params.filter((p) => wrt.has(p.name));
   return {
     fn: {

@@ -1,0 +1,68 @@
+/**
+ * Hessian-vector products by reverse mode over forward mode: the tangent graph computes
+ * `dot_f = ∇f · v`; its gradient with respect to the parameters is `H v`, and with respect to
+ * the tangents `v` (in which `dot_f` is linear) it is `∇f` itself. So one reverse sweep of the
+ * tangent graph gives `f_hvp(<params>, v)`'s `{ value, grad, hvp }`, at a small multiple of the
+ * gradient's cost.
+ */
+import type { CodeFunction, Graph, Program } from "../../ir.js";
+import { callResult, inferTypes, isArray } from "../../ir-types.js";
+import { definitionsOf, statementsOf } from "../../ir-walk.js";
+import { NameAllocator } from "../../names.js";
+import { companionName } from "../../conventions.js";
+import { differentiate } from "../reverse/index.js";
+import { tangentGraph, TangentUnsupported } from "./graph.js";
+import { tangentsRead, zeroFor } from "./index.js";
+
+export function hvpFunction(
+  source: Graph,
+  wrt: ReadonlySet<string>,
+  program: Program,
+): { fn: CodeFunction; usesTape: boolean } {
+  const result = source.results[0]!;
+  if (result.kind === "var" && isArray(source.types.get(result.name)))
+    throw new TangentUnsupported(
+      `'${source.name}' returns an array: Hessian-vector products are for functions that return a number`,
+      source.pos,
+    );
+  const reserved = ["Math", program.tapeClass, ...program.constants.keys(), ...program.callees.keys()];
+  const names = new NameAllocator();
+  for (const n of [...reserved, ...source.params.map((p) => p.name), ...definitionsOf(source.body)]) names.reserve(n);
+  const vName = names.claim("v");
+  const { graph, tangentParams } = tangentGraph(source, wrt, program.callees, [...reserved, vName]);
+  for (const s of statementsOf(graph.body))
+    if (s.kind === "node" && s.callee?.endsWith(".tangent"))
+      throw new TangentUnsupported(
+        `Hessian-vector products through the array gate '${s.callee.slice(0, -".tangent".length)}' are not supported yet`,
+        s.pos,
+      );
+  inferTypes(graph, callResult(program.callees));
+  // The objective is the tangent; the value stays a result so that its forward code is kept.
+  const [value, tangent] = graph.results as [typeof result, typeof result];
+  graph.results = [tangent, value];
+  const differentiated = new Set([...wrt, ...tangentParams.map((t) => t.tangent)]);
+  const d = differentiate(graph, differentiated, program.callees, "entry", program.tapeClass, program.constants.keys());
+  const gradOf = new Map(d.grads.map((g) => [g.param, g.value]));
+  const params = source.params.filter((p) => wrt.has(p.name));
+  return {
+    fn: {
+      kind: "entry",
+      companion: "hvp",
+      name: companionName(source.name, "hvp"),
+      params: [...source.params, { name: vName, type: "number", fields: params }],
+      forward: [...tangentsRead(vName, tangentParams), ...d.forward],
+      backward: d.backward,
+      returns: {
+        kind: "entry",
+        value,
+        grads: params.map((p) => {
+          const t = tangentParams.find((t) => t.param.name === p.name);
+          return { param: p.name, value: t ? gradOf.get(t.tangent)! : zeroFor(p) };
+        }),
+        hvps: params.map((p) => ({ param: p.name, value: gradOf.get(p.name) ?? zeroFor(p) })),
+      },
+      origin: { file: source.file, pos: source.pos },
+    },
+    usesTape: d.usesTape,
+  };
+}

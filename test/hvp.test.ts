@@ -1,0 +1,97 @@
+/**
+ * Hessian-vector products on every fixture of a function returning a number: `f_hvp`'s value is
+ * `f`'s, its `grad` is `f_grad`'s, and its `hvp` agrees with finite differences of `f_grad`
+ * along `v` (one parameter's move at a time, summed, as the other checks do).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../src/index.js";
+import { passingFixtures, root } from "./support/fixtures.js";
+import { close, finiteDifference, rng } from "./support/numeric.js";
+import { copy, paramNames, paramSpec, samplePoint, type Fn, type GradFn, type Value } from "./support/points.js";
+
+type HvpFn = (...xs: [...Value[], Record<string, Value>]) => {
+  value: Value;
+  grad: Record<string, Value>;
+  hvp: Record<string, Value>;
+};
+
+const out = join(root, "test", ".generated", "hvp");
+mkdirSync(out, { recursive: true });
+
+const along = (x: Value, t: Value, e: number): Value => {
+  if (typeof x === "number") return x + e * (t as number);
+  const y = copy(x) as number[];
+  for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
+  return y;
+};
+const entries = (x: Value): number[] => (typeof x === "number" ? [x] : [...x]);
+
+const scalar = passingFixtures().filter((f) => !readFileSync(join(f.dir, "output.ts"), "utf8").includes("_vjp("));
+
+describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
+  it("f_hvp: value, gradient, and H v against differences of the gradient", async () => {
+    const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
+    const result = await compile(source, {
+      fileName: fixture.input,
+      modes: ["hvp"],
+      ...(fixture.options.wrt ? { wrt: fixture.options.wrt } : {}),
+    });
+    if (result.diagnostics.length > 0) {
+      // Second order through array gates is not there yet: refused, with ADG4001.
+      expect(result.diagnostics.map((d) => d.code)).toEqual(result.diagnostics.map(() => "ADG4001"));
+      expect(result.diagnostics[0]!.message).toMatch(/through the array gate/);
+      return;
+    }
+    const file = join(out, `${fixture.name.replace("/", "--")}.ts`);
+    writeFileSync(file, result.code);
+    const input = (await import(`${join(fixture.dir, "input.ts")}?all-exports`)) as Record<string, unknown>;
+    const reverse = (await import(join(fixture.dir, "output.ts"))) as Record<string, unknown>;
+    const generated = (await import(file)) as Record<string, unknown>;
+    const names = Object.keys(generated).filter((k) => k.endsWith("_hvp"));
+    expect(names.length).toBeGreaterThan(0);
+    const seeded = rng(0x4e55);
+    for (const name of names) {
+      const base = name.slice(0, -"_hvp".length);
+      const f = input[base] as Fn;
+      const hvp = generated[name] as HvpFn;
+      const fGrad = reverse[`${base}_grad`] as GradFn;
+      const params = paramNames(f);
+      const wrt = fixture.options.wrt ? params.filter((p) => fixture.options.wrt!.includes(p)) : params;
+      const tol = Math.max(fixture.options.tolerance ?? 1e-6, 1e-5);
+      for (const xs of Array.from({ length: 2 }, () => samplePoint(fixture, params, seeded))) {
+        const v: Record<string, Value> = {};
+        for (const p of wrt) {
+          const x = xs[params.indexOf(p)]!;
+          const spec = paramSpec(fixture, p);
+          if (spec && "fixed" in spec) continue;
+          v[p] =
+            typeof x === "number"
+              ? seeded() * 2 - 1
+              : (x.constructor as typeof Float64Array).from(x, () => seeded() * 2 - 1);
+        }
+        const r = hvp(...xs.map(copy), v);
+        expect(r.value, `${name} value`).toEqual(f(...xs.map(copy)));
+        const g = fGrad(...xs.map(copy)).grad;
+        for (const p of wrt)
+          entries(g[p]!).forEach((gk, k) =>
+            expect(close(entries(r.grad[p]!)[k]!, gk, 1e-9), `${name} grad ${p}[${k}]`).toBe(true),
+          );
+        // H v, entry by entry: the derivative of the gradient along v.
+        for (const p of wrt)
+          entries(g[p]!).forEach((_, k) => {
+            const fd = Object.keys(v).reduce((s, q) => {
+              const moved = (e: number) =>
+                entries(fGrad(...xs.map((x, i) => (params[i] === q ? along(x, v[q]!, e) : copy(x)))).grad[p]!)[k]!;
+              return s + finiteDifference((es) => moved(es[0]!), [0], 0, fixture.options.step);
+            }, 0);
+            const ad = entries(r.hvp[p]!)[k]!;
+            expect(close(ad, fd, tol), `${name} (H v)[${p}][${k}] at [${xs}]: adgen ${ad}, differences ${fd}`).toBe(
+              true,
+            );
+          });
+      }
+    }
+  });
+});
