@@ -5,15 +5,22 @@
  * entering a loop forgets reads of every array the loop writes (a later iteration would see the
  * write). Operations that make a new array, or take an array (other than reading an element or
  * the length), are never merged.
+ *
+ * A value that gets an adjoint (see useful.ts) is not replaced by one of an enclosing block that
+ * gets none (`k * d > 0` before, `k * d` in an arm or a loop): the enclosing one would then take
+ * the inner one's adjoint, 0 when the arm is not taken or the loop does not run, and multiply
+ * it by its partials outside the arm, where `0 * Infinity` is NaN.
  */
 import type { Atom, Graph, Node, Statement } from "../ir.js";
 import { innerBlocks, mapOperands, statementsOf, substitute } from "../ir-walk.js";
 import { isArray as isArrayType } from "../ir-types.js";
 import { operationKey } from "../rules/expr.js";
 import { rules } from "../rules/table.js";
+import { usefulNames } from "./useful.js";
 
 export function eliminateCommonSubexpressions(graph: Graph): void {
   const replaced = new Map<string, Atom>();
+  const useful = usefulNames(graph);
   const current = (a: Atom): Atom => (a.kind === "var" ? (replaced.get(a.name) ?? a) : a);
   const isArray = (a: Atom) => a.kind === "var" && isArrayType(graph.types.get(a.name));
   const key = (n: Node): string | undefined => {
@@ -39,7 +46,11 @@ export function eliminateCommonSubexpressions(graph: Graph): void {
       const k = key(s);
       if (k === undefined) return true;
       let hit: Atom | undefined;
-      for (let i = tables.length - 1; i >= 0 && !hit; i--) hit = tables[i]!.get(k);
+      for (let i = tables.length - 1; i >= 0 && !hit; i--) {
+        hit = tables[i]!.get(k);
+        const outer = i < tables.length - 1;
+        if (hit?.kind === "var" && outer && useful.has(s.name) && !useful.has(hit.name)) hit = undefined;
+      }
       if (hit) {
         replaced.set(s.name, hit);
         return false;

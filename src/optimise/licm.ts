@@ -9,13 +9,22 @@
  * for the initial values, as in `for (let i = 0; i < 3; i++)` or a `do...while`), the moved
  * values and the loop go into a branch on the condition at entry, `if (entry) { moved; loop }`,
  * whose merges are the loop's results: a loop that does not run computes nothing. A moved value
- * that the block computes again after the loop anyway (`s += k * d` in the loop, `k * d` after
- * it) needs no guard: it goes before the branch, where CSE then finds its twin.
+ * that the block computes again after the loop anyway for a value that gets an adjoint (`s +=
+ * k * d` in the loop, `s + k * d` after it) needs no guard: it goes before the branch and
+ * replaces its twin, so its adjoint is the twin's when the loop does not run.
  */
 import type { Atom, Branch, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
-import { definedBy, definitionsOf, innerBlocks, mapUses, renameDefinitions, statementsOf } from "../ir-walk.js";
+import {
+  definedBy,
+  definitionsOf,
+  innerBlocks,
+  mapUses,
+  renameDefinitions,
+  statementsOf,
+  substitute,
+} from "../ir-walk.js";
 import { operationKey } from "../rules/expr.js";
-import { liveNames } from "./live.js";
+import { usefulNames } from "./useful.js";
 import { isCondition, rules } from "../rules/table.js";
 
 const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
@@ -30,12 +39,15 @@ export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = [
     return name;
   };
   const guards: { loop: Loop; branch: Branch }[] = [];
-  let live: Set<string> | undefined;
+  let useful: Set<string> | undefined;
+  /** Twins after a loop, replaced by the value moved out of it. */
+  const dropped = new Set<Statement>();
 
   /** `block` with each loop's invariants moved in front of it (in a guard where needed). */
   const visit = (block: Statement[]): Statement[] => {
     const out: Statement[] = [];
     for (const [at, s] of block.entries()) {
+      if (dropped.has(s)) continue;
       for (const inner of innerBlocks(s)) inner.splice(0, inner.length, ...visit(inner));
       if (s.kind !== "loop") {
         out.push(s);
@@ -52,13 +64,23 @@ export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = [
         out.push(...moved, s);
         continue;
       }
-      const later = anticipated(moved, block.slice(at + 1), (live ??= liveNames(graph)));
-      const guarded = moved.filter((m) => !later.has(m));
+      const after = block.slice(at + 1).filter((t) => !dropped.has(t));
+      const later = anticipated(moved, after, (useful ??= usefulNames(graph)));
+      // Replaced now, not at the end: enclosing loops must see the moved value's new uses (the
+      // graph is whole here but for values moved out of loops, which cannot use a twin).
+      for (const twin of later.keys()) dropped.add(twin);
+      substitute(
+        graph,
+        new Map([...later].map(([twin, m]): [string, Atom] => [twin.name, { kind: "var", name: m.name }])),
+      );
+      if (later.size > 0) useful = undefined;
+      const unguarded = new Set<Statement>(later.values());
+      const guarded = moved.filter((m) => !unguarded.has(m));
       if (guarded.length === 0) {
         out.push(...moved, s);
         continue;
       }
-      out.push(...moved.filter((m) => later.has(m)));
+      out.push(...moved.filter((m) => unguarded.has(m)));
       const branch: Branch = {
         kind: "branch",
         cond: entry.cond as VarRef,
@@ -122,16 +144,19 @@ function entryCondition(
 }
 
 /**
- * The moved nodes that `after` (the rest of the loop's block, which runs whenever the loop's
- * block does) computes again for a result (`live`): the same operation on the same operands, or
- * on such twins. (A twin nobody reads would get no gradient, while the moved value's could be
- * 0 times an infinite partial.)
+ * The nodes of `after` (the rest of the loop's block, which runs whenever the loop's block does)
+ * that compute a moved node again, each with that node: the same operation on the same
+ * operands, or on such twins. Only twins that get an adjoint (`useful`) count: one that reaches
+ * the results only through a condition or an index (`k * d > 0`) gets none, while the moved
+ * value's, 0 when the loop does not run, would meet its partials (`0 * Infinity` is NaN). If a
+ * moved node found has a moved operand not found (which would stay guarded, computed after its
+ * use), none is.
  */
-function anticipated(moved: Statement[], after: Statement[], live: ReadonlySet<string>): Set<Statement> {
+function anticipated(moved: Statement[], after: Statement[], useful: ReadonlySet<string>): Map<Node, Node> {
   const byKey = new Map<string, Node>();
   for (const m of moved) if (m.kind === "node") byKey.set(operationKey(m.op, m.callee, m.args), m);
   const twinOf = new Map<string, string>();
-  const found = new Set<Statement>();
+  const found = new Map<Node, Node>();
   for (const s of after) {
     if (s.kind !== "node") continue;
     const args = s.args.map((a): Atom =>
@@ -140,8 +165,14 @@ function anticipated(moved: Statement[], after: Statement[], live: ReadonlySet<s
     const twin = byKey.get(operationKey(s.op, s.callee, args));
     if (!twin) continue;
     twinOf.set(s.name, twin.name);
-    if (live.has(s.name)) found.add(twin);
+    if (useful.has(s.name)) found.set(s, twin);
   }
+  // An unguarded value's operands must be unguarded too (a useful twin's operand twins are useful).
+  const unguarded = new Set(found.values());
+  for (const m of unguarded)
+    for (const a of m.args)
+      if (a.kind === "var" && moved.some((n) => n.kind === "node" && n.name === a.name && !unguarded.has(n)))
+        return new Map();
   return found;
 }
 

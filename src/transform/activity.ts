@@ -7,8 +7,8 @@
  * reaches them gets an exact 0. Arrays are memory: a store makes its array varied, and an array
  * that is read makes its stores live; loops make all of this a fixpoint.
  */
-import type { Graph, Node, Statement } from "../ir.js";
-import { ruleOf } from "../rules/table.js";
+import type { Graph, Statement } from "../ir.js";
+import { differentiableArgs, isDifferentiable } from "../differentiable.js";
 import { vars } from "../ir-walk.js";
 
 export interface Activity {
@@ -17,16 +17,6 @@ export interface Activity {
   /** Names the results depend on through any operation: the forward pass that must be kept. */
   live: Set<string>;
 }
-
-/** Whether a node passes derivatives from its operands to its result (memory ops: from the array or elements). */
-export const isDifferentiable = (n: Node): boolean => {
-  if (n.op === "call") return true;
-  const kind = ruleOf(n.op).derivative.kind;
-  return kind === "rule" || (kind === "memory" && (n.op === "index" || n.op === "slice" || n.op === "arrayOf"));
-};
-
-/** The operands a differentiable node passes derivatives to (not the index of `a[i]`). */
-export const differentiableArgs = (n: Node) => (n.op === "index" ? vars([n.args[0]!]) : vars(n.args));
 
 export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activity {
   const varied = new Set<string>(graph.params.map((p) => p.name).filter((p) => wrt.has(p)));

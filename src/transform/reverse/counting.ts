@@ -4,7 +4,7 @@
  */
 import { vars } from "../../ir-walk.js";
 import type { Loop } from "../../ir.js";
-import { differentiableArgs } from "../activity.js";
+import { differentiableArgs } from "../../differentiable.js";
 import { SweepState, type Block, type BranchStatement } from "./state.js";
 
 export abstract class SweepCounting extends SweepState {
