@@ -8,7 +8,7 @@ import type { Param as IrParam } from "./ir.js";
 import { format, FORMAT_LIMIT, printGraph, printModule } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
-import { propagateCopies } from "./simplify/copies.js";
+import { simplify } from "./simplify/index.js";
 import { transform } from "./transform/index.js";
 import { version } from "./version.js";
 
@@ -112,7 +112,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [] };
   }
   const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
-  propagateCopies(module);
+  simplify(module);
   return {
     code: printModule(module, { fileName: options.header ?? fileName, version, types: options.language !== "js" }),
     diagnostics: [],

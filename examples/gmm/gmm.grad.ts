@@ -11,10 +11,9 @@ export function logGamma_grad(z: number) {
   while (i < 8) {
     const t2 = z + i;
     const prod_1 = prod * t2;
-    const i_1 = i + 1;
+    i = i + 1;
     tape.push(prod);
     trips++;
-    i = i_1;
     prod = prod_1;
   }
   const w = z + 8;
@@ -135,9 +134,6 @@ export function gmmObjective_grad(
   m: number,
 ) {
   const tape = Tape.acquire();
-  let t91 = 0;
-  let t92 = 0;
-  let ik_4 = 0;
   let trips_2 = 0;
   const t1 = d + 1;
   const t2 = d * t1;
@@ -161,15 +157,13 @@ export function gmmObjective_grad(
       const t11 = t10 + id;
       const t12 = Math.exp(q);
       Qdiags[t11] = t12;
-      const id_1 = id + 1;
+      id = id + 1;
       tape.push(t12);
       trips_14++;
-      id = id_1;
     }
-    const ik_1 = ik + 1;
+    ik = ik + 1;
     tape.push(trips_14);
     trips_15++;
-    ik = ik_1;
   }
   const xcentered = new Float64Array(d);
   const Qxcentered = new Float64Array(d);
@@ -192,9 +186,8 @@ export function gmmObjective_grad(
         const t21 = means[t20]!;
         const t22 = t18 - t21;
         xcentered[id_2] = t22;
-        const id_3 = id_2 + 1;
+        id_2 = id_2 + 1;
         trips_11++;
-        id_2 = id_3;
       }
       const t24 = ik_2 * icfSize;
       const t25 = t24 + d;
@@ -206,10 +199,9 @@ export function gmmObjective_grad(
         const t29 = xcentered[i]!;
         const t30 = t28 * t29;
         Qxcentered[i] = t30;
-        const i_1 = i + 1;
+        i = i + 1;
         tape.push(t29);
         trips_10++;
-        i = i_1;
       }
       let i_2 = 0;
       let li = t25;
@@ -226,12 +218,10 @@ export function gmmObjective_grad(
           const t36 = t34 * t35;
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
-          const li_2 = li_1 + 1;
-          const j_2 = j_1 + 1;
+          li_1 = li_1 + 1;
+          j_1 = j_1 + 1;
           tape.push(t35);
           trips_8++;
-          j_1 = j_2;
-          li_1 = li_2;
         }
         tape.push(li);
         tape.push(trips_8);
@@ -249,23 +239,20 @@ export function gmmObjective_grad(
         const t42 = 0 + i_4;
         const t43 = Qxcentered[t42]!;
         const t46 = t43 * t43;
-        const res_1 = res + t46;
-        const i_5 = i_4 + 1;
+        res = res + t46;
+        i_4 = i_4 + 1;
         tape.push(t43);
         trips_7++;
-        i_4 = i_5;
-        res = res_1;
       }
       const t47 = 0.5 * res;
       const t48 = t40 - t47;
       mainTerm[ik_2] = t48;
-      const ik_3 = ik_2 + 1;
+      ik_2 = ik_2 + 1;
       tape.push(trips_7);
       tape.push(trips_9);
       tape.push(trips_10);
       tape.push(trips_11);
       trips_12++;
-      ik_2 = ik_3;
     }
     const mx: number = mainTerm[0]!;
     let i_6 = 1;
@@ -275,11 +262,10 @@ export function gmmObjective_grad(
       const t50 = 0 + i_6;
       const t51 = mainTerm[t50]!;
       const mx_2 = Math.max(mx_1, t51);
-      const i_7 = i_6 + 1;
+      i_6 = i_6 + 1;
       tape.push(mx_1);
       tape.push(t51);
       trips_6++;
-      i_6 = i_7;
       mx_1 = mx_2;
     }
     let i_8 = 0;
@@ -290,24 +276,20 @@ export function gmmObjective_grad(
       const t54 = mainTerm[t53]!;
       const t55 = t54 - mx_1;
       const t56 = Math.exp(t55);
-      const semx_1 = semx + t56;
-      const i_9 = i_8 + 1;
+      semx = semx + t56;
+      i_8 = i_8 + 1;
       tape.push(t56);
       trips_5++;
-      i_8 = i_9;
-      semx = semx_1;
     }
     const t57 = Math.log(semx);
     const logsumexp = t57 + mx_1;
-    const slse_1 = slse + logsumexp;
-    const ix_1 = ix + 1;
+    slse = slse + logsumexp;
+    ix = ix + 1;
     tape.push(semx);
     tape.push(trips_5);
     tape.push(trips_6);
     tape.push(trips_12);
     trips_13++;
-    ix = ix_1;
-    slse = slse_1;
   }
   const t58 = -n;
   const t59 = t58 * d;
@@ -323,10 +305,9 @@ export function gmmObjective_grad(
     const t64 = 0 + i_10;
     const t65 = alphas[t64]!;
     const mx_5 = Math.max(mx_4, t65);
-    const i_11 = i_10 + 1;
+    i_10 = i_10 + 1;
     tape.push(mx_4);
     trips_4++;
-    i_10 = i_11;
     mx_4 = mx_5;
   }
   let i_12 = 0;
@@ -337,12 +318,10 @@ export function gmmObjective_grad(
     const t68 = alphas[t67]!;
     const t69 = t68 - mx_4;
     const t70 = Math.exp(t69);
-    const semx_3 = semx_2 + t70;
-    const i_13 = i_12 + 1;
+    semx_2 = semx_2 + t70;
+    i_12 = i_12 + 1;
     tape.push(t70);
     trips_3++;
-    i_12 = i_13;
-    semx_2 = semx_3;
   }
   const t71 = Math.log(semx_2);
   const logsumexp_1 = t71 + mx_4;
@@ -350,9 +329,9 @@ export function gmmObjective_grad(
   let out_out: number;
   if (t74_entry) {
     const t84 = icfSize - d;
-    t91 = 0.5 * gamma;
-    t92 = t91 * gamma;
-    ik_4 = 0;
+    const t91 = 0.5 * gamma;
+    const t92 = t91 * gamma;
+    let ik_4 = 0;
     let out = 0;
     trips_2 = 0;
     while (ik_4 < k) {
@@ -364,11 +343,9 @@ export function gmmObjective_grad(
         const t77 = t75 + i_14;
         const t78 = Qdiags[t77]!;
         const t81 = t78 * t78;
-        const res_3 = res_2 + t81;
-        const i_15 = i_14 + 1;
+        res_2 = res_2 + t81;
+        i_14 = i_14 + 1;
         trips_1++;
-        i_14 = i_15;
-        res_2 = res_3;
       }
       const t82 = ik_4 * icfSize;
       const t83 = t82 + d;
@@ -379,25 +356,21 @@ export function gmmObjective_grad(
         const t86 = t83 + i_16;
         const t87 = icf[t86]!;
         const t90 = t87 * t87;
-        const res_5 = res_4 + t90;
-        const i_17 = i_16 + 1;
+        res_4 = res_4 + t90;
+        i_16 = i_16 + 1;
         trips++;
-        i_16 = i_17;
-        res_4 = res_5;
       }
       const frobenius = res_2 + res_4;
       const t93 = t92 * frobenius;
       const t94 = sumQs[ik_4]!;
       const t95 = m * t94;
       const t96 = t93 - t95;
-      const out_1 = out + t96;
-      const ik_5 = ik_4 + 1;
+      out = out + t96;
+      ik_4 = ik_4 + 1;
       tape.push(frobenius);
       tape.push(trips);
       tape.push(trips_1);
       trips_2++;
-      ik_4 = ik_5;
-      out = out_1;
     }
     out_out = out;
   } else {
@@ -440,8 +413,9 @@ export function gmmObjective_grad(
   let grad_gamma_2: number;
   let grad_m_3: number;
   if (t74_entry) {
-    const grad_out = grad_out_out;
-    let grad_out_2 = grad_out;
+    const t91 = 0.5 * gamma;
+    const t92 = t91 * gamma;
+    let grad_out_2 = grad_out_out;
     let grad_t92_1 = 0;
     let grad_m_2 = 0;
     for (let it_2 = trips_2; it_2 > 0; it_2--) {
@@ -458,13 +432,12 @@ export function gmmObjective_grad(
       grad_sumQs[ik_4]! += grad_t94;
       const grad_frobenius = grad_out_2 * t92;
       const grad_res_2 = grad_frobenius;
-      const grad_res_4 = grad_frobenius;
-      let grad_res_4_1 = grad_res_4;
+      let grad_res_4 = grad_frobenius;
       for (let it = trips; it > 0; it--) {
         const i_16 = it - 1;
         const t86 = t83 + i_16;
         const t87 = icf[t86]!;
-        const grad_t87 = 2 * (grad_res_4_1 * t87);
+        const grad_t87 = 2 * (grad_res_4 * t87);
         grad_icf[t86]! += grad_t87;
       }
       let grad_res_2_1 = grad_res_2;
@@ -488,30 +461,28 @@ export function gmmObjective_grad(
   const grad_gamma = grad_gamma_1 + grad_gamma_2;
   const grad_m = grad_m_1 + grad_m_3;
   const grad_t71 = grad_logsumexp_1;
-  const grad_semx_2 = grad_t71 / semx_2;
-  let grad_semx_2_1 = grad_semx_2;
+  let grad_semx_2 = grad_t71 / semx_2;
   let grad_mx_4_1 = 0;
   for (let it_3 = trips_3; it_3 > 0; it_3--) {
     const t70 = tape.pop();
     const i_12 = it_3 - 1;
     const t67 = 0 + i_12;
-    const grad_t69 = grad_semx_2_1 * t70;
+    const grad_t69 = grad_semx_2 * t70;
     const grad_t68 = grad_t69;
     grad_alphas[t67]! += grad_t68;
     grad_mx_4_1 += -grad_t69;
   }
-  const grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
-  let grad_mx_4_2 = grad_mx_4;
+  let grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
   for (let it_4 = trips_4; it_4 > 0; it_4--) {
     const mx_4 = tape.pop();
     const i_10 = 1 + (it_4 - 1);
     const t64 = 0 + i_10;
     const t65 = alphas[t64]!;
-    const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_4_2;
+    const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_4;
     grad_alphas[t64]! += grad_t65;
-    grad_mx_4_2 = mx_4 >= t65 ? grad_mx_4_2 : 0;
+    grad_mx_4 = mx_4 >= t65 ? grad_mx_4 : 0;
   }
-  grad_alphas[0]! += grad_mx_4_2;
+  grad_alphas[0]! += grad_mx_4;
   const grad_t60 = grad_constant * t62;
   const grad_t59 = grad_t60 * 0.5;
   const grad_t58 = grad_t59 * d;
@@ -524,30 +495,28 @@ export function gmmObjective_grad(
     const semx = tape.pop();
     const ix = it_13 - 1;
     const t16 = ix * d;
-    const grad_semx = grad_slse_2 / semx;
-    let grad_semx_4 = grad_semx;
+    let grad_semx = grad_slse_2 / semx;
     let grad_mx_1_1 = 0;
     for (let it_5 = trips_5; it_5 > 0; it_5--) {
       const t56 = tape.pop();
       const i_8 = it_5 - 1;
       const t53 = 0 + i_8;
-      const grad_t55 = grad_semx_4 * t56;
+      const grad_t55 = grad_semx * t56;
       const grad_t54 = grad_t55;
       grad_mainTerm[t53]! += grad_t54;
       grad_mx_1_1 += -grad_t55;
     }
-    const grad_mx_1 = grad_slse_2 + grad_mx_1_1;
-    let grad_mx_1_2 = grad_mx_1;
+    let grad_mx_1 = grad_slse_2 + grad_mx_1_1;
     for (let it_6 = trips_6; it_6 > 0; it_6--) {
       const t51 = tape.pop();
       const mx_1 = tape.pop();
       const i_6 = 1 + (it_6 - 1);
       const t50 = 0 + i_6;
-      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1_2;
+      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1;
       grad_mainTerm[t50]! += grad_t51;
-      grad_mx_1_2 = mx_1 >= t51 ? grad_mx_1_2 : 0;
+      grad_mx_1 = mx_1 >= t51 ? grad_mx_1 : 0;
     }
-    grad_mainTerm[0]! += grad_mx_1_2;
+    grad_mainTerm[0]! += grad_mx_1;
     for (let it_12 = trips_12; it_12 > 0; it_12--) {
       const trips_11 = tape.pop();
       const trips_10 = tape.pop();
@@ -559,13 +528,12 @@ export function gmmObjective_grad(
       grad_mainTerm[ik_2] = 0;
       const grad_t40 = grad_t48;
       const grad_t47 = -grad_t48;
-      const grad_res = grad_t47 * 0.5;
-      let grad_res_6 = grad_res;
+      let grad_res = grad_t47 * 0.5;
       for (let it_7 = trips_7; it_7 > 0; it_7--) {
         const t43 = tape.pop();
         const i_4 = it_7 - 1;
         const t42 = 0 + i_4;
-        const grad_t43 = 2 * (grad_res_6 * t43);
+        const grad_t43 = 2 * (grad_res * t43);
         grad_Qxcentered[t42]! += grad_t43;
       }
       const grad_t38 = grad_t40;
@@ -670,10 +638,8 @@ function logGammaDistrib(a: number, p: number): number {
     const t7 = 0.5 * t6;
     const t8 = a + t7;
     const t9 = logGamma(t8);
-    const out_2 = out_1 + t9;
-    const j_1 = j + 1;
-    j = j_1;
-    out_1 = out_2;
+    out_1 = out_1 + t9;
+    j = j + 1;
   }
   return out_1;
 }
@@ -697,11 +663,9 @@ function logGammaDistrib_pullback(
     const t7 = 0.5 * t6;
     const t8 = a + t7;
     const t9 = logGamma(t8);
-    const out_2 = out_1 + t9;
-    const j_1 = j + 1;
+    out_1 = out_1 + t9;
+    j = j + 1;
     trips++;
-    j = j_1;
-    out_1 = out_2;
   }
 
   let grad_out_1_1 = grad_out_1;
@@ -771,10 +735,8 @@ function logGamma(z: number): number {
   let prod = 1;
   while (i < 8) {
     const t2 = z + i;
-    const prod_1 = prod * t2;
-    const i_1 = i + 1;
-    i = i_1;
-    prod = prod_1;
+    prod = prod * t2;
+    i = i + 1;
   }
   const w = z + 8;
   const t3 = w * w;
@@ -813,10 +775,9 @@ function logGamma_pullback(z: number, grad_logGamma: number): number {
   while (i < 8) {
     const t2 = z + i;
     const prod_1 = prod * t2;
-    const i_1 = i + 1;
+    i = i + 1;
     tape.push(prod);
     trips++;
-    i = i_1;
     prod = prod_1;
   }
   const w = z + 8;

@@ -112,23 +112,9 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
           lines.push(`${indent}const [${names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr, types)};`);
         }
         break;
-      case "if": {
-        // No empty arm: `if (c) {} else { b }` is `if (!c) { b }`, and an empty else is left out.
-        const flip = s.then.length === 0 && s.else.length > 0;
-        const cond: Expr = !flip
-          ? s.cond
-          : s.cond.kind === "op" && s.cond.op === "not"
-            ? s.cond.args[0]!
-            : { kind: "op", op: "not", args: [s.cond] };
-        const [then, otherwise] = flip ? [s.else, []] : [s.then, s.else];
-        lines.push(
-          `${indent}if (${printExpr(cond, types)}) {`,
-          ...block(then),
-          ...(otherwise.length > 0 ? [`${indent}} else {`, ...block(otherwise)] : []),
-          `${indent}}`,
-        );
+      case "if":
+        lines.push(...printIf(s, indent, types, block));
         break;
-      }
       case "store":
         lines.push(
           `${indent}${s.array}[${printExpr(s.index, types)}]${s.add && types ? "!" : ""} ${s.add ? "+=" : "="} ${printExpr(s.expr, types)};`,
@@ -179,4 +165,32 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
     }
   }
   return lines;
+}
+
+/**
+ * `if (c) { a } else { b }`: no empty arm (`if (c) {} else { b }` is `if (!c) { b }`, an empty
+ * else is left out), and an else that is one `if` continues the chain: `} else if (d) {`.
+ */
+function printIf(
+  s: CodeStatement & { kind: "if" },
+  indent: string,
+  types: boolean,
+  block: (body: CodeStatement[]) => string[],
+  lead = `${indent}if`,
+): string[] {
+  const flip = s.then.length === 0 && s.else.length > 0;
+  const cond: Expr = !flip
+    ? s.cond
+    : s.cond.kind === "op" && s.cond.op === "not"
+      ? s.cond.args[0]!
+      : { kind: "op", op: "not", args: [s.cond] };
+  const [then, otherwise] = flip ? [s.else, []] : [s.then, s.else];
+  const chained = otherwise.length === 1 && otherwise[0]!.kind === "if" ? otherwise[0]! : undefined;
+  return [
+    `${lead} (${printExpr(cond, types)}) {`,
+    ...block(then),
+    ...(chained
+      ? printIf(chained, indent, types, block, `${indent}} else if`)
+      : [...(otherwise.length > 0 ? [`${indent}} else {`, ...block(otherwise)] : []), `${indent}}`]),
+  ];
 }

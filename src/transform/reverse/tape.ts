@@ -7,6 +7,7 @@ import type { CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
 import { add, c, mul, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, prune } from "../prune.js";
+import { isCondition } from "../../rules/table.js";
 import { SweepCounting } from "./counting.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
 
@@ -26,7 +27,7 @@ export abstract class SweepTape extends SweepCounting {
   ): CodeStatement[] {
     const allocations: CodeStatement[] = [];
     this.allocate(block, allocations, false);
-    if (!this.inLoop(block)) return [...allocations, ...code];
+    if (!this.inLoop(block)) return [...allocations, ...this.recomputeInArm(block, [...allocations, ...code]), ...code];
     const live = new Set<string>(keep);
     collectReads(code, live);
     const pruned = prune(code, live);
@@ -97,6 +98,27 @@ export abstract class SweepTape extends SweepCounting {
         : { kind: "pop", tape: this.plan.tape, name };
     });
     return [...pops, ...recomputes, ...allocations, ...pruned];
+  }
+
+  /**
+   * The values of an arm (outside loops) that its backward code reads and that are exact and
+   * cheap to compute again from what is in scope there: conditions and `+ - *`. Recomputed, they
+   * need no variable declared before the branch (the rest are hoisted, see sweep.ts).
+   */
+  protected recomputeInArm(block: Block, code: CodeStatement[]): CodeStatement[] {
+    const nodes = new Map(block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+    const cheap = (n: Node) => n.op !== "call" && (CHEAP.has(n.op) || isCondition(n.op));
+    const wanted = new Set<string>();
+    const want = (name: string) => {
+      const n = nodes.get(name);
+      if (!n || !cheap(n) || wanted.has(name)) return;
+      wanted.add(name);
+      for (const a of n.args) if (a.kind === "var") want(a.name);
+    };
+    freeReads(code).forEach(want);
+    return block.flatMap((s): CodeStatement[] =>
+      s.kind === "node" && wanted.has(s.name) ? [{ kind: "const", name: s.name, expr: nodeExpr(s) }] : [],
+    );
   }
 
   /** The step of a loop counter `c = init, c + step, ...` with integer init and step, else undefined. */
