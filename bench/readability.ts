@@ -29,7 +29,7 @@ function lines(code: CodeStatement[]): number {
         (s.else.length === 1 && s.else[0]!.kind === "if" ? lines(s.else) : s.else.length > 0 ? 1 + lines(s.else) : 0)
       );
     if (s.kind === "while") return n + 1 + lines(s.head) + lines(s.body);
-    if (s.kind === "repeat") return n + 1 + lines(s.body);
+    if (s.kind === "repeat" || s.kind === "for") return n + 1 + lines(s.body);
     if (s.kind === "release") return n;
     return n + 1;
   }, 0);

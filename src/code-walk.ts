@@ -10,11 +10,11 @@ export function reads(e: Expr, into: Set<string>): void {
   else if (e.kind === "op") for (const a of e.args) reads(a, into);
 }
 
-/** The statement lists nested in `s`: an `if`'s arms, a `while`'s head and body, a `repeat`'s body. */
+/** The statement lists nested in `s`: an `if`'s arms, a `while`'s head and body, a `repeat`'s or `for`'s body. */
 export function innerCode(s: CodeStatement): CodeStatement[][] {
   if (s.kind === "if") return [s.then, s.else];
   if (s.kind === "while") return [s.head, s.body];
-  if (s.kind === "repeat") return [s.body];
+  if (s.kind === "repeat" || s.kind === "for") return [s.body];
   return [];
 }
 
@@ -34,6 +34,8 @@ export function ownExprs(s: CodeStatement): Expr[] {
       return [s.cond];
     case "repeat":
       return [s.from];
+    case "for":
+      return [s.init, s.cond];
     case "let":
       return s.init !== undefined && typeof s.init !== "boolean" ? [s.init] : [];
     case "store":
@@ -78,6 +80,10 @@ export function mapOwnExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
       break;
     case "repeat":
       s.from = f(s.from);
+      break;
+    case "for":
+      s.init = f(s.init);
+      s.cond = f(s.cond);
       break;
     case "let":
       if (s.init !== undefined && typeof s.init !== "boolean") s.init = f(s.init);

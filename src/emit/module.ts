@@ -139,6 +139,22 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
           `${indent}}`,
         );
         break;
+      case "for": {
+        const update =
+          s.step === 1
+            ? `${s.counter}++`
+            : s.step === -1
+              ? `${s.counter}--`
+              : s.step > 0
+                ? `${s.counter} += ${s.step}`
+                : `${s.counter} -= ${-s.step}`;
+        lines.push(
+          `${indent}for (let ${s.counter} = ${printExpr(s.init, types)}; ${printExpr(s.cond, types)}; ${update}) {`,
+          ...block(s.body),
+          `${indent}}`,
+        );
+        break;
+      }
       case "push":
         if (s.each) for (const e of s.values) lines.push(`${indent}${s.tape}.push(${printExpr(e, types)});`);
         else lines.push(`${indent}${s.tape}.push(${s.values.map((e) => printExpr(e, types)).join(", ")});`);

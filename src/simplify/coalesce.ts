@@ -53,8 +53,15 @@ function coalesceFunction(f: CodeFunction): void {
           recount();
         }
   }
+  constants(all());
+  // A `while` head's names are read by its condition too, which is not a statement of the head.
+  const heads = new Map<CodeStatement[], CodeStatement[]>();
   for (const list of all())
-    for (const block of blocks(list)) inlineConditions(block, block === f.forward ? f.backward : []);
+    for (const s of allStatements(list))
+      if (s.kind === "while") heads.set(s.head, [{ kind: "push", tape: "", values: [s.cond] }]);
+  for (const list of all())
+    for (const block of blocks(list))
+      inlineConditions(block, block === f.forward ? f.backward : (heads.get(block) ?? []));
   f.backward.splice(f.backward.indexOf(result), 1);
   const values = result.values;
   if (r.kind === "entry") {
@@ -87,10 +94,15 @@ function coalesceBlock(
     const b = target.name;
     const between = block.slice(i + 1, j);
     if (target.kind === "let") {
-      // `const a = e; ...; let b = a`: nothing between reads b (a new variable); b becomes a.
-      if (between.length > 0) continue;
-      block.splice(i, 2, { kind: "let", name: a, init: s.kind === "const" ? s.expr : undefined });
-      for (const list of all()) renameAll(list, b, a);
+      // `const a = e; ...; let b = a`: b is declared there, so nothing between reads it (unless
+      // it declares a b of its own); b becomes a, declared mutable where a was.
+      if (s.kind !== "const" || s.type !== undefined || touches(between, b)) continue;
+      // The variable keeps the better of its two names: a user's name over a temporary's
+      // (`li` over `t25`), else the shorter (`grad_s` over `grad_s_2`).
+      const keep = nicer(a, b);
+      block.splice(j, 1);
+      block[i] = { kind: "let", name: keep, init: s.expr };
+      if (keep === a) for (const list of all()) renameAll(list, b, a);
       changed = true;
       continue;
     }
@@ -158,7 +170,7 @@ function writesTo(s: CodeStatement, name: string): boolean {
 function declares(s: CodeStatement, name: string): boolean {
   if (s.kind === "const" || s.kind === "let" || s.kind === "pop") return s.name === name;
   if (s.kind === "destructure") return s.names.includes(name);
-  if (s.kind === "repeat" || s.kind === "addArray") return s.counter === name;
+  if (s.kind === "repeat" || s.kind === "for" || s.kind === "addArray") return s.counter === name;
   return false;
 }
 
@@ -208,7 +220,7 @@ function inlineConditions(block: CodeStatement[], after: CodeStatement[]): void 
     }
     if (n !== 1) continue;
     const j = block.findIndex((t, k) => k > i && ownExprs(t).some((e) => occurrences(e, name) > 0));
-    if (j < 0 || block[j]!.kind === "while") continue;
+    if (j < 0 || block[j]!.kind === "while" || block[j]!.kind === "for") continue;
     const read = new Set<string>();
     reads(s.expr, read);
     if ([...read].some((r) => writes(block.slice(i + 1, j), r))) continue;
@@ -238,4 +250,28 @@ function occurrences(e: Expr, name: string): number {
     : e.kind === "op"
       ? e.args.reduce((n, a) => n + occurrences(a, name), 0)
       : 0;
+}
+
+/** A `let` with a value that nothing assigns again is a `const` (a carried adjoint the loop never changes). */
+function constants(lists: CodeStatement[][]): void {
+  const written = new Set<string>();
+  for (const list of lists)
+    for (const s of allStatements(list))
+      if (s.kind === "set" || s.kind === "accumulate" || s.kind === "increment") written.add(s.name);
+  for (const list of lists)
+    for (const block of blocks(list))
+      block.forEach((s, i) => {
+        if (s.kind !== "let" || special(s.type) || written.has(s.name) || typeof s.init !== "object") return;
+        const type = s.type === "boolean" ? s.type : undefined;
+        block[i] = type
+          ? { kind: "const", name: s.name, expr: s.init, type }
+          : { kind: "const", name: s.name, expr: s.init };
+      });
+}
+
+/** Of two names for one variable, the one to keep: not a temporary's (`t3`, `grad_t3`), else the shorter. */
+function nicer(a: string, b: string): string {
+  const temporary = (n: string) => /^(grad_)?t\d+(_\d+)?$/.test(n);
+  if (temporary(a) !== temporary(b)) return temporary(a) ? b : a;
+  return b.length < a.length ? b : a;
 }

@@ -75,7 +75,7 @@ function writesTo(s: CodeStatement, name: string): boolean {
 function declares(s: CodeStatement, name: string): boolean {
   if (s.kind === "const" || s.kind === "let" || s.kind === "pop") return s.name === name;
   if (s.kind === "destructure") return s.names.includes(name);
-  if (s.kind === "repeat") return s.counter === name;
+  if (s.kind === "repeat" || s.kind === "for") return s.counter === name;
   if (s.kind === "addArray") return s.counter === name;
   return false;
 }

@@ -2,9 +2,10 @@
  * The reverse of a branch: a branch on the same recorded decision, what each arm contributes to
  * values from before it collected into one variable per value.
  */
-import { vars } from "../../ir-walk.js";
-import type { CodeStatement, Expr, VarRef } from "../../ir.js";
-import { c, isConst, select, sum, v } from "../../rules/expr.js";
+import { definitionsOf, vars } from "../../ir-walk.js";
+import type { Atom, CodeStatement, Expr, VarRef } from "../../ir.js";
+import { c, isConst, same, select, sum, v } from "../../rules/expr.js";
+import { allStatements } from "../../code-walk.js";
 import { SweepNodes } from "./nodes.js";
 import { type Block, type BranchStatement } from "./state.js";
 
@@ -48,11 +49,18 @@ export abstract class SweepBranches extends SweepNodes {
     });
     const [thenArm, elseArm] = arms as [(typeof arms)[number], (typeof arms)[number]];
     const partials: { name: string; then: Expr; else: Expr; target: string }[] = [];
+    // What both arms contribute alike, from values outside them, is no partial: it flows on as is
+    // (a carried adjoint that passes through either arm: no `grad_s_4 = grad_s_3` in each).
+    const armNames = new Set<string>([...definitionsOf(s.then), ...definitionsOf(s.else)]);
+    collectDeclarations([...thenArm.out, ...elseArm.out], armNames);
+    const outside = (e: Expr) => vars(exprAtoms(e)).every((a) => !armNames.has(a.name));
+    const common = new Map<string, Expr>();
     for (const name of free) {
       const t = sum(thenArm.flow.get(name) ?? []);
       const e = sum(elseArm.flow.get(name) ?? []);
-      if (!(isConst(t, 0) && isConst(e, 0)))
-        partials.push({ name: this.names.claim(`grad_${name}`), then: t, else: e, target: name });
+      if (isConst(t, 0) && isConst(e, 0)) continue;
+      if (same(t, e) && outside(t)) common.set(name, t);
+      else partials.push({ name: this.names.claim(`grad_${name}`), then: t, else: e, target: name });
     }
     // A partial whose whole contribution in an arm is an inner branch's partial takes it over:
     // the inner branch assigns the outer variable (no `grad_x_2 = grad_x_1` copy, no inner `let`).
@@ -118,7 +126,23 @@ export abstract class SweepBranches extends SweepNodes {
     for (const name of free) {
       const p = partialOf.get(name);
       if (p) this.add(name, v(p), block, outflow);
+      const both = common.get(name);
+      if (both) this.add(name, both, block, outflow);
       this.consume(name, block, out);
     }
+  }
+}
+
+/** The atoms of an expression, nested ones included. */
+function exprAtoms(e: Expr): Atom[] {
+  return e.kind === "op" ? e.args.flatMap(exprAtoms) : [e];
+}
+
+/** Adds the names `code` declares (nested statements included) to `into`. */
+function collectDeclarations(code: CodeStatement[], into: Set<string>): void {
+  for (const s of allStatements(code)) {
+    if (s.kind === "const" || s.kind === "let" || s.kind === "pop") into.add(s.name);
+    else if (s.kind === "destructure") s.names.forEach((n) => n !== null && into.add(n));
+    else if (s.kind === "repeat" || s.kind === "for" || s.kind === "addArray") into.add(s.counter);
   }
 }

@@ -301,7 +301,8 @@ export abstract class SweepState {
     code: CodeStatement[],
     keep: Iterable<string>,
     loop?: Loop,
-    counter?: string,
+    iteration?: Expr,
+    counterPhi?: string,
   ): CodeStatement[];
   protected abstract inductionStep(c: Loop["carried"][number], loop: Loop): number | undefined;
   protected abstract isInteger(a: Node["args"][number], seen?: Set<string>): boolean;

@@ -72,7 +72,8 @@ class Reverser extends SweepLoops {
         if (trips === name && this.arms.has(this.loopParent(loop)) && !this.inLoop(this.loopParent(loop)))
           this.plan.hoisted.add(name);
     }
-    const forward = forwardCode(this.graph.body, this.live, this.plan);
+    this.plan.backwardReads = backwardReads;
+    const forward = forwardCode(this.graph.body, this.live, this.plan, this.graph.results);
     const tapes: CodeStatement[] = [
       ...(this.usesTape
         ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
