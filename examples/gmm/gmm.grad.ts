@@ -380,7 +380,7 @@ export function gmmObjective_grad(
     const grad_t69 = grad_semx_2 * t70;
     const grad_t68 = grad_t69;
     grad_alphas[t67]! += grad_t68;
-    grad_mx_4_1 += -grad_t69;
+    grad_mx_4_1 -= grad_t69;
   }
   let grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
   for (let i_10 = Math.ceil(k) - 1; i_10 >= 1; i_10--) {
@@ -407,7 +407,7 @@ export function gmmObjective_grad(
       const grad_t55 = grad_semx * t56;
       const grad_t54 = grad_t55;
       grad_mainTerm[t53]! += grad_t54;
-      grad_mx_1_1 += -grad_t55;
+      grad_mx_1_1 -= grad_t55;
     }
     let grad_mx_1 = grad_slse + grad_mx_1_1;
     for (let i_6 = Math.ceil(k) - 1; i_6 >= 1; i_6--) {

@@ -171,7 +171,10 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}${s.name}++;`);
         break;
       case "accumulate":
-        lines.push(`${indent}${s.name} += ${printExpr(s.expr, types)};`);
+        // `a += -b` is `a -= b`: the same number.
+        if (s.expr.kind === "op" && s.expr.op === "neg")
+          lines.push(`${indent}${s.name} -= ${printExpr(s.expr.args[0]!, types)};`);
+        else lines.push(`${indent}${s.name} += ${printExpr(s.expr, types)};`);
         break;
       case "addArray":
         lines.push(
