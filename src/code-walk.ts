@@ -2,7 +2,7 @@
  * The one traversal of generated statements (CodeStatement), as src/ir-walk.ts is of the graph:
  * the transform's dead-code pass and the simplify stage go through these.
  */
-import type { CodeStatement, Expr } from "./ir.js";
+import type { CodeFunction, CodeStatement, Expr } from "./ir.js";
 
 /** Adds every name `e` reads to `into`. */
 export function reads(e: Expr, into: Set<string>): void {
@@ -10,11 +10,11 @@ export function reads(e: Expr, into: Set<string>): void {
   else if (e.kind === "op") for (const a of e.args) reads(a, into);
 }
 
-/** The statement lists nested in `s`: an `if`'s arms, a `while`'s head and body, a `repeat`'s body. */
+/** The statement lists nested in `s`: an `if`'s arms, a `while`'s head and body, a `repeat`'s or `for`'s body. */
 export function innerCode(s: CodeStatement): CodeStatement[][] {
   if (s.kind === "if") return [s.then, s.else];
   if (s.kind === "while") return [s.head, s.body];
-  if (s.kind === "repeat") return [s.body];
+  if (s.kind === "repeat" || s.kind === "for") return [s.body];
   return [];
 }
 
@@ -34,6 +34,8 @@ export function ownExprs(s: CodeStatement): Expr[] {
       return [s.cond];
     case "repeat":
       return [s.from];
+    case "for":
+      return [s.init, s.cond];
     case "let":
       return s.init !== undefined && typeof s.init !== "boolean" ? [s.init] : [];
     case "store":
@@ -83,6 +85,10 @@ export function mapOwnExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
     case "repeat":
       s.from = f(s.from);
       break;
+    case "for":
+      s.init = f(s.init);
+      s.cond = f(s.cond);
+      break;
     case "let":
       if (s.init !== undefined && typeof s.init !== "boolean") s.init = f(s.init);
       break;
@@ -101,5 +107,38 @@ export function mapOwnExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
     case "destructure":
     case "accumulate":
       s.expr = f(s.expr);
+  }
+}
+
+/** The expressions a function returns, in a fixed order (`setReturned` takes them back in it). */
+export function returnedExprs(r: CodeFunction["returns"]): Expr[] {
+  switch (r.kind) {
+    case "entry":
+      return [r.value, ...r.grads.map((g) => g.value), ...(r.hvps ?? []).map((g) => g.value)];
+    case "tuple":
+      return r.values;
+    case "tangent":
+      return [r.value, r.tangent];
+    case "value":
+      return [r.value];
+  }
+}
+
+/** Puts rewritten `returnedExprs(r)` back into `r`. */
+export function setReturned(r: CodeFunction["returns"], values: Expr[]): void {
+  switch (r.kind) {
+    case "entry":
+      r.value = values[0]!;
+      r.grads.forEach((g, i) => (g.value = values[i + 1]!));
+      r.hvps?.forEach((g, i) => (g.value = values[i + 1 + r.grads.length]!));
+      break;
+    case "tuple":
+      r.values = values;
+      break;
+    case "tangent":
+      [r.value, r.tangent] = [values[0]!, values[1]!];
+      break;
+    case "value":
+      r.value = values[0]!;
   }
 }

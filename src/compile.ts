@@ -8,8 +8,7 @@ import type { CodeModule, Param as IrParam, Origin } from "./ir.js";
 import { format, FORMAT_LIMIT, formattedOrigins, printGraph, printModuleLines } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
-import { propagateCopies } from "./simplify/copies.js";
-import { inlineTemporaries } from "./simplify/inline.js";
+import { simplify } from "./simplify/index.js";
 import { TangentUnsupported, transform, type Mode } from "./transform/index.js";
 import { version } from "./version.js";
 
@@ -147,8 +146,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     sinks[0]!.report(codes.forwardMode, e.message, e.pos);
     return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
-  propagateCopies(module);
-  inlineTemporaries(module);
+  simplify(module);
   const printed = printModuleLines(module, {
     fileName: options.header ?? fileName,
     version,

@@ -259,6 +259,8 @@ export type CodeStatement =
   | { kind: "while"; head: CodeStatement[]; cond: Expr; body: CodeStatement[] }
   /** `for (let counter = from; counter > 0; counter--) { body }`: a reversed loop */
   | { kind: "repeat"; counter: string; from: Expr; body: CodeStatement[] }
+  /** `for (let counter = init; cond; counter += step) { body }` (`counter++` for a step of 1, `counter--` for -1) */
+  | { kind: "for"; counter: string; init: Expr; cond: Expr; step: number; body: CodeStatement[] }
   /** `tape.push(values...)`; with `each`, one `tape.push(value)` per value (a Tape takes one at a time) */
   | { kind: "push"; tape: string; values: Expr[]; each?: boolean }
   /** `tape.release();`: returns a pooled Tape */

@@ -5,16 +5,11 @@ import { Tape } from "adgen/gates";
 
 export function logGamma_grad(z: number) {
   const tape = Tape.acquire();
-  let i = 0;
   let prod = 1;
-  let trips = 0;
-  while (i < 8) {
+  for (let i = 0; i < 8; i++) {
     const t2 = z + i;
     const prod_1 = prod * t2;
-    const i_1 = i + 1;
     tape.push(prod);
-    trips++;
-    i = i_1;
     prod = prod_1;
   }
   const w = z + 8;
@@ -46,7 +41,7 @@ export function logGamma_grad(z: number) {
   const grad_logGamma = 1;
   const grad_stirling = grad_logGamma;
   const grad_t22 = -grad_logGamma;
-  const grad_prod = grad_t22 / prod;
+  let grad_prod = grad_t22 / prod;
   const grad_t21 = grad_stirling;
   const grad_series_6 = grad_stirling;
   const grad_t17 = grad_t21;
@@ -77,15 +72,13 @@ export function logGamma_grad(z: number) {
     (grad_series_6 * series_6) / w +
     grad_t3 * w +
     grad_t3 * w;
-  let grad_prod_2 = grad_prod;
   let grad_z_1 = 0;
-  for (let it = trips; it > 0; it--) {
+  for (let i = 7; i >= 0; i--) {
     const prod = tape.pop();
-    const i = it - 1;
     const t2 = z + i;
-    const grad_t2 = grad_prod_2 * prod;
+    const grad_t2 = grad_prod * prod;
     grad_z_1 += grad_t2;
-    grad_prod_2 = grad_prod_2 * t2;
+    grad_prod = grad_prod * t2;
   }
   const grad_z = grad_w + grad_z_1;
   tape.release();
@@ -135,24 +128,16 @@ export function gmmObjective_grad(
   m: number,
 ) {
   const tape = Tape.acquire();
-  let t91 = 0;
-  let t92 = 0;
-  let ik_4 = 0;
-  let trips_2 = 0;
   const t1 = d + 1;
   const t2 = d * t1;
   const icfSize = t2 / 2;
   const t3 = k * d;
   const Qdiags = new Float64Array(t3);
   const sumQs = new Float64Array(k);
-  let ik = 0;
-  let trips_15 = 0;
-  while (ik < k) {
+  for (let ik = 0; ik < k; ik++) {
     const t6 = ik * icfSize;
     const t10 = ik * d;
-    let id = 0;
-    let trips_14 = 0;
-    while (id < d) {
+    for (let id = 0; id < d; id++) {
       const t7 = t6 + id;
       const q = icf[t7]!;
       const t8 = sumQs[ik]!;
@@ -161,153 +146,89 @@ export function gmmObjective_grad(
       const t11 = t10 + id;
       const t12 = Math.exp(q);
       Qdiags[t11] = t12;
-      const id_1 = id + 1;
       tape.push(t12);
-      trips_14++;
-      id = id_1;
     }
-    const ik_1 = ik + 1;
-    tape.push(trips_14);
-    trips_15++;
-    ik = ik_1;
   }
   const xcentered = new Float64Array(d);
   const Qxcentered = new Float64Array(d);
   const mainTerm = new Float64Array(k);
-  let ix = 0;
   let slse = 0;
-  let trips_13 = 0;
-  while (ix < n) {
+  for (let ix = 0; ix < n; ix++) {
     const t16 = ix * d;
-    let ik_2 = 0;
-    let trips_12 = 0;
-    while (ik_2 < k) {
+    for (let ik_2 = 0; ik_2 < k; ik_2++) {
       const t19 = ik_2 * d;
-      let id_2 = 0;
-      let trips_11 = 0;
-      while (id_2 < d) {
+      for (let id_2 = 0; id_2 < d; id_2++) {
         const t17 = t16 + id_2;
         const t18 = x[t17]!;
         const t20 = t19 + id_2;
         const t21 = means[t20]!;
         const t22 = t18 - t21;
         xcentered[id_2] = t22;
-        const id_3 = id_2 + 1;
-        trips_11++;
-        id_2 = id_3;
       }
       const t24 = ik_2 * icfSize;
-      const t25 = t24 + d;
-      let i = 0;
-      let trips_10 = 0;
-      while (i < d) {
+      let li = t24 + d;
+      for (let i = 0; i < d; i++) {
         const t27 = t19 + i;
         const t28 = Qdiags[t27]!;
         const t29 = xcentered[i]!;
         const t30 = t28 * t29;
         Qxcentered[i] = t30;
-        const i_1 = i + 1;
         tape.push(t29);
-        trips_10++;
-        i = i_1;
       }
-      let i_2 = 0;
-      let li = t25;
-      let trips_9 = 0;
-      while (i_2 < d) {
+      for (let i_2 = 0; i_2 < d; i_2++) {
         const j = i_2 + 1;
-        let j_1 = j;
         let li_1 = li;
-        let trips_8 = 0;
-        while (j_1 < d) {
+        for (let j_1 = j; j_1 < d; j_1++) {
           const t33 = Qxcentered[j_1]!;
           const t34 = icf[li_1]!;
           const t35 = xcentered[i_2]!;
           const t36 = t34 * t35;
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
-          const li_2 = li_1 + 1;
-          const j_2 = j_1 + 1;
+          li_1 = li_1 + 1;
           tape.push(t35);
-          trips_8++;
-          j_1 = j_2;
-          li_1 = li_2;
         }
         tape.push(li);
-        tape.push(trips_8);
-        trips_9++;
-        i_2 = j;
         li = li_1;
       }
       const t38 = alphas[ik_2]!;
       const t39 = sumQs[ik_2]!;
       const t40 = t38 + t39;
-      let i_4 = 0;
       let res = 0;
-      let trips_7 = 0;
-      while (i_4 < d) {
+      for (let i_4 = 0; i_4 < d; i_4++) {
         const t42 = 0 + i_4;
         const t43 = Qxcentered[t42]!;
         const t46 = t43 * t43;
-        const res_1 = res + t46;
-        const i_5 = i_4 + 1;
+        res = res + t46;
         tape.push(t43);
-        trips_7++;
-        i_4 = i_5;
-        res = res_1;
       }
       const t47 = 0.5 * res;
       const t48 = t40 - t47;
       mainTerm[ik_2] = t48;
-      const ik_3 = ik_2 + 1;
-      tape.push(trips_7);
-      tape.push(trips_9);
-      tape.push(trips_10);
-      tape.push(trips_11);
-      trips_12++;
-      ik_2 = ik_3;
     }
     const mx: number = mainTerm[0]!;
-    let i_6 = 1;
     let mx_1 = mx;
-    let trips_6 = 0;
-    while (i_6 < k) {
+    for (let i_6 = 1; i_6 < k; i_6++) {
       const t50 = 0 + i_6;
       const t51 = mainTerm[t50]!;
       const mx_2 = Math.max(mx_1, t51);
-      const i_7 = i_6 + 1;
       tape.push(mx_1);
       tape.push(t51);
-      trips_6++;
-      i_6 = i_7;
       mx_1 = mx_2;
     }
-    let i_8 = 0;
     let semx = 0;
-    let trips_5 = 0;
-    while (i_8 < k) {
+    for (let i_8 = 0; i_8 < k; i_8++) {
       const t53 = 0 + i_8;
       const t54 = mainTerm[t53]!;
       const t55 = t54 - mx_1;
       const t56 = Math.exp(t55);
-      const semx_1 = semx + t56;
-      const i_9 = i_8 + 1;
+      semx = semx + t56;
       tape.push(t56);
-      trips_5++;
-      i_8 = i_9;
-      semx = semx_1;
     }
     const t57 = Math.log(semx);
     const logsumexp = t57 + mx_1;
-    const slse_1 = slse + logsumexp;
-    const ix_1 = ix + 1;
+    slse = slse + logsumexp;
     tape.push(semx);
-    tape.push(trips_5);
-    tape.push(trips_6);
-    tape.push(trips_12);
-    trips_13++;
-    ix = ix_1;
-    slse = slse_1;
   }
   const t58 = -n;
   const t59 = t58 * d;
@@ -315,89 +236,57 @@ export function gmmObjective_grad(
   const t61 = 2 * Math.PI;
   const t62 = Math.log(t61);
   const constant = t60 * t62;
-  const mx_3 = alphas[0]!;
-  let i_10 = 1;
-  let mx_4 = mx_3;
-  let trips_4 = 0;
-  while (i_10 < k) {
+  let mx_3 = alphas[0]!;
+  for (let i_10 = 1; i_10 < k; i_10++) {
     const t64 = 0 + i_10;
     const t65 = alphas[t64]!;
-    const mx_5 = Math.max(mx_4, t65);
-    const i_11 = i_10 + 1;
-    tape.push(mx_4);
-    trips_4++;
-    i_10 = i_11;
-    mx_4 = mx_5;
+    const mx_5 = Math.max(mx_3, t65);
+    tape.push(mx_3);
+    mx_3 = mx_5;
   }
-  let i_12 = 0;
   let semx_2 = 0;
-  let trips_3 = 0;
-  while (i_12 < k) {
+  for (let i_12 = 0; i_12 < k; i_12++) {
     const t67 = 0 + i_12;
     const t68 = alphas[t67]!;
-    const t69 = t68 - mx_4;
+    const t69 = t68 - mx_3;
     const t70 = Math.exp(t69);
-    const semx_3 = semx_2 + t70;
-    const i_13 = i_12 + 1;
+    semx_2 = semx_2 + t70;
     tape.push(t70);
-    trips_3++;
-    i_12 = i_13;
-    semx_2 = semx_3;
   }
   const t71 = Math.log(semx_2);
-  const logsumexp_1 = t71 + mx_4;
+  const logsumexp_1 = t71 + mx_3;
   const t74_entry = 0 < k;
   let out_out: number;
   if (t74_entry) {
     const t84 = icfSize - d;
-    t91 = 0.5 * gamma;
-    t92 = t91 * gamma;
-    ik_4 = 0;
+    const t91 = 0.5 * gamma;
+    const t92 = t91 * gamma;
     let out = 0;
-    trips_2 = 0;
-    while (ik_4 < k) {
+    for (let ik_4 = 0; ik_4 < k; ik_4++) {
       const t75 = ik_4 * d;
-      let i_14 = 0;
       let res_2 = 0;
-      let trips_1 = 0;
-      while (i_14 < d) {
+      for (let i_14 = 0; i_14 < d; i_14++) {
         const t77 = t75 + i_14;
         const t78 = Qdiags[t77]!;
         const t81 = t78 * t78;
-        const res_3 = res_2 + t81;
-        const i_15 = i_14 + 1;
-        trips_1++;
-        i_14 = i_15;
-        res_2 = res_3;
+        res_2 = res_2 + t81;
       }
       const t82 = ik_4 * icfSize;
       const t83 = t82 + d;
-      let i_16 = 0;
       let res_4 = 0;
-      let trips = 0;
-      while (i_16 < t84) {
+      for (let i_16 = 0; i_16 < t84; i_16++) {
         const t86 = t83 + i_16;
         const t87 = icf[t86]!;
         const t90 = t87 * t87;
-        const res_5 = res_4 + t90;
-        const i_17 = i_16 + 1;
-        trips++;
-        i_16 = i_17;
-        res_4 = res_5;
+        res_4 = res_4 + t90;
       }
       const frobenius = res_2 + res_4;
       const t93 = t92 * frobenius;
       const t94 = sumQs[ik_4]!;
       const t95 = m * t94;
       const t96 = t93 - t95;
-      const out_1 = out + t96;
-      const ik_5 = ik_4 + 1;
+      out = out + t96;
       tape.push(frobenius);
-      tape.push(trips);
-      tape.push(trips_1);
-      trips_2++;
-      ik_4 = ik_5;
-      out = out_1;
     }
     out_out = out;
   } else {
@@ -440,15 +329,14 @@ export function gmmObjective_grad(
   let grad_gamma_2: number;
   let grad_m_3: number;
   if (t74_entry) {
-    const grad_out = grad_out_out;
-    let grad_out_2 = grad_out;
+    const t84 = icfSize - d;
+    const t91 = 0.5 * gamma;
+    const t92 = t91 * gamma;
+    const grad_out_2 = grad_out_out;
     let grad_t92_1 = 0;
     let grad_m_2 = 0;
-    for (let it_2 = trips_2; it_2 > 0; it_2--) {
-      const trips_1 = tape.pop();
-      const trips = tape.pop();
+    for (let ik_4 = Math.ceil(k) - 1; ik_4 >= 0; ik_4--) {
       const frobenius = tape.pop();
-      const ik_4 = it_2 - 1;
       const t75 = ik_4 * d;
       const t82 = ik_4 * icfSize;
       const t83 = t82 + d;
@@ -459,20 +347,16 @@ export function gmmObjective_grad(
       const grad_frobenius = grad_out_2 * t92;
       const grad_res_2 = grad_frobenius;
       const grad_res_4 = grad_frobenius;
-      let grad_res_4_1 = grad_res_4;
-      for (let it = trips; it > 0; it--) {
-        const i_16 = it - 1;
+      for (let i_16 = Math.ceil(t84) - 1; i_16 >= 0; i_16--) {
         const t86 = t83 + i_16;
         const t87 = icf[t86]!;
-        const grad_t87 = 2 * (grad_res_4_1 * t87);
+        const grad_t87 = 2 * (grad_res_4 * t87);
         grad_icf[t86]! += grad_t87;
       }
-      let grad_res_2_1 = grad_res_2;
-      for (let it_1 = trips_1; it_1 > 0; it_1--) {
-        const i_14 = it_1 - 1;
+      for (let i_14 = Math.ceil(d) - 1; i_14 >= 0; i_14--) {
         const t77 = t75 + i_14;
         const t78 = Qdiags[t77]!;
-        const grad_t78 = 2 * (grad_res_2_1 * t78);
+        const grad_t78 = 2 * (grad_res_2 * t78);
         grad_Qdiags[t77]! += grad_t78;
       }
       grad_t92_1 += grad_out_2 * frobenius;
@@ -489,98 +373,75 @@ export function gmmObjective_grad(
   const grad_m = grad_m_1 + grad_m_3;
   const grad_t71 = grad_logsumexp_1;
   const grad_semx_2 = grad_t71 / semx_2;
-  let grad_semx_2_1 = grad_semx_2;
   let grad_mx_4_1 = 0;
-  for (let it_3 = trips_3; it_3 > 0; it_3--) {
+  for (let i_12 = Math.ceil(k) - 1; i_12 >= 0; i_12--) {
     const t70 = tape.pop();
-    const i_12 = it_3 - 1;
     const t67 = 0 + i_12;
-    const grad_t69 = grad_semx_2_1 * t70;
+    const grad_t69 = grad_semx_2 * t70;
     const grad_t68 = grad_t69;
     grad_alphas[t67]! += grad_t68;
-    grad_mx_4_1 += -grad_t69;
+    grad_mx_4_1 -= grad_t69;
   }
-  const grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
-  let grad_mx_4_2 = grad_mx_4;
-  for (let it_4 = trips_4; it_4 > 0; it_4--) {
-    const mx_4 = tape.pop();
-    const i_10 = 1 + (it_4 - 1);
+  let grad_mx_4 = grad_logsumexp_1 + grad_mx_4_1;
+  for (let i_10 = Math.ceil(k) - 1; i_10 >= 1; i_10--) {
+    const mx_3 = tape.pop();
     const t64 = 0 + i_10;
     const t65 = alphas[t64]!;
-    const grad_t65 = mx_4 >= t65 ? 0 : grad_mx_4_2;
+    const grad_t65 = mx_3 >= t65 ? 0 : grad_mx_4;
     grad_alphas[t64]! += grad_t65;
-    grad_mx_4_2 = mx_4 >= t65 ? grad_mx_4_2 : 0;
+    grad_mx_4 = mx_3 >= t65 ? grad_mx_4 : 0;
   }
-  grad_alphas[0]! += grad_mx_4_2;
+  grad_alphas[0]! += grad_mx_4;
   const grad_t60 = grad_constant * t62;
   const grad_t59 = grad_t60 * 0.5;
   const grad_t58 = grad_t59 * d;
   const grad_n = grad_t100 * logsumexp_1 - grad_t58;
-  let grad_slse_2 = grad_slse;
-  for (let it_13 = trips_13; it_13 > 0; it_13--) {
-    const trips_12 = tape.pop();
-    const trips_6 = tape.pop();
-    const trips_5 = tape.pop();
+  for (let ix = Math.ceil(n) - 1; ix >= 0; ix--) {
     const semx = tape.pop();
-    const ix = it_13 - 1;
     const t16 = ix * d;
-    const grad_semx = grad_slse_2 / semx;
-    let grad_semx_4 = grad_semx;
+    const grad_semx = grad_slse / semx;
     let grad_mx_1_1 = 0;
-    for (let it_5 = trips_5; it_5 > 0; it_5--) {
+    for (let i_8 = Math.ceil(k) - 1; i_8 >= 0; i_8--) {
       const t56 = tape.pop();
-      const i_8 = it_5 - 1;
       const t53 = 0 + i_8;
-      const grad_t55 = grad_semx_4 * t56;
+      const grad_t55 = grad_semx * t56;
       const grad_t54 = grad_t55;
       grad_mainTerm[t53]! += grad_t54;
-      grad_mx_1_1 += -grad_t55;
+      grad_mx_1_1 -= grad_t55;
     }
-    const grad_mx_1 = grad_slse_2 + grad_mx_1_1;
-    let grad_mx_1_2 = grad_mx_1;
-    for (let it_6 = trips_6; it_6 > 0; it_6--) {
+    let grad_mx_1 = grad_slse + grad_mx_1_1;
+    for (let i_6 = Math.ceil(k) - 1; i_6 >= 1; i_6--) {
       const t51 = tape.pop();
       const mx_1 = tape.pop();
-      const i_6 = 1 + (it_6 - 1);
       const t50 = 0 + i_6;
-      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1_2;
+      const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1;
       grad_mainTerm[t50]! += grad_t51;
-      grad_mx_1_2 = mx_1 >= t51 ? grad_mx_1_2 : 0;
+      grad_mx_1 = mx_1 >= t51 ? grad_mx_1 : 0;
     }
-    grad_mainTerm[0]! += grad_mx_1_2;
-    for (let it_12 = trips_12; it_12 > 0; it_12--) {
-      const trips_11 = tape.pop();
-      const trips_10 = tape.pop();
-      const trips_9 = tape.pop();
-      const trips_7 = tape.pop();
-      const ik_2 = it_12 - 1;
+    grad_mainTerm[0]! += grad_mx_1;
+    for (let ik_2 = Math.ceil(k) - 1; ik_2 >= 0; ik_2--) {
       const t19 = ik_2 * d;
       const grad_t48 = grad_mainTerm[ik_2]!;
       grad_mainTerm[ik_2] = 0;
       const grad_t40 = grad_t48;
       const grad_t47 = -grad_t48;
       const grad_res = grad_t47 * 0.5;
-      let grad_res_6 = grad_res;
-      for (let it_7 = trips_7; it_7 > 0; it_7--) {
+      for (let i_4 = Math.ceil(d) - 1; i_4 >= 0; i_4--) {
         const t43 = tape.pop();
-        const i_4 = it_7 - 1;
         const t42 = 0 + i_4;
-        const grad_t43 = 2 * (grad_res_6 * t43);
+        const grad_t43 = 2 * (grad_res * t43);
         grad_Qxcentered[t42]! += grad_t43;
       }
       const grad_t38 = grad_t40;
       const grad_t39 = grad_t40;
       grad_sumQs[ik_2]! += grad_t39;
       grad_alphas[ik_2]! += grad_t38;
-      for (let it_9 = trips_9; it_9 > 0; it_9--) {
-        const trips_8 = tape.pop();
+      for (let i_2 = Math.ceil(d) - 1; i_2 >= 0; i_2--) {
         const li = tape.pop();
-        const i_2 = it_9 - 1;
         const j = i_2 + 1;
-        for (let it_8 = trips_8; it_8 > 0; it_8--) {
+        for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
           const t35 = tape.pop();
-          const j_1 = j + (it_8 - 1);
-          const li_1 = li + (it_8 - 1);
+          const li_1 = li + (j_1 - j);
           const t34 = icf[li_1]!;
           const grad_t37 = grad_Qxcentered[j_1]!;
           grad_Qxcentered[j_1] = 0;
@@ -593,9 +454,8 @@ export function gmmObjective_grad(
           grad_Qxcentered[j_1]! += grad_t33;
         }
       }
-      for (let it_10 = trips_10; it_10 > 0; it_10--) {
+      for (let i = Math.ceil(d) - 1; i >= 0; i--) {
         const t29 = tape.pop();
-        const i = it_10 - 1;
         const t27 = t19 + i;
         const t28 = Qdiags[t27]!;
         const grad_t30 = grad_Qxcentered[i]!;
@@ -605,8 +465,7 @@ export function gmmObjective_grad(
         grad_xcentered[i]! += grad_t29;
         grad_Qdiags[t27]! += grad_t28;
       }
-      for (let it_11 = trips_11; it_11 > 0; it_11--) {
-        const id_2 = it_11 - 1;
+      for (let id_2 = Math.ceil(d) - 1; id_2 >= 0; id_2--) {
         const t17 = t16 + id_2;
         const t20 = t19 + id_2;
         const grad_t22 = grad_xcentered[id_2]!;
@@ -619,14 +478,11 @@ export function gmmObjective_grad(
     }
   }
   const grad_d = grad_d_1 + grad_t59 * t58;
-  for (let it_15 = trips_15; it_15 > 0; it_15--) {
-    const trips_14 = tape.pop();
-    const ik = it_15 - 1;
+  for (let ik = Math.ceil(k) - 1; ik >= 0; ik--) {
     const t6 = ik * icfSize;
     const t10 = ik * d;
-    for (let it_14 = trips_14; it_14 > 0; it_14--) {
+    for (let id = Math.ceil(d) - 1; id >= 0; id--) {
       const t12 = tape.pop();
-      const id = it_14 - 1;
       const t7 = t6 + id;
       const t11 = t10 + id;
       const grad_t12 = grad_Qdiags[t11]!;
@@ -662,20 +518,15 @@ function logGammaDistrib(a: number, p: number): number {
   const t2 = p - 1;
   const t3 = t1 * t2;
   const t4 = Math.log(Math.PI);
-  const out = t3 * t4;
-  let j = 1;
-  let out_1 = out;
-  while (j <= p) {
+  let out = t3 * t4;
+  for (let j = 1; j <= p; j++) {
     const t6 = 1 - j;
     const t7 = 0.5 * t6;
     const t8 = a + t7;
     const t9 = logGamma(t8);
-    const out_2 = out_1 + t9;
-    const j_1 = j + 1;
-    j = j_1;
-    out_1 = out_2;
+    out = out + t9;
   }
-  return out_1;
+  return out;
 }
 
 /** Backward pass of logGammaDistrib: the gradient of each parameter, given the upstream gradient. */
@@ -688,26 +539,18 @@ function logGammaDistrib_pullback(
   const t2 = p - 1;
   const t3 = t1 * t2;
   const t4 = Math.log(Math.PI);
-  const out = t3 * t4;
-  let j = 1;
-  let out_1 = out;
-  let trips = 0;
-  while (j <= p) {
+  let out = t3 * t4;
+  for (let j = 1; j <= p; j++) {
     const t6 = 1 - j;
     const t7 = 0.5 * t6;
     const t8 = a + t7;
     const t9 = logGamma(t8);
-    const out_2 = out_1 + t9;
-    const j_1 = j + 1;
-    trips++;
-    j = j_1;
-    out_1 = out_2;
+    out = out + t9;
   }
 
-  let grad_out_1_1 = grad_out_1;
+  const grad_out_1_1 = grad_out_1;
   let grad_a_1 = 0;
-  for (let it = trips; it > 0; it--) {
-    const j = 1 + (it - 1);
+  for (let j = Math.floor(p); j >= 1; j--) {
     const t6 = 1 - j;
     const t7 = 0.5 * t6;
     const t8 = a + t7;
@@ -767,14 +610,10 @@ function wishartConstant_pullback(
 }
 
 function logGamma(z: number): number {
-  let i = 0;
   let prod = 1;
-  while (i < 8) {
+  for (let i = 0; i < 8; i++) {
     const t2 = z + i;
-    const prod_1 = prod * t2;
-    const i_1 = i + 1;
-    i = i_1;
-    prod = prod_1;
+    prod = prod * t2;
   }
   const w = z + 8;
   const t3 = w * w;
@@ -807,16 +646,11 @@ function logGamma(z: number): number {
 /** Backward pass of logGamma: the gradient of each parameter, given the upstream gradient. */
 function logGamma_pullback(z: number, grad_logGamma: number): number {
   const tape = Tape.acquire();
-  let i = 0;
   let prod = 1;
-  let trips = 0;
-  while (i < 8) {
+  for (let i = 0; i < 8; i++) {
     const t2 = z + i;
     const prod_1 = prod * t2;
-    const i_1 = i + 1;
     tape.push(prod);
-    trips++;
-    i = i_1;
     prod = prod_1;
   }
   const w = z + 8;
@@ -838,7 +672,7 @@ function logGamma_pullback(z: number, grad_logGamma: number): number {
 
   const grad_stirling = grad_logGamma;
   const grad_t22 = -grad_logGamma;
-  const grad_prod = grad_t22 / prod;
+  let grad_prod = grad_t22 / prod;
   const grad_t21 = grad_stirling;
   const grad_series_6 = grad_stirling;
   const grad_t17 = grad_t21;
@@ -869,15 +703,13 @@ function logGamma_pullback(z: number, grad_logGamma: number): number {
     (grad_series_6 * series_6) / w +
     grad_t3 * w +
     grad_t3 * w;
-  let grad_prod_2 = grad_prod;
   let grad_z_1 = 0;
-  for (let it = trips; it > 0; it--) {
+  for (let i = 7; i >= 0; i--) {
     const prod = tape.pop();
-    const i = it - 1;
     const t2 = z + i;
-    const grad_t2 = grad_prod_2 * prod;
+    const grad_t2 = grad_prod * prod;
     grad_z_1 += grad_t2;
-    grad_prod_2 = grad_prod_2 * t2;
+    grad_prod = grad_prod * t2;
   }
   const grad_z = grad_w + grad_z_1;
   tape.release();

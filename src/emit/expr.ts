@@ -36,10 +36,20 @@ function precedence(e: Expr): number {
   }
 }
 
+/** A negative literal (`-1`, `-0`), not a named constant. */
+const negativeLiteral = (e: Expr | undefined): e is Expr & { kind: "const" } =>
+  e?.kind === "const" && e.text === undefined && (e.value < 0 || Object.is(e.value, -0));
+
 /** Prints `e` as TypeScript, or with `types` false, as JavaScript. */
 export function printExpr(e: Expr, types = true): string {
   if (e.kind === "var") return e.name;
   if (e.kind === "const") return e.text ?? formatNumber(e.value);
+  // No double negation: `a - -1` is `a + 1` and `a + -1` is `a - 1`, the same numbers (IEEE
+  // subtraction is the addition of the negation).
+  if ((e.op === "add" || e.op === "sub") && negativeLiteral(e.args[1])) {
+    const positive: Expr = { kind: "const", value: -e.args[1].value };
+    return printExpr({ ...e, op: e.op === "add" ? "sub" : "add", args: [e.args[0]!, positive] }, types);
+  }
   const arg = (i: number) => printExpr(e.args[i]!, types);
   if (e.op === "call") return `${e.callee}(${e.args.map((_, i) => arg(i)).join(", ")})`;
   const p = ruleOf(e.op).print;

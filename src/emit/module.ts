@@ -185,23 +185,9 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
           lines.push(`${indent}const [${names.map((n) => n ?? "").join(", ")}] = ${printExpr(s.expr, types)};`);
         }
         break;
-      case "if": {
-        // No empty arm: `if (c) {} else { b }` is `if (!c) { b }`, and an empty else is left out.
-        const flip = s.then.length === 0 && s.else.length > 0;
-        const cond: Expr = !flip
-          ? s.cond
-          : s.cond.kind === "op" && s.cond.op === "not"
-            ? s.cond.args[0]!
-            : { kind: "op", op: "not", args: [s.cond] };
-        const [then, otherwise] = flip ? [s.else, []] : [s.then, s.else];
-        lines.push(
-          `${indent}if (${printExpr(cond, types)}) {`,
-          ...block(then),
-          ...(otherwise.length > 0 ? [`${indent}} else {`, ...block(otherwise)] : []),
-          `${indent}}`,
-        );
+      case "if":
+        lines.push(...printIf(s, indent, types, block));
         break;
-      }
       case "fields":
         lines.push(
           `${indent}const { ${s.fields.map((field) => `${field.key}: ${field.name} = ${printExpr(field.fallback, types)}`).join(", ")} } = ${s.source};`,
@@ -231,6 +217,22 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
           `${indent}}`,
         );
         break;
+      case "for": {
+        const update =
+          s.step === 1
+            ? `${s.counter}++`
+            : s.step === -1
+              ? `${s.counter}--`
+              : s.step > 0
+                ? `${s.counter} += ${s.step}`
+                : `${s.counter} -= ${-s.step}`;
+        lines.push(
+          `${indent}for (let ${s.counter} = ${printExpr(s.init, types)}; ${printExpr(s.cond, types)}; ${update}) {`,
+          ...block(s.body),
+          `${indent}}`,
+        );
+        break;
+      }
       case "push":
         if (s.each) for (const e of s.values) lines.push(`${indent}${s.tape}.push(${printExpr(e, types)});`);
         else lines.push(`${indent}${s.tape}.push(${s.values.map((e) => printExpr(e, types)).join(", ")});`);
@@ -247,7 +249,10 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}${s.name}++;`);
         break;
       case "accumulate":
-        lines.push(`${indent}${s.name} += ${printExpr(s.expr, types)};`);
+        // `a += -b` is `a -= b`: the same number.
+        if (s.expr.kind === "op" && s.expr.op === "neg")
+          lines.push(`${indent}${s.name} -= ${printExpr(s.expr.args[0]!, types)};`);
+        else lines.push(`${indent}${s.name} += ${printExpr(s.expr, types)};`);
         break;
       case "addArray":
         lines.push(
@@ -256,4 +261,32 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         break;
     }
   }
+}
+
+/**
+ * `if (c) { a } else { b }`: no empty arm (`if (c) {} else { b }` is `if (!c) { b }`, an empty
+ * else is left out), and an else that is one `if` continues the chain: `} else if (d) {`.
+ */
+function printIf(
+  s: CodeStatement & { kind: "if" },
+  indent: string,
+  types: boolean,
+  block: (body: CodeStatement[]) => string[],
+  lead = `${indent}if`,
+): string[] {
+  const flip = s.then.length === 0 && s.else.length > 0;
+  const cond: Expr = !flip
+    ? s.cond
+    : s.cond.kind === "op" && s.cond.op === "not"
+      ? s.cond.args[0]!
+      : { kind: "op", op: "not", args: [s.cond] };
+  const [then, otherwise] = flip ? [s.else, []] : [s.then, s.else];
+  const chained = otherwise.length === 1 && otherwise[0]!.kind === "if" ? otherwise[0]! : undefined;
+  return [
+    `${lead} (${printExpr(cond, types)}) {`,
+    ...block(then),
+    ...(chained
+      ? printIf(chained, indent, types, block, `${indent}} else if`)
+      : [...(otherwise.length > 0 ? [`${indent}} else {`, ...block(otherwise)] : []), `${indent}}`]),
+  ];
 }

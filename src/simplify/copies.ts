@@ -6,7 +6,16 @@
  * back at the end (`grad_y_2 = grad_y_1`). Copies of `const`s are left alone: they are the
  * lecture's one line per gate (`grad_s0 = grad_s2` for an add gate).
  */
-import { allStatements as walk, innerCode as inners, mapOwnExprs, ownExprs, ownNames, reads } from "../code-walk.js";
+import {
+  allStatements as walk,
+  innerCode as inners,
+  mapOwnExprs,
+  ownExprs,
+  ownNames,
+  reads,
+  returnedExprs,
+  setReturned,
+} from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
 
 export function propagateCopies(module: CodeModule): void {
@@ -18,24 +27,9 @@ function simplifyFunction(f: CodeFunction): CodeStatement[] {
   for (const s of walk([...f.forward, ...f.backward])) if (s.kind === "let") mutable.add(s.name);
   // What the function returns reads after the whole backward pass: a statement of its own here.
   const r = f.returns;
-  const returned: Expr[] =
-    r.kind === "entry"
-      ? [r.value, ...r.grads.map((g) => g.value), ...(r.hvps ?? []).map((g) => g.value)]
-      : r.kind === "tuple"
-        ? r.values
-        : r.kind === "tangent"
-          ? [r.value, r.tangent]
-          : [r.value];
-  const result: CodeStatement = { kind: "push", tape: "", values: returned };
+  const result: CodeStatement = { kind: "push", tape: "", values: returnedExprs(r) };
   const backward = block([...f.backward, result], mutable);
-  const values = (result as { values: Expr[] }).values;
-  if (r.kind === "entry") {
-    r.value = values[0]!;
-    r.grads.forEach((g, i) => (g.value = values[i + 1]!));
-    r.hvps?.forEach((g, i) => (g.value = values[i + 1 + r.grads.length]!));
-  } else if (r.kind === "tuple") r.values = values;
-  else if (r.kind === "tangent") [r.value, r.tangent] = [values[0]!, values[1]!];
-  else r.value = values[0]!;
+  setReturned(r, (result as { values: Expr[] }).values);
   return backward.filter((s) => s !== result);
 }
 
@@ -83,7 +77,7 @@ function writesTo(s: CodeStatement, name: string): boolean {
 function declares(s: CodeStatement, name: string): boolean {
   if (s.kind === "const" || s.kind === "let" || s.kind === "pop") return s.name === name;
   if (s.kind === "destructure") return s.names.includes(name);
-  if (s.kind === "repeat") return s.counter === name;
+  if (s.kind === "repeat" || s.kind === "for") return s.counter === name;
   if (s.kind === "addArray") return s.counter === name;
   return false;
 }

@@ -3,7 +3,7 @@
  * becomes `const dot_s = dot_x * y + ...;`. Only the names a function lists as `temporaries`
  * (forward mode's pieces of a tangent formula), each read once, by a statement of its own block.
  */
-import { allStatements, innerCode, mapOwnExprs, ownExprs, ownNames, reads } from "../code-walk.js";
+import { allStatements, innerCode, mapOwnExprs, ownExprs, ownNames, reads, returnedExprs } from "../code-walk.js";
 import type { CodeModule, CodeStatement, Expr } from "../ir.js";
 
 export function inlineTemporaries(module: CodeModule): void {
@@ -19,15 +19,7 @@ export function inlineTemporaries(module: CodeModule): void {
       ownExprs(s).forEach(counted);
       for (const name of ownNames(s)) count.set(name, (count.get(name) ?? 0) + 2);
     }
-    const r = f.returns;
-    (r.kind === "entry"
-      ? [r.value, ...r.grads.map((g) => g.value), ...(r.hvps ?? []).map((g) => g.value)]
-      : r.kind === "tuple"
-        ? r.values
-        : r.kind === "tangent"
-          ? [r.value, r.tangent]
-          : [r.value]
-    ).forEach(counted);
+    returnedExprs(f.returns).forEach(counted);
     const once = new Set([...f.temporaries].filter((t) => count.get(t) === 1));
     f.forward = block(f.forward, once);
     f.backward = block(f.backward, once);

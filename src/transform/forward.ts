@@ -6,7 +6,9 @@
  * that an array gate's backward reads but the program writes after the call is copied right after
  * the call (a snapshot), so the backward sees it as the call did.
  */
-import type { Atom, CodeStatement, Expr, Loop, Node, Statement } from "../ir.js";
+import { reads } from "../code-walk.js";
+import { statementsOf } from "../ir-walk.js";
+import type { Atom, Carried, CodeStatement, Expr, Loop, Node, Statement } from "../ir.js";
 import { c, op, select } from "../rules/expr.js";
 
 /** What the backward pass asks of the forward pass. */
@@ -21,6 +23,8 @@ export interface TapePlan {
   trips: Map<Loop, string>;
   /** Values computed inside branch arms (outside loops) that the backward pass reads. */
   hoisted: Set<string>;
+  /** The forward values the backward pass reads (outside its own loops' bodies). */
+  backwardReads: ReadonlySet<string>;
   /** Names holding booleans. */
   booleans: ReadonlySet<string>;
   /** Names holding arrays (the graph's, and snapshots), with their kind. */
@@ -39,6 +43,7 @@ export const emptyPlan = (
   pushes: new Map(),
   trips: new Map(),
   hoisted: new Set(),
+  backwardReads: new Set(),
   booleans,
   arrayKinds,
   snapshots: new Map(),
@@ -66,8 +71,16 @@ export function isLoopLive(loop: Loop, live: ReadonlySet<string>): boolean {
   return loop.carried.some((c) => live.has(c.name)) || anyLive(loop.body);
 }
 
-export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: TapePlan): CodeStatement[] {
+export function forwardCode(
+  body: Statement[],
+  live: ReadonlySet<string>,
+  plan: TapePlan,
+  results: Atom[],
+): CodeStatement[] {
   const declared: CodeStatement[] = [];
+  const uses = useCounts(body, live, results);
+  /** Increments a `for` statement's update does instead (`i++` for `const i_1 = i + 1`). */
+  const skipped = new Set<string>();
   const hoist = (name: string, outsideLoop: boolean): boolean => {
     if (!outsideLoop || !plan.hoisted.has(name)) return false;
     // Initialised so TypeScript sees it assigned on every path; the backward pass reads it only
@@ -91,7 +104,7 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
     for (const s of block) {
       switch (s.kind) {
         case "node":
-          if (!live.has(s.name)) break;
+          if (!live.has(s.name) || skipped.has(s.name)) break;
           // In a loop, TypeScript narrows `b[0]` through the loop's writes to it and finds the
           // read's type circular (TS7022): a read at a literal index says its type.
           for (const { name, expr, typed } of [
@@ -151,7 +164,11 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
     emit: (b: Statement[], inArm: boolean, inLoop: boolean) => CodeStatement[],
   ): CodeStatement[] => {
     const code: CodeStatement[] = [];
-    const carried = loop.carried.filter((c) => live.has(c.name));
+    const counter = loop.head.every((s) => s.kind === "node") ? forCounter(loop, uses, live, plan) : undefined;
+    const taped = (name: string) => [...plan.pushes.values()].some((names) => names.includes(name));
+    if (counter?.increment && uses.get(counter.increment) === 1 && !taped(counter.increment))
+      skipped.add(counter.increment);
+    const carried = loop.carried.filter((c) => live.has(c.name) && c !== counter?.carried);
     for (const c of carried) {
       const boolean = plan.booleans.has(c.name);
       // Declared before the arm when the backward pass reads the loop's result after the arm.
@@ -176,13 +193,82 @@ export function forwardCode(body: Statement[], live: ReadonlySet<string>, plan: 
     } else for (const c of moving) body.push({ kind: "set", name: c.name, expr: c.next });
     // A condition of plain operations is one expression; one with a choice in it (`?:`) keeps
     // its statements, run before each iteration: `while (true) { head; if (!cond) break; ... }`.
-    if (loop.head.every((s) => s.kind === "node")) code.push({ kind: "while", head: [], cond: headExpr(loop), body });
+    if (counter)
+      code.push({
+        kind: "for",
+        counter: counter.carried.name,
+        init: counter.carried.init,
+        cond: headExpr(loop),
+        step: counter.step,
+        body,
+      });
+    else if (loop.head.every((s) => s.kind === "node"))
+      code.push({ kind: "while", head: [], cond: headExpr(loop), body });
     else code.push({ kind: "while", head: emit(loop.head, false, true), cond: loop.cond, body });
     return code;
   };
 
   const code = emit(body, false, false);
   return [...declared, ...code];
+}
+
+/**
+ * The counter of a loop that is a `for` loop over it: a carried value that the body steps by a
+ * constant integer (`i_1 = i + 1` at its top level) and that nothing reads after the loop (a
+ * `for`'s counter lives in the loop), with the increment, if the step is all it computes.
+ */
+function forCounter(
+  loop: Loop,
+  uses: ReadonlyMap<string, number>,
+  live: ReadonlySet<string>,
+  plan: TapePlan,
+): { carried: Carried; step: number; increment?: string } | undefined {
+  const inside = useCounts([...loop.head, ...loop.body], live);
+  // A loop whose condition is not about its counter (`do ... while (again)`) stays a `while`.
+  const condReads = new Set<string>();
+  reads(headExpr(loop), condReads);
+  for (const c of loop.carried) {
+    if (!condReads.has(c.name)) continue;
+    if (c.next.kind !== "var" || plan.backwardReads.has(c.name) || plan.hoisted.has(c.name)) continue;
+    const next = c.next.name;
+    const n = loop.body.find((s): s is Node => s.kind === "node" && s.name === next);
+    if (!n || (n.op !== "add" && n.op !== "sub")) continue;
+    const [a, b] = n.args;
+    const isPhi = (x: Atom | undefined) => x?.kind === "var" && x.name === c.name;
+    const k =
+      isPhi(a) && b?.kind === "const"
+        ? b.value
+        : n.op === "add" && isPhi(b) && a?.kind === "const"
+          ? a.value
+          : undefined;
+    if (k === undefined || !Number.isInteger(k) || k === 0) continue;
+    // Read only inside the loop (its own carried values' next values are inside too).
+    const own = loop.carried.filter((x) => live.has(x.name) && x.next.kind === "var" && x.next.name === c.name).length;
+    if ((uses.get(c.name) ?? 0) !== (inside.get(c.name) ?? 0) + own) continue;
+    return { carried: c, step: n.op === "sub" ? -k : k, increment: next };
+  }
+  return undefined;
+}
+
+/** How often each name is used by live statements (nested ones included) and as a result. */
+function useCounts(body: Statement[], live: ReadonlySet<string>, results: Atom[] = []): Map<string, number> {
+  const uses = new Map<string, number>();
+  const count = (a: Atom) => {
+    if (a.kind === "var") uses.set(a.name, (uses.get(a.name) ?? 0) + 1);
+  };
+  for (const s of statementsOf(body)) {
+    if (s.kind === "node" && live.has(s.name)) s.args.forEach(count);
+    else if (s.kind === "store" && live.has(s.array.name)) [s.array, s.index, s.value].forEach(count);
+    else if (s.kind === "branch") {
+      count(s.cond);
+      for (const m of s.merges) if (live.has(m.name)) [m.then, m.else].forEach(count);
+    } else if (s.kind === "loop") {
+      count(s.cond);
+      for (const c of s.carried) if (live.has(c.name)) [c.init, c.next].forEach(count);
+    }
+  }
+  results.forEach(count);
+  return uses;
 }
 
 /** The loop condition as one expression: the head's nodes substituted into `cond`. */

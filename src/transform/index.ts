@@ -115,7 +115,7 @@ function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): C
     kind: "primal",
     name,
     params: graph.params,
-    forward: forwardCode(graph.body, live, emptyPlan()),
+    forward: forwardCode(graph.body, live, emptyPlan(), graph.results),
     backward: [],
     returns: { kind: "value", value: graph.results[0]! },
     ...origins(graph, new Map()),

@@ -41,7 +41,8 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         continue;
       }
       case "while":
-      case "repeat": {
+      case "repeat":
+      case "for": {
         // Inside a loop, whatever the body, head or condition reads is read (by the next iteration).
         const inner = new Set(live);
         collectReads([s], inner);
@@ -100,6 +101,13 @@ export function freeReads(statements: CodeStatement[], defined: ReadonlySet<stri
         read(exprReads(s.from));
         freeReads(s.body, new Set([...local, s.counter])).forEach((n) => free.add(n));
         break;
+      case "for": {
+        read(exprReads(s.init));
+        const inner = new Set([...local, s.counter]);
+        exprReads(s.cond).forEach((n) => !inner.has(n) && free.add(n));
+        freeReads(s.body, inner).forEach((n) => free.add(n));
+        break;
+      }
       default: {
         const r = new Set<string>();
         collectReads([s], r);

@@ -4,7 +4,7 @@
  */
 import { vars } from "../../ir-walk.js";
 import type { CodeStatement, Expr, Loop } from "../../ir.js";
-import { c, sum, v } from "../../rules/expr.js";
+import { add, c, mul, op, sub, sum, v } from "../../rules/expr.js";
 import { SweepBranches } from "./branches.js";
 import { type Block } from "./state.js";
 
@@ -50,22 +50,41 @@ export abstract class SweepLoops extends SweepBranches {
       for (const name of free) this.consume(name, block, out);
       return;
     }
-    const trips = this.names.claim("trips");
-    this.plan.trips.set(loop, trips);
-    this.definedIn.set(trips, block);
-    const counter = this.names.claim("it");
+    // A loop over a counter runs it backwards: `for (let i = last; i >= first; i--)`, the last
+    // value from the condition when it can be, else from the trip count; any other loop repeats
+    // its trip count: `for (let it = trips; it > 0; it--)`.
+    const counter = this.reversedCounter(loop);
+    let trips: string | undefined;
+    if (!counter?.last) {
+      trips = this.names.claim("trips");
+      this.plan.trips.set(loop, trips);
+      this.definedIn.set(trips, block);
+    }
+    const it = counter ? undefined : this.names.claim("it");
+    const phi = counter && v(counter.carried.name);
+    const iteration = counter
+      ? counter.step === 1
+        ? sub(phi!, counter.carried.init)
+        : sub(counter.carried.init, phi!)
+      : sub(v(it!), c(1));
     const body = this.withTape(
       loop.body,
       [...bodyOut, ...updates],
       [...carriedGrad.values(), ...accumulators.map((a) => a.name)],
       loop,
-      counter,
+      iteration,
+      counter?.carried.name,
     );
     const zero = c(0);
     for (const c of carried)
       out.push({ kind: "let", name: carriedGrad.get(c.name)!, init: this.gradient.get(c.name) ?? zero });
     for (const a of accumulators) out.push({ kind: "let", name: a.name, init: c(0) });
-    out.push({ kind: "repeat", counter, from: v(trips), body });
+    if (counter) {
+      const { init } = counter.carried;
+      const last = counter.last ?? add(init, mul(sub(v(trips!), c(1)), c(counter.step)));
+      const cond = counter.step === 1 ? op("ge", phi!, init) : op("le", phi!, init);
+      out.push({ kind: "for", counter: counter.carried.name, init: last, cond, step: -counter.step, body });
+    } else out.push({ kind: "repeat", counter: it!, from: v(trips!), body });
 
     // After the loop: what flowed out, to the values from before it.
     const flowing = new Map<string, Expr[]>();

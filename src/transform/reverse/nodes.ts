@@ -70,7 +70,17 @@ export abstract class SweepNodes extends SweepTape {
     const grad: Expr = gate.output === "array" ? v(this.gradName.get(n.name)!) : (this.gradient.get(n.name) ?? c(0));
     const differentiated = (a: Node["args"][number], i: number) =>
       a.kind === "var" && this.active.has(a.name) && gate.inputs[i] !== "size" && !isConst(grad, 0);
-    const names = n.args.map((a, i) => (differentiated(a, i) ? this.names.claim(`grad_${(a as VarRef).name}`) : null));
+    // An array whose adjoint is this backward's result takes its gradient name (direct.ts).
+    const names = n.args.map((a, i) =>
+      !differentiated(a, i)
+        ? null
+        : this.direct.has((a as VarRef).name)
+          ? this.gradName.get((a as VarRef).name)!
+          : this.names.claim(`grad_${(a as VarRef).name}`),
+    );
+    for (const [i, a] of n.args.entries())
+      if (a.kind === "var" && this.direct.has(a.name) && names[i] === null && this.active.has(a.name))
+        out.push({ kind: "const", name: this.gradName.get(a.name)!, expr: this.zeros(a.name) });
     if (names.some((name) => name !== null)) {
       // The backward reads the arrays as they were at the call: a copy of any written after it.
       const asAtCall = (a: Node["args"][number], i: number): Node["args"][number] =>
@@ -88,14 +98,15 @@ export abstract class SweepNodes extends SweepTape {
       n.args.forEach((a, i) => {
         const name = names[i] ?? null;
         if (name === null || a.kind !== "var") return;
-        if (this.isArray(a.name))
-          out.push({
-            kind: "addArray",
-            target: this.gradName.get(a.name)!,
-            source: name,
-            counter: this.names.claim("k"),
-          });
-        else {
+        if (this.isArray(a.name)) {
+          if (!this.direct.has(a.name))
+            out.push({
+              kind: "addArray",
+              target: this.gradName.get(a.name)!,
+              source: name,
+              counter: this.names.claim("k"),
+            });
+        } else {
           this.renamable.set(name, (to) => (st.names[i] = to));
           this.add(a.name, v(name), block, outflow);
         }

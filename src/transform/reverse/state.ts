@@ -25,6 +25,7 @@ import { c, isConst, op, operationKey, sum, v } from "../../rules/expr.js";
 import { ruleOf } from "../../rules/table.js";
 import { analyzeActivity } from "../activity.js";
 import { emptyPlan, type TapePlan } from "../forward.js";
+import { directAdjoints } from "./direct.js";
 
 export interface Differentiated {
   forward: CodeStatement[];
@@ -70,6 +71,8 @@ export abstract class SweepState {
    * only contribution, it takes the value's gradient name instead of being copied into it.
    */
   protected readonly renamable = new Map<string, (to: string) => void>();
+  /** Values of an arm that a merge chooses: given only the merge's gradient, they share its name. */
+  protected readonly chosen = new Set<string>();
   protected readonly plan: TapePlan;
   protected usesTape = false;
   protected usesDecisions = false;
@@ -97,6 +100,8 @@ export abstract class SweepState {
   protected readonly computed = new Map<string, string>();
   /** Names used directly as array indices. */
   protected readonly indices = new Set<string>();
+  /** Arrays whose adjoint is the array their one array gate's backward returns (direct.ts). */
+  protected direct = new Set<string>();
 
   constructor(
     protected readonly graph: Graph,
@@ -124,6 +129,7 @@ export abstract class SweepState {
       this.definedIn.set(p.name, graph.body);
     }
     this.index(graph.body);
+    this.direct = directAdjoints(graph, callees, this.active, this.arrayKinds, this.definedIn);
     this.plan = emptyPlan(this.booleans, this.arrayKinds);
     this.plan.tape = this.names.claim("tape");
     this.plan.decisions = this.names.claim("decisions");
@@ -261,6 +267,11 @@ export abstract class SweepState {
 
   protected finish(name: string, out: CodeStatement[]): void {
     const terms = this.terms.get(name) ?? [];
+    // A value chosen by a merge, with no other use, has the merge's gradient: no copy.
+    if (terms.length === 1 && terms[0]!.kind === "var" && this.chosen.has(name)) {
+      this.gradient.set(name, terms[0]!);
+      return;
+    }
     const only = terms.length === 1 && terms[0]!.kind === "var" ? this.renamable.get(terms[0]!.name) : undefined;
     if (only) {
       only(this.gradName.get(name)!);
@@ -287,7 +298,8 @@ export abstract class SweepState {
     code: CodeStatement[],
     keep: Iterable<string>,
     loop?: Loop,
-    counter?: string,
+    iteration?: Expr,
+    counterPhi?: string,
   ): CodeStatement[];
   protected abstract inductionStep(c: Loop["carried"][number], loop: Loop): number | undefined;
   protected abstract isInteger(a: Node["args"][number], seen?: Set<string>): boolean;

@@ -6,7 +6,7 @@
 import type { Callee, CodeStatement, Expr, Graph, VarRef } from "../../ir.js";
 import { c, op, v } from "../../rules/expr.js";
 import { forwardCode } from "../forward.js";
-import { collectReads, prune } from "../prune.js";
+import { collectReads, freeReads, prune } from "../prune.js";
 import { SweepLoops } from "./loops.js";
 import { type Block, type Differentiated, type Mode } from "./state.js";
 
@@ -63,8 +63,8 @@ class Reverser extends SweepLoops {
     for (const e of roots) collectReads([{ kind: "accumulate", name: "", expr: e }], read);
     const prunedBackward = prune(backward, read);
     // Values the backward pass reads from inside forward branch arms (outside loops) must outlive the arm.
-    const backwardReads = new Set<string>();
-    collectReads(prunedBackward, backwardReads);
+    // (Not those an arm recomputes: the backward pass declares them itself.)
+    const backwardReads = freeReads(prunedBackward);
     for (const name of backwardReads) {
       const block = this.definedIn.get(name);
       if (block && this.arms.has(block) && !this.inLoop(block)) this.plan.hoisted.add(name);
@@ -72,7 +72,8 @@ class Reverser extends SweepLoops {
         if (trips === name && this.arms.has(this.loopParent(loop)) && !this.inLoop(this.loopParent(loop)))
           this.plan.hoisted.add(name);
     }
-    const forward = forwardCode(this.graph.body, this.live, this.plan);
+    this.plan.backwardReads = backwardReads;
+    const forward = forwardCode(this.graph.body, this.live, this.plan, this.graph.results);
     const tapes: CodeStatement[] = [
       ...(this.usesTape
         ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
@@ -117,7 +118,7 @@ class Reverser extends SweepLoops {
       ...block.flatMap((s) => (s.kind === "node" ? [s.name] : s.kind === "branch" ? s.merges.map((m) => m.name) : [])),
     ];
     for (const name of arrays) {
-      if (!this.isArray(name) || !this.active.has(name)) continue;
+      if (!this.isArray(name) || !this.active.has(name) || this.direct.has(name)) continue;
       const merged = this.aliasOf.get(name);
       const init: Expr =
         name === seeded

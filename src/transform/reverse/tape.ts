@@ -3,10 +3,11 @@
  * are recomputed (loop counters, index arithmetic, reads of arrays nothing writes any more) and
  * which are pushed on the tape by the forward pass and popped by the backward one.
  */
-import type { CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
-import { add, c, mul, sub, v } from "../../rules/expr.js";
+import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
+import { add, c, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, prune } from "../prune.js";
+import { isCondition } from "../../rules/table.js";
 import { SweepCounting } from "./counting.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
 
@@ -22,17 +23,19 @@ export abstract class SweepTape extends SweepCounting {
     code: CodeStatement[],
     keep: Iterable<string>,
     loop?: Loop,
-    counter?: string,
+    iteration?: Expr,
+    counterPhi?: string,
   ): CodeStatement[] {
     const allocations: CodeStatement[] = [];
     this.allocate(block, allocations, false);
-    if (!this.inLoop(block)) return [...allocations, ...code];
+    if (!this.inLoop(block)) return [...allocations, ...this.recomputeInArm(block, [...allocations, ...code]), ...code];
     const live = new Set<string>(keep);
     collectReads(code, live);
     const pruned = prune(code, live);
     const reads = freeReads([...allocations, ...pruned]);
     // A loop body's own values include its phis: their values at the start of the iteration.
-    const phis = loop ? loop.carried.map((c) => c.name) : [];
+    // (The counter of a reversed `for` is that loop's own variable.)
+    const phis = loop ? loop.carried.map((c) => c.name).filter((name) => name !== counterPhi) : [];
     const own = [
       ...phis,
       ...definitionsOfBlock(block),
@@ -49,10 +52,10 @@ export abstract class SweepTape extends SweepCounting {
       recompute.set(name, null); // a cycle recomputes nothing
       let expr: Expr | null = null;
       const carried = loop?.carried.find((c) => c.name === name);
-      const step = carried && counter ? this.inductionStep(carried, loop!) : undefined;
+      const step = carried && iteration ? this.inductionStep(carried, loop!) : undefined;
       if (step !== undefined) {
-        // The value at the start of forward iteration `counter - 1`: init + (counter - 1) * step.
-        expr = add(carried!.init, mul(sub(v(counter!), c(1)), c(step)));
+        // The value at the start of forward iteration number `iteration` (from 0): init + iteration * step.
+        expr = add(carried!.init, mul(iteration!, c(step)));
       } else {
         const n = nodes.get(name);
         const available = (a: Node["args"][number]) =>
@@ -97,6 +100,78 @@ export abstract class SweepTape extends SweepCounting {
         : { kind: "pop", tape: this.plan.tape, name };
     });
     return [...pops, ...recomputes, ...allocations, ...pruned];
+  }
+
+  /**
+   * The values of an arm (outside loops) that its backward code reads and that are exact and
+   * cheap to compute again from what is in scope there: conditions and `+ - *`. Recomputed, they
+   * need no variable declared before the branch (the rest are hoisted, see sweep.ts).
+   */
+  protected recomputeInArm(block: Block, code: CodeStatement[]): CodeStatement[] {
+    const nodes = new Map(block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+    const cheap = (n: Node) => n.op !== "call" && (CHEAP.has(n.op) || isCondition(n.op));
+    const wanted = new Set<string>();
+    const want = (name: string) => {
+      const n = nodes.get(name);
+      if (!n || !cheap(n) || wanted.has(name)) return;
+      wanted.add(name);
+      for (const a of n.args) if (a.kind === "var") want(a.name);
+    };
+    freeReads(code).forEach(want);
+    return block.flatMap((s): CodeStatement[] =>
+      s.kind === "node" && wanted.has(s.name) ? [{ kind: "const", name: s.name, expr: nodeExpr(s) }] : [],
+    );
+  }
+
+  /**
+   * How a loop is reversed as a `for` loop over its own counter (a carried integer stepped by 1 or
+   * -1): from its last value back to its first. The last value is known from the condition when
+   * that is `i < n` (`i <= n`, `i > n`, `i >= n`) for a bound from outside the loop, and nothing
+   * else ends the loop: `n - 1`, or `Math.ceil(n) - 1` for a bound that may not be an integer;
+   * otherwise it comes from the trip count (`last` undefined).
+   */
+  protected reversedCounter(loop: Loop): { carried: Carried; step: 1 | -1; last?: Expr } | undefined {
+    const counter = loop.carried.find((x) => {
+      const step = this.inductionStep(x, loop);
+      return (step === 1 || step === -1) && this.isInteger(x.init);
+    });
+    if (!counter) return undefined;
+    const step = this.inductionStep(counter, loop) as 1 | -1;
+    const head = new Map(loop.head.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+    const cond = head.get(loop.cond.name);
+    if (!cond || loop.head.some((s) => s.kind !== "node") || cond.args.length !== 2) return { carried: counter, step };
+    const [a, b] = cond.args as [Atom, Atom];
+    const isPhi = (x: Atom) => x.kind === "var" && x.name === counter.name;
+    // The comparison as `i op bound`.
+    const flipped: Record<string, string> = { lt: "gt", gt: "lt", le: "ge", ge: "le" };
+    const [op_, bound] = isPhi(a) ? [cond.op, b] : isPhi(b) ? [flipped[cond.op], a] : [undefined, a];
+    if (op_ === undefined || !(op_ in flipped)) return { carried: counter, step };
+    // The bound: from outside the loop, or the length of an array from outside it (for...of).
+    let boundExpr: Expr | undefined;
+    const inLoop = (x: Atom) => x.kind === "var" && this.inside(x.name, [loop.head, loop.body]);
+    if (!inLoop(bound) && !loop.carried.some((x) => isPhi(bound) || (bound.kind === "var" && x.name === bound.name)))
+      boundExpr = bound;
+    else if (bound.kind === "var") {
+      const n = head.get(bound.name);
+      if (n?.op === "length" && !inLoop(n.args[0]!)) boundExpr = nodeExpr(n);
+    }
+    if (!boundExpr) return { carried: counter, step };
+    const integer =
+      boundExpr.kind === "const" ? Number.isInteger(boundExpr.value) : boundExpr.kind === "op" || this.isInteger(bound);
+    const ceil = (e: Expr) => (integer ? e : op("ceil", e));
+    const floor = (e: Expr) => (integer ? e : op("floor", e));
+    // Counting up, the last value below (or at) the bound; counting down, the last above (or at) it.
+    const last =
+      step === 1 && op_ === "lt"
+        ? sub(ceil(boundExpr), c(1))
+        : step === 1 && op_ === "le"
+          ? floor(boundExpr)
+          : step === -1 && op_ === "gt"
+            ? add(floor(boundExpr), c(1))
+            : step === -1 && op_ === "ge"
+              ? ceil(boundExpr)
+              : undefined;
+    return last ? { carried: counter, step, last } : { carried: counter, step };
   }
 
   /** The step of a loop counter `c = init, c + step, ...` with integer init and step, else undefined. */

@@ -65,7 +65,7 @@ export function jvpFunction(
       companion: "jvp",
       name: companionName(source.name, "jvp"),
       params: [...source.params, { name: tangentsParam, type: "number", fields: differentiated }],
-      forward: [...read, ...forwardCode(graph.body, live, emptyPlan(booleans, arrayKinds))],
+      forward: [...read, ...forwardCode(graph.body, live, emptyPlan(booleans, arrayKinds), graph.results)],
       backward: [],
       returns: { kind: "tangent", value: graph.results[0]!, tangent: graph.results[1]! },
       origin: { file: source.file, pos: source.pos },
