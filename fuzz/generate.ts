@@ -428,16 +428,21 @@ export class Generator {
     return rest ? { k: "if", c, then, else: rest } : { k: "if", c, then };
   }
 
-  /** An arm: a few statements, sometimes ending in an early return (never inside a loop). */
+  /** An arm: a few statements, sometimes ending in an early return (inside a loop, of a number only). */
   private armBody(place: Place): Stmt[] {
     const body = this.block(place, this.int(1, 3));
-    if (!ends(body) && place.loops === 0 && this.chance(0.3)) body.push(this.returnStmt(place));
+    const returns = place.loops === 0 || place.ret === "number";
+    if (!ends(body) && returns && this.chance(place.loops === 0 ? 0.3 : 0.15)) body.push(this.returnStmt(place));
     return body;
   }
 
-  /** `if (cond) break;`, `if (cond) continue;`, or an arm that does work before jumping. */
+  /** `if (cond) break;`, `if (cond) continue;`, `if (cond) return e;`, or an arm that does work before jumping. */
   private jumpIf(place: Place): Stmt {
-    const jump: Stmt = { k: this.chance(0.5) ? "break" : "continue" };
+    const jump: Stmt = this.weighted<Stmt>([
+      [2, () => ({ k: "break" })],
+      [2, () => ({ k: "continue" })],
+      [place.ret === "number" ? 1 : 0, () => this.returnStmt(place)],
+    ]);
     const before = this.chance(0.4) ? this.scoped(() => this.block({ ...place, depth: place.depth + 1 }, 1)) : [];
     return { k: "if", c: this.cond(1), then: ends(before) ? before : [...before, jump] };
   }

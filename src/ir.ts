@@ -134,6 +134,8 @@ export interface Param {
   type: ValueType;
   /** Declared `readonly number[]` or `ReadonlyArray<number>`: generated signatures keep it readonly. */
   readonly?: true;
+  /** Declared `Data<T>` (adgen's type): data, not differentiated unless `wrt` names it. */
+  data?: true;
 }
 
 /** One function lowered to SSA. */

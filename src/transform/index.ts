@@ -4,6 +4,7 @@
  * `g_pullback` (for backward passes), and local gates a primal copy. Built-in gates are imported.
  */
 import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
+import { booleanNames } from "./booleans.js";
 import { analyzeActivity } from "./activity.js";
 import { differentiate } from "./reverse/index.js";
 import { emptyPlan, forwardCode } from "./forward.js";
@@ -91,7 +92,7 @@ function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): C
     kind: "primal",
     name,
     params: graph.params,
-    forward: forwardCode(graph.body, live, emptyPlan()),
+    forward: forwardCode(graph.body, live, emptyPlan(booleanNames(graph))),
     backward: [],
     returns: { kind: "value", value: graph.results[0]! },
   };
