@@ -15,6 +15,8 @@ import { type CallTarget } from "./state.js";
 export abstract class LowerCalls extends LowerArrays {
   protected call(e: ts.CallExpression, hint?: string): Atom {
     const callee = e.expression;
+    // `xs.reduce(...)`, `Math.max(...xs)` and the other array methods (src/parser/lower/methods.ts).
+    if (this.methodGives(e) !== undefined) return this.method(e, "number", hint)!;
     const spread = e.arguments.find(ts.isSpreadElement);
     if (spread) this.fail(codes.expression, "spread arguments are not supported", spread);
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {

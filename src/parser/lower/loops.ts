@@ -41,20 +41,46 @@ export abstract class LowerLoops extends LowerBranches {
       else this.expressionStatements(st.initializer);
     }
     // for...of: a hidden counter, and the element bound at the start of each iteration.
-    let forOf: { array: VarRef; counter: string; element: ts.BindingName; keyword: "const" | "let" } | undefined;
+    let forOf: { array: VarRef; element: ts.Identifier; index?: ts.Identifier; keyword: "const" | "let" } | undefined;
     if (ts.isForOfStatement(st)) {
-      const iterated = this.value(st.expression);
-      if (!this.isArray(iterated))
-        this.fail(codes.notArray, `for...of needs an array; '${this.text(st.expression)}' is not one`, st.expression);
-      const array = iterated as VarRef;
+      // `for (const [i, x] of xs.entries())`: the counter is bound to `i` as well.
+      const iterated = skipParens(st.expression);
+      const entries =
+        ts.isCallExpression(iterated) &&
+        ts.isPropertyAccessExpression(iterated.expression) &&
+        iterated.expression.name.text === "entries" &&
+        iterated.arguments.length === 0
+          ? iterated.expression.expression
+          : undefined;
+      const value = this.value(entries ?? st.expression);
+      if (!this.isArray(value))
+        this.fail(
+          codes.notArray,
+          `for...of needs an array; '${this.text(entries ?? st.expression)}' is not one`,
+          entries ?? st.expression,
+        );
       const decl = ts.isVariableDeclarationList(st.initializer) ? st.initializer.declarations[0] : undefined;
-      if (!decl || !ts.isIdentifier(decl.name))
-        this.fail(codes.statement, "for...of needs 'const x of array'", st.initializer);
+      const pair =
+        decl && ts.isArrayBindingPattern(decl.name) && decl.name.elements.length === 2
+          ? decl.name.elements.map((el) =>
+              ts.isBindingElement(el) && ts.isIdentifier(el.name) && !el.dotDotDotToken && !el.initializer
+                ? el.name
+                : undefined,
+            )
+          : undefined;
+      if (entries && !(pair?.[0] && pair[1]))
+        this.fail(codes.statement, "for...of over entries() needs 'const [i, x] of xs.entries()'", st.initializer);
+      if (!decl || (!entries && !ts.isIdentifier(decl.name)))
+        this.fail(
+          codes.statement,
+          "for...of needs 'const x of array' or 'const [i, x] of array.entries()'",
+          st.initializer,
+        );
       scope.set("#i", { keyword: "let", value: c(0) });
       forOf = {
-        array,
-        counter: "#i",
-        element: decl.name,
+        array: value as VarRef,
+        element: entries ? pair![1]! : (decl.name as ts.Identifier),
+        ...(entries ? { index: pair![0]! } : {}),
         keyword: st.initializer.flags & ts.NodeFlags.Const ? "const" : "let",
       };
     }
@@ -146,16 +172,11 @@ export abstract class LowerLoops extends LowerBranches {
         ctx.skip = "#skip";
       }
       if (forOf) {
-        const element = this.node(
-          "index",
-          [forOf.array, this.lookup("#i")!.value!],
-          st,
-          (forOf.element as ts.Identifier).text,
-        );
-        this.scopes[this.scopes.length - 1]!.set((forOf.element as ts.Identifier).text, {
-          keyword: forOf.keyword,
-          value: element,
-        });
+        const i = this.lookup("#i")!.value!;
+        const element = this.node("index", [forOf.array, i], st, forOf.element.text);
+        const bodyScope = this.scopes[this.scopes.length - 1]!;
+        bodyScope.set(forOf.element.text, { keyword: forOf.keyword, value: element });
+        if (forOf.index) bodyScope.set(forOf.index.text, { keyword: forOf.keyword, value: i });
       }
       const lowerBody = () => {
         if (ts.isBlock(st.statement)) this.statements(st.statement.statements, 0, () => undefined);

@@ -234,6 +234,14 @@ export abstract class LowerState {
   protected abstract expressionStatements(e: ts.Expression): void;
   protected abstract assignable(target: ts.Expression): Local;
   protected abstract run(): Graph;
+  protected abstract method(
+    e: ts.CallExpression,
+    want: "number" | "array" | "condition" | "statement",
+    hint?: string,
+  ): Atom | undefined;
+  protected abstract methodGives(
+    e: ts.CallExpression,
+  ): "number" | "array" | "condition" | "statement" | "unsupported" | undefined;
   protected abstract param(p: ts.ParameterDeclaration): Param;
 }
 

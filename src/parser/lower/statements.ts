@@ -182,6 +182,11 @@ export abstract class LowerStatements extends LowerLoops {
     }
     if (ts.isBinaryExpression(e) && isAssignmentOperator(e.operatorToken.kind))
       this.fail(codes.operator, `operator '${e.operatorToken.getText(this.sf)}' is not supported`, e.operatorToken);
+    // `xs.forEach(...)`, `out.fill(v)` (src/parser/lower/methods.ts).
+    if (ts.isCallExpression(e) && this.methodGives(e) !== undefined) {
+      this.method(e, "statement");
+      return;
+    }
     // A helper that writes into arrays, called for its effect (`qtimesx(..., out);`).
     if (ts.isCallExpression(e) && this.inlineCall(e, true) !== undefined) return;
     this.value(e);
