@@ -22,13 +22,22 @@ export type Expr =
   | { k: "avar"; name: string; type: ArrayType }
   | { k: "newArray"; type: ArrayType; len: number }
   | { k: "arrayLit"; items: Expr[] }
-  | { k: "slice"; arr: string; type: ArrayType };
+  /** `arr.slice()`, or with `start` (and `end`), `arr.slice(start, end)`. */
+  | { k: "slice"; arr: string; type: ArrayType; start?: number; end?: number }
+  /** `arr.map((v, i) => body)`. */
+  | { k: "map"; arr: string; type: ArrayType; v: string; i: string; body: Expr }
+  /** `arr.reduce((acc, v) => body, init)` (without `init`: from `arr[0]`). */
+  | { k: "reduce"; arr: string; acc: string; v: string; body: Expr; init?: Expr }
+  /** `Math.max(...arr, ...rest)` / `Math.min`. */
+  | { k: "extremum"; fn: "max" | "min"; arr: string; rest: Expr[] };
 
 export type Cond =
   | { k: "cmp"; op: "<" | ">" | "<=" | ">=" | "===" | "!=="; a: Expr; b: Expr }
   | { k: "and" | "or"; a: Cond; b: Cond }
   | { k: "not"; a: Cond }
-  | { k: "bvar"; name: string };
+  | { k: "bvar"; name: string }
+  /** `arr.some((v) => c)` / `arr.every((v) => c)`. */
+  | { k: "some" | "every"; arr: string; v: string; c: Cond };
 
 export interface ForUpdate {
   name: string;
@@ -44,7 +53,8 @@ export type Stmt =
   | { k: "store"; arr: string; i: Expr; op: "=" | "+=" | "-=" | "*="; value: Expr }
   | { k: "if"; c: Cond; then: Stmt[]; else?: Stmt[] }
   | { k: "for"; init: { name: string; value: Expr }[]; test: Cond; update: ForUpdate[]; body: Stmt[] }
-  | { k: "forOf"; name: string; arr: string; body: Stmt[] }
+  /** With `index`, `for (const [index, name] of arr.entries())`. */
+  | { k: "forOf"; name: string; index?: string; arr: string; body: Stmt[] }
   | { k: "while"; c: Cond; body: Stmt[] }
   | { k: "do"; c: Cond; body: Stmt[] }
   | { k: "block"; body: Stmt[] }
@@ -128,7 +138,13 @@ export function printExpr(e: Expr, prec = 0): string {
     case "arrayLit":
       return `[${e.items.map((a) => printExpr(a)).join(", ")}]`;
     case "slice":
-      return `${e.arr}.slice()`;
+      return `${e.arr}.slice(${[e.start, e.end].filter((x) => x !== undefined).join(", ")})`;
+    case "map":
+      return `${e.arr}.map((${e.v}, ${e.i}) => ${printExpr(e.body)})`;
+    case "reduce":
+      return `${e.arr}.reduce((${e.acc}, ${e.v}) => ${printExpr(e.body)}${e.init ? `, ${printExpr(e.init)}` : ""})`;
+    case "extremum":
+      return `Math.${e.fn}(...${e.arr}${e.rest.map((r) => `, ${printExpr(r)}`).join("")})`;
   }
 }
 
@@ -154,6 +170,9 @@ export function printCond(c: Cond, prec = 0): string {
       return `!${printCond(c.a, 3)}`;
     case "bvar":
       return c.name;
+    case "some":
+    case "every":
+      return `${c.arr}.${c.k}((${c.v}) => ${printCond(c.c)})`;
   }
 }
 
@@ -217,7 +236,10 @@ class Printer {
         return this.line(n, "}");
       }
       case "forOf":
-        this.line(n, `for (const ${s.name} of ${s.arr}) {`);
+        this.line(
+          n,
+          `for (const ${s.index ? `[${s.index}, ${s.name}]` : s.name} of ${s.arr}${s.index ? ".entries()" : ""}) {`,
+        );
         this.body(s.body, n + 1, true);
         return this.line(n, "}");
       case "while":
@@ -279,7 +301,7 @@ function stripTypes(s: string): string {
 /**
  * Why the program is not a valid program of the subset (undefined when it is): a name read where
  * it is not declared (or before its declaration in the same block), a const assigned, two
- * declarations of one name in one block, a jump outside a loop or with code after it, a function
+ * declarations of one name in one block, a jump outside a loop or with code after it, an array returned inside a loop, a function
  * that can end without returning. The generator never makes such programs; shrinking steps can,
  * and the shrinker discards them.
  */
@@ -287,6 +309,7 @@ export function invalidity(p: Program): string | undefined {
   type Binding = { kind: "num" | "arr" | "bool"; mutable: boolean; declared: boolean };
   const known = new Set([...p.helpers.map((h) => h.name), ...p.gates.map((g) => g.name), ...p.imports]);
   let scopes: Map<string, Binding>[] = [];
+  let returnType: ValueType = "number";
   const globals = new Map<string, Binding>(
     p.consts.map((c) => [c.name, { kind: "num", mutable: false, declared: true }]),
   );
@@ -327,6 +350,22 @@ export function invalidity(p: Program): string | undefined {
       case "slice":
         lookup(e.arr, "arr");
         return;
+      case "map":
+      case "reduce": {
+        lookup(e.arr, "arr");
+        if (e.k === "reduce" && e.init) expr(e.init);
+        const params: [string, Omit<Binding, "declared">][] = [
+          [e.v, { kind: "num", mutable: false }],
+          [e.k === "map" ? e.i : e.acc, { kind: "num", mutable: false }],
+        ];
+        scopes.push(new Map(params.map(([n, b]) => [n, { ...b, declared: true }])));
+        expr(e.body);
+        scopes.pop();
+        return;
+      }
+      case "extremum":
+        lookup(e.arr, "arr");
+        return e.rest.forEach(expr);
       case "cond":
         cond(e.c);
         expr(e.a);
@@ -345,6 +384,13 @@ export function invalidity(p: Program): string | undefined {
     if (c.k === "cmp") return (expr(c.a), expr(c.b));
     if (c.k === "not") return cond(c.a);
     if (c.k === "bvar") return void lookup(c.name, "bool");
+    if ("arr" in c) {
+      lookup(c.arr, "arr");
+      scopes.push(new Map([[c.v, { kind: "num", mutable: false, declared: true }]]));
+      cond(c.c);
+      scopes.pop();
+      return;
+    }
     cond(c.a);
     cond(c.b);
   };
@@ -404,7 +450,10 @@ export function invalidity(p: Program): string | undefined {
       }
       case "forOf":
         lookup(s.arr, "arr");
-        return block(s.body, loops + 1, [[s.name, { kind: "num", mutable: false }]]);
+        return block(s.body, loops + 1, [
+          [s.name, { kind: "num", mutable: false }],
+          ...(s.index ? [[s.index, { kind: "num", mutable: false }] as [string, Omit<Binding, "declared">]] : []),
+        ]);
       case "while":
       case "do":
         if (s.k === "while") cond(s.c);
@@ -418,7 +467,8 @@ export function invalidity(p: Program): string | undefined {
         if (loops === 0) throw new Error(`'${s.k}' outside a loop`);
         return;
       case "return":
-        if (loops > 0) throw new Error("'return' inside a loop");
+        // Inside a loop a function may return a number, not an array (a documented limitation).
+        if (loops > 0 && returnType !== "number") throw new Error("'return' of an array inside a loop");
         return expr(s.e);
     }
   };
@@ -434,6 +484,7 @@ export function invalidity(p: Program): string | undefined {
     for (const f of [...p.helpers, p.main]) {
       if (!returns(f.body)) throw new Error(`'${f.name}' can end without returning`);
       scopes = [globals];
+      returnType = f.ret;
       block(
         f.body,
         0,

@@ -326,6 +326,38 @@ export class Generator {
         },
       ],
       [
+        // `a.slice(start)`, `a.slice(start, end)`, positions from the end when negative; never empty.
+        sources.length > 0 ? 1 : 0,
+        () => {
+          const [src, s] = this.pick(sources);
+          const start = this.int(-s.len + 1, s.len - 1);
+          const from = start < 0 ? s.len + start : start;
+          const end = this.chance(0.5)
+            ? undefined
+            : this.pick([from + 1, s.len, -1].filter((e) => (e < 0 ? s.len + e : e) > from));
+          const to = end === undefined ? s.len : end < 0 ? s.len + end : end;
+          init =
+            end === undefined
+              ? { k: "slice", arr: src, type: s.type, start }
+              : { k: "slice", arr: src, type: s.type, start, end };
+          v = { kind: "arr", type: s.type, len: to - from, writable: true };
+        },
+      ],
+      [
+        sources.length > 0 ? 2 : 0,
+        () => {
+          const [src, s] = this.pick(sources);
+          const [e, i] = [this.name("e"), this.name("i")];
+          const body = this.scoped(() => {
+            this.declare(e, { kind: "num", mutable: false });
+            this.declare(i, { kind: "ctr", max: s.len - 1 });
+            return this.num(2, e);
+          });
+          init = { k: "map", arr: src, type: s.type, v: e, i, body };
+          v = { kind: "arr", type: s.type, len: s.len, writable: true };
+        },
+      ],
+      [
         2,
         () => {
           const items = Array.from({ length: this.int(2, 4) }, () => this.num(1));
@@ -428,16 +460,21 @@ export class Generator {
     return rest ? { k: "if", c, then, else: rest } : { k: "if", c, then };
   }
 
-  /** An arm: a few statements, sometimes ending in an early return (never inside a loop). */
+  /** An arm: a few statements, sometimes ending in an early return (inside a loop, of a number only). */
   private armBody(place: Place): Stmt[] {
     const body = this.block(place, this.int(1, 3));
-    if (!ends(body) && place.loops === 0 && this.chance(0.3)) body.push(this.returnStmt(place));
+    const returns = place.loops === 0 || place.ret === "number";
+    if (!ends(body) && returns && this.chance(place.loops === 0 ? 0.3 : 0.15)) body.push(this.returnStmt(place));
     return body;
   }
 
-  /** `if (cond) break;`, `if (cond) continue;`, or an arm that does work before jumping. */
+  /** `if (cond) break;`, `if (cond) continue;`, `if (cond) return e;`, or an arm that does work before jumping. */
   private jumpIf(place: Place): Stmt {
-    const jump: Stmt = { k: this.chance(0.5) ? "break" : "continue" };
+    const jump: Stmt = this.weighted<Stmt>([
+      [2, () => ({ k: "break" })],
+      [2, () => ({ k: "continue" })],
+      [place.ret === "number" ? 1 : 0, () => this.returnStmt(place)],
+    ]);
     const before = this.chance(0.4) ? this.scoped(() => this.block({ ...place, depth: place.depth + 1 }, 1)) : [];
     return { k: "if", c: this.cond(1), then: ends(before) ? before : [...before, jump] };
   }
@@ -547,13 +584,15 @@ export class Generator {
   }
 
   private forOfStmt(place: Place): Stmt {
-    const [arr] = this.pick(this.arrays());
+    const [arr, a] = this.pick(this.arrays());
     const name = this.name("e");
+    const index = this.chance(0.3) ? this.name("i") : undefined;
     const body = this.scoped(() => {
       this.declare(name, { kind: "num", mutable: false });
+      if (index) this.declare(index, { kind: "ctr", max: a.len - 1 });
       return this.loopBody(place);
     });
-    return { k: "forOf", name, arr, body };
+    return index ? { k: "forOf", name, index, arr, body } : { k: "forOf", name, arr, body };
   }
 
   /** A nested block that declares a name an outer scope has (number or array), then uses it. */
@@ -606,7 +645,30 @@ export class Generator {
       [helpers.length > 0 ? 3 : 0, () => this.helperCall(this.pick(helpers), sub)],
       [2, () => this.scalarGateCall(sub)],
       [f64.length > 0 ? 2 : 0, () => this.reducingGateCall()],
+      [this.arrays().length > 0 ? 1 : 0, () => this.reduceCall(depth)],
+      [this.arrays().length > 0 ? 1 : 0, () => this.extremumCall(sub)],
     ]);
+  }
+
+  /** `a.reduce((acc, e) => ..., init)`, or without `init`. */
+  private reduceCall(depth: number): Expr {
+    const [arr] = this.pick(this.arrays());
+    const [acc, e] = [this.name("acc"), this.name("e")];
+    const init = this.chance(0.6) ? this.num(1) : undefined;
+    const body = this.scoped(() => {
+      this.declare(acc, { kind: "num", mutable: false });
+      this.declare(e, { kind: "num", mutable: false });
+      // The accumulator goes through a bounded step: sums of products would overflow over long arrays.
+      const step = this.num(Math.max(depth - 1, 1), e);
+      return bin("+", bin("*", num(this.pick([0.5, 1, -0.5])), { k: "var", name: acc }), step);
+    });
+    return init ? { k: "reduce", arr, acc, v: e, body, init } : { k: "reduce", arr, acc, v: e, body };
+  }
+
+  /** `Math.max(...a)`, `Math.min(...a, x)`. */
+  private extremumCall(sub: () => Expr): Expr {
+    const [arr] = this.pick(this.arrays());
+    return { k: "extremum", fn: this.pick(["max", "min"] as const), arr, rest: this.chance(0.4) ? [sub()] : [] };
   }
 
   private leaf(prefer?: string): Expr {
@@ -668,6 +730,18 @@ export class Generator {
         () => ({ k: this.pick(["and", "or"] as const), a: this.cond(depth - 1), b: this.cond(depth - 1) }),
       ],
       [depth > 0 ? 1 : 0, () => ({ k: "not", a: this.cond(depth - 1) })],
+      [
+        depth > 0 && this.arrays().length > 0 ? 1 : 0,
+        (): Cond => {
+          const [arr] = this.pick(this.arrays());
+          const e = this.name("e");
+          const c = this.scoped(() => {
+            this.declare(e, { kind: "num", mutable: false });
+            return this.cond(depth - 1);
+          });
+          return { k: this.pick(["some", "every"] as const), arr, v: e, c };
+        },
+      ],
     ]);
   }
 

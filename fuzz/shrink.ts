@@ -168,6 +168,7 @@ function isArray(e: Expr): boolean {
     e.k === "newArray" ||
     e.k === "arrayLit" ||
     e.k === "slice" ||
+    e.k === "map" ||
     (e.k === "call" && e.ret !== "number")
   );
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { codes, type Diagnostic } from "./diagnostics.js";
-import type { CodeModule, Param as IrParam, Origin } from "./ir.js";
+import type { CodeModule, Graph, Param as IrParam, Origin } from "./ir.js";
 import { format, FORMAT_LIMIT, formattedOrigins, printGraph, printModuleLines } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
@@ -128,6 +128,14 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
             `--wrt ${wrt.map((w) => `'${w}'`).join(", ")} names no parameter of '${g.name}' (${g.params.map((p) => p.name).join(", ") || "none"}), which would get an empty gradient; pick the functions to differentiate with --function`,
             g.pos,
           );
+    // `Data<T>` says a parameter gets no gradient: a wrt that names it contradicts that.
+    for (const g of program.entries)
+      for (const p of g.params.filter((p) => p.data && wrt.includes(p.name)))
+        sink.report(
+          codes.unknownWrt,
+          `--wrt '${p.name}' names a parameter of '${g.name}' declared Data<...>, which gets no gradient; remove Data<> to differentiate it`,
+          g.pos,
+        );
     if (options.wrtByPosition)
       for (const g of program.entries) {
         const message = wrtTypeMismatch(g.name, g.params, wrt);
@@ -135,12 +143,25 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
       }
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
+  if (!wrt) {
+    const sink = sinks[0]!;
+    for (const g of program.entries)
+      if (g.params.length > 0 && g.params.every((p) => p.data))
+        sink.report(
+          codes.unknownWrt,
+          `every parameter of '${g.name}' is declared Data<...>, so its gradient would be empty; differentiate at least one`,
+          g.pos,
+        );
+    if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
+  }
   const modes = (options.modes ?? ["grad"]).map((m): Mode =>
     m === "jvp" ? "forward" : m === "hvp" ? "hvp" : "reverse",
   );
   let module: CodeModule;
   try {
-    module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)), [...new Set(modes)]);
+    // Without wrt, every parameter but those declared `Data<T>`.
+    const wrtOf = (g: Graph) => new Set(wrt ?? g.params.filter((p) => !p.data).map((p) => p.name));
+    module = transform(program, wrtOf, [...new Set(modes)]);
   } catch (e) {
     if (!(e instanceof TangentUnsupported)) throw e;
     sinks[0]!.report(codes.forwardMode, e.message, e.pos);
@@ -179,7 +200,8 @@ const ordinal = (n: number) =>
  * its `i`-th name has another type than the `i`-th parameter while the types differ. Else undefined.
  */
 function wrtTypeMismatch(fname: string, params: IrParam[], wrt: string[]): string | undefined {
-  if (new Set(params.map((p) => p.type)).size < 2) return undefined;
+  // As `GradsOf` types it: by position only where the parameters that get gradients differ in type.
+  if (new Set(params.filter((p) => !p.data).map((p) => p.type)).size < 2) return undefined;
   for (const [i, name] of wrt.entries()) {
     const named = params.find((p) => p.name === name);
     const at = params[i];

@@ -10,7 +10,7 @@ export const codes = {
   syntax: "ADG1001",
   /** No function to differentiate. The file has no function (declaration, `const` arrow or function expression, default export). */
   noFunction: "ADG1002",
-  /** `--wrt` names something that is not a parameter. Also: an empty `wrt`, a function none of whose parameters is listed, a `wrt` that `grad()`'s result type would get wrong. */
+  /** `--wrt` names something that is not a parameter. Also: an empty `wrt`, a function none of whose parameters is listed, a `wrt` that `grad()`'s result type would get wrong, a `wrt` naming a `Data<T>` parameter, a function whose parameters are all `Data<T>`. */
   unknownWrt: "ADG1003",
   /** Unsupported statement. A statement kind outside the supported subset. */
   statement: "ADG2001",
@@ -20,7 +20,7 @@ export const codes = {
   operator: "ADG2003",
   /** Switch. `switch` statements; write them as `if` / `else if` / `else` (branches and `?:` are supported). */
   branch: "ADG2004",
-  /** Loop form. What loops cannot do yet: `return` inside a loop, labelled `break`/`continue`, `for...in`, array gates returning arrays in a loop, a loop that never ends. */
+  /** Loop form. What loops cannot do yet: returning an array from inside a loop, labelled `break`/`continue`, `for...in`, array gates returning arrays in a loop, a loop that never ends. */
   loop: "ADG2005",
   /** Unsupported function form. async, generator, generic or body-less functions. */
   functionForm: "ADG2006",

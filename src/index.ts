@@ -19,6 +19,7 @@ export {
   type VjpFunction,
   type VjpResult,
 } from "./runtime/grad.js";
+export type { Data } from "./runtime/data.js";
 export { compile, compileSync, type CompileOptions, type CompileResult, type GeneratedFunction } from "./compile.js";
 export {
   checkGrad,

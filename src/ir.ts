@@ -149,6 +149,8 @@ export interface Param {
   readonly?: true;
   /** An object of optional fields instead (`f_jvp`'s `tangents: { x?: number; a?: Float64Array }`). */
   fields?: Param[];
+  /** Declared `Data<T>` (adgen's type): data, not differentiated unless `wrt` names it. */
+  data?: true;
 }
 
 /** One function lowered to SSA. */

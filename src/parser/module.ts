@@ -42,6 +42,17 @@ export interface ModuleScope {
   /** Functions to differentiate when this is the compiled file: the exported ones, or every
    * top-level one if none is exported. */
   functions: FunctionSource[];
+  /** How this module names adgen's `Data` type (`Data`, a renamed import, `ns.Data`). */
+  dataTypes: Set<string>;
+}
+
+/**
+ * `Data<T>` on a parameter (with `Data` imported from adgen, under any name): the parameter is
+ * data and gets no gradient. Returns `T`'s node, or undefined for any other type.
+ */
+export function dataArgument(mod: ModuleScope, type: ts.TypeNode | undefined): ts.TypeNode | undefined {
+  if (!type || !ts.isTypeReferenceNode(type) || !mod.dataTypes.has(type.typeName.getText(mod.sf))) return undefined;
+  return type.typeArguments?.length === 1 ? type.typeArguments[0] : undefined;
 }
 
 const hasModifier = (node: ts.Node, kind: ts.SyntaxKind) =>
@@ -137,15 +148,22 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
   const exports = new Map<string, string>();
   const all: FunctionSource[] = [];
   const exportedFunctions = new Set<string>();
+  const dataTypes = new Set<string>();
 
   for (const st of sf.statements) {
     const exported = hasModifier(st, ts.SyntaxKind.ExportKeyword);
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
       const from = st.moduleSpecifier.text;
       const clause = st.importClause;
+      // `Data` is a type: imported with or without `type`.
+      const nb = clause?.namedBindings;
+      if (from === "adgen" && nb) {
+        if (ts.isNamespaceImport(nb)) dataTypes.add(`${nb.name.text}.Data`);
+        else
+          for (const el of nb.elements) if ((el.propertyName ?? el.name).text === "Data") dataTypes.add(el.name.text);
+      }
       if (!clause || clause.isTypeOnly) continue;
       if (clause.name) bindings.set(clause.name.text, { kind: "import", from, imported: "default", node: clause.name });
-      const nb = clause.namedBindings;
       if (nb && ts.isNamespaceImport(nb)) bindings.set(nb.name.text, { kind: "namespace", from, node: nb.name });
       else if (nb) {
         for (const el of nb.elements) {
@@ -237,5 +255,5 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
     }
   }
   const exportedList = all.filter((f) => exportedFunctions.has(f.name));
-  return { file, sf, bindings, exports, functions: exportedList.length > 0 ? exportedList : all };
+  return { file, sf, bindings, exports, functions: exportedList.length > 0 ? exportedList : all, dataTypes };
 }

@@ -96,6 +96,8 @@ export function isConditionSyntax(e: ts.Expression): boolean {
     return (
       COMPARISON_OPS[inner.operatorToken.kind] !== undefined || LOGICAL_OPS[inner.operatorToken.kind] !== undefined
     );
+  if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression))
+    return inner.expression.name.text === "some" || inner.expression.name.text === "every";
   return ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken;
 }
 

@@ -14,6 +14,7 @@ import * as gates from "../gates/index.js";
 import { compileSync } from "../compile.js";
 import { companionName } from "../conventions.js";
 import { codes, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
+import type { IsData } from "./data.js";
 import { GradError, wrongModeMessage } from "./error.js";
 import { instantiate } from "./instantiate.js";
 import { annotate, prepareSource, type ParamKind } from "./source.js";
@@ -32,6 +33,9 @@ export type GradOf<P> = P extends number
       ? number[]
       : never;
 
+/** The parameter types (a union) that get gradients: those not declared `Data<T>`. */
+type Differentiated<P> = P extends unknown ? (IsData<P> extends true ? never : P) : never;
+
 /** Whether `T` is a union of more than one type. */
 type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
 
@@ -42,13 +46,14 @@ type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : 
  * for `loss(w: number, b: number, xs: Float64Array)` gives `{ w: number; b: number }`); the
  * compiler refuses a `wrt` whose `i`-th parameter has another gradient type than the `i`-th
  * parameter, so the types cannot lie. Where they all have one gradient type, the names may be any.
+ * Parameters declared `Data<T>` get no gradient and count for none of this.
  */
 export type GradsOf<A extends readonly unknown[], W extends readonly string[]> =
-  true extends IsUnion<GradOf<A[number]>>
+  true extends IsUnion<GradOf<Differentiated<A[number]>>>
     ? number extends W["length"]
-      ? { [K in W[number]]: GradOf<A[number]> }
+      ? { [K in W[number]]: GradOf<Differentiated<A[number]>> }
       : { -readonly [I in keyof W as I extends `${number}` ? W[I] & string : never]: GradOf<A[I & keyof A]> }
-    : { [K in W[number]]: GradOf<A[number]> };
+    : { [K in W[number]]: GradOf<Differentiated<A[number]>> };
 
 /** What a gradient function returns: `f`'s value and one partial derivative per parameter. */
 export interface GradResult<G extends object = Record<string, number>> {

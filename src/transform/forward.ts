@@ -8,7 +8,7 @@
  */
 import { reads } from "../code-walk.js";
 import { statementsOf } from "../ir-walk.js";
-import type { Atom, Carried, CodeStatement, Expr, Loop, Node, Statement } from "../ir.js";
+import type { Atom, Carried, CodeStatement, Expr, Graph, Loop, Node, Statement } from "../ir.js";
 import { c, op, select } from "../rules/expr.js";
 
 /** What the backward pass asks of the forward pass. */
@@ -48,6 +48,17 @@ export const emptyPlan = (
   arrayKinds,
   snapshots: new Map(),
 });
+
+/** A plan with no tape, knowing from the graph's types which names hold booleans and arrays. */
+export function typedPlan(graph: Graph): TapePlan {
+  const booleans = new Set<string>();
+  const arrayKinds = new Map<string, "Float64Array" | "number[]">();
+  for (const [name, t] of graph.types) {
+    if (t.kind === "array") arrayKinds.set(name, t.storage);
+    else if (t.kind === "boolean") booleans.add(name);
+  }
+  return emptyPlan(booleans, arrayKinds);
+}
 
 /** A node's right-hand side as an expression. */
 export function nodeExpr(n: Node): Expr {

@@ -10,7 +10,7 @@ import { analyzeActivity } from "./activity.js";
 import { differentiate } from "./reverse/index.js";
 import { jvpFunction } from "./tangent/index.js";
 import { hvpFunction } from "./tangent/hvp.js";
-import { emptyPlan, forwardCode } from "./forward.js";
+import { forwardCode, typedPlan } from "./forward.js";
 import { forEachExpr } from "./prune.js";
 import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
 
@@ -115,7 +115,7 @@ function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): C
     kind: "primal",
     name,
     params: graph.params,
-    forward: forwardCode(graph.body, live, emptyPlan(), graph.results),
+    forward: forwardCode(graph.body, live, typedPlan(graph), graph.results),
     backward: [],
     returns: { kind: "value", value: graph.results[0]! },
     ...origins(graph, new Map()),

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { grad, GradError, vjp } from "../../src/index.js";
+import { compileSync, grad, GradError, vjp } from "../../src/index.js";
 import { sigmoid } from "../../src/gates/index.js";
 import adgenEsbuild from "../../src/plugin/esbuild.js";
 import { passingFixtures, root, type Fixture } from "../support/fixtures.js";
@@ -121,9 +121,15 @@ describe("runtime grad(f) against the build-time companion", () => {
     for (const { fixture, name, built } of cases) {
       const input = (await import(`${join(fixture.dir, "input.ts")}?all-exports`)) as Record<string, Fn>;
       const f = input[name]!;
+      // The runtime sees no types, so not `Data<T>`: it is told what the compiler leaves out.
+      const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
+      const params = compileSync(source, { fileName: fixture.input, format: false }).functions.find(
+        (g) => g.name === `${name}_grad`,
+      )?.params;
+      const wrt = params?.some((p) => p.data) ? params.filter((p) => !p.data).map((p) => p.name) : fixture.options.wrt;
       let runtime: GradFn;
       try {
-        runtime = fixture.options.wrt ? grad(f, { wrt: fixture.options.wrt }) : grad(f);
+        runtime = wrt ? grad(f, { wrt }) : grad(f);
       } catch (e) {
         expect(refusedForInvisibleNames(e, fixture), `${fixture.name} ${name}: ${String(e)}`).toBe(true);
         refused.push(`${fixture.name}#${name}`);

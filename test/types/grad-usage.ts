@@ -2,12 +2,14 @@
  * How a user's code type-checks against `grad` and `vjp` (checked by test/api-types.test.ts with
  * tsc --strict and noUncheckedIndexedAccess). Never run.
  */
-import { grad, vjp } from "adgen";
+import { grad, vjp, type Data } from "adgen";
 
 declare function loss(w: number, b: number, xs: Float64Array, ys: Float64Array): number;
 declare function model(ws: Float64Array, xs: number[], k: number): number;
 declare function area(w: number, h: number): number;
 declare function squares(x: Float64Array, k: number): Float64Array;
+declare function fit(w: Float64Array, xs: Data<number[]>, ys: Data<Float64Array>, scale: Data<number>): number;
+declare function fit2(w: number, b: number, xs: Data<Float64Array>): number;
 
 let w = 0.5;
 let b = 0;
@@ -41,4 +43,17 @@ const v = vjp(squares, { wrt: ["x", "k"] })(xs, 2, xs).grad;
 const vx: Float64Array = v.x;
 const vk: number = v.k;
 
+// Data<T> parameters get no gradient: without them, fit's gradients are all Float64Arrays.
+const f = grad(fit)(xs, [1, 2], ys, 2).grad;
+const fw: Float64Array | undefined = f.w;
+// @ts-expect-error: no gradient is a number[] (xs is data)
+const fxs: number[] | undefined = f.xs;
+const f2 = grad(fit2, { wrt: ["b"] })(1, 2, xs).grad;
+const f2b: number = f2.b;
+// A Data<T> is a T, and a T a Data<T>.
+const data: Data<Float64Array> = xs;
+const plain: Float64Array = data;
+const scaled: number = (2 as Data<number>) * 3;
+
+export { data, f2b, fw, fxs, plain, scaled };
 export { dh, dw, dws, dxs, dxsArray, vk, vx, wrong };

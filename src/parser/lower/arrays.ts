@@ -27,33 +27,9 @@ export abstract class LowerArrays extends LowerExpressions {
         );
       return make("newFloat64Array", [this.number(arg)], "Float64Array");
     }
-    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression)) {
-      const object = skipParens(inner.expression.expression);
-      const member = inner.expression.name.text;
-      if (
-        member === "fill" &&
-        ts.isNewExpression(object) &&
-        ts.isIdentifier(object.expression) &&
-        object.expression.text === "Array"
-      ) {
-        const fill = inner.arguments[0];
-        if (
-          object.arguments?.length !== 1 ||
-          inner.arguments.length !== 1 ||
-          !fill ||
-          !ts.isNumericLiteral(fill) ||
-          Number(fill.text) !== 0
-        )
-          this.fail(codes.expression, "only 'new Array(n).fill(0)' is supported to create a number[]", inner);
-        return make("zeros", [this.number(object.arguments[0]!)], "number[]");
-      }
-      if (member === "slice") {
-        if (inner.arguments.length > 0)
-          this.fail(codes.expression, "'.slice()' with arguments is not supported; copy the whole array", inner);
-        const source = this.arrayAtom(object);
-        return make("slice", [source], this.arrays.get(source.name)!);
-      }
-    }
+    // `xs.map(...)`, `xs.slice(...)`, `new Array(n).fill(v)`, `Array.from(...)` (src/parser/lower/methods.ts).
+    if (ts.isCallExpression(inner) && ["array", "unsupported"].includes(this.methodGives(inner) ?? ""))
+      return this.method(inner, "array", hint);
     if (ts.isArrayLiteralExpression(inner)) {
       const spread = inner.elements.find(ts.isSpreadElement);
       if (spread) this.fail(codes.expression, "spread in an array literal is not supported", spread);

@@ -87,19 +87,31 @@ export abstract class LowerBranches extends LowerCalls {
     this.scopes = copyScopes(before);
     const elseBody = this.arm(() => (elseResults = lowerArm(st.elseStatement)));
     if (!thenResults || !elseResults) return undefined;
+    return this.branchResults(cond, thenBody, thenResults, elseBody, elseResults, st);
+  }
+
+  /** A branch both of whose arms return: what the function returns is merged from theirs. */
+  protected branchResults(
+    cond: VarRef,
+    thenBody: Statement[],
+    thenResults: Atom[],
+    elseBody: Statement[],
+    elseResults: Atom[],
+    at: ts.Node,
+  ): Atom[] {
     if (thenResults.length !== elseResults.length)
       this.fail(
         codes.gate,
         `backward of gate '${this.options.gate}' returns different numbers of gradients on different paths`,
-        st,
+        at,
       );
     const results = thenResults.map((t, i) =>
-      this.merged(t, elseResults![i]!, [thenBody, elseBody], "return", st, () =>
+      this.merged(t, elseResults[i]!, [thenBody, elseBody], "return", at, () =>
         this.options.role === "function" ? this.names.claim(this.fn.name) : this.names.temp(),
       ),
     );
     const merges = results.flatMap((r) => (r.kind === "merge" ? [r.merge] : []));
-    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: st.getStart(this.sf) });
+    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
     return results.map((r): Atom => (r.kind === "merge" ? { kind: "var", name: r.merge.name } : r.atom));
   }
 

@@ -7,6 +7,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom, OpName, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { mathOp, rules, unsupported } from "../../rules/table.js";
+import { dataArgument } from "../module.js";
 import { ARRAY_TYPES } from "../syntax.js";
 import { LowerArrays } from "./arrays.js";
 import { type CallTarget } from "./state.js";
@@ -14,6 +15,8 @@ import { type CallTarget } from "./state.js";
 export abstract class LowerCalls extends LowerArrays {
   protected call(e: ts.CallExpression, hint?: string): Atom {
     const callee = e.expression;
+    // `xs.reduce(...)`, `Math.max(...xs)` and the other array methods (src/parser/lower/methods.ts).
+    if (this.methodGives(e) !== undefined) return this.method(e, "number", hint)!;
     const spread = e.arguments.find(ts.isSpreadElement);
     if (spread) this.fail(codes.expression, "spread arguments are not supported", spread);
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
@@ -103,8 +106,9 @@ export abstract class LowerCalls extends LowerArrays {
     const src = this.resolver.functionSource(this.mod, name, e.expression);
     if (!src) return undefined;
     const node = src.fn.node;
-    const isArrayType = (t: ts.TypeNode | undefined) =>
-      t !== undefined && ARRAY_TYPES[t.getText(src.mod.sf).replace(/\s+/g, " ")] !== undefined;
+    const isArrayType = (t: ts.TypeNode | undefined): boolean =>
+      t !== undefined &&
+      (ARRAY_TYPES[t.getText(src.mod.sf).replace(/\s+/g, " ")] !== undefined || isArrayType(dataArgument(src.mod, t)));
     if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type)) return undefined;
     const id = `${src.mod.file}#${src.fn.name}`;
     if (this.inlining.includes(id) || (src.fn.node === this.fn.node && this.inlining.length === 0))

@@ -234,6 +234,8 @@ export abstract class LowerExpressions extends LowerState {
     }
     if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken)
       return this.node("not", [this.condition(inner.operand)], inner, hint) as VarRef;
+    if (ts.isCallExpression(inner) && this.methodGives(inner) === "condition")
+      return this.method(inner, "condition", hint) as VarRef;
     if (ts.isIdentifier(inner)) {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);

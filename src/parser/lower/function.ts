@@ -5,9 +5,9 @@
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Graph, Param, ValueType } from "../../ir.js";
-import type { FunctionSource, ModuleScope } from "../module.js";
+import { dataArgument, type FunctionSource, type ModuleScope } from "../module.js";
 import { ARRAY_TYPES, READONLY_ARRAY_TYPES, hasModifier } from "../syntax.js";
-import { LowerStatements } from "./statements.js";
+import { LowerMethods } from "./methods.js";
 import { type CalleeResolver, type LowerOptions } from "./state.js";
 
 export function lowerFunction(
@@ -19,7 +19,7 @@ export function lowerFunction(
   return new FunctionLowering(fn, mod, resolver, options).run();
 }
 
-class FunctionLowering extends LowerStatements {
+class FunctionLowering extends LowerMethods {
   run(): Graph {
     const { node, name, nameNode } = this.fn;
     const what = this.options.role === "backward" ? `backward of gate '${this.options.gate}'` : `'${name}'`;
@@ -97,21 +97,28 @@ class FunctionLowering extends LowerStatements {
       this.fail(codes.parameter, `optional parameter '${name}?' is not supported; every parameter must be a number`, p);
     if (p.initializer)
       this.fail(codes.parameter, `default value for parameter '${name}' is not supported`, p.initializer);
-    const typeText = p.type?.getText(this.sf).replace(/\s+/g, " ");
+    // `xs: Data<Float64Array>`: data, typed as what `Data` wraps.
+    const data = dataArgument(this.mod, p.type);
+    const declared = data ?? p.type;
+    const typeText = declared?.getText(this.sf).replace(/\s+/g, " ");
     const arrayType = typeText === undefined ? undefined : ARRAY_TYPES[typeText];
-    if (p.type && p.type.kind !== ts.SyntaxKind.NumberKeyword && !arrayType)
+    if (declared && declared.kind !== ts.SyntaxKind.NumberKeyword && !arrayType)
       this.fail(
         codes.parameter,
-        `parameter '${name}' has type '${this.text(p.type)}'; adgen differentiates number, number[] and Float64Array parameters`,
-        p.type,
+        `parameter '${name}' has type '${this.text(p.type!)}'; adgen differentiates number, number[] and Float64Array parameters${data ? " (also as Data<...>)" : ""}`,
+        declared,
       );
     this.names.reserve(name);
     this.scopes[0]!.set(name, { keyword: "param", value: { kind: "var", name } });
     this.entryParams.add(name);
     if (arrayType) this.arrays.set(name, arrayType);
     const type: ValueType = arrayType ?? "number";
-    if (arrayType === "number[]" && READONLY_ARRAY_TYPES.has(typeText!)) return { name, type, readonly: true };
-    return { name, type };
+    return {
+      name,
+      type,
+      ...(arrayType === "number[]" && READONLY_ARRAY_TYPES.has(typeText!) ? { readonly: true as const } : {}),
+      ...(data ? { data: true as const } : {}),
+    };
   }
 }
 

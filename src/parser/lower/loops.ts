@@ -6,9 +6,10 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Carried, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
-import { assignedOuterNames, callsFunctions, containsJump, isInert, skipParens } from "../syntax.js";
+import type { Statement } from "../../ir.js";
+import { assignedOuterNames, callsFunctions, containsJump, containsReturn, isInert, skipParens } from "../syntax.js";
 import { LowerBranches } from "./branches.js";
-import { type LoopContext, bool } from "./state.js";
+import { type LoopContext, bool, copyScopes } from "./state.js";
 
 export abstract class LowerLoops extends LowerBranches {
   /**
@@ -25,6 +26,14 @@ export abstract class LowerLoops extends LowerBranches {
         `backward of gate '${this.options.gate}' has a loop; a gate's backward is straight-line code (branches allowed)`,
         st.getChildAt(0, this.sf),
       );
+    // `return` inside: a function-wide flag and value, carried by every loop around the return;
+    // the outermost loop declares them, and the code after it runs only if no return did.
+    const returns = containsReturn(st.statement);
+    if (returns && this.loops.length === 0) {
+      const outer = this.scopes[this.scopes.length - 1]!;
+      outer.set("#returned", { keyword: "let", value: bool(false) });
+      outer.set("#result", { keyword: "let", value: c(0) });
+    }
     this.scopes.push(new Map());
     const scope = this.scopes[this.scopes.length - 1]!;
     if (ts.isForStatement(st) && st.initializer) {
@@ -32,20 +41,46 @@ export abstract class LowerLoops extends LowerBranches {
       else this.expressionStatements(st.initializer);
     }
     // for...of: a hidden counter, and the element bound at the start of each iteration.
-    let forOf: { array: VarRef; counter: string; element: ts.BindingName; keyword: "const" | "let" } | undefined;
+    let forOf: { array: VarRef; element: ts.Identifier; index?: ts.Identifier; keyword: "const" | "let" } | undefined;
     if (ts.isForOfStatement(st)) {
-      const iterated = this.value(st.expression);
-      if (!this.isArray(iterated))
-        this.fail(codes.notArray, `for...of needs an array; '${this.text(st.expression)}' is not one`, st.expression);
-      const array = iterated as VarRef;
+      // `for (const [i, x] of xs.entries())`: the counter is bound to `i` as well.
+      const iterated = skipParens(st.expression);
+      const entries =
+        ts.isCallExpression(iterated) &&
+        ts.isPropertyAccessExpression(iterated.expression) &&
+        iterated.expression.name.text === "entries" &&
+        iterated.arguments.length === 0
+          ? iterated.expression.expression
+          : undefined;
+      const value = this.value(entries ?? st.expression);
+      if (!this.isArray(value))
+        this.fail(
+          codes.notArray,
+          `for...of needs an array; '${this.text(entries ?? st.expression)}' is not one`,
+          entries ?? st.expression,
+        );
       const decl = ts.isVariableDeclarationList(st.initializer) ? st.initializer.declarations[0] : undefined;
-      if (!decl || !ts.isIdentifier(decl.name))
-        this.fail(codes.statement, "for...of needs 'const x of array'", st.initializer);
+      const pair =
+        decl && ts.isArrayBindingPattern(decl.name) && decl.name.elements.length === 2
+          ? decl.name.elements.map((el) =>
+              ts.isBindingElement(el) && ts.isIdentifier(el.name) && !el.dotDotDotToken && !el.initializer
+                ? el.name
+                : undefined,
+            )
+          : undefined;
+      if (entries && !(pair?.[0] && pair[1]))
+        this.fail(codes.statement, "for...of over entries() needs 'const [i, x] of xs.entries()'", st.initializer);
+      if (!decl || (!entries && !ts.isIdentifier(decl.name)))
+        this.fail(
+          codes.statement,
+          "for...of needs 'const x of array' or 'const [i, x] of array.entries()'",
+          st.initializer,
+        );
       scope.set("#i", { keyword: "let", value: c(0) });
       forOf = {
-        array,
-        counter: "#i",
-        element: decl.name,
+        array: value as VarRef,
+        element: entries ? pair![1]! : (decl.name as ts.Identifier),
+        ...(entries ? { index: pair![0]! } : {}),
         keyword: st.initializer.flags & ts.NodeFlags.Const ? "const" : "let",
       };
     }
@@ -57,7 +92,7 @@ export abstract class LowerLoops extends LowerBranches {
     const hasContinue = containsJump(st.statement, "continue");
     if (hasBreak) scope.set("#broke", { keyword: "let", value: bool(false) });
     if (ts.isDoStatement(st)) scope.set("#again", { keyword: "let", value: bool(true) });
-    if (ts.isDoStatement(st) && skipParens(st.expression).kind === ts.SyntaxKind.TrueKeyword && !hasBreak)
+    if (ts.isDoStatement(st) && skipParens(st.expression).kind === ts.SyntaxKind.TrueKeyword && !hasBreak && !returns)
       this.fail(
         codes.loop,
         "this loop never ends: its condition is 'true' and it has no 'break'",
@@ -73,7 +108,10 @@ export abstract class LowerLoops extends LowerBranches {
           ? [st]
           : [st.expression, st.statement],
     );
-    const carriedKeys = [...this.visibleNames()].filter((k) => (k.startsWith("#") && scope.has(k)) || assigned.has(k));
+    const carriedKeys = [...this.visibleNames()].filter(
+      (k) =>
+        (k.startsWith("#") && scope.has(k)) || assigned.has(k) || (returns && (k === "#returned" || k === "#result")),
+    );
     const carried: Carried[] = [];
     const locals = carriedKeys.map((key) => {
       const local = this.lookup(key)!;
@@ -95,6 +133,12 @@ export abstract class LowerLoops extends LowerBranches {
 
     const ctx: LoopContext = {};
     if (hasBreak) ctx.broke = "#broke";
+    if (returns) ctx.returned = "#returned";
+    // Whether a `break` or a `return` has ended the loop: its condition and its step check it.
+    const stopped = () => {
+      const flags = [ctx.broke, ctx.returned].flatMap((k) => (k ? [this.lookup(k)!.value!] : []));
+      return flags.length === 2 ? this.node("or", flags, st) : flags[0]!;
+    };
     let cond: VarRef | undefined;
     const head = this.arm(() => {
       let test: VarRef;
@@ -105,16 +149,16 @@ export abstract class LowerLoops extends LowerBranches {
       } else {
         const always = !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword || conditionInBody;
         // `while (true) { ... break; }` and `for (;;)`: the loop runs until its break.
-        if (always && !hasBreak)
+        if (always && !hasBreak && !returns)
           this.fail(codes.loop, "this loop never ends: it has no condition and no 'break'", st.getChildAt(0, this.sf));
         if (always) {
-          cond = this.node("not", [this.lookup("#broke")!.value!], st) as VarRef;
+          cond = this.node("not", [stopped()], st) as VarRef;
           return;
         }
         test = this.condition(condition!);
       }
-      if (hasBreak) {
-        const going = this.node("not", [this.lookup("#broke")!.value!], st);
+      if (hasBreak || returns) {
+        const going = this.node("not", [stopped()], st);
         test = this.node("and", [going, test!], st) as VarRef;
       }
       cond = test!;
@@ -128,16 +172,11 @@ export abstract class LowerLoops extends LowerBranches {
         ctx.skip = "#skip";
       }
       if (forOf) {
-        const element = this.node(
-          "index",
-          [forOf.array, this.lookup("#i")!.value!],
-          st,
-          (forOf.element as ts.Identifier).text,
-        );
-        this.scopes[this.scopes.length - 1]!.set((forOf.element as ts.Identifier).text, {
-          keyword: forOf.keyword,
-          value: element,
-        });
+        const i = this.lookup("#i")!.value!;
+        const element = this.node("index", [forOf.array, i], st, forOf.element.text);
+        const bodyScope = this.scopes[this.scopes.length - 1]!;
+        bodyScope.set(forOf.element.text, { keyword: forOf.keyword, value: element });
+        if (forOf.index) bodyScope.set(forOf.index.text, { keyword: forOf.keyword, value: i });
       }
       const lowerBody = () => {
         if (ts.isBlock(st.statement)) this.statements(st.statement.statements, 0, () => undefined);
@@ -158,8 +197,7 @@ export abstract class LowerLoops extends LowerBranches {
         if (ts.isDoStatement(st) && skipParens(st.expression).kind !== ts.SyntaxKind.TrueKeyword)
           this.lookup("#again")!.value = this.condition(st.expression);
       };
-      if (hasBreak)
-        this.branchOn(this.node("not", [this.lookup("#broke")!.value!], st) as VarRef, step, () => undefined, st);
+      if (hasBreak || returns) this.branchOn(this.node("not", [stopped()], st) as VarRef, step, () => undefined, st);
       else step();
     });
     this.loops.pop();
@@ -185,18 +223,77 @@ export abstract class LowerLoops extends LowerBranches {
     this.lookup(key)!.value = bool(true);
   }
 
-  /** A boolean that is true once the innermost loop's `break` or `continue` has run this iteration. */
+  /** A boolean that is true once the innermost loop's `break`, `continue` or a `return` has run this iteration. */
   protected jumpedFlag(at: ts.Node): VarRef {
     const loop = this.loops[this.loops.length - 1]!;
-    const flags = [loop.broke, loop.skip]
+    const flags = [loop.broke, loop.skip, loop.returned]
       .filter((k): k is string => k !== undefined)
       .map((k) => this.lookup(k)!.value!);
-    const [first, second] = flags;
-    if (second === undefined) {
+    const [first, ...others] = flags;
+    if (others.length === 0) {
       if (first!.kind === "var") return first as VarRef;
       return this.node("or", [first!, bool(false)], at) as VarRef;
     }
-    return this.node("or", [first!, second], at) as VarRef;
+    return others.reduce((acc, f) => this.node("or", [acc, f], at), first!) as VarRef;
+  }
+
+  /**
+   * `return e` inside a loop: records the value and sets the function-wide `#returned` flag,
+   * which ends every loop around it (each checks it with its break flag) and skips the rest of
+   * each of their bodies; the code after the outermost loop runs only if it is not set.
+   */
+  protected loopReturn(st: ts.ReturnStatement): void {
+    if (!st.expression)
+      this.fail(codes.notNumber, `'return' without a value; '${this.fn.name}' must return a number`, st);
+    const [value] = this.returned(st.expression);
+    if (this.isArray(value))
+      this.fail(
+        codes.loop,
+        `'${this.fn.name}' returns an array from inside a loop; this is not supported: break out of the loop and return it after`,
+        st,
+      );
+    this.lookup("#result")!.value = value!;
+    this.lookup("#returned")!.value = bool(true);
+  }
+
+  /**
+   * After the outermost loop that contains a `return`: the function returns what the loop
+   * recorded if it returned, and what `list[i + 1..]` returns otherwise.
+   */
+  protected afterReturningLoop(
+    list: readonly ts.Statement[],
+    i: number,
+    rest: () => Atom[] | undefined,
+  ): Atom[] | undefined {
+    const at = list[i]!;
+    const returned = this.lookup("#returned")!.value!;
+    const result = this.lookup("#result")!.value!;
+    // `while (true)` or `for (;;)` without a `break`: only a return ends it.
+    const loop = at as ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement;
+    const condition = ts.isForOfStatement(loop)
+      ? undefined
+      : ts.isForStatement(loop)
+        ? loop.condition
+        : loop.expression;
+    const endless =
+      !ts.isForOfStatement(loop) &&
+      (condition === undefined || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword) &&
+      !containsJump(loop.statement, "break");
+    if (endless) {
+      const after = list.slice(i + 1).find((s) => !isInert(s));
+      if (after) this.fail(codes.missingReturn, "unreachable code after a loop that only a 'return' ends", after);
+      return [result];
+    }
+    const cond = returned.kind === "var" ? returned : (this.node("or", [returned, bool(false)], at) as VarRef);
+    const before = copyScopes(this.scopes);
+    let elseResults: Atom[] | undefined;
+    const elseBody: Statement[] = this.arm(() => {
+      this.lookup("#returned")!.value = bool(false);
+      elseResults = this.statements(list, i + 1, rest);
+    });
+    this.scopes = before;
+    if (!elseResults) return undefined;
+    return this.branchResults(cond, [], [result], elseBody, elseResults, at);
   }
 
   /** After a statement that may `break` or `continue`: the rest of the list runs only if it did not. */

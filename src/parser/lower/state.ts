@@ -60,6 +60,8 @@ export type Scopes = Map<string, Local>[];
 export interface LoopContext {
   broke?: string;
   skip?: string;
+  /** Set when the loop contains a `return`: the function-wide flag that it ran (`#returned`). */
+  returned?: string;
 }
 
 /** A boolean constant. */
@@ -203,6 +205,20 @@ export abstract class LowerState {
   protected abstract loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void;
   protected abstract jump(st: ts.BreakStatement | ts.ContinueStatement): void;
   protected abstract jumpedFlag(at: ts.Node): VarRef;
+  protected abstract loopReturn(st: ts.ReturnStatement): void;
+  protected abstract afterReturningLoop(
+    list: readonly ts.Statement[],
+    i: number,
+    rest: () => Atom[] | undefined,
+  ): Atom[] | undefined;
+  protected abstract branchResults(
+    cond: VarRef,
+    thenBody: Statement[],
+    thenResults: Atom[],
+    elseBody: Statement[],
+    elseResults: Atom[],
+    at: ts.Node,
+  ): Atom[];
   protected abstract guardRest(
     list: readonly ts.Statement[],
     i: number,
@@ -221,6 +237,14 @@ export abstract class LowerState {
   protected abstract expressionStatements(e: ts.Expression): void;
   protected abstract assignable(target: ts.Expression): Local;
   protected abstract run(): Graph;
+  protected abstract method(
+    e: ts.CallExpression,
+    want: "number" | "array" | "condition" | "statement",
+    hint?: string,
+  ): Atom | undefined;
+  protected abstract methodGives(
+    e: ts.CallExpression,
+  ): "number" | "array" | "condition" | "statement" | "unsupported" | undefined;
   protected abstract param(p: ts.ParameterDeclaration): Param;
 }
 

@@ -27,14 +27,12 @@ export abstract class LowerStatements extends LowerLoops {
     for (; i < list.length; i++) {
       const st = list[i]!;
       if (ts.isReturnStatement(st)) {
-        if (this.loops.length > 0)
-          this.fail(
-            codes.loop,
-            "'return' inside a loop is not supported yet; break out of the loop and return after it",
-            st.getChildAt(0, this.sf),
-          );
         const after = list.slice(i + 1).find((s) => !isInert(s));
         if (after) this.fail(codes.missingReturn, "unreachable code after 'return'", after);
+        if (this.loops.length > 0) {
+          this.loopReturn(st);
+          return rest();
+        }
         if (!st.expression)
           this.fail(codes.notNumber, `'return' without a value; '${this.fn.name}' must return a number`, st);
         return this.returned(st.expression);
@@ -51,12 +49,15 @@ export abstract class LowerStatements extends LowerLoops {
         return rest();
       }
       const next = () => this.statements(list, i + 1, rest);
+      // Inside a loop a `return` is a jump out of every loop (see `loopReturn`).
+      const inLoop = this.loops.length > 0;
+      const jumps = containsJump(st) || (inLoop && containsReturn(st));
       if (ts.isBlock(st)) {
-        if (!containsReturn(st)) {
+        if (!containsReturn(st) || inLoop) {
           this.scopes.push(new Map());
           this.statements(st.statements, 0, () => undefined);
           this.scopes.pop();
-          if (containsJump(st)) return this.guardRest(list, i + 1, rest);
+          if (jumps) return this.guardRest(list, i + 1, rest);
           continue;
         }
         this.scopes.push(new Map());
@@ -66,14 +67,18 @@ export abstract class LowerStatements extends LowerLoops {
         });
       }
       if (ts.isIfStatement(st)) {
-        if (!containsReturn(st)) {
+        if (!containsReturn(st) || inLoop) {
           this.ifStatement(st);
-          if (containsJump(st)) return this.guardRest(list, i + 1, rest);
+          if (jumps) return this.guardRest(list, i + 1, rest);
           continue;
         }
         return this.returningIf(st, next);
       }
       this.statement(st);
+      if (isLoop(st) && containsReturn(st)) {
+        if (inLoop) return this.guardRest(list, i + 1, rest);
+        return this.afterReturningLoop(list, i, rest);
+      }
     }
     return rest();
   }
@@ -111,8 +116,7 @@ export abstract class LowerStatements extends LowerLoops {
         "switch statement is not supported; write it as if / else if / else",
         st.getChildAt(0, this.sf),
       );
-    if (ts.isForStatement(st) || ts.isWhileStatement(st) || ts.isDoStatement(st) || ts.isForOfStatement(st))
-      return this.loop(st);
+    if (isLoop(st)) return this.loop(st);
     if (ts.isIterationStatement(st, false))
       this.fail(
         codes.loop,
@@ -178,6 +182,11 @@ export abstract class LowerStatements extends LowerLoops {
     }
     if (ts.isBinaryExpression(e) && isAssignmentOperator(e.operatorToken.kind))
       this.fail(codes.operator, `operator '${e.operatorToken.getText(this.sf)}' is not supported`, e.operatorToken);
+    // `xs.forEach(...)`, `out.fill(v)` (src/parser/lower/methods.ts).
+    if (ts.isCallExpression(e) && this.methodGives(e) !== undefined) {
+      this.method(e, "statement");
+      return;
+    }
     // A helper that writes into arrays, called for its effect (`qtimesx(..., out);`).
     if (ts.isCallExpression(e) && this.inlineCall(e, true) !== undefined) return;
     this.value(e);
@@ -216,4 +225,8 @@ export abstract class LowerStatements extends LowerLoops {
       this.fail(codes.constAssign, `'${target.text}' is a const and cannot be reassigned`, target);
     return local;
   }
+}
+
+function isLoop(st: ts.Statement): st is ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement {
+  return ts.isForStatement(st) || ts.isWhileStatement(st) || ts.isDoStatement(st) || ts.isForOfStatement(st);
 }

@@ -11,7 +11,7 @@ import { NameAllocator } from "../../names.js";
 import { c, op, v } from "../../rules/expr.js";
 import { companionName } from "../../conventions.js";
 import { analyzeActivity } from "../activity.js";
-import { emptyPlan, forwardCode } from "../forward.js";
+import { forwardCode, typedPlan } from "../forward.js";
 import { tangentGraph } from "./graph.js";
 
 export { TangentUnsupported } from "./graph.js";
@@ -51,12 +51,6 @@ export function jvpFunction(
   ]);
   inferTypes(graph, callResult(program.callees));
   const { live } = analyzeActivity(graph, new Set());
-  const booleans = new Set<string>();
-  const arrayKinds = new Map<string, "Float64Array" | "number[]">();
-  for (const [name, t] of graph.types) {
-    if (isArray(t)) arrayKinds.set(name, t.storage);
-    else if (t.kind === "boolean") booleans.add(name);
-  }
   const read = tangentsRead(tangentsParam, tangentParams);
   const differentiated = source.params.filter((p) => wrt.has(p.name));
   return {
@@ -65,7 +59,7 @@ export function jvpFunction(
       companion: "jvp",
       name: companionName(source.name, "jvp"),
       params: [...source.params, { name: tangentsParam, type: "number", fields: differentiated }],
-      forward: [...read, ...forwardCode(graph.body, live, emptyPlan(booleans, arrayKinds), graph.results)],
+      forward: [...read, ...forwardCode(graph.body, live, typedPlan(graph), graph.results)],
       backward: [],
       returns: { kind: "tangent", value: graph.results[0]!, tangent: graph.results[1]! },
       origin: { file: source.file, pos: source.pos },
