@@ -103,7 +103,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
 
   const wrt = options.wrt;
   if (wrt) {
-    const known = new Set(program.entries.flatMap((g) => g.params.map((p) => p.name)));
+    const known = new Set(program.entries.flatMap((g) => g.params.map((p) => p.path?.[0] ?? p.name)));
     const sink = sinks[0]!;
     for (const name of wrt.filter((w) => !known.has(w)))
       sink.report(
@@ -116,7 +116,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     // A function none of whose parameters is listed would get an empty gradient.
     if (diagnostics().length === 0)
       for (const g of program.entries)
-        if (!g.params.some((p) => wrt.includes(p.name)))
+        if (!g.params.some((p) => wrt.includes(p.path?.[0] ?? p.name)))
           sink.report(
             codes.unknownWrt,
             `--wrt ${wrt.map((w) => `'${w}'`).join(", ")} names no parameter of '${g.name}' (${g.params.map((p) => p.name).join(", ") || "none"}), which would get an empty gradient; pick the functions to differentiate with --function`,
@@ -129,7 +129,11 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
       }
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
-  const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
+  // A record parameter named in `wrt` is all its leaves.
+  const module = transform(
+    program,
+    (g) => new Set(g.params.filter((p) => !wrt || wrt.includes(p.path?.[0] ?? p.name)).map((p) => p.name)),
+  );
   propagateCopies(module);
   const printed = printModuleLines(module, {
     fileName: options.header ?? fileName,

@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../src/index.js";
-import { passingFixtures, type Fixture } from "./support/fixtures.js";
+import { passingFixtures, type Fixture, type FixtureSpec } from "./support/fixtures.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 
-type Value = number | Float64Array | number[];
+type Value = number | Float64Array | number[] | { [field: string]: Value };
 type Fn = (...xs: Value[]) => Value;
 type GradFn = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
 
@@ -27,17 +27,22 @@ function paramNames(f: Function): string[] {
   return list ? list.split(",").map((p) => p.trim().split(/[\s:=]/)[0]!) : [];
 }
 
-/** A parameter's kind, from options.json `params`: an array spec, a fixed number, or sampled. */
-function paramSpec(
-  f: Fixture,
-  p: string,
-): { array: "Float64Array" | "number[]"; length: number } | { fixed: number } | undefined {
-  const spec = f.options.params?.[p];
+type Spec =
+  | { array: "Float64Array" | "number[]"; length: number }
+  | { fixed: number }
+  | { record: Record<string, Spec | undefined> }
+  | undefined;
+
+/** A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs, or sampled. */
+function specOf(spec: FixtureSpec | undefined): Spec {
   if (typeof spec === "number") return { fixed: spec };
+  if (typeof spec === "object")
+    return { record: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, specOf(v)])) };
   const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
   if (m) return { array: m[1] as "Float64Array" | "number[]", length: Number(m[2]) };
   return undefined;
 }
+const paramSpec = (f: Fixture, p: string): Spec => specOf(f.options.params?.[p]);
 
 function samplePoint(f: Fixture, params: string[], random: () => number): Value[] {
   const d = f.options.domain;
@@ -45,20 +50,50 @@ function samplePoint(f: Fixture, params: string[], random: () => number): Value[
     const [lo, hi] = Array.isArray(d) ? d : (d?.[p] ?? [-2, 2]);
     return lo + (hi - lo) * random();
   };
-  return params.map((p) => {
-    const spec = paramSpec(f, p);
+  const sample = (spec: Spec, p: string): Value => {
     if (spec && "fixed" in spec) return spec.fixed;
+    if (spec && "record" in spec)
+      return Object.fromEntries(Object.entries(spec.record).map(([k, s]) => [k, sample(s, p)]));
     if (spec) {
       const values = Array.from({ length: spec.length }, () => draw(p));
       return spec.array === "Float64Array" ? Float64Array.from(values) : values;
     }
     return draw(p);
-  });
+  };
+  return params.map((p) => sample(paramSpec(f, p), p));
 }
 
-const copy = (x: Value): Value => (typeof x === "number" ? x : x.slice());
+const copy = (x: Value): Value =>
+  typeof x === "number"
+    ? x
+    : Array.isArray(x) || x instanceof Float64Array
+      ? x.slice()
+      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
+
+/** Every number in a value, by its path (fields and indices). */
+function leafPaths(x: Value, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof x === "number") return [path];
+  if (Array.isArray(x) || x instanceof Float64Array) return Array.from({ length: x.length }, (_, k) => [...path, k]);
+  return Object.entries(x).flatMap(([k, v]) => leafPaths(v, [...path, k]));
+}
+const at = (x: Value, path: (string | number)[]): Value =>
+  path.reduce<Value>((v, k) => (v as Record<string | number, Value>)[k]!, x);
+/** A copy of `x` with the number at `path` replaced. */
+function withLeaf(x: Value, path: (string | number)[], value: number): Value {
+  if (path.length === 0) return value;
+  const y = copy(x) as Record<string | number, Value>;
+  y[path[0]!] = withLeaf(y[path[0]!]!, path.slice(1), value);
+  return y as Value;
+}
+/** The shape of a value: what a gradient of it must have (kinds, lengths, fields in order). */
+function shape(x: Value): unknown {
+  if (typeof x === "number") return "number";
+  if (Array.isArray(x) || x instanceof Float64Array) return `${x.constructor.name}(${x.length})`;
+  return Object.entries(x).map(([k, v]) => [k, shape(v)]);
+}
+
 const dotWith = (w: ArrayLike<number>, y: Value): number => {
-  if (typeof y === "number") throw new Error("expected an array result");
+  if (!Array.isArray(y) && !(y instanceof Float64Array)) throw new Error("expected an array result");
   let s = 0;
   for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
   return s;
@@ -112,33 +147,20 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
             expect(grad[p], `${name} ∂/∂${p} of a size or index must be exactly 0`).toBe(0);
             continue;
           }
-          if (typeof x === "number") {
+          // Every number in the parameter (itself, an array's elements, a record's leaves).
+          expect(shape(grad[p]!), `${name} ∂/∂${p} has the shape of ${p}`).toEqual(shape(x));
+          for (const path of leafPaths(x)) {
             const fd = finiteDifference(
-              (ys) => objective(xs.map((v, j) => (j === i ? ys[0]! : v))),
-              [x],
+              (ys) => objective(xs.map((v, j) => (j === i ? withLeaf(v, path, ys[0]!) : v))),
+              [at(x, path) as number],
               0,
               fixture.options.step,
             );
-            const ad = grad[p] as number;
+            const ad = at(grad[p]!, path) as number;
+            const shown = path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
             expect(
               close(ad, fd, fixture.options.tolerance ?? 1e-6),
-              `${name} ∂/∂${p} at [${xs}]: adgen ${ad}, finite differences ${fd}`,
-            ).toBe(true);
-            continue;
-          }
-          const g = grad[p] as Float64Array | number[];
-          expect(g.constructor, `${name} ∂/∂${p} has the kind of ${p}`).toBe(x.constructor);
-          expect(g.length).toBe(x.length);
-          for (let k = 0; k < x.length; k++) {
-            const at = (e: number) => {
-              const perturbed = copy(x) as number[];
-              perturbed[k] = e;
-              return objective(xs.map((v, j) => (j === i ? perturbed : v)));
-            };
-            const fd = finiteDifference((ys) => at(ys[0]!), [x[k]!], 0, fixture.options.step);
-            expect(
-              close(g[k]!, fd, fixture.options.tolerance ?? 1e-6),
-              `${name} ∂/∂${p}[${k}]: adgen ${g[k]}, finite differences ${fd}`,
+              `${name} ∂/∂${p}${shown} at [${JSON.stringify(xs)}]: adgen ${ad}, finite differences ${fd}`,
             ).toBe(true);
           }
         }

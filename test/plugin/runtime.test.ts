@@ -289,6 +289,7 @@ function arrayArguments(fixture: Fixture, params: string[], random: () => number
   return params.map((p) => {
     const spec = fixture.options.params?.[p];
     if (typeof spec === "number") return spec;
+    if (typeof spec === "object") throw new Error(`${fixture.name}: record parameters are not run through grad(f)`);
     const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
     if (!m) return sample(p);
     const xs = Array.from({ length: Number(m[2]) }, () => sample(p));

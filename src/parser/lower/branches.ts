@@ -5,7 +5,7 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Merge, Statement, VarRef } from "../../ir.js";
 import { LowerCalls } from "./calls.js";
-import { copyScopes, sameAtom } from "./state.js";
+import { copyScopes, keyHint, sameAtom } from "./state.js";
 
 export abstract class LowerBranches extends LowerCalls {
   /** Lowers an `if` statement, or the single statement or block of an arm. */
@@ -55,7 +55,7 @@ export abstract class LowerBranches extends LowerCalls {
         }
         if (this.isArray(t) || this.isArray(e))
           this.fail(codes.statement, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
-        const merged = this.names.claim(name.startsWith("#") ? name.slice(1) : name);
+        const merged = this.names.claim(keyHint(name));
         if (this.isBoolean(t) && this.isBoolean(e)) this.booleans.add(merged);
         else if (this.isBoolean(t) || this.isBoolean(e))
           this.fail(codes.notNumber, `'${name}' is a boolean on one path and a number on the other`, at);
