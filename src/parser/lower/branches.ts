@@ -95,12 +95,17 @@ export abstract class LowerBranches extends LowerCalls {
       );
     const results = thenResults.map((t, i) =>
       this.merged(t, elseResults![i]!, [thenBody, elseBody], "return", st, () =>
-        this.options.role === "function" ? this.names.claim(this.fn.name) : this.names.temp(),
+        this.options.role === "function" ? this.names.claim(this.resultHint(i)) : this.names.temp(),
       ),
     );
     const merges = results.flatMap((r) => (r.kind === "merge" ? [r.merge] : []));
     this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: st.getStart(this.sf) });
     return results.map((r): Atom => (r.kind === "merge" ? { kind: "var", name: r.merge.name } : r.atom));
+  }
+
+  /** The name a function's `i`-th returned value merged after a branch is given: the function's. */
+  protected resultHint(_i: number): string {
+    return this.fn.name;
   }
 
   /**

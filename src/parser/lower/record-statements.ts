@@ -90,16 +90,15 @@ export abstract class LowerRecordStatements extends LowerRecords {
   protected returned(e: ts.Expression): Atom[] {
     const ctx = this.recordReturn;
     if (ctx && (ctx.type || this.isRecordExpression(e))) {
-      const inner = strip(e);
-      const param = ts.isIdentifier(inner) && this.lookup(inner.text)?.keyword === "param";
-      if (param)
+      const v = this.anyValue(e, this.fn.name, ctx.type);
+      if (!isRecord(v)) this.fail(codes.record, `'${this.fn.name}' returns a record on one path and not on another`, e);
+      const shared = this.callerObject(v);
+      if (shared !== undefined)
         this.fail(
           codes.sharedRecord,
-          `'${this.fn.name}' returns its parameter '${inner.getText(this.sf)}', the caller's object; return a copy ('{ ...${inner.getText(this.sf)} }')`,
+          `'${this.fn.name}' returns '${shared}', which is (part of) an object its caller holds; return a copy ('{ ...${shared} }')`,
           e,
         );
-      const v = this.anyValue(e, undefined, ctx.type);
-      if (!isRecord(v)) this.fail(codes.record, `'${this.fn.name}' returns a record on one path and not on another`, e);
       ctx.type ??= v.type;
       const r = this.conform(v, ctx.type, e);
       return leaves(ctx.type).map(
@@ -113,6 +112,13 @@ export abstract class LowerRecordStatements extends LowerRecords {
         e,
       );
     return super.returned(e);
+  }
+
+  /** A returned record's leaves merge under the field names (`clamp_x`). */
+  protected resultHint(i: number): string {
+    const type = this.recordReturn?.type;
+    const leaf = type && leaves(type)[i];
+    return leaf ? [this.fn.name, ...leaf.path].join("_") : super.resultHint(i);
   }
 
   protected declarations(list: ts.VariableDeclarationList): void {
@@ -261,5 +267,19 @@ export abstract class LowerRecordStatements extends LowerRecords {
     else if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isIncrement(e.operator))
       local.value = this.node(e.operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub", [current, c(1)], e, hint);
     else this.fail(codes.operator, `'${this.text(e)}' is not supported`, e);
+  }
+
+  /** A record in `v` (itself or nested) that is, or may be, an object the caller also holds. */
+  private callerObject(v: RecordValue): string | undefined {
+    if (v.source !== undefined) {
+      const parts = v.source.split(".");
+      const owners = parts.map((_, i) => parts.slice(0, i + 1).join("."));
+      if (this.lookup(parts[0]!)?.keyword === "param" || owners.some((o) => this.isShared(o))) return v.source;
+    }
+    for (const f of v.fields.values()) {
+      const found = isRecord(f) ? this.callerObject(f) : undefined;
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 }

@@ -87,7 +87,7 @@ export abstract class LowerRecords extends LowerStatements {
   /** A number, an array or a record. `expected` is the record type the context declares. */
   protected anyValue(e: ts.Expression, hint?: string, expected?: RecordType): Atom | RecordValue {
     const inner = strip(e);
-    if (ts.isObjectLiteralExpression(inner)) return this.objectLiteral(inner, expected);
+    if (ts.isObjectLiteralExpression(inner)) return this.objectLiteral(inner, expected, hint);
     const named = this.recordKey(inner);
     if (named) return this.readRecord(named.key, named.type, inner);
     if (ts.isConditionalExpression(inner) && this.isRecordExpression(inner))
@@ -103,7 +103,8 @@ export abstract class LowerRecords extends LowerStatements {
     return this.value(e, hint);
   }
 
-  protected objectLiteral(e: ts.ObjectLiteralExpression, expected?: RecordType): RecordValue {
+  /** `{ x: ..., ...p }`; its fields' values are named `hint_x` (`hint`: the variable or function it is for). */
+  protected objectLiteral(e: ts.ObjectLiteralExpression, expected?: RecordType, hint?: string): RecordValue {
     const fields = new Map<string, Atom | RecordValue>();
     const fieldType = (name: string) => {
       const t = expected?.fields.find((f) => f.name === name)?.type;
@@ -116,9 +117,9 @@ export abstract class LowerRecords extends LowerStatements {
           this.fail(codes.record, `'...${this.text(p.expression)}' spreads a value that is not a record`, p);
         for (const [k, f] of v.fields) fields.set(k, f);
       } else if (ts.isShorthandPropertyAssignment(p)) {
-        fields.set(p.name.text, this.fieldValue(p.name, p.name.text, fieldType(p.name.text)));
+        fields.set(p.name.text, this.fieldValue(p.name, p.name.text, fieldType(p.name.text), hint));
       } else if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
-        fields.set(p.name.text, this.fieldValue(p.initializer, p.name.text, fieldType(p.name.text)));
+        fields.set(p.name.text, this.fieldValue(p.initializer, p.name.text, fieldType(p.name.text), hint));
       } else this.fail(codes.record, `'${this.text(p)}' in an object literal is not supported: write 'name: value'`, p);
     }
     const type: RecordType = expected ?? {
@@ -128,8 +129,8 @@ export abstract class LowerRecords extends LowerStatements {
     return this.conform({ kind: "record", type, fields }, type, e);
   }
 
-  protected fieldValue(e: ts.Expression, name: string, expected?: RecordType): Atom | RecordValue {
-    const v = this.anyValue(e, name, expected);
+  protected fieldValue(e: ts.Expression, name: string, expected?: RecordType, prefix?: string): Atom | RecordValue {
+    const v = this.anyValue(e, prefix === undefined ? name : `${prefix}_${name}`, expected);
     if (!isRecord(v) && this.isBoolean(v))
       this.fail(codes.notNumber, `field '${name}' is a boolean; records hold numbers, arrays and records`, e);
     return v;
@@ -196,6 +197,10 @@ export abstract class LowerRecords extends LowerStatements {
       }
   }
 
+  protected isShared(key: string): boolean {
+    return (this.shared.get(key)?.size ?? 0) > 0;
+  }
+
   /** Before writing field `key`: no record it lies in may be another name's object too. */
   protected checkWrite(key: string, at: ts.Node): void {
     const parts = key.split(".");
@@ -205,7 +210,7 @@ export abstract class LowerRecords extends LowerStatements {
       if (others.length > 0)
         this.fail(
           codes.sharedRecord,
-          `'${key}' is written, but '${owner}' and '${others[0]}' are the same object, which adgen's copies of records cannot follow; copy it with '{ ...${others[0]} }'`,
+          `'${key}' is written, but '${owner}' and '${others[0]}' are the same object, which adgen's copies of records cannot follow; make one a copy where it is made ('{ ...${others[0]} }')`,
           at,
         );
     }
