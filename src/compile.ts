@@ -166,7 +166,15 @@ const ordinal = (n: number) =>
  * Why `wrt` cannot be typed by position (see `GradsOf`) for a function with these parameters:
  * its `i`-th name has another type than the `i`-th parameter while the types differ. Else undefined.
  */
-function wrtTypeMismatch(fname: string, params: IrParam[], wrt: string[]): string | undefined {
+function wrtTypeMismatch(fname: string, leaves: IrParam[], wrt: string[]): string | undefined {
+  // A record parameter is one parameter, whose type is its shape.
+  const params: { name: string; type: string }[] = [];
+  for (const p of leaves) {
+    if (!p.path) params.push(p);
+    else if (params.at(-1)?.name !== p.path[0])
+      params.push({ name: p.path[0]!, type: `{ ${p.path.slice(1).join(".")}: ${p.type} }` });
+    else params.at(-1)!.type = `${params.at(-1)!.type.slice(0, -2)}; ${p.path.slice(1).join(".")}: ${p.type} }`;
+  }
   if (new Set(params.map((p) => p.type)).size < 2) return undefined;
   for (const [i, name] of wrt.entries()) {
     const named = params.find((p) => p.name === name);
