@@ -9,7 +9,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { isIncrement } from "../syntax.js";
-import { recordType, shown, type RecordType } from "./record-types.js";
+import { leaves, recordType, shown, type RecordType } from "./record-types.js";
 import { LowerRecordStatements } from "./record-statements.js";
 import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
 import { sameAtom } from "./state.js";
@@ -119,7 +119,7 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     this.sf = src.mod.sf;
     this.scopes = [new Map()];
     this.shared = new Map();
-    this.recordReturn = { type: recordType(node.type, src.mod.sf) };
+    this.recordReturn = { type: recordType(node.type, src.mod.sf), written: [] };
     const copyOut: { source: string; value: RecordValue }[] = [];
     let result: Atom | RecordValue;
     try {
@@ -129,6 +129,8 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
         const a = args[i]!;
         if (isRecord(a)) this.bindRecord(p.name.text, unsourced(a), "param", true, p);
         else this.scopes[0]!.set(p.name.text, { keyword: "param", value: a });
+        if (isRecord(a) && written[i] && a.source !== undefined)
+          this.recordReturn!.written.push({ name: p.name.text, type: a.type });
       });
       let results: Atom[] | undefined;
       if (node.body && ts.isBlock(node.body)) results = this.statements(node.body.statements, 0, () => undefined);
@@ -137,21 +139,21 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
       if (isVoid && !asStatement) this.fail(codes.notNumber, `'${name}' returns nothing; call it as a statement`, e);
       if (!isVoid && !results)
         this.fail(codes.missingReturn, `'${name}' does not return a value on every path`, src.fn.nameNode);
-      node.parameters.forEach((p, i) => {
-        const a = args[i]!;
-        if (written[i] && isRecord(a) && a.source !== undefined)
-          copyOut.push({ source: a.source, value: this.readRecord((p.name as ts.Identifier).text, a.type, p) });
-      });
+      // The written parameters' fields: after the returned value in every return, else as they end.
       const type = this.recordReturn.type;
+      const tail = results && !isVoid ? results.slice(type ? leaves(type).length : 1) : undefined;
+      let k = 0;
+      for (const [i, p] of node.parameters.entries()) {
+        const a = args[i]!;
+        if (!(isRecord(a) && written[i] && a.source !== undefined)) continue;
+        const value = tail
+          ? this.fromLeaves(a.type, tail.slice(k, (k += leaves(a.type).length)))
+          : this.readRecord((p.name as ts.Identifier).text, a.type, p);
+        copyOut.push({ source: a.source, value });
+      }
       if (isVoid) result = c(0);
       else if (type) {
-        const atoms = [...results!];
-        const build = (t: RecordType): RecordValue => ({
-          kind: "record",
-          type: t,
-          fields: new Map(t.fields.map((f) => [f.name, f.type.kind === "record" ? build(f.type) : atoms.shift()!])),
-        });
-        result = build(type);
+        result = this.fromLeaves(type, results!);
       } else result = results![0]!;
     } catch (err) {
       if (src.mod !== saved.mod) this.resolver.reportIn(src.mod, err);
@@ -168,6 +170,17 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     }
     for (const { source, value } of copyOut) this.copyOut(source, value, e);
     return result;
+  }
+
+  /** A record of type `t` from its leaves' atoms, in the order of `leaves(t)`. */
+  private fromLeaves(t: RecordType, atoms: readonly Atom[]): RecordValue {
+    const rest = [...atoms];
+    const build = (t: RecordType): RecordValue => ({
+      kind: "record",
+      type: t,
+      fields: new Map(t.fields.map((f) => [f.name, f.type.kind === "record" ? build(f.type) : rest.shift()!])),
+    });
+    return build(t);
   }
 
   protected atomTypeOfNode(t: ts.TypeNode, sf: ts.SourceFile): "array" | "number" {

@@ -100,10 +100,7 @@ export abstract class LowerRecordStatements extends LowerRecords {
           e,
         );
       ctx.type ??= v.type;
-      const r = this.conform(v, ctx.type, e);
-      return leaves(ctx.type).map(
-        (l) => l.path.reduce<Atom | RecordValue>((x, f) => (x as RecordValue).fields.get(f)!, r) as Atom,
-      );
+      return [...this.leafAtoms(this.conform(v, ctx.type, e)), ...this.writtenLeaves(e)];
     }
     if (!ctx && this.inlining.length === 0 && this.isRecordExpression(e))
       this.fail(
@@ -111,14 +108,21 @@ export abstract class LowerRecordStatements extends LowerRecords {
         `'${this.fn.name}' returns a record; adgen differentiates functions that return a number (return one of its fields, or a sum)`,
         e,
       );
-    return super.returned(e);
+    return [...super.returned(e), ...this.writtenLeaves(e)];
   }
 
-  /** A returned record's leaves merge under the field names (`clamp_x`). */
+  /** The current fields of the record parameters the helper being inlined writes. */
+  private writtenLeaves(at: ts.Node): Atom[] {
+    return (this.recordReturn?.written ?? []).flatMap((w) => this.leafAtoms(this.readRecord(w.name, w.type, at)));
+  }
+
+  /** A returned record's leaves merge under the field names (`clamp_x`), written parameters' fields under theirs. */
   protected resultHint(i: number): string {
-    const type = this.recordReturn?.type;
-    const leaf = type && leaves(type)[i];
-    return leaf ? [this.fn.name, ...leaf.path].join("_") : super.resultHint(i);
+    const ctx = this.recordReturn;
+    if (!ctx) return super.resultHint(i);
+    const returned = ctx.type ? leaves(ctx.type).map((l) => [this.fn.name, ...l.path].join("_")) : [this.fn.name];
+    const written = ctx.written.flatMap((w) => leaves(w.type).map((l) => [w.name, ...l.path].join("_")));
+    return [...returned, ...written][i] ?? super.resultHint(i);
   }
 
   protected declarations(list: ts.VariableDeclarationList): void {

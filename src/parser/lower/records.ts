@@ -12,7 +12,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom } from "../../ir.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
 import { skipParens } from "../syntax.js";
-import { shown, type RecordType } from "./record-types.js";
+import { leaves, shown, type RecordType } from "./record-types.js";
 import { LowerStatements } from "./statements.js";
 import { type Local } from "./state.js";
 
@@ -22,6 +22,16 @@ export interface RecordValue {
   type: RecordType;
   fields: Map<string, Atom | RecordValue>;
   source?: string;
+}
+
+/**
+ * A helper with records being inlined: the record type it returns (from its annotation or its
+ * first return), and its record parameters it writes, whose fields every `return` hands back too
+ * (after the returned value's leaves), so that early returns merge them for the copy-out.
+ */
+export interface RecordCallContext {
+  type: RecordType | undefined;
+  written: { name: string; type: RecordType }[];
 }
 
 export const isRecord = (v: Atom | RecordValue | undefined): v is RecordValue => v?.kind === "record";
@@ -42,7 +52,7 @@ export abstract class LowerRecords extends LowerStatements {
   /** Pairs of record locals that are one object (`const q = p`): writing either is refused. */
   protected shared = new Map<string, Set<string>>();
   /** While inlining a helper: the record type it returns (known from its annotation or first return). */
-  protected recordReturn: { type: RecordType | undefined } | undefined;
+  protected recordReturn: RecordCallContext | undefined;
 
   // ---- reading records
 
@@ -195,6 +205,13 @@ export abstract class LowerRecords extends LowerStatements {
         for (const other of this.shared.get(k)!) this.shared.get(other)?.delete(k);
         this.shared.delete(k);
       }
+  }
+
+  /** A record's leaves, in the order of its type's `leaves`. */
+  protected leafAtoms(r: RecordValue): Atom[] {
+    return leaves(r.type).map(
+      (l) => l.path.reduce<Atom | RecordValue>((x, f) => (x as RecordValue).fields.get(f)!, r) as Atom,
+    );
   }
 
   protected isShared(key: string): boolean {
