@@ -32,7 +32,10 @@ const isTree = (t: Tree | Param): t is Tree => t instanceof Map;
 
 function typeOf(tree: Tree): string {
   const fields = [...tree].map(([f, t]) =>
-    isTree(t) ? `${f}: ${typeOf(t)}` : `${t.readonly ? "readonly " : ""}${f}: ${t.type}`,
+    // A number[] field is read only: `readonly number[]` takes the user's arrays, readonly or not.
+    isTree(t)
+      ? `${f}: ${typeOf(t)}`
+      : `${t.readonly ? "readonly " : ""}${f}: ${t.type === "number[]" ? "readonly number[]" : t.type}`,
   );
   return `{ ${fields.join("; ")} }`;
 }
