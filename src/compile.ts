@@ -109,7 +109,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
 
   const wrt = options.wrt;
   if (wrt) {
-    const known = new Set(program.entries.flatMap((g) => g.params.map((p) => p.name)));
+    const known = new Set(program.entries.flatMap((g) => g.params.map((p) => p.path?.[0] ?? p.name)));
     const sink = sinks[0]!;
     for (const name of wrt.filter((w) => !known.has(w)))
       sink.report(
@@ -122,7 +122,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     // A function none of whose parameters is listed would get an empty gradient.
     if (diagnostics().length === 0)
       for (const g of program.entries)
-        if (!g.params.some((p) => wrt.includes(p.name)))
+        if (!g.params.some((p) => wrt.includes(p.path?.[0] ?? p.name)))
           sink.report(
             codes.unknownWrt,
             `--wrt ${wrt.map((w) => `'${w}'`).join(", ")} names no parameter of '${g.name}' (${g.params.map((p) => p.name).join(", ") || "none"}), which would get an empty gradient; pick the functions to differentiate with --function`,
@@ -160,7 +160,9 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
   let module: CodeModule;
   try {
     // Without wrt, every parameter but those declared `Data<T>`.
-    const wrtOf = (g: Graph) => new Set(wrt ?? g.params.filter((p) => !p.data).map((p) => p.name));
+    // A record parameter named in `wrt` is all its leaves.
+    const wrtOf = (g: Graph) =>
+      new Set(g.params.filter((p) => (wrt ? wrt.includes(p.path?.[0] ?? p.name) : !p.data)).map((p) => p.name));
     module = transform(program, wrtOf, [...new Set(modes)]);
   } catch (e) {
     if (!(e instanceof TangentUnsupported)) throw e;
@@ -199,9 +201,16 @@ const ordinal = (n: number) =>
  * Why `wrt` cannot be typed by position (see `GradsOf`) for a function with these parameters:
  * its `i`-th name has another type than the `i`-th parameter while the types differ. Else undefined.
  */
-function wrtTypeMismatch(fname: string, params: IrParam[], wrt: string[]): string | undefined {
-  // As `GradsOf` types it: by position only where the parameters that get gradients differ in type.
-  if (new Set(params.filter((p) => !p.data).map((p) => p.type)).size < 2) return undefined;
+function wrtTypeMismatch(fname: string, leaves: IrParam[], wrt: string[]): string | undefined {
+  // A record parameter is one parameter, whose type is its shape.
+  const params: { name: string; type: string }[] = [];
+  for (const p of leaves.filter((q) => !q.data)) {
+    if (!p.path) params.push(p);
+    else if (params.at(-1)?.name !== p.path[0])
+      params.push({ name: p.path[0]!, type: `{ ${p.path.slice(1).join(".")}: ${p.type} }` });
+    else params.at(-1)!.type = `${params.at(-1)!.type.slice(0, -2)}; ${p.path.slice(1).join(".")}: ${p.type} }`;
+  }
+  if (new Set(params.map((p) => p.type)).size < 2) return undefined;
   for (const [i, name] of wrt.entries()) {
     const named = params.find((p) => p.name === name);
     const at = params[i];

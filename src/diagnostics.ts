@@ -30,6 +30,8 @@ export const codes = {
   string: "ADG2008",
   /** `this`. Functions are differentiated on their own, without an object. */
   thisKeyword: "ADG2009",
+  /** Unsupported record. A record type or use outside the subset: `Map`/`Set`, string or optional fields, methods, index signatures, a record returned by the differentiated function, records in `?:`. */
+  record: "ADG2010",
   /** Unknown name. A name that is not a parameter, local, Math member or gate. */
   unknownName: "ADG3001",
   /** Call adgen has no rule for. A call to a function adgen has no rule for. */
@@ -66,6 +68,8 @@ export const codes = {
   notCondition: "ADG3017",
   /** Not a function. A call of something that is not a function (a local, a module-level value, a member of a number). */
   notFunction: "ADG3018",
+  /** Shared record written. A write to a record that another name also refers to (`const q = p;` then `q.x = 1`); copy it with `{ ...p }`. */
+  sharedRecord: "ADG3019",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",
 } as const;

@@ -137,7 +137,17 @@ export type Type =
   | { kind: "number" }
   | { kind: "integer" }
   | { kind: "boolean" }
-  | { kind: "array"; element: Type; storage: "Float64Array" | "number[]" };
+  | { kind: "array"; element: Type; storage: "Float64Array" | "number[]" }
+  /** A record (an interface, a type alias, a type literal): named fields of numbers, arrays and records.
+   * Only the parser meets it: record values are lowered to one SSA value per field (src/parser/lower/records.ts). */
+  | { kind: "record"; name?: string; fields: RecordField[] };
+
+/** A field of a record type. */
+export interface RecordField {
+  name: string;
+  type: Type;
+  readonly?: true;
+}
 
 /** A parameter of the differentiated function. */
 export interface Param {
@@ -151,6 +161,12 @@ export interface Param {
   fields?: Param[];
   /** Declared `Data<T>` (adgen's type): data, not differentiated unless `wrt` names it. */
   data?: true;
+  /**
+   * A leaf of a record parameter: the user's parameter and the fields leading to this value
+   * (`["p", "pos", "x"]` for `p.pos.x`, lowered as the parameter `p_pos_x`). Generated entries
+   * take the user's parameter and return its gradient as a record of the same shape.
+   */
+  path?: string[];
 }
 
 /** One function lowered to SSA. */

@@ -174,7 +174,7 @@ function fixturePoints(fixture: Fixture, params: { name: string; type: string }[
   const value = (name: string) => {
     const spec = o.params?.[name];
     if (typeof spec === "number") return String(spec);
-    const m = spec === undefined ? null : /\((\d+)\)$/.exec(spec);
+    const m = typeof spec !== "string" ? null : /\((\d+)\)$/.exec(spec);
     return m ? `[${Array.from({ length: Number(m[1]) }, () => draw(name)).join(",")}]` : String(draw(name));
   };
   const random3 = Array.from({ length: 3 }, () => params.map((p) => `${p.name}=${value(p.name)}`).join(","));

@@ -12,11 +12,15 @@ import { compile } from "../src/index.js";
 import { passingFixtures, type Fixture } from "./support/fixtures.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 import {
+  at,
   copy,
   dotWith,
+  leafPaths,
   paramNames,
   paramSpec,
   samplePoint,
+  shape,
+  withLeaf,
   type Fn,
   type GradFn,
   type Value,
@@ -84,33 +88,20 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
             expect(grad[p], `${name} ∂/∂${p} of a size or index must be exactly 0`).toBe(0);
             continue;
           }
-          if (typeof x === "number") {
+          // Every number in the parameter (itself, an array's elements, a record's leaves).
+          expect(shape(grad[p]!), `${name} ∂/∂${p} has the shape of ${p}`).toEqual(shape(x));
+          for (const path of leafPaths(x)) {
             const fd = finiteDifference(
-              (ys) => objective(xs.map((v, j) => (j === i ? ys[0]! : v))),
-              [x],
+              (ys) => objective(xs.map((v, j) => (j === i ? withLeaf(v, path, ys[0]!) : v))),
+              [at(x, path) as number],
               0,
               fixture.options.step,
             );
-            const ad = grad[p] as number;
+            const ad = at(grad[p]!, path) as number;
+            const shown = path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
             expect(
               close(ad, fd, fixture.options.tolerance ?? 1e-6),
-              `${name} ∂/∂${p} at [${xs}]: adgen ${ad}, finite differences ${fd}`,
-            ).toBe(true);
-            continue;
-          }
-          const g = grad[p] as Float64Array | number[];
-          expect(g.constructor, `${name} ∂/∂${p} has the kind of ${p}`).toBe(x.constructor);
-          expect(g.length).toBe(x.length);
-          for (let k = 0; k < x.length; k++) {
-            const at = (e: number) => {
-              const perturbed = copy(x) as number[];
-              perturbed[k] = e;
-              return objective(xs.map((v, j) => (j === i ? perturbed : v)));
-            };
-            const fd = finiteDifference((ys) => at(ys[0]!), [x[k]!], 0, fixture.options.step);
-            expect(
-              close(g[k]!, fd, fixture.options.tolerance ?? 1e-6),
-              `${name} ∂/∂${p}[${k}]: adgen ${g[k]}, finite differences ${fd}`,
+              `${name} ∂/∂${p}${shown} at [${JSON.stringify(xs)}]: adgen ${ad}, finite differences ${fd}`,
             ).toBe(true);
           }
         }

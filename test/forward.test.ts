@@ -35,7 +35,8 @@ const along = (x: Value, t: Value | undefined, e: number): Value => {
   for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
   return y;
 };
-const inner = (a: Value, b: Value): number => (typeof a === "number" ? a * (b as number) : dotWith(a, b));
+const inner = (a: Value, b: Value): number =>
+  typeof a === "number" ? a * (b as number) : dotWith(a as ArrayLike<number>, b);
 
 const refused: string[] = [];
 
@@ -78,7 +79,7 @@ describe.each(passingFixtures().map((f) => [f.name, f] as const))("%s", (_, fixt
           t[p] =
             typeof x === "number"
               ? seeded() * 2 - 1
-              : (x.constructor as typeof Float64Array).from(x, () => seeded() * 2 - 1);
+              : (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => seeded() * 2 - 1);
         }
         const y = f(...xs.map(copy));
         const args = xs.map(copy);

@@ -26,7 +26,7 @@ const along = (x: Value, t: Value, e: number): Value => {
   for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
   return y;
 };
-const entries = (x: Value): number[] => (typeof x === "number" ? [x] : [...x]);
+const entries = (x: Value): number[] => (typeof x === "number" ? [x] : Array.from(x as ArrayLike<number>));
 
 const scalar = passingFixtures().filter((f) => !readFileSync(join(f.dir, "output.ts"), "utf8").includes("_vjp("));
 
@@ -39,9 +39,8 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
       ...(fixture.options.wrt ? { wrt: fixture.options.wrt } : {}),
     });
     if (result.diagnostics.length > 0) {
-      // Second order through array gates is not there yet: refused, with ADG4001.
+      // Second order through array gates, and records, are not there yet: refused, with ADG4001.
       expect(result.diagnostics.map((d) => d.code)).toEqual(result.diagnostics.map(() => "ADG4001"));
-      expect(result.diagnostics[0]!.message).toMatch(/through the array gate/);
       return;
     }
     const file = join(out, `${fixture.name.replace("/", "--")}.ts`);
@@ -69,7 +68,7 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
           v[p] =
             typeof x === "number"
               ? seeded() * 2 - 1
-              : (x.constructor as typeof Float64Array).from(x, () => seeded() * 2 - 1);
+              : (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => seeded() * 2 - 1);
         }
         const r = hvp(...xs.map(copy), v);
         expect(r.value, `${name} value`).toEqual(f(...xs.map(copy)));

@@ -4,6 +4,7 @@
  */
 import type { CodeFunction, CodeModule, CodeStatement, Expr, Origin, Param } from "../ir.js";
 import { printExpr } from "./expr.js";
+import { gradEntries, prologue, signature } from "./records.js";
 
 /** The printed module, and for each of its lines where it comes from (null: adgen's own). */
 export interface PrintedModule {
@@ -95,23 +96,25 @@ function originName(s: CodeStatement): string {
 }
 
 function printFunction(f: CodeFunction, types: boolean): string {
-  const typeOf = (q: Param): string =>
-    q.fields
-      ? `{ ${q.fields.map((field) => `${field.name}?: ${typeOf(field)}`).join("; ")} }`
-      : `${q.readonly ? "readonly " : ""}${q.type}`;
-  const params = f.params.map((q) => (types ? `${q.name}: ${typeOf(q)}` : q.name)).join(", ");
-  const forward = printStatements(f.forward, "  ", types);
+  const params = signature(f.params, types);
+  const unpack = prologue(f.params).map((p) => mark(`  ${p.line}`, p.name));
+  const forward = [...unpack, ...printStatements(f.forward, "  ", types)];
   const backward = printStatements(f.backward, "  ", types);
   const body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];
   let returnType = "";
   let ret: string;
   switch (f.returns.kind) {
     case "entry": {
-      const grads = f.returns.grads.map((g) => {
-        const value = printExpr(g.value, types);
-        return value === g.param ? g.param : `${g.param}: ${value}`;
-      });
-      const hvps = f.returns.hvps?.map((g) => `${g.param}: ${printExpr(g.value, types)}`);
+      const grads = gradEntries(
+        f.params,
+        f.returns.grads.map((g) => ({ param: g.param, value: printExpr(g.value, types) })),
+      );
+      const hvps =
+        f.returns.hvps &&
+        gradEntries(
+          f.params,
+          f.returns.hvps.map((g) => ({ param: g.param, value: printExpr(g.value, types) })),
+        );
       ret = `return { value: ${printExpr(f.returns.value, types)}, grad: { ${grads.join(", ")} }${hvps ? `, hvp: { ${hvps.join(", ")} }` : ""} };`;
       break;
     }

@@ -21,17 +21,28 @@ import { annotate, prepareSource, type ParamKind } from "./source.js";
 
 export { GradError } from "./error.js";
 
-/** What a parameter may be: a number or an array of numbers. */
-export type Param = number | number[] | Float64Array;
+/**
+ * What a parameter may be: a number, an array of numbers, or a record of these (an interface or
+ * type of number, array and record fields; TypeScript interfaces have no index signature, so it
+ * is typed `object`; records are compiled at build time, the run time refuses them).
+ */
+export type Param = number | number[] | Float64Array | object;
 
-/** The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an array. */
+/**
+ * The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an
+ * array, and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`).
+ */
 export type GradOf<P> = P extends number
   ? number
   : P extends Float64Array
     ? Float64Array
-    : P extends number[]
+    : P extends readonly number[]
       ? number[]
-      : never;
+      : P extends (...args: never) => unknown
+        ? never
+        : P extends object
+          ? { -readonly [K in keyof P]: GradOf<P[K]> }
+          : never;
 
 /** The parameter types (a union) that get gradients: those not declared `Data<T>`. */
 type Differentiated<P> = P extends unknown ? (IsData<P> extends true ? never : P) : never;
@@ -265,6 +276,11 @@ function kindOf(x: unknown, name: string, label: string): ParamKind {
   if (typeof x === "number" || x === undefined) return "number";
   if (x instanceof Float64Array) return "Float64Array";
   if (Array.isArray(x)) return "number[]";
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype)
+    throw new GradError(
+      `${label}: argument '${name}' is a record; grad(f) at run time reads f's JavaScript, which has no types to ` +
+        `say its fields, so records are differentiated at build time: the adgen plugin (or the CLI) compiles grad(f) from f's TypeScript`,
+    );
   throw new GradError(
     `${label}: argument '${name}' is ${x === null ? "null" : typeof x === "object" ? `a ${x.constructor?.name ?? "object"}` : `a ${typeof x}`}; ` +
       `adgen differentiates numbers, number[] and Float64Array`,

@@ -285,6 +285,38 @@ describe("load", () => {
     expect(watched).toEqual([join(dir, "select.ts"), join(dir, "labels.ts")]);
   });
 
+  it("compiles a function of records from its TypeScript: the companion takes the records and returns their gradients as records", async () => {
+    const text = [
+      `interface Vec2 {`,
+      `  x: number;`,
+      `  y: number;`,
+      `}`,
+      `const dot = (a: Vec2, b: Vec2): number => a.x * b.x + a.y * b.y;`,
+      `export function shade(n: Vec2, light: Vec2, k: number): number {`,
+      `  return k * Math.max(0, dot(n, light));`,
+      `}`,
+    ].join("\n");
+    const { result, errors } = await load("records.ts", text, "shade");
+    expect(errors).toEqual([]);
+    const code = result!.code;
+    expect(code).toMatch(/^export function shade_grad\(n, light, k\) \{$/m);
+    expect(code).toContain("const { x: n_x, y: n_y } = n;");
+    const shade_grad = new Function(
+      `${code.replace(/^export default .*$/m, "").replace(/^export /gm, "")}; return shade_grad;`,
+    )() as (...args: unknown[]) => {
+      value: number;
+      grad: { n: { x: number; y: number }; light: { x: number; y: number }; k: number };
+    };
+    const { value, grad } = shade_grad({ x: 1, y: 2 }, { x: 3, y: 0.5 }, 2);
+    expect(value).toBe(2 * (3 + 1));
+    expect(grad).toEqual({ n: { x: 6, y: 1 }, light: { x: 2, y: 4 }, k: 4 });
+    // wrt by position: a record parameter is one parameter, typed by its shape.
+    expect((await load("records.ts", text, "shade", "export", ["k"])).errors.map((e) => e.message).join("\n")).toMatch(
+      /ADG1003.*wrt lists 'k' \(number\) 1st.*'n' \(\{ x: number; y: number \}\)/,
+    );
+    expect((await load("records.ts", text, "shade", "export", ["n", "light"])).errors).toEqual([]);
+  });
+
   it("refuses a wrt that grad()'s result type would get wrong (its i-th name typed as the i-th parameter)", async () => {
     const text = `export function scale(xs: Float64Array, k: number) {\n  return xs[0]! * k;\n}\n`;
     const { errors } = await load("mixed.ts", text, "scale", "export", ["k"]);

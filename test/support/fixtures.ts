@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const fixturesDir = join(root, "fixtures");
 
+/** How to sample one parameter or field. */
+export type FixtureSpec = string | number | { [field: string]: FixtureSpec };
+
 export interface FixtureOptions {
   /** Passed to compile as `wrt`. */
   wrt?: string[];
@@ -15,8 +18,9 @@ export interface FixtureOptions {
   points?: number;
   /** Points checked as well, e.g. one on each side of every branch (for functions of that arity). */
   at?: number[][];
-  /** Parameters that are not sampled scalars: `"Float64Array(4)"`, `"number[](5)"`, or a fixed number (a size). */
-  params?: Record<string, string | number>;
+  /** Parameters that are not sampled scalars: `"Float64Array(4)"`, `"number[](5)"`, a fixed number (a size), or a
+   * record of these by field (`{ "x": "number", "w": "Float64Array(3)" }`). */
+  params?: Record<string, FixtureSpec>;
   /** Step of the finite differences, relative (default 1e-3; smaller for functions with large higher derivatives). */
   step?: number;
   /** Tolerance of the finite-difference check (default 1e-6). */

@@ -1,7 +1,7 @@
 /** Points to check generated functions at: parameters of fixtures, sampled as options.json says. */
-import type { Fixture } from "./fixtures.js";
+import type { Fixture, FixtureSpec } from "./fixtures.js";
 
-export type Value = number | Float64Array | number[];
+export type Value = number | Float64Array | number[] | { [field: string]: Value };
 export type Fn = (...xs: Value[]) => Value;
 export type GradFn = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
 
@@ -14,17 +14,22 @@ export function paramNames(f: Function): string[] {
   return list ? list.split(",").map((p) => p.trim().split(/[\s:=]/)[0]!) : [];
 }
 
-/** A parameter's kind, from options.json `params`: an array spec, a fixed number, or sampled. */
-export function paramSpec(
-  f: Fixture,
-  p: string,
-): { array: "Float64Array" | "number[]"; length: number } | { fixed: number } | undefined {
-  const spec = f.options.params?.[p];
+export type Spec =
+  | { array: "Float64Array" | "number[]"; length: number }
+  | { fixed: number }
+  | { record: Record<string, Spec | undefined> }
+  | undefined;
+
+/** A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs, or sampled. */
+export function specOf(spec: FixtureSpec | undefined): Spec {
   if (typeof spec === "number") return { fixed: spec };
+  if (typeof spec === "object")
+    return { record: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, specOf(v)])) };
   const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
   if (m) return { array: m[1] as "Float64Array" | "number[]", length: Number(m[2]) };
   return undefined;
 }
+export const paramSpec = (f: Fixture, p: string): Spec => specOf(f.options.params?.[p]);
 
 export function samplePoint(f: Fixture, params: string[], random: () => number): Value[] {
   const d = f.options.domain;
@@ -32,20 +37,50 @@ export function samplePoint(f: Fixture, params: string[], random: () => number):
     const [lo, hi] = Array.isArray(d) ? d : (d?.[p] ?? [-2, 2]);
     return lo + (hi - lo) * random();
   };
-  return params.map((p) => {
-    const spec = paramSpec(f, p);
+  const sample = (spec: Spec, p: string): Value => {
     if (spec && "fixed" in spec) return spec.fixed;
+    if (spec && "record" in spec)
+      return Object.fromEntries(Object.entries(spec.record).map(([k, s]) => [k, sample(s, p)]));
     if (spec) {
       const values = Array.from({ length: spec.length }, () => draw(p));
       return spec.array === "Float64Array" ? Float64Array.from(values) : values;
     }
     return draw(p);
-  });
+  };
+  return params.map((p) => sample(paramSpec(f, p), p));
 }
 
-export const copy = (x: Value): Value => (typeof x === "number" ? x : x.slice());
+export const copy = (x: Value): Value =>
+  typeof x === "number"
+    ? x
+    : Array.isArray(x) || x instanceof Float64Array
+      ? x.slice()
+      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
+
+/** Every number in a value, by its path (fields and indices). */
+export function leafPaths(x: Value, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof x === "number") return [path];
+  if (Array.isArray(x) || x instanceof Float64Array) return Array.from({ length: x.length }, (_, k) => [...path, k]);
+  return Object.entries(x).flatMap(([k, v]) => leafPaths(v, [...path, k]));
+}
+export const at = (x: Value, path: (string | number)[]): Value =>
+  path.reduce<Value>((v, k) => (v as Record<string | number, Value>)[k]!, x);
+/** A copy of `x` with the number at `path` replaced. */
+export function withLeaf(x: Value, path: (string | number)[], value: number): Value {
+  if (path.length === 0) return value;
+  const y = copy(x) as Record<string | number, Value>;
+  y[path[0]!] = withLeaf(y[path[0]!]!, path.slice(1), value);
+  return y as Value;
+}
+/** The shape of a value: what a gradient of it must have (kinds, lengths, fields in order). */
+export function shape(x: Value): unknown {
+  if (typeof x === "number") return "number";
+  if (Array.isArray(x) || x instanceof Float64Array) return `${x.constructor.name}(${x.length})`;
+  return Object.entries(x).map(([k, v]) => [k, shape(v)]);
+}
+
 export const dotWith = (w: ArrayLike<number>, y: Value): number => {
-  if (typeof y === "number") throw new Error("expected an array result");
+  if (!Array.isArray(y) && !(y instanceof Float64Array)) throw new Error("expected an array result");
   let s = 0;
   for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
   return s;

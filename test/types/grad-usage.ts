@@ -55,5 +55,28 @@ const data: Data<Float64Array> = xs;
 const plain: Float64Array = data;
 const scaled: number = (2 as Data<number>) * 3;
 
+// A record parameter's gradient is the record of its fields' gradients, without an index signature.
+interface Vec3 {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+}
+interface Layer {
+  weights: Float64Array;
+  origin: Vec3;
+}
+declare function shade(n: Vec3, layer: Layer): number;
+const r = grad(shade, { wrt: ["n", "layer"] })(
+  { x: 1, y: 0, z: 0 },
+  { weights: xs, origin: { x: 0, y: 0, z: 0 } },
+).grad;
+const dnx: number = r.n.x;
+const dweights: Float64Array = r.layer.weights;
+const doz: number = r.layer.origin.z;
+// @ts-expect-error: Vec3 has no field w, nor its gradient
+void r.n.w;
+// @ts-expect-error: a field's gradient is a number, not an array
+const notArray: Float64Array = r.n.y;
+
 export { data, f2b, fw, fxs, plain, scaled };
-export { dh, dw, dws, dxs, dxsArray, vk, vx, wrong };
+export { dh, dnx, doz, dw, dweights, dws, dxs, dxsArray, notArray, vk, vx, wrong };

@@ -5,7 +5,7 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Merge, Statement, VarRef } from "../../ir.js";
 import { LowerCalls } from "./calls.js";
-import { copyScopes, sameAtom } from "./state.js";
+import { copyScopes, keyHint, sameAtom } from "./state.js";
 
 export abstract class LowerBranches extends LowerCalls {
   /** Lowers an `if` statement, or the single statement or block of an arm. */
@@ -55,7 +55,7 @@ export abstract class LowerBranches extends LowerCalls {
         }
         if (this.isArray(t) || this.isArray(e))
           this.fail(codes.statement, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
-        const merged = this.names.claim(name.startsWith("#") ? name.slice(1) : name);
+        const merged = this.names.claim(keyHint(name));
         if (this.isBoolean(t) && this.isBoolean(e)) this.booleans.add(merged);
         else if (this.isBoolean(t) || this.isBoolean(e))
           this.fail(codes.notNumber, `'${name}' is a boolean on one path and a number on the other`, at);
@@ -107,12 +107,17 @@ export abstract class LowerBranches extends LowerCalls {
       );
     const results = thenResults.map((t, i) =>
       this.merged(t, elseResults[i]!, [thenBody, elseBody], "return", at, () =>
-        this.options.role === "function" ? this.names.claim(this.fn.name) : this.names.temp(),
+        this.options.role === "function" ? this.names.claim(this.resultHint(i)) : this.names.temp(),
       ),
     );
     const merges = results.flatMap((r) => (r.kind === "merge" ? [r.merge] : []));
     this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
     return results.map((r): Atom => (r.kind === "merge" ? { kind: "var", name: r.merge.name } : r.atom));
+  }
+
+  /** The name a function's `i`-th returned value merged after a branch is given: the function's. */
+  protected resultHint(_i: number): string {
+    return this.fn.name;
   }
 
   /**

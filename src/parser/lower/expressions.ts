@@ -216,7 +216,7 @@ export abstract class LowerExpressions extends LowerState {
       );
     this.fail(
       codes.expression,
-      `property access '${this.text(e)}': objects are not supported; adgen differentiates numbers`,
+      `property access '${this.text(e)}': not a field of a record whose type adgen sees (an interface, a type alias or a type literal declared in the module; grad(f) at run time sees no types)`,
       e,
     );
   }

@@ -7,7 +7,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom, Graph, Param, ValueType } from "../../ir.js";
 import { dataArgument, type FunctionSource, type ModuleScope } from "../module.js";
 import { ARRAY_TYPES, READONLY_ARRAY_TYPES, hasModifier } from "../syntax.js";
-import { LowerMethods } from "./methods.js";
+import { LowerRecordCalls } from "./record-calls.js";
 import { type CalleeResolver, type LowerOptions } from "./state.js";
 
 export function lowerFunction(
@@ -19,7 +19,7 @@ export function lowerFunction(
   return new FunctionLowering(fn, mod, resolver, options).run();
 }
 
-class FunctionLowering extends LowerMethods {
+class FunctionLowering extends LowerRecordCalls {
   run(): Graph {
     const { node, name, nameNode } = this.fn;
     const what = this.options.role === "backward" ? `backward of gate '${this.options.gate}'` : `'${name}'`;
@@ -55,7 +55,7 @@ class FunctionLowering extends LowerMethods {
         node.type,
       );
 
-    const params = node.parameters.map((p) => this.param(p));
+    const params = node.parameters.flatMap((p) => this.recordParam(p) ?? [this.param(p)]);
     let results: Atom[] | undefined;
     if (node.body && ts.isBlock(node.body)) {
       results = this.statements(node.body.statements, 0, () => undefined);

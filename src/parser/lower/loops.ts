@@ -9,7 +9,7 @@ import { c } from "../../rules/expr.js";
 import type { Statement } from "../../ir.js";
 import { assignedOuterNames, callsFunctions, containsJump, containsReturn, isInert, skipParens } from "../syntax.js";
 import { LowerBranches } from "./branches.js";
-import { type LoopContext, bool, copyScopes } from "./state.js";
+import { type LoopContext, bool, copyScopes, keyHint, sameAtom } from "./state.js";
 
 export abstract class LowerLoops extends LowerBranches {
   /**
@@ -101,16 +101,24 @@ export abstract class LowerLoops extends LowerBranches {
 
     // Carried: every variable visible here (the loop's own counter included) that the loop
     // assigns, by binding: a same-named declaration inside the body is another variable.
-    const assigned = assignedOuterNames(
-      ts.isForStatement(st)
-        ? [st.condition, st.incrementor, st.statement]
-        : ts.isForOfStatement(st)
-          ? [st]
-          : [st.expression, st.statement],
-    );
+    const parts = ts.isForStatement(st)
+      ? [st.condition, st.incrementor, st.statement]
+      : ts.isForOfStatement(st)
+        ? [st]
+        : [st.expression, st.statement];
+    const assigned = assignedOuterNames(parts);
+    // A record the loop writes carries its number fields; its array fields must stay the same arrays.
+    const records = this.writtenRecords(parts);
+    const ofRecord = (k: string) => records.has(k.split(".")[0]!) && k.includes(".") && !this.lookup(k)!.record;
+    const arrayFields = [...this.visibleNames()]
+      .filter((k) => ofRecord(k) && this.isArray(this.lookup(k)!.value))
+      .map((k) => [k, this.lookup(k)!.value] as const);
     const carriedKeys = [...this.visibleNames()].filter(
       (k) =>
-        (k.startsWith("#") && scope.has(k)) || assigned.has(k) || (returns && (k === "#returned" || k === "#result")),
+        (k.startsWith("#") && scope.has(k)) ||
+        (assigned.has(k) && !this.lookup(k)!.record) ||
+        (ofRecord(k) && !this.isArray(this.lookup(k)!.value)) ||
+        (returns && (k === "#returned" || k === "#result")),
     );
     const carried: Carried[] = [];
     const locals = carriedKeys.map((key) => {
@@ -123,7 +131,7 @@ export abstract class LowerLoops extends LowerBranches {
           `array variable '${key}' is reassigned in a loop; write into its elements instead`,
           st,
         );
-      const phi = this.names.claim(key === "#i" ? "i" : key.startsWith("#") ? key.slice(1) : key);
+      const phi = this.names.claim(keyHint(key));
       if (this.isBoolean(local.value)) this.booleans.add(phi);
       const entry: Carried = { name: phi, init: local.value, next: local.value };
       carried.push(entry);
@@ -210,6 +218,9 @@ export abstract class LowerLoops extends LowerBranches {
       entry.next = local.value!;
       local.value = { kind: "var", name: entry.name };
     });
+    for (const [key, array] of arrayFields)
+      if (!sameAtom(this.lookup(key)!.value, array))
+        this.fail(codes.statement, `array field '${key}' is reassigned in a loop; write into its elements instead`, st);
     this.scopes.pop();
     this.body.push({ kind: "loop", carried, head, cond: cond!, body, pos: st.getStart(this.sf) });
   }

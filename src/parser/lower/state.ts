@@ -11,6 +11,7 @@ import { NameAllocator } from "../../names.js";
 import { c } from "../../rules/expr.js";
 import { isCondition } from "../../rules/table.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
+import type { RecordType } from "./record-types.js";
 
 /** Resolves calls to user functions and gates (src/parser/program.ts). */
 export interface CalleeResolver {
@@ -50,9 +51,14 @@ export interface CallTarget {
 /** A variable visible in the function: its declaration keyword and current SSA value. */
 export interface Local {
   keyword: "const" | "let" | "param";
-  /** undefined while declared but not yet assigned (`let x;`). */
+  /** undefined while declared but not yet assigned (`let x;`), and for a record. */
   value: Atom | undefined;
+  /** A record: its fields are locals of their own, keyed `p.x` (src/parser/lower/records.ts). */
+  record?: RecordType;
 }
+
+/** The SSA name a local's key suggests: `p.x` -> `p_x`, the hidden `#i` -> `i`. */
+export const keyHint = (key: string): string => (key.startsWith("#") ? key.slice(1) : key).replace(/\./g, "_");
 
 export type Scopes = Map<string, Local>[];
 
@@ -245,6 +251,8 @@ export abstract class LowerState {
   protected abstract methodGives(
     e: ts.CallExpression,
   ): "number" | "array" | "condition" | "statement" | "unsupported" | undefined;
+  /** The records a loop writes (fields, wholly, or through a helper): their fields are carried. */
+  protected abstract writtenRecords(nodes: readonly (ts.Node | undefined)[]): Set<string>;
   protected abstract param(p: ts.ParameterDeclaration): Param;
 }
 

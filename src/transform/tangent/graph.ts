@@ -45,6 +45,12 @@ export function tangentGraph(
   callees: ReadonlyMap<string, Callee>,
   reserved: Iterable<string>,
 ): TangentGraph {
+  const record = source.params.find((p) => p.path);
+  if (record)
+    throw new TangentUnsupported(
+      `forward mode does not support the record parameter '${record.path![0]}' yet`,
+      source.pos,
+    );
   const graph = inlineCalls(structuredClone(source), callees, reserved);
   const { active } = analyzeActivity(graph, wrt);
   const names = new NameAllocator();

@@ -1,0 +1,271 @@
+/**
+ * Helpers that take or return records, inlined: the arguments' fields are copied into the
+ * helper's parameters, and copied back into the caller's record when the helper writes them (an
+ * object is passed by reference); a returned record comes back as its leaves, which merge like
+ * any returned values. Also: which records a loop writes, so that their fields are carried.
+ */
+import { ts } from "ts-morph";
+import { codes } from "../../diagnostics.js";
+import type { Atom } from "../../ir.js";
+import { c } from "../../rules/expr.js";
+import { isIncrement } from "../syntax.js";
+import { leaves, recordType, shown, type RecordType } from "./record-types.js";
+import { LowerRecordStatements } from "./record-statements.js";
+import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
+import { sameAtom } from "./state.js";
+
+export abstract class LowerRecordCalls extends LowerRecordStatements {
+  // ---- helpers that take or return records
+
+  protected inlineCall(e: ts.CallExpression, asStatement = false): Atom | undefined {
+    const saved = this.recordReturn;
+    this.recordReturn = undefined;
+    try {
+      const r = this.inlineRecordCall(e, asStatement) ?? super.inlineCall(e, asStatement);
+      if (isRecord(r)) {
+        if (asStatement) return c(0);
+        this.fail(
+          codes.notNumber,
+          `'${this.text(e.expression)}(...)' returns a record (${shown(r.type)}), not a number`,
+          e,
+        );
+      }
+      return r;
+    } finally {
+      this.recordReturn = saved;
+    }
+  }
+
+  protected recordCallee(e: ts.CallExpression) {
+    if (!ts.isIdentifier(e.expression) || this.lookup(e.expression.text)) return undefined;
+    const b = this.mod.bindings.get(e.expression.text);
+    if (b?.kind !== "function" && b?.kind !== "import") return undefined;
+    const src = this.resolver.functionSource(this.mod, e.expression.text, e.expression);
+    if (!src) return undefined;
+    const node = src.fn.node;
+    const takes =
+      node.parameters.some((p) => recordType(p.type, src.mod.sf) !== undefined) ||
+      recordType(node.type, src.mod.sf) !== undefined ||
+      e.arguments.some((a) => ts.isObjectLiteralExpression(strip(a)) || this.recordKey(a) !== undefined);
+    return takes ? src : undefined;
+  }
+
+  /** A call to a helper that takes or returns records, inlined; undefined for any other call. */
+  protected inlineRecordCall(e: ts.CallExpression, asStatement: boolean): Atom | RecordValue | undefined {
+    const src = this.recordCallee(e);
+    if (!src) return undefined;
+    const node = src.fn.node;
+    const name = src.fn.name;
+    const id = `${src.mod.file}#${name}`;
+    if (this.inlining.includes(id) || (node === this.fn.node && this.inlining.length === 0))
+      this.fail(codes.recursion, `'${name}' calls itself; recursion is not supported`, e.expression);
+    if (e.arguments.length !== node.parameters.length)
+      this.fail(
+        codes.arity,
+        `'${name}' takes ${node.parameters.length} argument${node.parameters.length === 1 ? "" : "s"}, got ${e.arguments.length}`,
+        e,
+      );
+    const types = node.parameters.map((p) => recordType(p.type, src.mod.sf));
+    const args = e.arguments.map((a, i) => {
+      const v = this.anyValue(a, undefined, types[i]);
+      const p = node.parameters[i]!;
+      if (types[i] && !isRecord(v))
+        this.fail(codes.record, `argument ${i + 1} of '${name}' must be a record (${shown(types[i])})`, a);
+      if (!types[i] && isRecord(v) && p.type)
+        this.fail(
+          codes.record,
+          `argument ${i + 1} of '${name}' is a record, but '${name}' takes '${p.type.getText(src.mod.sf)}'`,
+          a,
+        );
+      if (
+        !isRecord(v) &&
+        this.isArray(v) !== (p.type !== undefined && this.atomTypeOfNode(p.type, src.mod.sf) === "array")
+      )
+        this.fail(
+          this.isArray(v) ? codes.notNumber : codes.notArray,
+          `argument ${i + 1} of '${name}' must be ${this.isArray(v) ? "a number" : "an array"}`,
+          a,
+        );
+      return isRecord(v) ? this.conform(v, types[i] ?? v.type, a) : v;
+    });
+    // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
+    const written = node.parameters.map((p) => ts.isIdentifier(p.name) && this.mutates(node, p.name.text));
+    args.forEach((a, i) =>
+      args.forEach((b, j) => {
+        if (j <= i || !isRecord(a) || !isRecord(b) || a.source === undefined || b.source === undefined) return;
+        const overlap =
+          a.source === b.source || a.source.startsWith(`${b.source}.`) || b.source.startsWith(`${a.source}.`);
+        if (overlap && (written[i] || written[j]))
+          this.fail(
+            codes.sharedRecord,
+            `'${name}' writes its record parameters, and gets one object twice ('${a.source}', '${b.source}'); pass a copy ('{ ...${b.source} }')`,
+            e,
+          );
+      }),
+    );
+
+    const saved = {
+      fn: this.fn,
+      mod: this.mod,
+      sf: this.sf,
+      scopes: this.scopes,
+      loops: this.loops.splice(0),
+      shared: this.shared,
+      ret: this.recordReturn,
+    };
+    this.inlining.push(id);
+    this.fn = src.fn;
+    this.mod = src.mod;
+    this.sf = src.mod.sf;
+    this.scopes = [new Map()];
+    this.shared = new Map();
+    this.recordReturn = { type: recordType(node.type, src.mod.sf), written: [] };
+    const copyOut: { source: string; value: RecordValue }[] = [];
+    let result: Atom | RecordValue;
+    try {
+      node.parameters.forEach((p, i) => {
+        if (!ts.isIdentifier(p.name))
+          this.fail(codes.parameter, `destructured parameter '${this.text(p.name)}' is not supported`, p.name);
+        const a = args[i]!;
+        if (isRecord(a)) this.bindRecord(p.name.text, unsourced(a), "param", true, p);
+        else this.scopes[0]!.set(p.name.text, { keyword: "param", value: a });
+        if (isRecord(a) && written[i] && a.source !== undefined)
+          this.recordReturn!.written.push({ name: p.name.text, type: a.type });
+      });
+      let results: Atom[] | undefined;
+      if (node.body && ts.isBlock(node.body)) results = this.statements(node.body.statements, 0, () => undefined);
+      else if (node.body) results = this.returned(node.body);
+      const isVoid = node.type?.kind === ts.SyntaxKind.VoidKeyword;
+      if (isVoid && !asStatement) this.fail(codes.notNumber, `'${name}' returns nothing; call it as a statement`, e);
+      if (!isVoid && !results)
+        this.fail(codes.missingReturn, `'${name}' does not return a value on every path`, src.fn.nameNode);
+      // The written parameters' fields: after the returned value in every return, else as they end.
+      const type = this.recordReturn.type;
+      const tail = results && !isVoid ? results.slice(type ? leaves(type).length : 1) : undefined;
+      let k = 0;
+      for (const [i, p] of node.parameters.entries()) {
+        const a = args[i]!;
+        if (!(isRecord(a) && written[i] && a.source !== undefined)) continue;
+        const value = tail
+          ? this.fromLeaves(a.type, tail.slice(k, (k += leaves(a.type).length)))
+          : this.readRecord((p.name as ts.Identifier).text, a.type, p);
+        copyOut.push({ source: a.source, value });
+      }
+      if (isVoid) result = c(0);
+      else if (type) {
+        result = this.fromLeaves(type, results!);
+      } else result = results![0]!;
+    } catch (err) {
+      if (src.mod !== saved.mod) this.resolver.reportIn(src.mod, err);
+      throw err;
+    } finally {
+      this.inlining.pop();
+      this.fn = saved.fn;
+      this.mod = saved.mod;
+      this.sf = saved.sf;
+      this.scopes = saved.scopes;
+      this.loops.push(...saved.loops);
+      this.shared = saved.shared;
+      this.recordReturn = saved.ret;
+    }
+    for (const { source, value } of copyOut) this.copyOut(source, value, e);
+    return result;
+  }
+
+  /** A record of type `t` from its leaves' atoms, in the order of `leaves(t)`. */
+  private fromLeaves(t: RecordType, atoms: readonly Atom[]): RecordValue {
+    const rest = [...atoms];
+    const build = (t: RecordType): RecordValue => ({
+      kind: "record",
+      type: t,
+      fields: new Map(t.fields.map((f) => [f.name, f.type.kind === "record" ? build(f.type) : rest.shift()!])),
+    });
+    return build(t);
+  }
+
+  protected atomTypeOfNode(t: ts.TypeNode, sf: ts.SourceFile): "array" | "number" {
+    return /^(Float64Array|number\[\]|Array<number>|readonly number\[\]|ReadonlyArray<number>)$/.test(
+      t.getText(sf).replace(/\s+/g, " "),
+    )
+      ? "array"
+      : "number";
+  }
+
+  /** The fields a helper wrote into its parameter, written back into the caller's record. */
+  protected copyOut(key: string, v: RecordValue, at: ts.Node): void {
+    for (const [name, f] of v.fields) {
+      const k = `${key}.${name}`;
+      if (isRecord(f)) {
+        this.copyOut(k, f, at);
+        continue;
+      }
+      const local = this.lookup(k)!;
+      if (sameAtom(local.value, f)) continue;
+      this.checkWrite(k, at);
+      local.value = f;
+    }
+  }
+
+  /** Whether `fn` may write the fields of its record `name`: assigns them, or passes it to a call. */
+  protected mutates(fn: ts.Node, name: string): boolean {
+    let found = false;
+    const rooted = (e: ts.Expression): boolean => {
+      const inner = strip(e);
+      if (ts.isIdentifier(inner)) return inner.text === name;
+      return ts.isPropertyAccessExpression(inner) && rooted(inner.expression);
+    };
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      const target =
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+          ? n.left
+          : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)
+            ? n.operand
+            : undefined;
+      const t = target && strip(target);
+      if (t && ts.isPropertyAccessExpression(t) && rooted(t.expression)) found = true;
+      if (ts.isCallExpression(n) && n.arguments.some(rooted)) found = true;
+      ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(fn, visit);
+    return found;
+  }
+
+  /** The records (by their root local) a loop writes: fields, wholly, or through a helper that writes its parameter. */
+  protected writtenRecords(nodes: readonly (ts.Node | undefined)[]): Set<string> {
+    const roots = new Set<string>();
+    const root = (e: ts.Expression): string | undefined => {
+      const inner = strip(e);
+      if (ts.isIdentifier(inner)) return this.lookup(inner.text)?.record ? inner.text : undefined;
+      return ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)
+        ? root(inner.expression)
+        : undefined;
+    };
+    const visit = (n: ts.Node): void => {
+      const target =
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+          ? n.left
+          : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)
+            ? n.operand
+            : undefined;
+      const r = target && !ts.isElementAccessExpression(strip(target)) ? root(target) : undefined;
+      if (r) roots.add(r);
+      if (ts.isCallExpression(n)) {
+        const src = this.recordCallee(n);
+        if (src)
+          n.arguments.forEach((a, i) => {
+            const p = src.fn.node.parameters[i];
+            const r = root(a);
+            if (r && p && ts.isIdentifier(p.name) && this.mutates(src.fn.node, p.name.text)) roots.add(r);
+          });
+      }
+      ts.forEachChild(n, visit);
+    };
+    for (const n of nodes) if (n) visit(n);
+    return roots;
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * Statements and expressions that meet records: record parameters of the differentiated function
+ * (one graph parameter per leaf), field reads and writes, declarations and destructuring,
+ * whole-record assignment, and what a function returns.
+ */
+import { ts } from "ts-morph";
+import { dataArgument } from "../module.js";
+import { codes } from "../../diagnostics.js";
+import type { Atom, Param } from "../../ir.js";
+import { c } from "../../rules/expr.js";
+import { COMPOUND_OPS, isIncrement } from "../syntax.js";
+import { leaves, recordType, shown, type RecordType } from "./record-types.js";
+import { isRecord, LowerRecords, strip, type RecordValue } from "./records.js";
+import { keyHint } from "./state.js";
+
+export abstract class LowerRecordStatements extends LowerRecords {
+  // ---- parameters of the differentiated function
+
+  /** A record parameter: one graph parameter per leaf, its fields locals bound to them. */
+  protected recordParam(p: ts.ParameterDeclaration): Param[] | undefined {
+    // `Data<T>` is a plain parameter (records as data are not supported yet).
+    if (dataArgument(this.mod, p.type)) return undefined;
+    const type = recordType(p.type, this.sf);
+    if (!type) return undefined;
+    if (!ts.isIdentifier(p.name))
+      this.fail(
+        codes.parameter,
+        `destructured parameter '${this.text(p.name)}' is not supported; name the record and read its fields`,
+        p.name,
+      );
+    const name = p.name.text;
+    if (p.questionToken || p.initializer || p.dotDotDotToken)
+      this.fail(codes.parameter, `parameter '${name}' must be a plain record parameter (no '?', default or '...')`, p);
+    this.names.reserve(name);
+    const params: Param[] = [];
+    const scope = this.scopes[0]!;
+    scope.set(name, { keyword: "param", value: undefined, record: type });
+    const declareNested = (t: RecordType, key: string) => {
+      for (const f of t.fields)
+        if (f.type.kind === "record") {
+          scope.set(`${key}.${f.name}`, { keyword: "let", value: undefined, record: f.type });
+          declareNested(f.type, `${key}.${f.name}`);
+        }
+    };
+    declareNested(type, name);
+    for (const leaf of leaves(type)) {
+      const leafName = this.names.claim(keyHint([name, ...leaf.path].join(".")));
+      const key = [name, ...leaf.path].join(".");
+      scope.set(key, { keyword: leaf.readonly ? "const" : "let", value: { kind: "var", name: leafName } });
+      this.entryParams.add(leafName);
+      const t = leaf.type;
+      if (t.kind === "array") this.arrays.set(leafName, t.storage);
+      params.push({
+        name: leafName,
+        type: t.kind === "array" ? t.storage : "number",
+        path: [name, ...leaf.path],
+        ...(leaf.readonly ? { readonly: true as const } : {}),
+      });
+    }
+    if (params.length === 0) this.fail(codes.record, `parameter '${name}' is a record without fields`, p);
+    return params;
+  }
+
+  // ---- expressions and statements that meet records
+
+  protected value(e: ts.Expression, hint?: string): Atom {
+    const named = this.recordKey(e);
+    if (named) this.fail(codes.notNumber, `'${this.text(e)}' is a record (${shown(named.type)}), not a number`, e);
+    if (ts.isObjectLiteralExpression(strip(e)))
+      this.fail(codes.notNumber, `'${this.text(e)}' is a record, not a number`, e);
+    return super.value(e, hint);
+  }
+
+  protected identifier(id: ts.Identifier): Atom {
+    const named = this.recordKey(id);
+    if (named) this.fail(codes.notNumber, `'${id.text}' is a record (${shown(named.type)}), not a number`, id);
+    return super.identifier(id);
+  }
+
+  protected property(e: ts.PropertyAccessExpression): Atom {
+    const base = this.recordKey(e.expression);
+    if (!base) return super.property(e);
+    const field = base.type.fields.find((f) => f.name === e.name.text);
+    if (!field) this.fail(codes.record, `${shown(base.type)} has no field '${e.name.text}'`, e.name);
+    if (field.type.kind === "record")
+      this.fail(codes.notNumber, `'${this.text(e)}' is a record (${shown(field.type)}), not a number`, e);
+    const key = `${base.key}.${field.name}`;
+    const value = this.lookup(key)?.value;
+    if (!value) this.fail(codes.unassigned, `'${key}' is read before it is assigned a value on every path`, e);
+    return value;
+  }
+
+  protected returned(e: ts.Expression): Atom[] {
+    const ctx = this.recordReturn;
+    if (ctx && (ctx.type || this.isRecordExpression(e))) {
+      const v = this.anyValue(e, this.fn.name, ctx.type);
+      if (!isRecord(v)) this.fail(codes.record, `'${this.fn.name}' returns a record on one path and not on another`, e);
+      const shared = this.callerObject(v);
+      if (shared !== undefined)
+        this.fail(
+          codes.sharedRecord,
+          `'${this.fn.name}' returns '${shared}', which is (part of) an object its caller holds; return a copy ('{ ...${shared} }')`,
+          e,
+        );
+      ctx.type ??= v.type;
+      return [...this.leafAtoms(this.conform(v, ctx.type, e)), ...this.writtenLeaves(e)];
+    }
+    if (!ctx && this.inlining.length === 0 && this.isRecordExpression(e))
+      this.fail(
+        codes.record,
+        `'${this.fn.name}' returns a record; adgen differentiates functions that return a number (return one of its fields, or a sum)`,
+        e,
+      );
+    return [...super.returned(e), ...this.writtenLeaves(e)];
+  }
+
+  /** The current fields of the record parameters the helper being inlined writes. */
+  private writtenLeaves(at: ts.Node): Atom[] {
+    return (this.recordReturn?.written ?? []).flatMap((w) => this.leafAtoms(this.readRecord(w.name, w.type, at)));
+  }
+
+  /** A returned record's leaves merge under the field names (`clamp_x`), written parameters' fields under theirs. */
+  protected resultHint(i: number): string {
+    const ctx = this.recordReturn;
+    if (!ctx) return super.resultHint(i);
+    const returned = ctx.type ? leaves(ctx.type).map((l) => [this.fn.name, ...l.path].join("_")) : [this.fn.name];
+    const written = ctx.written.flatMap((w) => leaves(w.type).map((l) => [w.name, ...l.path].join("_")));
+    return [...returned, ...written][i] ?? super.resultHint(i);
+  }
+
+  protected declarations(list: ts.VariableDeclarationList): void {
+    const involved = list.declarations.some(
+      (d) =>
+        !ts.isIdentifier(d.name) ||
+        recordType(d.type, this.sf) !== undefined ||
+        (d.initializer !== undefined && this.isRecordExpression(d.initializer)),
+    );
+    if (!involved) return super.declarations(list);
+    const keyword = list.flags & ts.NodeFlags.Const ? "const" : list.flags & ts.NodeFlags.Let ? "let" : undefined;
+    if (!keyword)
+      this.fail(
+        codes.statement,
+        "'var' declarations are not supported; use 'let' or 'const'",
+        list.getChildAt(0, this.sf),
+      );
+    for (const decl of list.declarations) {
+      const declared = recordType(decl.type, this.sf);
+      if (ts.isObjectBindingPattern(decl.name)) {
+        if (!decl.initializer) this.fail(codes.statement, "destructuring needs a value", decl);
+        const v = this.anyValue(decl.initializer, undefined, declared);
+        if (!isRecord(v))
+          this.fail(
+            codes.record,
+            `'${this.text(decl.initializer)}' is not a record; only records destructure`,
+            decl.initializer,
+          );
+        this.destructure(decl.name, v, keyword);
+        continue;
+      }
+      if (!ts.isIdentifier(decl.name))
+        this.fail(codes.statement, `destructuring '${this.text(decl.name)}' is not supported`, decl.name);
+      const name = decl.name.text;
+      if (!decl.initializer) {
+        if (declared)
+          this.fail(
+            codes.record,
+            `record '${name}' is declared without a value; give it one ('let ${name}: ${shown(declared)} = { ... }')`,
+            decl,
+          );
+        this.scopes[this.scopes.length - 1]!.set(name, { keyword, value: undefined });
+        continue;
+      }
+      const v = this.anyValue(decl.initializer, name, declared);
+      if (isRecord(v))
+        this.bindRecord(name, declared ? this.conform(v, declared, decl.initializer) : v, keyword, true, decl);
+      else {
+        if (declared)
+          this.fail(
+            codes.record,
+            `'${this.text(decl.initializer)}' is not a record (${shown(declared)})`,
+            decl.initializer,
+          );
+        this.scopes[this.scopes.length - 1]!.set(name, { keyword, value: v });
+      }
+    }
+  }
+
+  protected destructure(pattern: ts.ObjectBindingPattern, v: RecordValue, keyword: "const" | "let"): void {
+    for (const el of pattern.elements) {
+      if (el.dotDotDotToken) this.fail(codes.record, "a rest element '...' in destructuring is not supported", el);
+      if (el.initializer)
+        this.fail(
+          codes.record,
+          "a default in destructuring is not supported: every field holds a value",
+          el.initializer,
+        );
+      const prop = el.propertyName ?? el.name;
+      if (!ts.isIdentifier(prop))
+        this.fail(codes.record, `'${this.text(prop)}' in destructuring is not supported`, prop);
+      const field = v.fields.get(prop.text);
+      if (field === undefined) this.fail(codes.record, `${shown(v.type)} has no field '${prop.text}'`, prop);
+      if (ts.isObjectBindingPattern(el.name)) {
+        if (!isRecord(field)) this.fail(codes.record, `field '${prop.text}' is not a record`, el.name);
+        this.destructure(el.name, field, keyword);
+      } else if (ts.isIdentifier(el.name)) {
+        if (isRecord(field)) this.bindRecord(el.name.text, field, keyword, true, el);
+        else this.scopes[this.scopes.length - 1]!.set(el.name.text, { keyword, value: field });
+      } else this.fail(codes.statement, `destructuring '${this.text(el.name)}' is not supported`, el.name);
+    }
+  }
+
+  protected expressionStatement(e: ts.Expression): void {
+    const target = ts.isBinaryExpression(e)
+      ? e.left
+      : ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)
+        ? e.operand
+        : undefined;
+    const inner = target && strip(target);
+    if (inner && ts.isPropertyAccessExpression(inner) && this.recordKey(inner.expression))
+      return this.fieldWrite(e, inner);
+    const named = inner && this.recordKey(inner);
+    if (named && ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const local = this.assignable(inner);
+      if (local.keyword === "param" && this.inlining.length > 0 && this.mutates(this.fn.node, named.key))
+        this.fail(
+          codes.sharedRecord,
+          `'${named.key}' is the caller's object, written and reassigned here; copy it first ('let q = { ...${named.key} }')`,
+          e,
+        );
+      const v = this.anyValue(e.right, named.key, named.type);
+      if (!isRecord(v))
+        this.fail(codes.record, `'${this.text(e.right)}' is not a record (${shown(named.type)})`, e.right);
+      this.bindRecord(named.key, this.conform(v, named.type, e.right), local.keyword, false, e);
+      return;
+    }
+    if (named) this.fail(codes.operator, `'${this.text(e)}': '${this.text(inner)}' is a record, not a number`, e);
+    if (ts.isCallExpression(e) && this.inlineRecordCall(e, true)) return;
+    super.expressionStatement(e);
+  }
+
+  /** `p.x = v`, `p.x += v`, `p.x++`, `p.pos = q`, `p.w = a`. */
+  protected fieldWrite(e: ts.Expression, target: ts.PropertyAccessExpression): void {
+    const base = this.recordKey(target.expression)!;
+    const field = base.type.fields.find((f) => f.name === target.name.text);
+    if (!field) this.fail(codes.record, `${shown(base.type)} has no field '${target.name.text}'`, target.name);
+    const key = `${base.key}.${field.name}`;
+    if (field.readonly) this.fail(codes.constAssign, `'${key}' is a readonly field and cannot be written`, target);
+    this.checkWrite(key, target);
+    if (field.type.kind === "record") {
+      if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken)
+        this.fail(codes.operator, `'${this.text(e)}': '${key}' is a record, not a number`, e);
+      const v = this.anyValue((e as ts.BinaryExpression).right, keyHint(key), field.type);
+      if (!isRecord(v)) this.fail(codes.record, `'${this.text((e as ts.BinaryExpression).right)}' is not a record`, e);
+      this.bindRecord(key, this.conform(v, field.type, e), "let", false, e);
+      return;
+    }
+    const local = this.lookup(key)!;
+    const hint = keyHint(key);
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const v = field.type.kind === "array" ? this.value(e.right, hint) : this.number(e.right, hint);
+      if (this.atomType(v).kind !== field.type.kind)
+        this.fail(
+          codes.record,
+          `'${key}' is ${field.type.kind === "array" ? "an array" : "a number"}; '${this.text(e.right)}' is not`,
+          e.right,
+        );
+      local.value = v;
+      return;
+    }
+    if (field.type.kind === "array") this.fail(codes.operator, `'${this.text(e)}': '${key}' is an array`, e);
+    const current = this.property(target);
+    if (ts.isBinaryExpression(e) && COMPOUND_OPS[e.operatorToken.kind])
+      local.value = this.node(COMPOUND_OPS[e.operatorToken.kind]!, [current, this.number(e.right)], e, hint);
+    else if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isIncrement(e.operator))
+      local.value = this.node(e.operator === ts.SyntaxKind.PlusPlusToken ? "add" : "sub", [current, c(1)], e, hint);
+    else this.fail(codes.operator, `'${this.text(e)}' is not supported`, e);
+  }
+
+  /** A record in `v` (itself or nested) that is, or may be, an object the caller also holds. */
+  private callerObject(v: RecordValue): string | undefined {
+    if (v.source !== undefined) {
+      const parts = v.source.split(".");
+      const owners = parts.map((_, i) => parts.slice(0, i + 1).join("."));
+      if (this.lookup(parts[0]!)?.keyword === "param" || owners.some((o) => this.isShared(o))) return v.source;
+    }
+    for (const f of v.fields.values()) {
+      const found = isRecord(f) ? this.callerObject(f) : undefined;
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Record types: an `interface` or `type` alias declared in the same module, or an inline type
+ * literal, whose fields are numbers, arrays of numbers or records. Anything else in a record
+ * type (strings, `Map`/`Set`, optional fields, methods, index signatures) is a diagnostic naming it.
+ */
+import { ts } from "ts-morph";
+import { codes, DiagnosticError } from "../../diagnostics.js";
+import type { RecordField, Type } from "../../ir.js";
+import { arrayOf, NUMBER } from "../../ir-types.js";
+import { ARRAY_TYPES } from "../syntax.js";
+
+export type RecordType = Extract<Type, { kind: "record" }>;
+
+const fail = (sf: ts.SourceFile, node: ts.Node, message: string): never => {
+  throw new DiagnosticError(codes.record, message, node.getStart(sf), node.getEnd());
+};
+
+const typeText = (sf: ts.SourceFile, t: ts.Node) => t.getText(sf).replace(/\s+/g, " ");
+
+/** Types no record holds, by name, with what to say. */
+const REFUSED: Record<string, string> = {
+  Map: "'Map' is not supported: adgen differentiates records of numbers, arrays and records",
+  Set: "'Set' is not supported: adgen differentiates records of numbers, arrays and records",
+  WeakMap: "'WeakMap' is not supported: adgen differentiates records of numbers, arrays and records",
+  Record: "'Record<...>' has an index signature; declare the fields by name",
+};
+
+/**
+ * The record type a type annotation names, or undefined when it names no record (a number, an
+ * array, an unknown name: the caller says what is wrong with those). `Map`, `Set` and a record
+ * with a field outside the subset are diagnostics.
+ */
+export function recordType(
+  node: ts.TypeNode | undefined,
+  sf: ts.SourceFile,
+  seen: string[] = [],
+  owner = "this record type",
+): RecordType | undefined {
+  if (!node) return undefined;
+  if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen);
+  if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword && !ts.isArrayTypeNode(node.type))
+    return recordType(node.type, sf, seen);
+  if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen) };
+  if (!ts.isTypeReferenceNode(node) || !ts.isIdentifier(node.typeName)) return undefined;
+  const name = node.typeName.text;
+  if (REFUSED[name]) fail(sf, node, REFUSED[name]!);
+  if (name === "Readonly" && node.typeArguments?.length === 1) return recordType(node.typeArguments[0], sf, seen);
+  const decl = declaration(sf, name);
+  if (!decl) {
+    // An imported generic (`Data<T>` from adgen) is no record: the caller reads it.
+    if (imported(sf, name) && !node.typeArguments)
+      fail(
+        sf,
+        node,
+        `'${name}' is imported; adgen reads record types declared in the same module: declare '${name}' here`,
+      );
+    return undefined;
+  }
+  if (seen.includes(name)) fail(sf, node, `'${name}' contains itself; records nest to a fixed depth`);
+  if (decl.typeParameters)
+    fail(sf, decl.name, `'${name}' is generic; record types have number, array and record fields`);
+  if (ts.isTypeAliasDeclaration(decl)) {
+    const t = recordType(decl.type, sf, [...seen, name], `'${name}'`);
+    if (!t) return undefined;
+    return { ...t, name };
+  }
+  if (decl.heritageClauses)
+    fail(sf, decl.heritageClauses[0]!, `'${name}' extends another interface; declare its fields in it`);
+  return { kind: "record", name, fields: fields(decl.members, sf, `'${name}'`, [...seen, name]) };
+}
+
+function fields(
+  members: ts.NodeArray<ts.TypeElement>,
+  sf: ts.SourceFile,
+  owner: string,
+  seen: string[],
+): RecordField[] {
+  return members.map((m): RecordField => {
+    if (!ts.isPropertySignature(m))
+      fail(
+        sf,
+        m,
+        ts.isIndexSignatureDeclaration(m)
+          ? `${owner} has an index signature; records have fields declared by name`
+          : `${owner} has a method; records hold numbers, arrays and records`,
+      );
+    const p = m as ts.PropertySignature;
+    if (!ts.isIdentifier(p.name))
+      fail(sf, p.name, `field '${typeText(sf, p.name)}' of ${owner}: fields are plain names`);
+    const name = (p.name as ts.Identifier).text;
+    if (p.questionToken)
+      fail(sf, p, `optional field '${name}?' of ${owner} is not supported: every field must hold a value`);
+    if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
+    const t = p.type!;
+    const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
+      ? ({ readonly: true } as const)
+      : {};
+    if (t.kind === ts.SyntaxKind.NumberKeyword) return { name, type: NUMBER, ...readonly };
+    const array = ARRAY_TYPES[typeText(sf, t)];
+    if (array) return { name, type: arrayOf(array), ...readonly };
+    const nested = recordType(t, sf, seen);
+    if (nested) return { name, type: nested, ...readonly };
+    const what =
+      t.kind === ts.SyntaxKind.StringKeyword
+        ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
+        : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
+    return fail(sf, t, `field '${name}' of ${owner} has type ${what}`);
+  });
+}
+
+function declaration(sf: ts.SourceFile, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
+  for (const st of sf.statements)
+    if ((ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === name) return st;
+  return undefined;
+}
+
+function imported(sf: ts.SourceFile, name: string): boolean {
+  return sf.statements.some(
+    (st) =>
+      ts.isImportDeclaration(st) &&
+      st.importClause?.namedBindings !== undefined &&
+      ts.isNamedImports(st.importClause.namedBindings) &&
+      st.importClause.namedBindings.elements.some((e) => e.name.text === name),
+  );
+}
+
+/** The leaves of a record type in field order: each path below the record and its type. */
+export function leaves(t: RecordType, path: string[] = []): { path: string[]; type: Type; readonly?: true }[] {
+  return t.fields.flatMap((f) =>
+    f.type.kind === "record"
+      ? leaves(f.type, [...path, f.name])
+      : [{ path: [...path, f.name], type: f.type, ...(f.readonly ? { readonly: true as const } : {}) }],
+  );
+}
+
+/** How a record type reads in a message: its name, or its fields. */
+export function shown(t: Type): string {
+  if (t.kind === "record") return t.name ?? `{ ${t.fields.map((f) => `${f.name}: ${shown(f.type)}`).join("; ")} }`;
+  return t.kind === "array" ? t.storage : "number";
+}

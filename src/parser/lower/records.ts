@@ -1,0 +1,243 @@
+/**
+ * Records (interfaces, type aliases, type literals of numbers, arrays and records), scalarized:
+ * a record local `p` is one local per field in the scope (`p.x`, `p.pos.y`), so branches merge
+ * and loops carry fields like any variable. A record parameter of the differentiated function is
+ * one graph parameter per leaf (`p_x`, with its `path`); helpers taking or returning records are
+ * inlined, their parameters' fields copied in, and copied back out when the helper writes them
+ * (an object is passed by reference). Two names for one object that is then written through
+ * either is a diagnostic: copies cannot stand for that.
+ */
+import { ts } from "ts-morph";
+import { codes } from "../../diagnostics.js";
+import type { Atom } from "../../ir.js";
+import type { FunctionSource, ModuleScope } from "../module.js";
+import { skipParens } from "../syntax.js";
+import { leaves, shown, type RecordType } from "./record-types.js";
+import { LowerMethods } from "./methods.js";
+import { type Local } from "./state.js";
+
+/** A record value while lowering: an atom or a record per field. `source` is the local it was read from. */
+export interface RecordValue {
+  kind: "record";
+  type: RecordType;
+  fields: Map<string, Atom | RecordValue>;
+  source?: string;
+}
+
+/**
+ * A helper with records being inlined: the record type it returns (from its annotation or its
+ * first return), and its record parameters it writes, whose fields every `return` hands back too
+ * (after the returned value's leaves), so that early returns merge them for the copy-out.
+ */
+export interface RecordCallContext {
+  type: RecordType | undefined;
+  written: { name: string; type: RecordType }[];
+}
+
+export const isRecord = (v: Atom | RecordValue | undefined): v is RecordValue => v?.kind === "record";
+/** A copy of `v` read from no local: a helper's parameter, which copy-out keeps in step with the caller's object. */
+export const unsourced = (v: RecordValue): RecordValue => ({
+  kind: "record",
+  type: v.type,
+  fields: new Map([...v.fields].map(([k, f]) => [k, isRecord(f) ? unsourced(f) : f])),
+});
+export const strip = (e: ts.Expression): ts.Expression => {
+  let inner = skipParens(e);
+  while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner))
+    inner = skipParens(inner.expression);
+  return inner;
+};
+
+export abstract class LowerRecords extends LowerMethods {
+  /** Pairs of record locals that are one object (`const q = p`): writing either is refused. */
+  protected shared = new Map<string, Set<string>>();
+  /** While inlining a helper: the record type it returns (known from its annotation or first return). */
+  protected recordReturn: RecordCallContext | undefined;
+
+  // ---- reading records
+
+  /** The record local an expression names (`p`, `s.pos`), if it names one. */
+  protected recordKey(e: ts.Expression): { key: string; type: RecordType } | undefined {
+    const inner = strip(e);
+    if (ts.isIdentifier(inner)) {
+      const local = this.lookup(inner.text);
+      return local?.record ? { key: inner.text, type: local.record } : undefined;
+    }
+    if (ts.isPropertyAccessExpression(inner)) {
+      const base = this.recordKey(inner.expression);
+      const field = base?.type.fields.find((f) => f.name === inner.name.text);
+      if (base && field?.type.kind === "record") return { key: `${base.key}.${field.name}`, type: field.type };
+    }
+    return undefined;
+  }
+
+  protected readRecord(key: string, type: RecordType, at: ts.Node): RecordValue {
+    const fields = new Map<string, Atom | RecordValue>();
+    for (const f of type.fields) {
+      const k = `${key}.${f.name}`;
+      if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
+      else {
+        const value = this.lookup(k)?.value;
+        if (!value) this.fail(codes.unassigned, `'${k}' is read before it is assigned a value on every path`, at);
+        fields.set(f.name, value);
+      }
+    }
+    return { kind: "record", type, fields, source: key };
+  }
+
+  /** Whether an expression makes or names a record (without lowering it). */
+  protected isRecordExpression(e: ts.Expression): boolean {
+    const inner = strip(e);
+    if (ts.isObjectLiteralExpression(inner) || this.recordKey(inner)) return true;
+    if (ts.isConditionalExpression(inner))
+      return this.isRecordExpression(inner.whenTrue) || this.isRecordExpression(inner.whenFalse);
+    return ts.isCallExpression(inner) && this.recordCallee(inner) !== undefined;
+  }
+
+  /** A number, an array or a record. `expected` is the record type the context declares. */
+  protected anyValue(e: ts.Expression, hint?: string, expected?: RecordType): Atom | RecordValue {
+    const inner = strip(e);
+    if (ts.isObjectLiteralExpression(inner)) return this.objectLiteral(inner, expected, hint);
+    const named = this.recordKey(inner);
+    if (named) return this.readRecord(named.key, named.type, inner);
+    if (ts.isConditionalExpression(inner) && this.isRecordExpression(inner))
+      this.fail(
+        codes.record,
+        `'${this.text(inner)}' chooses between records; assign the record in an if / else instead`,
+        inner,
+      );
+    if (ts.isCallExpression(inner)) {
+      const r = this.inlineRecordCall(inner, false);
+      if (r) return r;
+    }
+    return this.value(e, hint);
+  }
+
+  /** `{ x: ..., ...p }`; its fields' values are named `hint_x` (`hint`: the variable or function it is for). */
+  protected objectLiteral(e: ts.ObjectLiteralExpression, expected?: RecordType, hint?: string): RecordValue {
+    const fields = new Map<string, Atom | RecordValue>();
+    const fieldType = (name: string) => {
+      const t = expected?.fields.find((f) => f.name === name)?.type;
+      return t?.kind === "record" ? t : undefined;
+    };
+    for (const p of e.properties) {
+      if (ts.isSpreadAssignment(p)) {
+        const v = this.anyValue(p.expression);
+        if (!isRecord(v))
+          this.fail(codes.record, `'...${this.text(p.expression)}' spreads a value that is not a record`, p);
+        for (const [k, f] of v.fields) fields.set(k, f);
+      } else if (ts.isShorthandPropertyAssignment(p)) {
+        fields.set(p.name.text, this.fieldValue(p.name, p.name.text, fieldType(p.name.text), hint));
+      } else if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+        fields.set(p.name.text, this.fieldValue(p.initializer, p.name.text, fieldType(p.name.text), hint));
+      } else this.fail(codes.record, `'${this.text(p)}' in an object literal is not supported: write 'name: value'`, p);
+    }
+    const type: RecordType = expected ?? {
+      kind: "record",
+      fields: [...fields].map(([name, v]) => ({ name, type: isRecord(v) ? v.type : this.atomType(v) })),
+    };
+    return this.conform({ kind: "record", type, fields }, type, e);
+  }
+
+  protected fieldValue(e: ts.Expression, name: string, expected?: RecordType, prefix?: string): Atom | RecordValue {
+    const v = this.anyValue(e, prefix === undefined ? name : `${prefix}_${name}`, expected);
+    if (!isRecord(v) && this.isBoolean(v))
+      this.fail(codes.notNumber, `field '${name}' is a boolean; records hold numbers, arrays and records`, e);
+    return v;
+  }
+
+  protected atomType(a: Atom): RecordType["fields"][number]["type"] {
+    const storage = a.kind === "var" ? this.arrays.get(a.name) : undefined;
+    return storage ? { kind: "array", element: { kind: "number" }, storage } : { kind: "number" };
+  }
+
+  /** `v` as a value of type `t`: every field present and of its kind (extra fields dropped, as TypeScript's structural types do). */
+  protected conform(v: RecordValue, t: RecordType, at: ts.Node): RecordValue {
+    const fields = new Map<string, Atom | RecordValue>();
+    for (const f of t.fields) {
+      const fv = v.fields.get(f.name);
+      if (fv === undefined) this.fail(codes.record, `'${this.text(at)}' has no field '${f.name}' of ${shown(t)}`, at);
+      if (f.type.kind === "record") {
+        if (!isRecord(fv))
+          this.fail(codes.record, `field '${f.name}' of '${this.text(at)}' must be a record (${shown(f.type)})`, at);
+        fields.set(f.name, this.conform(fv, f.type, at));
+      } else {
+        if (isRecord(fv) || this.atomType(fv).kind !== f.type.kind)
+          this.fail(
+            codes.record,
+            `field '${f.name}' of '${this.text(at)}' must be ${f.type.kind === "array" ? "an array" : "a number"}`,
+            at,
+          );
+        fields.set(f.name, fv);
+      }
+    }
+    return { kind: "record", type: t, fields, ...(v.source !== undefined ? { source: v.source } : {}) };
+  }
+
+  // ---- binding records to locals
+
+  /** Declares (or, with `declare` false, assigns) the record local `key`. */
+  protected bindRecord(key: string, v: RecordValue, keyword: Local["keyword"], declare: boolean, at: ts.Node): void {
+    const scope = this.scopes[this.scopes.length - 1]!;
+    this.unshare(key);
+    if (v.source !== undefined && v.source !== key) this.share(key, v.source);
+    if (declare) scope.set(key, { keyword, value: undefined, record: v.type });
+    for (const f of v.type.fields) {
+      const k = `${key}.${f.name}`;
+      const fv = v.fields.get(f.name)!;
+      if (isRecord(fv)) {
+        this.bindRecord(k, fv, "let", declare, at);
+        continue;
+      }
+      if (declare) scope.set(k, { keyword: f.readonly ? "const" : "let", value: fv });
+      else this.lookup(k)!.value = fv;
+    }
+  }
+
+  protected share(a: string, b: string): void {
+    this.shared.set(a, (this.shared.get(a) ?? new Set()).add(b));
+    this.shared.set(b, (this.shared.get(b) ?? new Set()).add(a));
+  }
+
+  protected unshare(key: string): void {
+    for (const k of [...this.shared.keys()])
+      if (k === key || k.startsWith(`${key}.`)) {
+        for (const other of this.shared.get(k)!) this.shared.get(other)?.delete(k);
+        this.shared.delete(k);
+      }
+  }
+
+  /** A record's leaves, in the order of its type's `leaves`. */
+  protected leafAtoms(r: RecordValue): Atom[] {
+    return leaves(r.type).map(
+      (l) => l.path.reduce<Atom | RecordValue>((x, f) => (x as RecordValue).fields.get(f)!, r) as Atom,
+    );
+  }
+
+  protected isShared(key: string): boolean {
+    return (this.shared.get(key)?.size ?? 0) > 0;
+  }
+
+  /** Before writing field `key`: no record it lies in may be another name's object too. */
+  protected checkWrite(key: string, at: ts.Node): void {
+    const parts = key.split(".");
+    for (let i = 1; i < parts.length; i++) {
+      const owner = parts.slice(0, i).join(".");
+      const others = [...(this.shared.get(owner) ?? [])];
+      if (others.length > 0)
+        this.fail(
+          codes.sharedRecord,
+          `'${key}' is written, but '${owner}' and '${others[0]}' are the same object, which adgen's copies of records cannot follow; make one a copy where it is made ('{ ...${others[0]} }')`,
+          at,
+        );
+    }
+  }
+
+  // ---- implemented in record-calls.ts
+  /** The source of a helper that takes or returns records, for a call to it. */
+  protected abstract recordCallee(e: ts.CallExpression): { fn: FunctionSource; mod: ModuleScope } | undefined;
+  /** A call to a helper that takes or returns records, inlined; undefined for any other call. */
+  protected abstract inlineRecordCall(e: ts.CallExpression, asStatement: boolean): Atom | RecordValue | undefined;
+  /** Whether `fn` may write the fields of its record `name`: assigns them, or passes it to a call. */
+  protected abstract mutates(fn: ts.Node, name: string): boolean;
+}
