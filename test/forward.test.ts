@@ -67,7 +67,9 @@ describe.each(passingFixtures().map((f) => [f.name, f] as const))("%s", (_, fixt
       const jvp = forward[name] as JvpFn;
       const vjp = (reverse[`${base}_grad`] ?? reverse[`${base}_vjp`]) as GradFn;
       const params = paramNames(f);
-      const wrt = fixture.options.wrt ? params.filter((p) => fixture.options.wrt!.includes(p)) : params;
+      // What the companion differentiates: its last parameter's fields (not `Data<T>` parameters).
+      const fields = result.functions.find((g) => g.name === name)!.params.at(-1)!.fields ?? [];
+      const wrt = params.filter((p) => fields.some((q) => q.name === p));
       const points = Array.from({ length: 3 }, () => samplePoint(fixture, params, seeded));
       for (const xs of [...(fixture.options.at ?? []).filter((a) => a.length === params.length), ...points]) {
         // A direction: every differentiated parameter that is not a size moves.

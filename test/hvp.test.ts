@@ -57,7 +57,9 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
       const hvp = generated[name] as HvpFn;
       const fGrad = reverse[`${base}_grad`] as GradFn;
       const params = paramNames(f);
-      const wrt = fixture.options.wrt ? params.filter((p) => fixture.options.wrt!.includes(p)) : params;
+      // What the companion differentiates: its last parameter's fields (not `Data<T>` parameters).
+      const fields = result.functions.find((g) => g.name === name)!.params.at(-1)!.fields ?? [];
+      const wrt = params.filter((p) => fields.some((q) => q.name === p));
       const tol = Math.max(fixture.options.tolerance ?? 1e-6, 1e-5);
       for (const xs of Array.from({ length: 2 }, () => samplePoint(fixture, params, seeded))) {
         const v: Record<string, Value> = {};
