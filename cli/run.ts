@@ -9,6 +9,7 @@ import { realpathSync } from "node:fs";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import type { Diagnostic } from "../src/diagnostics.js";
+import { passes, passNames } from "../src/optimise/index.js";
 import { version } from "../src/version.js";
 import { colors, diagnosticsJson, docsUrl, humanDiagnostic } from "./report.js";
 import { commonDir, expandGlob, isDirectory, isGenerated, isGlob, outputName, shown } from "./files.js";
@@ -47,6 +48,7 @@ interface Options {
   function?: string[];
   format?: boolean;
   emit: "code" | "graph";
+  passes?: string;
   lang?: "ts" | "js";
   check?: boolean;
   watch?: boolean;
@@ -114,6 +116,10 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
         .choices(["code", "graph"])
         .default("code"),
     )
+    .option(
+      "--passes <list>",
+      `the optimisation passes to run, in order: none, or a list of ${passNames.join(", ")} (default: the pipeline's, ${passes.map((p) => p.name).join(", ")}); with --emit graph, shows what each does`,
+    )
     .version(version, "-V, --version")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", HELP_AFTER)
@@ -180,6 +186,19 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       return usage(`cannot write '${shown(job.output, cwd)}': it is the input file, which would be overwritten`);
   if (opts.check && jobs.some((j) => !j.output)) return usage("--check needs files to compare: pass -o or files");
 
+  const passList =
+    opts.passes === undefined
+      ? undefined
+      : opts.passes.trim() === "none"
+        ? []
+        : opts.passes
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean);
+  const unknownPass = passList?.find((name) => !passNames.includes(name));
+  if (unknownPass !== undefined)
+    return usage(`--passes: unknown pass '${unknownPass}' (passes: ${passNames.join(", ")}, or none)`);
+
   const functions = opts.function
     ?.flatMap((f) => f.split(","))
     .map((s) => s.trim())
@@ -215,6 +234,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       fileName,
       header,
       emit: opts.emit,
+      ...(passList ? { passes: passList } : {}),
       language: job.lang,
       ...(config ? { prettier: config as Record<string, unknown> } : {}),
       ...(functions ? { functions } : {}),

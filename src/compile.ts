@@ -3,8 +3,8 @@
  * next (docs/ARCHITECTURE.md): parse -> optimise -> transform -> emit; `compile` then formats.
  */
 import { codes, type Diagnostic } from "./diagnostics.js";
-import type { Param as IrParam } from "./ir.js";
-import { format, FORMAT_LIMIT, printGraph, printModule } from "./emit/index.js";
+import type { Param as IrParam, Origin } from "./ir.js";
+import { format, FORMAT_LIMIT, formattedOrigins, printGraph, printModuleLines } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
 import { readFile } from "./read-file.js";
@@ -25,6 +25,11 @@ export interface CompileOptions {
   wrt?: string[];
   /** `"code"` (default): the gradient module; `"graph"`: the SSA graph as text. */
   emit?: "code" | "graph";
+  /**
+   * The optimisation passes to run, in order (default: all, in the pipeline's order; `[]`: none).
+   * With `emit: "graph"`, shows what each pass does (`[]` is the parser's graph).
+   */
+  passes?: string[];
   /** Emit TypeScript (default) or plain JavaScript (no type annotations), e.g. for `new Function`. */
   language?: "ts" | "js";
   /**
@@ -50,6 +55,19 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   /** The functions the generated code defines, in output order (none with diagnostics, or for `emit: "graph"`). */
   functions: GeneratedFunction[];
+  /**
+   * For each line of `code`, the source position it comes from: a statement of the forward or
+   * backward pass from the expression that computes its value, the signature, return and braces
+   * from the function; `null` for adgen's own lines (header, imports, blank lines).
+   */
+  lines: (SourcePosition | null)[];
+}
+
+/** A position in a source file: 1-based line and column, as in diagnostics. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** A function of the generated module. */
@@ -68,9 +86,9 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
   const host: Host = { readFile: options.readFile ?? readFile };
   const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
-  if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [] };
-  optimise(program);
-  if (options.emit === "graph") return { code: printGraph(program), diagnostics: [], functions: [] };
+  if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
+  optimise(program, options.passes);
+  if (options.emit === "graph") return { code: printGraph(program), diagnostics: [], functions: [], lines: [] };
 
   const wrt = options.wrt;
   if (wrt) {
@@ -98,12 +116,25 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
         const message = wrtTypeMismatch(g.name, g.params, wrt);
         if (message) sink.report(codes.unknownWrt, message, g.pos);
       }
-    if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [] };
+    if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
   const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
   propagateCopies(module);
+  const printed = printModuleLines(module, {
+    fileName: options.header ?? fileName,
+    version,
+    types: options.language !== "js",
+  });
+  const position = (o: Origin | null): SourcePosition | null => {
+    const starts = o && program.lineStarts.get(o.file);
+    if (!o || !starts) return null;
+    let line = 0;
+    while (line + 1 < starts.length && starts[line + 1]! <= o.pos) line++;
+    return { file: o.file, line: line + 1, column: o.pos - starts[line]! + 1 };
+  };
   return {
-    code: printModule(module, { fileName: options.header ?? fileName, version, types: options.language !== "js" }),
+    code: printed.code,
+    lines: printed.lines.map(position),
     diagnostics: [],
     functions: module.functions.map((f) => ({
       name: f.name,
@@ -141,5 +172,6 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   if (result.diagnostics.length > 0 || options.emit === "graph") return result;
   const large = result.code.split("\n").length > FORMAT_LIMIT;
   if (options.format === false || (large && options.format !== true)) return result;
-  return { ...result, code: await format(result.code, options.prettier) };
+  const code = await format(result.code, options.prettier);
+  return { ...result, code, lines: formattedOrigins(result.code, result.lines, code) };
 }

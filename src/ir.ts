@@ -58,6 +58,8 @@ export interface Node {
   callee?: string;
   /** Source offset of the expression that produced the node, for `--emit graph` and messages. */
   pos: number;
+  /** The file `pos` is in, when not its graph's (a node inlined from an imported function). */
+  file?: string;
 }
 
 /** A value chosen by a branch: `name = cond ? then : else`, defined where the branch ends. */
@@ -123,8 +125,19 @@ export interface Loop {
 /** What a function body is made of. */
 export type Statement = Node | Branch | Store | Loop;
 
-/** The types adgen differentiates. */
+/** The types a parameter can be declared with. */
 export type ValueType = "number" | "boolean" | "Float64Array" | "number[]";
+
+/**
+ * The type of an SSA value (src/ir-types.ts infers it). `integer` is a number known to hold an
+ * integer (a length, a counter, `floor(x)`): TypeScript's `number`, differentiated as one.
+ * Records, tuples, nested arrays and tangents add kinds here.
+ */
+export type Type =
+  | { kind: "number" }
+  | { kind: "integer" }
+  | { kind: "boolean" }
+  | { kind: "array"; element: Type; storage: "Float64Array" | "number[]" };
 
 /** A parameter of the differentiated function. */
 export interface Param {
@@ -146,10 +159,14 @@ export interface Graph {
   body: Statement[];
   /** What the function returns: one atom, or one per input for a gate's backward (a tuple). */
   results: Atom[];
-  /** The type of every array-valued SSA name (parameters and locals); absent means a scalar. */
-  arrays: Map<string, "Float64Array" | "number[]">;
+  /** The type of every SSA value: parameters, nodes, merges, loop phis (src/ir-types.ts). */
+  types: Map<string, Type>;
   /** Source offset of the function's name, for diagnostics about the whole function. */
   pos: number;
+  /** The file the function is in, as adgen names it in messages. */
+  file: string;
+  /** Source offset of its last `return` (or an arrow function's expression body). */
+  returnPos?: number;
 }
 
 /**
@@ -203,6 +220,14 @@ export interface Program {
    * reads one as a `Const` whose `text` is that name. Dependencies come before their users.
    */
   constants: Map<string, Expr>;
+  /** Per source file the graphs come from: the offset at which each of its lines starts. */
+  lineStarts: Map<string, readonly number[]>;
+}
+
+/** Where generated code comes from: an offset in a source file. */
+export interface Origin {
+  file: string;
+  pos: number;
 }
 
 /** One statement of generated code. */
@@ -257,6 +282,12 @@ export interface CodeFunction {
   forward: CodeStatement[];
   /** The backward pass: the `grad_` statements. */
   backward: CodeStatement[];
+  /**
+   * Where the function comes from, and per name it defines (values and their `grad_`s), where
+   * that comes from; under the key `return`, where its return statement does.
+   */
+  origin?: Origin;
+  origins?: ReadonlyMap<string, Origin>;
   /** What it returns: `{ value, grad: {...} }` for an entry, a tuple of gradients (or a single
    * number) for a pullback, the value for a primal. */
   returns:

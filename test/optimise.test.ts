@@ -10,6 +10,10 @@ import { foldConstants } from "../src/optimise/fold.js";
 import { optimise } from "../src/optimise/index.js";
 import { hoistLoopInvariants } from "../src/optimise/licm.js";
 import { parseProgram } from "../src/parser/index.js";
+import { compileSync } from "../src/compile.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { passingFixtures } from "./support/fixtures.js";
 
 function parsed(source: string) {
   const { program, sinks } = parseProgram(source, "input.ts", { readFile: () => undefined });
@@ -111,5 +115,31 @@ describe("loop-invariant code motion", () => {
     }`);
     optimise(program);
     expect(printGraph(program).match(/= mul k d/g)).toHaveLength(1);
+  });
+});
+
+/**
+ * fixtures/passes/<case>/graph-before.txt and graph-after.txt: the parser's graph and the graph
+ * after the passes the case's options name (`adgen input.ts --emit graph --passes none` and
+ * `--passes <them>`), so a change to a pass shows as a change to these files.
+ */
+describe("each pass's graph before and after (fixtures/passes)", () => {
+  const cases = passingFixtures().filter((f) => f.options.passes !== undefined);
+  it("there are cases for every pass", () => {
+    expect(new Set(cases.flatMap((f) => f.options.passes!))).toEqual(new Set(["fold", "cse", "licm"]));
+  });
+  it.each(cases.map((f) => [f.name, f] as const))("%s", async (_, f) => {
+    const file = join(f.dir, "input.ts");
+    const source = readFileSync(file, "utf8");
+    const graph = (passes: string[]) => {
+      const { code, diagnostics } = compileSync(source, { fileName: file, emit: "graph", passes });
+      expect(diagnostics).toEqual([]);
+      return code;
+    };
+    const before = graph([]);
+    const after = graph(f.options.passes!);
+    expect(after).not.toBe(before);
+    await expect(before).toMatchFileSnapshot(join(f.dir, "graph-before.txt"));
+    await expect(after).toMatchFileSnapshot(join(f.dir, "graph-after.txt"));
   });
 });

@@ -2,17 +2,25 @@
  * `--emit graph`: the SSA graphs as text, one node per line (name, op, inputs), branches
  * indented under their condition, for reading what the parser built.
  */
-import type { Atom, Graph, Program, Statement } from "../ir.js";
+import type { Atom, Graph, Program, Statement, Type } from "../ir.js";
 import { formatNumber, printExpr } from "./expr.js";
 
 const atom = (a: Atom) => (a.kind === "var" ? a.name : (a.text ?? formatNumber(a.value)));
 
-function body(statements: Statement[], indent: string): string[] {
+/** A type as the graph text shows it: `integer`, `boolean`, `Float64Array`, `number[]`. */
+const typeName = (t: Type): string => (t.kind === "array" ? t.storage : t.kind);
+
+function body(g: Graph, statements: Statement[], indent: string): string[] {
+  /** A definition's name with its type; numbers, the common case, go unmarked. */
+  const def = (name: string) => {
+    const t = g.types.get(name);
+    return t && t.kind !== "number" ? `${name}: ${typeName(t)}` : name;
+  };
   const lines: string[] = [];
   for (const s of statements) {
     if (s.kind === "node") {
       const op = s.op === "call" ? s.callee : s.op;
-      lines.push(`${indent}${s.name} = ${op} ${s.args.map(atom).join(" ")}`.trimEnd());
+      lines.push(`${indent}${def(s.name)} = ${op} ${s.args.map(atom).join(" ")}`.trimEnd());
       continue;
     }
     if (s.kind === "store") {
@@ -20,31 +28,31 @@ function body(statements: Statement[], indent: string): string[] {
       continue;
     }
     if (s.kind === "loop") {
-      for (const c of s.carried) lines.push(`${indent}${c.name} = carried ${atom(c.init)}`);
+      for (const c of s.carried) lines.push(`${indent}${def(c.name)} = carried ${atom(c.init)}`);
       lines.push(
         `${indent}loop`,
-        ...body(s.head, indent + "  "),
+        ...body(g, s.head, indent + "  "),
         `${indent}  while ${s.cond.name}`,
-        ...body(s.body, indent + "  "),
+        ...body(g, s.body, indent + "  "),
       );
       for (const c of s.carried) lines.push(`${indent}  next ${c.name} = ${atom(c.next)}`);
       continue;
     }
     lines.push(
       `${indent}if ${s.cond.name}`,
-      ...body(s.then, indent + "  "),
+      ...body(g, s.then, indent + "  "),
       `${indent}else`,
-      ...body(s.else, indent + "  "),
+      ...body(g, s.else, indent + "  "),
     );
-    for (const m of s.merges) lines.push(`${indent}${m.name} = merge ${atom(m.then)} ${atom(m.else)}`);
+    for (const m of s.merges) lines.push(`${indent}${def(m.name)} = merge ${atom(m.then)} ${atom(m.else)}`);
   }
   return lines;
 }
 
 function graph(g: Graph, title: string): string {
   return [
-    `${title} ${g.name}(${g.params.map((p) => p.name).join(", ")})`,
-    ...body(g.body, "  "),
+    `${title} ${g.name}(${g.params.map((p) => (p.type === "number" ? p.name : `${p.name}: ${p.type}`)).join(", ")})`,
+    ...body(g, g.body, "  "),
     `  return ${g.results.map(atom).join(", ")}`,
   ].join("\n");
 }

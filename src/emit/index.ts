@@ -4,7 +4,8 @@
 import type { Plugin } from "prettier";
 
 export { printGraph } from "./graph.js";
-export { printModule, type ModuleInfo } from "./module.js";
+export { formattedOrigins } from "./lines.js";
+export { printModule, printModuleLines, type ModuleInfo, type PrintedModule } from "./module.js";
 
 /**
  * Formats generated code with prettier's defaults, so it reads like the rest of a TS codebase.

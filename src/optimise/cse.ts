@@ -8,16 +8,17 @@
  */
 import type { Atom, Graph, Node, Statement } from "../ir.js";
 import { innerBlocks, mapOperands, statementsOf, substitute } from "../ir-walk.js";
+import { isArray as isArrayType } from "../ir-types.js";
 import { operationKey } from "../rules/expr.js";
 import { rules } from "../rules/table.js";
 
 export function eliminateCommonSubexpressions(graph: Graph): void {
   const replaced = new Map<string, Atom>();
   const current = (a: Atom): Atom => (a.kind === "var" ? (replaced.get(a.name) ?? a) : a);
-  const isArray = (a: Atom) => a.kind === "var" && graph.arrays.has(a.name);
+  const isArray = (a: Atom) => a.kind === "var" && isArrayType(graph.types.get(a.name));
   const key = (n: Node): string | undefined => {
     // A new array each time, even from the same operands: arrays are written in place.
-    if (rules[n.op]?.array || graph.arrays.has(n.name)) return undefined;
+    if (rules[n.op]?.array || isArrayType(graph.types.get(n.name))) return undefined;
     if (n.op !== "index" && n.op !== "length" && n.args.some(isArray)) return undefined;
     return operationKey(n.op, n.callee, n.args);
   };

@@ -3,6 +3,7 @@
  * differentiated. Each pass is a function of its own file; the pipeline is this list.
  */
 import type { Graph, Program } from "../ir.js";
+import { callResult, graphsOf, inferTypes, type CallResult } from "../ir-types.js";
 import { eliminateCommonSubexpressions } from "./cse.js";
 import { foldConstants } from "./fold.js";
 import { hoistLoopInvariants } from "./licm.js";
@@ -19,17 +20,27 @@ export const passes: { name: string; run: (g: Graph, reserved: ReadonlySet<strin
   { name: "cse", run: eliminateCommonSubexpressions },
 ];
 
-export function optimiseGraph(graph: Graph, reserved: ReadonlySet<string> = new Set()): void {
-  for (const pass of passes) pass.run(graph, reserved);
+/** The passes' names, each once. */
+export const passNames = [...new Set(passes.map((p) => p.name))];
+
+/**
+ * Runs the passes on one graph, typing it again after each (a pass makes and removes names).
+ * With `only`, those passes instead, in that order (`[]`: none, the parser's graph).
+ */
+export function optimiseGraph(graph: Graph, reserved: ReadonlySet<string>, call: CallResult, only?: string[]): void {
+  const run = only ? only.map((name) => passes.find((p) => p.name === name)!) : passes;
+  for (const pass of run) {
+    pass.run(graph, reserved);
+    inferTypes(graph, call);
+  }
 }
 
 /** Runs the passes on every graph of the program: entries, called functions, gates. */
-export function optimise(program: Program): void {
-  const graphs = new Set<Graph>(program.entries);
-  for (const callee of program.callees.values()) {
-    if (callee.kind === "function") graphs.add(callee.graph);
-    else if (callee.kind === "gate") graphs.add(callee.gate.forward).add(callee.gate.backward);
-  }
+export function optimise(program: Program, only?: string[]): void {
+  const unknown = only?.filter((name) => !passNames.includes(name)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`unknown optimisation pass '${unknown[0]}' (passes: ${passNames.join(", ")})`);
   const reserved = new Set(["Math", ...program.constants.keys(), ...program.callees.keys()]);
-  for (const g of graphs) optimiseGraph(g, reserved);
+  const call = callResult(program.callees);
+  for (const g of graphsOf(program)) optimiseGraph(g, reserved, call, only);
 }

@@ -8,10 +8,14 @@
  * infinite parameter would be NaN. So unless the loop certainly runs once (its condition holds
  * for the initial values, as in `for (let i = 0; i < 3; i++)` or a `do...while`), the moved
  * values and the loop go into a branch on the condition at entry, `if (entry) { moved; loop }`,
- * whose merges are the loop's results: a loop that does not run computes nothing.
+ * whose merges are the loop's results: a loop that does not run computes nothing. A moved value
+ * that the block computes again after the loop anyway (`s += k * d` in the loop, `k * d` after
+ * it) needs no guard: it goes before the branch, where CSE then finds its twin.
  */
-import type { Atom, Branch, Graph, Loop, Statement, VarRef } from "../ir.js";
+import type { Atom, Branch, Graph, Loop, Node, Statement, VarRef } from "../ir.js";
 import { definedBy, definitionsOf, innerBlocks, mapUses, renameDefinitions, statementsOf } from "../ir-walk.js";
+import { operationKey } from "../rules/expr.js";
+import { liveNames } from "./live.js";
 import { isCondition, rules } from "../rules/table.js";
 
 const HOISTABLE = new Set(["add", "sub", "mul", "neg"]);
@@ -26,11 +30,12 @@ export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = [
     return name;
   };
   const guards: { loop: Loop; branch: Branch }[] = [];
+  let live: Set<string> | undefined;
 
   /** `block` with each loop's invariants moved in front of it (in a guard where needed). */
   const visit = (block: Statement[]): Statement[] => {
     const out: Statement[] = [];
-    for (const s of block) {
+    for (const [at, s] of block.entries()) {
       for (const inner of innerBlocks(s)) inner.splice(0, inner.length, ...visit(inner));
       if (s.kind !== "loop") {
         out.push(s);
@@ -47,10 +52,17 @@ export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = [
         out.push(...moved, s);
         continue;
       }
+      const later = anticipated(moved, block.slice(at + 1), (live ??= liveNames(graph)));
+      const guarded = moved.filter((m) => !later.has(m));
+      if (guarded.length === 0) {
+        out.push(...moved, s);
+        continue;
+      }
+      out.push(...moved.filter((m) => later.has(m)));
       const branch: Branch = {
         kind: "branch",
         cond: entry.cond as VarRef,
-        then: [...moved, s],
+        then: [...guarded, s],
         else: [],
         merges: s.carried.map((c) => ({
           name: fresh(c.name, "out"),
@@ -107,6 +119,30 @@ function entryCondition(
   const cond = f(loop.cond);
   const value = cond.kind === "const" ? cond.value : known.get(cond.name);
   return { statements, cond, certain: value !== undefined && value !== 0 };
+}
+
+/**
+ * The moved nodes that `after` (the rest of the loop's block, which runs whenever the loop's
+ * block does) computes again for a result (`live`): the same operation on the same operands, or
+ * on such twins. (A twin nobody reads would get no gradient, while the moved value's could be
+ * 0 times an infinite partial.)
+ */
+function anticipated(moved: Statement[], after: Statement[], live: ReadonlySet<string>): Set<Statement> {
+  const byKey = new Map<string, Node>();
+  for (const m of moved) if (m.kind === "node") byKey.set(operationKey(m.op, m.callee, m.args), m);
+  const twinOf = new Map<string, string>();
+  const found = new Set<Statement>();
+  for (const s of after) {
+    if (s.kind !== "node") continue;
+    const args = s.args.map((a): Atom =>
+      a.kind === "var" && twinOf.has(a.name) ? { kind: "var", name: twinOf.get(a.name)! } : a,
+    );
+    const twin = byKey.get(operationKey(s.op, s.callee, args));
+    if (!twin) continue;
+    twinOf.set(s.name, twin.name);
+    if (live.has(s.name)) found.add(twin);
+  }
+  return found;
 }
 
 /** Removes the loop's invariant nodes from its head and body and returns them, in order. */

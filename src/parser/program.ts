@@ -12,6 +12,7 @@ import { NameAllocator } from "../names.js";
 import { ModuleConstants, type ConstantLookup } from "./constants.js";
 import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower/index.js";
 import { renameShadowingLocals } from "./rename.js";
+import { typeProgram } from "../ir-types.js";
 import { scanModule, type FunctionNode, type FunctionSource, type ModuleBinding, type ModuleScope } from "./module.js";
 
 /** How the parser reads imported files. */
@@ -94,8 +95,12 @@ class ProgramBuilder implements CalleeResolver {
       callees: this.callees,
       tapeClass: this.names.claim("Tape"),
       constants: this.constants.declared,
+      lineStarts: new Map(
+        [...this.modules.values()].flatMap((m) => (m ? [[m.file, m.sf.getLineStarts()] as const] : [])),
+      ),
     };
     renameShadowingLocals(program, ["Math", program.tapeClass, ...program.constants.keys()]);
+    typeProgram(program);
     return { program, sinks: [...this.sinks.values()] };
   }
 

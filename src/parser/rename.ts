@@ -47,11 +47,4 @@ function renameIn(g: Graph, taken: ReadonlySet<string>, own: string | undefined,
   }
   g.results = g.results.map(atom);
   for (const p of g.params) p.name = r(p.name);
-  for (const [from, to] of map) {
-    const kind = g.arrays.get(from);
-    if (kind) {
-      g.arrays.delete(from);
-      g.arrays.set(to, kind);
-    }
-  }
 }

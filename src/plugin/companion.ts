@@ -86,7 +86,13 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
     return { error: `adgen generated no function ${exportName}`, ...at };
   }
   const code = `${result.code}export default ${exportName};\n`;
-  return { code, map: companionMap(code, exportName, text, file, selection.node, selection.sf) };
+  const source = (shown: string) => {
+    if (shown === displayName) return { path: file, text };
+    const path = resolve(root, shown);
+    const imported = readText(path);
+    return imported === undefined ? undefined : { path, text: imported };
+  };
+  return { code, map: companionMap(code, result.lines, source) };
 }
 
 function readText(path: string): string | undefined {

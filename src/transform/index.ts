@@ -3,7 +3,9 @@
  * `f_grad`; every function it calls gets a primal copy (for forward passes) and a
  * `g_pullback` (for backward passes), and local gates a primal copy. Built-in gates are imported.
  */
-import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Param, Program } from "../ir.js";
+import type { Callee, CodeFunction, CodeModule, CodeStatement, Expr, Graph, Origin, Param, Program } from "../ir.js";
+import { definedBy, statementsOf } from "../ir-walk.js";
+import { isArray } from "../ir-types.js";
 import { analyzeActivity } from "./activity.js";
 import { differentiate } from "./reverse/index.js";
 import { emptyPlan, forwardCode } from "./forward.js";
@@ -24,17 +26,17 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
     if (d.usesTape) useTape();
     const result = g.results[0]!;
     // A function returning an array gets `f_vjp(..., grad_out)`: the gradient of grad_out · f.
-    const vector = result.kind === "var" && g.arrays.has(result.name);
+    const resultType = result.kind === "var" ? g.types.get(result.name) : undefined;
+    const vector = isArray(resultType);
     return {
       kind: "entry",
       companion: vector ? "vjp" : "grad",
       name: companionName(g.name, vector ? "vjp" : "grad"),
-      params: vector
-        ? [...g.params, { name: d.seed, type: g.arrays.get((result as { name: string }).name)! }]
-        : g.params,
+      params: vector ? [...g.params, { name: d.seed, type: resultType.storage }] : g.params,
       forward: d.forward,
       backward: d.backward,
       returns: { kind: "entry", value: g.results[0]!, grads: d.grads },
+      ...origins(g, d.gradNames),
     };
   });
 
@@ -94,6 +96,7 @@ function primal(name: string, callee: Exclude<Callee, { kind: "arrayGate" }>): C
     forward: forwardCode(graph.body, live, emptyPlan()),
     backward: [],
     returns: { kind: "value", value: graph.results[0]! },
+    ...origins(graph, new Map()),
   };
 }
 
@@ -116,7 +119,31 @@ function pullback(key: string, callee: Callee, program: Program, useTape: () => 
     forward: d.forward,
     backward: d.backward,
     returns: { kind: "tuple", values: d.grads.map((g) => g.value) },
+    ...origins(graph, d.gradNames),
   };
+}
+
+/**
+ * Where a generated function and each name it defines come from: a node from its expression,
+ * a merge from its branch, a loop phi from its loop, a parameter from the function; a value's
+ * gradient from the value.
+ */
+function origins(
+  graph: Graph,
+  gradNames: ReadonlyMap<string, string>,
+): { origin: Origin; origins: Map<string, Origin> } {
+  const origin: Origin = { file: graph.file, pos: graph.pos };
+  const map = new Map<string, Origin>(graph.params.map((p) => [p.name, origin]));
+  for (const s of statementsOf(graph.body)) {
+    const at: Origin = { file: (s.kind === "node" && s.file) || graph.file, pos: s.pos };
+    for (const name of definedBy(s)) map.set(name, at);
+  }
+  for (const [name, grad] of gradNames) {
+    const at = map.get(name);
+    if (at) map.set(grad, at);
+  }
+  if (graph.returnPos !== undefined) map.set("return", { file: graph.file, pos: graph.returnPos });
+  return { origin, origins: map };
 }
 
 /** Every function name called in a body, in order of appearance. */

@@ -76,7 +76,7 @@ beforeAll(async () => {
   );
   const bundle = (await import(pathToFileURL(join(dir, "bundle.mjs")).href)) as Record<string, Record<string, GradFn>>;
   cases = names.flatMap((list, i) => list.map((c) => ({ ...c, built: bundle[`f${i}`]![c.name]! })));
-});
+}, 120_000); // esbuild bundles every fixture: slow on a loaded machine
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function paramNames(f: Function): string[] {

@@ -21,6 +21,8 @@ export interface FixtureOptions {
   step?: number;
   /** Tolerance of the finite-difference check (default 1e-6). */
   tolerance?: number;
+  /** fixtures/passes: the optimisation passes whose effect `graph-before.txt` / `graph-after.txt` show. */
+  passes?: string[];
 }
 
 export interface Fixture {
@@ -49,7 +51,7 @@ function fixture(suite: string, name: string): Fixture {
 /** Every fixture that must compile, in every suite but `_error_`. */
 export function passingFixtures(): Fixture[] {
   return cases(fixturesDir)
-    .filter((s) => s !== "_error_")
+    .filter((s) => !s.startsWith("_"))
     .flatMap((suite) => cases(join(fixturesDir, suite), "input.ts").map((c) => fixture(suite, c)));
 }
 

@@ -64,7 +64,18 @@ class FunctionLowering extends LowerStatements {
     }
     if (results === undefined)
       this.fail(codes.missingReturn, `${what} does not return a value on every path`, nameNode);
-    return { name, params, body: this.body, results, arrays: this.arrays, pos: nameNode.getStart(this.sf) };
+    const graph: Graph = {
+      name,
+      params,
+      body: this.body,
+      results,
+      types: new Map(),
+      pos: nameNode.getStart(this.sf),
+      file: this.file,
+    };
+    const returned = node.body && lastReturn(node.body);
+    if (returned) graph.returnPos = returned.getStart(this.sf);
+    return graph;
   }
 
   protected param(p: ts.ParameterDeclaration): Param {
@@ -102,4 +113,17 @@ class FunctionLowering extends LowerStatements {
     if (arrayType === "number[]" && READONLY_ARRAY_TYPES.has(typeText!)) return { name, type, readonly: true };
     return { name, type };
   }
+}
+
+/** The last `return` of a function body (not of functions nested in it), or an expression body. */
+function lastReturn(body: ts.ConciseBody): ts.Node | undefined {
+  if (!ts.isBlock(body)) return body;
+  let found: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node)) return;
+    if (ts.isReturnStatement(node)) found = node;
+    ts.forEachChild(node, visit);
+  };
+  body.statements.forEach(visit);
+  return found;
 }

@@ -6,7 +6,7 @@
  */
 import { ts } from "ts-morph";
 import { codes, DiagnosticError, type DiagnosticCode } from "../../diagnostics.js";
-import type { Atom, Const, Graph, Merge, OpName, Param, Statement, VarRef } from "../../ir.js";
+import type { Atom, Const, Graph, Node as IrNode, Merge, OpName, Param, Statement, VarRef } from "../../ir.js";
 import { NameAllocator } from "../../names.js";
 import { c } from "../../rules/expr.js";
 import { isCondition } from "../../rules/table.js";
@@ -81,6 +81,8 @@ export abstract class LowerState {
   /** The differentiated function's parameters. */
   protected readonly entryParams = new Set<string>();
   protected sf: ts.SourceFile;
+  /** The file of the function being lowered (`mod` changes while inlining another module's function). */
+  protected readonly file: string;
 
   constructor(
     protected fn: FunctionSource,
@@ -89,6 +91,7 @@ export abstract class LowerState {
     protected readonly options: LowerOptions,
   ) {
     this.sf = mod.sf;
+    this.file = mod.file;
     const identifiers = new Set<string>();
     const visit = (n: ts.Node): void => {
       if (ts.isIdentifier(n)) identifiers.add(n.text);
@@ -112,11 +115,11 @@ export abstract class LowerState {
   /** Appends a node and returns a reference to it. `hint` names it after a user variable. */
   protected node(op: OpName, args: Atom[], at: ts.Node, hint?: string, callee?: string): Atom {
     const name = hint === undefined ? this.names.temp() : this.names.claim(hint);
-    this.body.push(
-      callee === undefined
-        ? { kind: "node", name, op, args, pos: at.getStart(this.sf) }
-        : { kind: "node", name, op, args, callee, pos: at.getStart(this.sf) },
-    );
+    const node: IrNode = { kind: "node", name, op, args, pos: at.getStart(this.sf) };
+    if (callee !== undefined) node.callee = callee;
+    // Inlined from another module: say which file the position is in.
+    if (this.mod.file !== this.file) node.file = this.mod.file;
+    this.body.push(node);
     if (isCondition(op)) this.booleans.add(name);
     return { kind: "var", name };
   }

@@ -7,6 +7,7 @@
  */
 import { pullbackName } from "../../conventions.js";
 import { definitionsOf, vars } from "../../ir-walk.js";
+import { isArray } from "../../ir-types.js";
 import type {
   ArrayGateCallee,
   Callee,
@@ -21,7 +22,7 @@ import type {
 } from "../../ir.js";
 import { NameAllocator } from "../../names.js";
 import { c, isConst, op, operationKey, sum, v } from "../../rules/expr.js";
-import { isCondition, ruleOf } from "../../rules/table.js";
+import { ruleOf } from "../../rules/table.js";
 import { analyzeActivity } from "../activity.js";
 import { emptyPlan, type TapePlan } from "../forward.js";
 
@@ -34,6 +35,8 @@ export interface Differentiated {
   seed: string;
   /** Whether the code uses adgen's Tape (to be imported). */
   usesTape: boolean;
+  /** The gradient's name of each active value (`s0` -> `grad_s0`). */
+  gradNames: ReadonlyMap<string, string>;
 }
 
 export type Mode = "entry" | "pullback";
@@ -72,7 +75,7 @@ export abstract class SweepState {
   protected usesDecisions = false;
   protected usesArrays = false;
   /** Every array-valued name with its kind: the graph's, and the snapshots this sweep adds. */
-  protected readonly arrayKinds: Map<string, "Float64Array" | "number[]">;
+  protected readonly arrayKinds = new Map<string, "Float64Array" | "number[]">();
   /** Program order of each node, for `writtenAfter`. */
   protected readonly positionOf = new Map<Node, number>();
   /** Snapshots made in each block, by the array gate calls there. */
@@ -104,7 +107,10 @@ export abstract class SweepState {
     moduleNames: Iterable<string>,
   ) {
     ({ active: this.active, live: this.live } = analyzeActivity(graph, wrt));
-    this.arrayKinds = new Map(graph.arrays);
+    for (const [name, t] of graph.types) {
+      if (isArray(t)) this.arrayKinds.set(name, t.storage);
+      else if (t.kind === "boolean") this.booleans.add(name);
+    }
     this.names.reserve("Math");
     // Module constants the generated code reads by name: no generated name (`tape`, `it`,
     // `grad_x`) may hide one.
@@ -124,7 +130,7 @@ export abstract class SweepState {
     this.plan.arrays = this.names.claim("arrays");
     // A vector-valued function's upstream gradient is the parameter `grad_out`.
     const result = graph.results[0];
-    if (result?.kind === "var" && graph.arrays.has(result.name)) this.outSeed = this.names.claim("grad_out");
+    if (result?.kind === "var" && this.isArray(result.name)) this.outSeed = this.names.claim("grad_out");
     // Claim every gradient's name up front, in definition order, so `grad_x` is x's final one.
     for (const name of [...graph.params.map((p) => p.name), ...definitionsOf(graph.body)])
       if (this.active.has(name)) this.gradName.set(name, this.names.claim(`grad_${name}`));
@@ -165,7 +171,6 @@ export abstract class SweepState {
       if (s.kind === "node") {
         this.names.reserve(s.name);
         this.definedIn.set(s.name, block);
-        if (s.op !== "call" && isCondition(s.op)) this.booleans.add(s.name);
       } else if (s.kind === "branch") {
         for (const arm of [s.then, s.else]) {
           this.parentOf.set(arm, block);
@@ -186,19 +191,11 @@ export abstract class SweepState {
             ] as const)
               if (side.kind === "var" && this.definedIn.get(side.name) === arm) this.aliasOf.set(side.name, m.name);
           }
-          if (
-            m.then.kind === "var" ? this.booleans.has(m.then.name) : m.then.text === "true" || m.then.text === "false"
-          )
-            this.booleans.add(m.name);
         }
       } else if (s.kind === "loop") {
         for (const c of s.carried) {
           this.names.reserve(c.name);
           this.definedIn.set(c.name, block);
-          if (
-            c.init.kind === "var" ? this.booleans.has(c.init.name) : c.init.text === "true" || c.init.text === "false"
-          )
-            this.booleans.add(c.name);
         }
         for (const inner of [s.head, s.body]) {
           this.parentOf.set(inner, block);

@@ -87,6 +87,7 @@ class Reverser extends SweepLoops {
       grads,
       seed,
       usesTape: this.usesTape,
+      gradNames: this.gradName,
     };
   }
 
