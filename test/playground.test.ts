@@ -101,6 +101,7 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
     expect(await page.textContent("#source .cm-lintRange-error")).toBe(";");
     await expect.poll(() => page.textContent("#diagnostics")).toContain("Expression expected");
     expect(await outputDoc()).not.toContain("grad_s3");
+    expect(await page.textContent("#run-error")).toContain("diagnostics are fixed");
     await page.screenshot({ path: join(artifacts, "playground-diagnostic.png") });
 
     for (let i = 0; i < typed.length; i++) await page.keyboard.press("Backspace");

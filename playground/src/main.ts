@@ -73,7 +73,12 @@ async function update(): Promise<void> {
   functions = result.functions.filter((f) => f.kind === "grad");
   try {
     live = result.diagnostics.length > 0 ? new Map() : liveFunctions(text);
-    runError.textContent = "";
+    runError.textContent =
+      result.diagnostics.length > 0
+        ? "Nothing to run until the diagnostics are fixed."
+        : functions.length === 0
+          ? "The page runs the gradients of functions that return a number; this file has none (a vector-valued function gets an f_vjp)."
+          : "";
   } catch (e) {
     live = new Map();
     runError.textContent = e instanceof Error ? e.message : String(e);
