@@ -35,6 +35,13 @@ function rank(file: string): number {
 }
 
 describe("src/ architecture", () => {
+  it("keeps every file small: at most 400 lines", () => {
+    const long = files(src)
+      .map((f) => [relative(src, f), readFileSync(f, "utf8").split("\n").length] as const)
+      .filter(([, lines]) => lines > 400);
+    expect(long).toEqual([]);
+  });
+
   it("reads its imports", () => {
     expect(imports.size).toBeGreaterThan(20);
     expect(imports.get("compile.ts")).toContain("parser/index.ts");

@@ -3,11 +3,12 @@
  * gate they call, across relative imports and the built-in gates. Each callee is lowered once,
  * under one name in the generated module; recursion is detected on the way.
  */
-import { Project, ts } from "ts-morph";
+import { ts } from "ts-morph";
+import { SourceFiles, type Host } from "./files.js";
 import { companionNames, GATES_MODULE, pullbackName } from "../conventions.js";
 import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diagnostics.js";
-import * as builtinGates from "../gates/index.js";
 import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
+import * as builtinGates from "../gates/index.js";
 import { NameAllocator } from "../names.js";
 import { ModuleConstants, type ConstantLookup } from "./constants.js";
 import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower/index.js";
@@ -15,11 +16,7 @@ import { renameShadowingLocals } from "./rename.js";
 import { typeProgram } from "../ir-types.js";
 import { scanModule, type FunctionNode, type FunctionSource, type ModuleBinding, type ModuleScope } from "./module.js";
 
-/** How the parser reads imported files. */
-export interface Host {
-  /** The file's text, or undefined if there is no such file. */
-  readFile(path: string): string | undefined;
-}
+export type { Host } from "./files.js";
 
 export interface ParseResult {
   program: Program;
@@ -27,21 +24,13 @@ export interface ParseResult {
   sinks: DiagnosticSink[];
 }
 
-const MODULE_EXTENSIONS = [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.js"];
-
 /** `only`: differentiate just these of the file's functions (others are still read as helpers). */
 export function parseProgram(source: string, fileName: string, host: Host, only?: string[]): ParseResult {
   return new ProgramBuilder(host).build(source, fileName, only);
 }
 
 class ProgramBuilder implements CalleeResolver {
-  private readonly project = new Project({
-    useInMemoryFileSystem: true,
-    skipLoadingLibFiles: true,
-    compilerOptions: { noLib: true, noResolve: true, target: ts.ScriptTarget.ES2022, allowJs: true },
-  });
-  private readonly sinks = new Map<string, DiagnosticSink>();
-  private readonly modules = new Map<string, ModuleScope | null>();
+  private readonly files: SourceFiles;
   private readonly callees = new Map<string, Callee>();
   /** `file#name` -> key in `callees`; null while being lowered (a call then is recursion). */
   private readonly keys = new Map<string, string | null>();
@@ -56,10 +45,12 @@ class ProgramBuilder implements CalleeResolver {
     reportIn: (mod, error) => this.reportIn(mod, error),
   });
 
-  constructor(private readonly host: Host) {}
+  constructor(host: Host) {
+    this.files = new SourceFiles(host);
+  }
 
   build(source: string, fileName: string, only?: string[]): ParseResult {
-    const loaded = this.load(fileName, source);
+    const loaded = this.files.load(fileName, source);
     const entries: Graph[] = [];
     let mod = loaded;
     if (loaded && only) {
@@ -67,26 +58,30 @@ class ProgramBuilder implements CalleeResolver {
       const all = [...loaded.bindings.values()].flatMap((b) => (b.kind === "function" ? [b.fn] : []));
       const missing = only.filter((n) => !all.some((f) => f.name === n));
       for (const name of missing)
-        this.sink(fileName).report(
-          codes.noFunction,
-          `--function '${name}' is not a function of this file (${all.map((f) => `'${f.name}'`).join(", ") || "it has none"})`,
-          0,
-        );
+        this.files
+          .sink(fileName)
+          .report(
+            codes.noFunction,
+            `--function '${name}' is not a function of this file (${all.map((f) => `'${f.name}'`).join(", ") || "it has none"})`,
+            0,
+          );
       mod = missing.length > 0 ? null : { ...loaded, functions: all.filter((f) => only.includes(f.name)) };
     }
     if (mod) {
       if (mod.functions.length === 0)
-        this.sink(fileName).report(
-          codes.noFunction,
-          "no function to differentiate: export a function (or an arrow function assigned to a const)",
-          0,
-        );
+        this.files
+          .sink(fileName)
+          .report(
+            codes.noFunction,
+            "no function to differentiate: export a function (or an arrow function assigned to a const)",
+            0,
+          );
       for (const fn of mod.functions) for (const n of companionNames(fn.name)) this.names.reserve(n);
       // Parameters keep their names in generated code: imports must not take them.
       for (const fn of mod.functions)
         for (const p of fn.node.parameters) if (ts.isIdentifier(p.name)) this.names.reserve(p.name.text);
       for (const fn of mod.functions) {
-        const graph = this.sink(fileName).guard(() => this.lowerFunctionOnce(mod, fn));
+        const graph = this.files.sink(fileName).guard(() => this.lowerFunctionOnce(mod, fn));
         if (graph) entries.push(graph);
       }
     }
@@ -95,13 +90,11 @@ class ProgramBuilder implements CalleeResolver {
       callees: this.callees,
       tapeClass: this.names.claim("Tape"),
       constants: this.constants.declared,
-      lineStarts: new Map(
-        [...this.modules.values()].flatMap((m) => (m ? [[m.file, m.sf.getLineStarts()] as const] : [])),
-      ),
+      lineStarts: new Map(this.files.modules().flatMap((m) => (m ? [[m.file, m.sf.getLineStarts()] as const] : []))),
     };
     renameShadowingLocals(program, ["Math", program.tapeClass, ...program.constants.keys()]);
     typeProgram(program);
-    return { program, sinks: [...this.sinks.values()] };
+    return { program, sinks: this.files.sinks() };
   }
 
   reserved(): Iterable<string> {
@@ -130,7 +123,7 @@ class ProgramBuilder implements CalleeResolver {
     at: ts.Node,
   ): { mod: ModuleScope; name: string | undefined } | undefined {
     if (!from.startsWith(".")) return undefined;
-    const target = this.loadRelative(mod.file, from);
+    const target = this.files.loadRelative(mod.file, from);
     if (target === null) throw new AlreadyReported();
     if (!target)
       throw new DiagnosticError(
@@ -175,7 +168,7 @@ class ProgramBuilder implements CalleeResolver {
     const b = mod.bindings.get(name);
     if (b?.kind === "function") return { fn: b.fn, mod };
     if (b?.kind !== "import" || !b.from.startsWith(".")) return undefined;
-    const target = this.loadRelative(mod.file, b.from);
+    const target = this.files.loadRelative(mod.file, b.from);
     if (target === null) throw new AlreadyReported();
     if (!target)
       throw new DiagnosticError(
@@ -190,7 +183,7 @@ class ProgramBuilder implements CalleeResolver {
 
   reportIn(mod: ModuleScope, error: unknown): never {
     if (error instanceof DiagnosticError) {
-      this.sink(mod.file).report(error.code, error.message, error.start, error.end);
+      this.files.sink(mod.file).report(error.code, error.message, error.start, error.end);
       throw new AlreadyReported();
     }
     throw error;
@@ -235,10 +228,10 @@ class ProgramBuilder implements CalleeResolver {
     let target: ModuleScope | null;
     const arrayGate = from === GATES_MODULE ? this.arrayGate(imported) : undefined;
     if (arrayGate) return arrayGate;
-    if (from === GATES_MODULE) target = this.builtins();
+    if (from === GATES_MODULE) target = this.files.builtins();
     else if (from.startsWith("."))
       target =
-        this.loadRelative(mod.file, from) ??
+        this.files.loadRelative(mod.file, from) ??
         fail(`cannot find module '${from}' imported by ${mod.file}`, codes.moduleNotFound);
     else
       return fail(
@@ -292,7 +285,7 @@ class ProgramBuilder implements CalleeResolver {
     if (this.failed.has(id)) throw new AlreadyReported();
     this.stack.push(id);
     try {
-      const graph = this.sink(mod.file).guard(() => lowerFunction(fn, mod, this));
+      const graph = this.files.sink(mod.file).guard(() => lowerFunction(fn, mod, this));
       if (!graph) {
         this.failed.add(id);
         throw new AlreadyReported();
@@ -309,7 +302,7 @@ class ProgramBuilder implements CalleeResolver {
     const key = this.keys.get(id);
     if (key) return (this.callees.get(key) as { gate: Gate }).gate;
     if (this.failed.has(id)) throw new AlreadyReported();
-    const gate = this.sink(mod.file).guard(() => this.gateOf(mod, b));
+    const gate = this.files.sink(mod.file).guard(() => this.gateOf(mod, b));
     if (!gate) {
       this.failed.add(id);
       throw new AlreadyReported();
@@ -369,81 +362,4 @@ class ProgramBuilder implements CalleeResolver {
       );
     return { name: b.name, forward, backward };
   }
-
-  /** adgen/gates, read the same way as a user's module: from the source of its gate functions. */
-  private builtins(): ModuleScope | null {
-    const cached = this.modules.get(GATES_MODULE);
-    if (cached !== undefined) return cached;
-    const lines = [`import { gate } from "${GATES_MODULE}";`];
-    for (const [name, value] of Object.entries(builtinGates)) {
-      if (typeof value !== "function" || !("backward" in value) || "inputs" in value) continue;
-      const g = value as unknown as { forward: Function; backward: Function };
-      lines.push(
-        `export const ${name} = gate({ forward: ${g.forward.toString()}, backward: ${g.backward.toString()} });`,
-      );
-    }
-    return this.load(GATES_MODULE, lines.join("\n"));
-  }
-
-  private loadRelative(fromFile: string, spec: string): ModuleScope | null | undefined {
-    const dir = fromFile.includes("/") ? fromFile.slice(0, fromFile.lastIndexOf("/")) : ".";
-    const base = normalize(`${dir}/${spec}`);
-    const stem = base.replace(/\.(m?js|tsx?|mts)$/, "");
-    const candidates = /\.(m?js)$/.test(base)
-      ? [`${stem}.ts`, `${stem}.mts`, base]
-      : [base, ...MODULE_EXTENSIONS.map((e) => `${base}${e}`)];
-    for (const path of candidates) {
-      if (this.modules.has(path)) return this.modules.get(path)!;
-      const text = /\.(m?[jt]sx?|mts)$/.test(path) ? this.host.readFile(path) : undefined;
-      if (text !== undefined) return this.load(path, text);
-    }
-    return undefined;
-  }
-
-  /** Parses a file once; syntax errors are reported and make it null. */
-  private load(file: string, text: string): ModuleScope | null {
-    const cached = this.modules.get(file);
-    if (cached !== undefined) return cached;
-    const sink = this.sink(file, text);
-    const sf = this.project.createSourceFile(virtualPath(file, this.modules.size), text, {
-      overwrite: true,
-    }).compilerNode;
-    const syntax = this.project.getProgram().compilerObject.getSyntacticDiagnostics(sf);
-    for (const d of syntax)
-      sink.report(
-        codes.syntax,
-        ts.flattenDiagnosticMessageText(d.messageText, " "),
-        d.start ?? 0,
-        (d.start ?? 0) + (d.length ?? 1),
-      );
-    const mod = syntax.length > 0 ? null : scanModule(sf, file);
-    this.modules.set(file, mod);
-    return mod;
-  }
-
-  private sink(file: string, text?: string): DiagnosticSink {
-    let s = this.sinks.get(file);
-    if (!s) {
-      s = new DiagnosticSink(file, text ?? "");
-      this.sinks.set(file, s);
-    }
-    return s;
-  }
-}
-
-/** ts-morph's in-memory file system wants distinct absolute paths; messages keep the user's names. */
-function virtualPath(file: string, index: number): string {
-  const ext = /\.(tsx|mts|js|mjs)$/.exec(file)?.[0] ?? ".ts";
-  return `/adgen-${index}${ext === ".mjs" ? ".js" : ext === ".mts" ? ".ts" : ext}`;
-}
-
-/** `a/./b/../c` -> `a/c`, keeping a leading `../`. */
-function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.replace(/\\/g, "/").split("/")) {
-    if (part === "." || part === "") continue;
-    if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
-    else out.push(part);
-  }
-  return (path.startsWith("/") ? "/" : "") + out.join("/");
 }
