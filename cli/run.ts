@@ -49,6 +49,7 @@ interface Options {
   format?: boolean;
   emit: "code" | "graph";
   passes?: string;
+  mode?: string;
   lang?: "ts" | "js";
   check?: boolean;
   watch?: boolean;
@@ -115,6 +116,10 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       new Option("--emit <kind>", "what to print: the gradient code, or the SSA graph")
         .choices(["code", "graph"])
         .default("code"),
+    )
+    .option(
+      "--mode <list>",
+      "the companions to generate: grad (reverse mode: f_grad, or f_vjp for an array result), jvp (forward mode: f_jvp), or both (default: grad)",
     )
     .option(
       "--passes <list>",
@@ -199,6 +204,14 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
   if (unknownPass !== undefined)
     return usage(`--passes: unknown pass '${unknownPass}' (passes: ${passNames.join(", ")}, or none)`);
 
+  const modes = opts.mode
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknownMode = modes?.find((m) => m !== "grad" && m !== "jvp");
+  if (unknownMode !== undefined) return usage(`--mode: unknown mode '${unknownMode}' (modes: grad, jvp)`);
+  if (modes?.length === 0) return usage("--mode lists no mode: name grad, jvp or both");
+
   const functions = opts.function
     ?.flatMap((f) => f.split(","))
     .map((s) => s.trim())
@@ -235,6 +248,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       header,
       emit: opts.emit,
       ...(passList ? { passes: passList } : {}),
+      ...(modes ? { modes: modes as ("grad" | "jvp")[] } : {}),
       language: job.lang,
       ...(config ? { prettier: config as Record<string, unknown> } : {}),
       ...(functions ? { functions } : {}),

@@ -40,6 +40,8 @@ export function ownExprs(s: CodeStatement): Expr[] {
       return [s.index, s.expr];
     case "push":
       return s.values;
+    case "fields":
+      return s.fields.map((f) => f.fallback);
     case "const":
     case "set":
     case "destructure":
@@ -61,6 +63,8 @@ export function ownNames(s: CodeStatement): string[] {
     case "pop":
     case "release":
       return [s.tape];
+    case "fields":
+      return [s.source];
     case "increment":
     case "accumulate":
       return [s.name];
@@ -88,6 +92,9 @@ export function mapOwnExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
       break;
     case "push":
       s.values = s.values.map(f);
+      break;
+    case "fields":
+      for (const field of s.fields) field.fallback = f(field.fallback);
       break;
     case "const":
     case "set":

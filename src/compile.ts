@@ -3,13 +3,14 @@
  * next (docs/ARCHITECTURE.md): parse -> optimise -> transform -> emit; `compile` then formats.
  */
 import { codes, type Diagnostic } from "./diagnostics.js";
-import type { Param as IrParam, Origin } from "./ir.js";
+import type { CodeModule, Param as IrParam, Origin } from "./ir.js";
 import { format, FORMAT_LIMIT, formattedOrigins, printGraph, printModuleLines } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
 import { readFile } from "./read-file.js";
 import { propagateCopies } from "./simplify/copies.js";
-import { transform } from "./transform/index.js";
+import { inlineTemporaries } from "./simplify/inline.js";
+import { TangentUnsupported, transform, type Mode } from "./transform/index.js";
 import { version } from "./version.js";
 
 export interface CompileOptions {
@@ -25,6 +26,11 @@ export interface CompileOptions {
   wrt?: string[];
   /** `"code"` (default): the gradient module; `"graph"`: the SSA graph as text. */
   emit?: "code" | "graph";
+  /**
+   * The companions to generate for each function: `grad` (reverse mode: `f_grad`, or `f_vjp` for
+   * a function returning an array) and `jvp` (forward mode: `f_jvp`). Default `["grad"]`.
+   */
+  modes?: ("grad" | "jvp")[];
   /**
    * The optimisation passes to run, in order (default: all, in the pipeline's order; `[]`: none).
    * With `emit: "graph"`, shows what each pass does (`[]` is the parser's graph).
@@ -74,8 +80,8 @@ export interface SourcePosition {
 export interface GeneratedFunction {
   /** Its name in the generated code (`f_grad`, `g_pullback`, `g`). */
   name: string;
-  /** `grad` and `vjp` are the exported companions; `pullback` and `primal` serve them. */
-  kind: "grad" | "vjp" | "pullback" | "primal";
+  /** `grad`, `vjp` and `jvp` are the exported companions; `pullback` and `primal` serve them. */
+  kind: "grad" | "vjp" | "jvp" | "pullback" | "primal";
   /** Its parameters and their types, in order. */
   params: IrParam[];
 }
@@ -118,8 +124,17 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
       }
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
-  const module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)));
+  const modes = (options.modes ?? ["grad"]).map((m): Mode => (m === "jvp" ? "forward" : "reverse"));
+  let module: CodeModule;
+  try {
+    module = transform(program, (g) => new Set(wrt ?? g.params.map((p) => p.name)), [...new Set(modes)]);
+  } catch (e) {
+    if (!(e instanceof TangentUnsupported)) throw e;
+    sinks[0]!.report(codes.forwardMode, e.message, e.pos);
+    return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
+  }
   propagateCopies(module);
+  inlineTemporaries(module);
   const printed = printModuleLines(module, {
     fileName: options.header ?? fileName,
     version,

@@ -66,6 +66,8 @@ export const codes = {
   notCondition: "ADG3017",
   /** Not a function. A call of something that is not a function (a local, a module-level value, a member of a number). */
   notFunction: "ADG3018",
+  /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
+  forwardMode: "ADG4001",
 } as const;
 
 export type DiagnosticCode = (typeof codes)[keyof typeof codes];

@@ -147,6 +147,8 @@ export interface Param {
   type: ValueType;
   /** Declared `readonly number[]` or `ReadonlyArray<number>`: generated signatures keep it readonly. */
   readonly?: true;
+  /** An object of optional fields instead (`f_jvp`'s `tangents: { x?: number; a?: Float64Array }`). */
+  fields?: Param[];
 }
 
 /** One function lowered to SSA. */
@@ -247,6 +249,8 @@ export type CodeStatement =
   | { kind: "set"; name: string; expr: Expr }
   /** `const [a, , c] = expr;` (`null` skips an element) */
   | { kind: "destructure"; names: (string | null)[]; expr: Expr }
+  /** `const { key: name = fallback, ... } = source;` (`f_jvp` reading its tangents) */
+  | { kind: "fields"; source: string; fields: { key: string; name: string; fallback: Expr }[] }
   /** `if (cond) { then } else { else }` */
   | { kind: "if"; cond: Expr; then: CodeStatement[]; else: CodeStatement[] }
   /** `array[index] = expr;`, or with `add`, `array[index] += expr;` */
@@ -274,8 +278,9 @@ export interface CodeFunction {
   /** `entry`: the exported `f_grad`; `pullback`: a callee's `g_pullback`; `primal`: a callee's
    * forward, for its callers' forward passes. */
   kind: "entry" | "pullback" | "primal";
-  /** For an entry: what it computes, the gradient (`f_grad`) or a vector-Jacobian product (`f_vjp`). */
-  companion?: "grad" | "vjp";
+  /** For an entry: what it computes, the gradient (`f_grad`), a vector-Jacobian product (`f_vjp`)
+   * or a Jacobian-vector product (`f_jvp`, forward mode). */
+  companion?: "grad" | "vjp" | "jvp";
   name: string;
   params: Param[];
   /** The forward pass (all a primal has). */
@@ -288,11 +293,14 @@ export interface CodeFunction {
    */
   origin?: Origin;
   origins?: ReadonlyMap<string, Origin>;
+  /** Temporaries read once, which the simplify stage writes in place (forward mode's `d1`). */
+  temporaries?: ReadonlySet<string>;
   /** What it returns: `{ value, grad: {...} }` for an entry, a tuple of gradients (or a single
    * number) for a pullback, the value for a primal. */
   returns:
     | { kind: "entry"; value: Expr; grads: { param: string; value: Expr }[] }
     | { kind: "tuple"; values: Expr[] }
+    | { kind: "tangent"; value: Expr; tangent: Expr }
     | { kind: "value"; value: Expr };
 }
 

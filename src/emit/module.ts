@@ -2,7 +2,7 @@
  * Prints the generated module: a header, its imports, then its functions: the exported
  * `f_grad`s, and the primal copies and pullbacks of the functions they call.
  */
-import type { CodeFunction, CodeModule, CodeStatement, Expr, Origin } from "../ir.js";
+import type { CodeFunction, CodeModule, CodeStatement, Expr, Origin, Param } from "../ir.js";
 import { printExpr } from "./expr.js";
 
 /** The printed module, and for each of its lines where it comes from (null: adgen's own). */
@@ -80,6 +80,8 @@ function originName(s: CodeStatement): string {
       return s.name;
     case "destructure":
       return s.names.find((n) => n !== null) ?? "";
+    case "fields":
+      return s.fields[0]?.name ?? "";
     case "store":
       return s.array;
     case "addArray":
@@ -93,9 +95,11 @@ function originName(s: CodeStatement): string {
 }
 
 function printFunction(f: CodeFunction, types: boolean): string {
-  const params = f.params
-    .map((q) => (types ? `${q.name}: ${q.readonly ? "readonly " : ""}${q.type}` : q.name))
-    .join(", ");
+  const typeOf = (q: Param): string =>
+    q.fields
+      ? `{ ${q.fields.map((field) => `${field.name}?: ${typeOf(field)}`).join("; ")} }`
+      : `${q.readonly ? "readonly " : ""}${q.type}`;
+  const params = f.params.map((q) => (types ? `${q.name}: ${typeOf(q)}` : q.name)).join(", ");
   const forward = printStatements(f.forward, "  ", types);
   const backward = printStatements(f.backward, "  ", types);
   const body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];
@@ -119,6 +123,9 @@ function printFunction(f: CodeFunction, types: boolean): string {
     case "value":
       returnType = ": number";
       ret = `return ${printExpr(f.returns.value, types)};`;
+      break;
+    case "tangent":
+      ret = `return { value: ${printExpr(f.returns.value, types)}, tangent: ${printExpr(f.returns.tangent, types)} };`;
   }
   const exported = f.kind === "entry" ? "export " : "";
   const doc =
@@ -194,6 +201,11 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         );
         break;
       }
+      case "fields":
+        lines.push(
+          `${indent}const { ${s.fields.map((field) => `${field.key}: ${field.name} = ${printExpr(field.fallback, types)}`).join(", ")} } = ${s.source};`,
+        );
+        break;
       case "store":
         lines.push(
           `${indent}${s.array}[${printExpr(s.index, types)}]${s.add && types ? "!" : ""} ${s.add ? "+=" : "="} ${printExpr(s.expr, types)};`,

@@ -19,7 +19,13 @@ function simplifyFunction(f: CodeFunction): CodeStatement[] {
   // What the function returns reads after the whole backward pass: a statement of its own here.
   const r = f.returns;
   const returned: Expr[] =
-    r.kind === "entry" ? [r.value, ...r.grads.map((g) => g.value)] : r.kind === "tuple" ? r.values : [r.value];
+    r.kind === "entry"
+      ? [r.value, ...r.grads.map((g) => g.value)]
+      : r.kind === "tuple"
+        ? r.values
+        : r.kind === "tangent"
+          ? [r.value, r.tangent]
+          : [r.value];
   const result: CodeStatement = { kind: "push", tape: "", values: returned };
   const backward = block([...f.backward, result], mutable);
   const values = (result as { values: Expr[] }).values;
@@ -27,6 +33,7 @@ function simplifyFunction(f: CodeFunction): CodeStatement[] {
     r.value = values[0]!;
     r.grads.forEach((g, i) => (g.value = values[i + 1]!));
   } else if (r.kind === "tuple") r.values = values;
+  else if (r.kind === "tangent") [r.value, r.tangent] = [values[0]!, values[1]!];
   else r.value = values[0]!;
   return backward.filter((s) => s !== result);
 }

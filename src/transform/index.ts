@@ -8,20 +8,29 @@ import { definedBy, statementsOf } from "../ir-walk.js";
 import { isArray } from "../ir-types.js";
 import { analyzeActivity } from "./activity.js";
 import { differentiate } from "./reverse/index.js";
+import { jvpFunction } from "./tangent/index.js";
 import { emptyPlan, forwardCode } from "./forward.js";
 import { forEachExpr } from "./prune.js";
 import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";
 export { differentiate } from "./reverse/index.js";
+export { TangentUnsupported } from "./tangent/index.js";
+
+/** What to generate for each entry: reverse mode (`f_grad`, or `f_vjp` for an array result), forward mode (`f_jvp`). */
+export type Mode = "reverse" | "forward";
 
 /** `wrt` per entry: the parameters to differentiate. */
-export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<string>): CodeModule {
+export function transform(
+  program: Program,
+  wrtOf: (g: Graph) => ReadonlySet<string>,
+  modes: readonly Mode[] = ["reverse"],
+): CodeModule {
   const imports = new Map<string, Set<string>>();
   /** Generated loops reverse with adgen's Tape. */
   const tapeImport = program.tapeClass === "Tape" ? "Tape" : `Tape as ${program.tapeClass}`;
   const useTape = () => imports.set(GATES_MODULE, (imports.get(GATES_MODULE) ?? new Set()).add(tapeImport));
-  const functions: CodeFunction[] = program.entries.map((g) => {
+  const reverse = (g: Graph): CodeFunction => {
     const d = differentiate(g, wrtOf(g), program.callees, "entry", program.tapeClass, program.constants.keys());
     if (d.usesTape) useTape();
     const result = g.results[0]!;
@@ -38,7 +47,14 @@ export function transform(program: Program, wrtOf: (g: Graph) => ReadonlySet<str
       returns: { kind: "entry", value: g.results[0]!, grads: d.grads },
       ...origins(g, d.gradNames),
     };
-  });
+  };
+  const forward = (g: Graph): CodeFunction => {
+    const { fn, temporaries } = jvpFunction(g, wrtOf(g), program);
+    return { ...fn, ...origins(g, new Map()), temporaries };
+  };
+  const functions: CodeFunction[] = program.entries.flatMap((g) =>
+    modes.map((mode) => (mode === "reverse" ? reverse(g) : forward(g))),
+  );
 
   // Pull in what the generated code calls, until nothing new is needed.
   const emitted = new Set<string>();

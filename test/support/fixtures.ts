@@ -21,6 +21,8 @@ export interface FixtureOptions {
   step?: number;
   /** Tolerance of the finite-difference check (default 1e-6). */
   tolerance?: number;
+  /** The companions to generate (compile's `modes`; default grad). */
+  modes?: ("grad" | "jvp")[];
   /** fixtures/passes: the optimisation passes whose effect `graph-before.txt` / `graph-after.txt` show. */
   passes?: string[];
 }

@@ -1,0 +1,221 @@
+/**
+ * Forward mode as a program transformation: Graph -> Graph. Next to every active value `y` the
+ * tangent graph computes `dot_y`, its directional derivative, from the same rule table as the
+ * reverse sweep: a rule gives an input's contribution for an upstream `grad`, and is linear in
+ * it, so with `grad` the input's tangent it gives that input's share of the output's tangent
+ * (`mul`: `dot_x * y + dot_y * x`). Branches merge tangents as they merge values, loops carry
+ * them as they carry values (no tape), array writes write tangent arrays, and calls to the
+ * program's functions are inlined. The result is an ordinary graph whose results are the value
+ * and its tangent: it prints with the forward printer, and the reverse sweep can differentiate
+ * it again (second order).
+ */
+import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
+import { definitionsOf, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
+import { NameAllocator } from "../../names.js";
+import { c, isConst, mul, sum, v } from "../../rules/expr.js";
+import { ruleOf } from "../../rules/table.js";
+import { analyzeActivity } from "../activity.js";
+import { instantiate } from "../template.js";
+
+/** Something forward mode cannot differentiate yet; the compiler turns it into a diagnostic. */
+export class TangentUnsupported extends Error {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface TangentGraph {
+  /** The function with its tangents: parameters, then each differentiated one's tangent `dot_<p>`. */
+  graph: Graph;
+  /** The tangent parameter of each differentiated parameter. */
+  tangentParams: { param: Param; tangent: string }[];
+  /** Temporaries of tangent formulas, each read once: the printer may write them in place. */
+  temporaries: Set<string>;
+}
+
+export function tangentGraph(
+  source: Graph,
+  wrt: ReadonlySet<string>,
+  callees: ReadonlyMap<string, Callee>,
+  reserved: Iterable<string>,
+): TangentGraph {
+  const graph = inlineCalls(structuredClone(source), callees, reserved);
+  const { active } = analyzeActivity(graph, wrt);
+  const names = new NameAllocator();
+  for (const n of [...reserved, ...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]) names.reserve(n);
+  const temporaries = new Set<string>();
+  /** Each active value's tangent: a variable, or 0 where it is known to vanish. */
+  const dot = new Map<string, Atom>();
+  const tangentOf = (a: Atom): Atom => (a.kind === "var" ? (dot.get(a.name) ?? c(0)) : c(0));
+  const tangentName = (name: string) => names.claim(`dot_${name}`);
+
+  const tangentParams = graph.params
+    .filter((p) => wrt.has(p.name) && active.has(p.name))
+    .map((p) => ({ param: p, tangent: tangentName(p.name) }));
+  for (const t of tangentParams) dot.set(t.param.name, v(t.tangent));
+
+  /** Appends nodes computing `e` to `out`; the last is called `name`. An atom needs no node. */
+  const lower = (e: Expr, out: Statement[], pos: number, name?: string): Atom => {
+    if (e.kind !== "op") return e;
+    const args = e.args.map((a) => lower(a, out, pos));
+    const node: Node = { kind: "node", name: name ?? names.claim("d"), op: e.op, args, pos };
+    if (name === undefined) temporaries.add(node.name);
+    if (e.op === "call") node.callee = e.callee!;
+    out.push(node);
+    return v(node.name);
+  };
+  /** Defines the tangent of `name` as `e`: an atom is an alias, anything else a node. */
+  const define = (name: string, e: Expr, out: Statement[], pos: number) => {
+    if (e.kind !== "op") dot.set(name, e);
+    else dot.set(name, lower(e, out, pos, tangentName(name)));
+  };
+
+  const nodeTangent = (n: Node, out: Statement[]): void => {
+    if (!active.has(n.name)) return;
+    const at = n.pos;
+    if (n.op === "call") {
+      const callee = callees.get(n.callee!)!;
+      if (callee.kind !== "gate")
+        throw new TangentUnsupported(`forward mode does not support the array gate '${n.callee}' yet`, at);
+      // A gate's backward with upstream 1 gives its partials; the tangent is their sum with the inputs' tangents.
+      const partials = instantiate(callee.gate.backward, c(1), v(n.name), n.args);
+      const terms = n.args.map((a, i) => (isConst(tangentOf(a), 0) ? c(0) : mul(partials[i]!, tangentOf(a))));
+      define(n.name, sum(terms), out, at);
+      return;
+    }
+    const rule = ruleOf(n.op);
+    switch (rule.derivative.kind) {
+      case "rule": {
+        const d = rule.derivative.d;
+        const args = n.args as Expr[];
+        const terms = n.args.map((a, i) => {
+          const t = tangentOf(a);
+          if (isConst(t, 0)) return c(0);
+          return d({ grad: t, out: v(n.name), args, x: args[0]!, y: args[1] ?? c(0) }, i);
+        });
+        define(n.name, sum(terms), out, at);
+        return;
+      }
+      case "memory": {
+        const [a, ...rest] = n.args;
+        if (n.op === "index")
+          define(
+            n.name,
+            tangentArray(a!) ? { kind: "op", op: "index", args: [tangentOf(a!), rest[0]!] } : c(0),
+            out,
+            at,
+          );
+        else if (n.op === "slice" || n.op === "newFloat64Array" || n.op === "zeros")
+          define(n.name, { kind: "op", op: n.op, args: n.op === "slice" ? [tangentOf(a!)] : n.args }, out, at);
+        else if (n.op === "arrayOf")
+          define(n.name, { kind: "op", op: "arrayOf", args: n.args.map(tangentOf) }, out, at);
+        return;
+      }
+      default:
+        return; // conditions and piecewise constants: no tangent
+    }
+  };
+  /** Whether `a` is an array with a tangent array. */
+  const tangentArray = (a: Atom): boolean => a.kind === "var" && dot.get(a.name)?.kind === "var";
+
+  const block = (body: Statement[]): Statement[] => {
+    const out: Statement[] = [];
+    for (const s of body) {
+      out.push(s);
+      if (s.kind === "node") nodeTangent(s, out);
+      else if (s.kind === "store") {
+        if (tangentArray(s.array))
+          out.push({
+            kind: "store",
+            array: tangentOf(s.array) as VarRef,
+            index: s.index,
+            value: tangentOf(s.value),
+            pos: s.pos,
+          });
+      } else if (s.kind === "branch") branch(s);
+      else loop(s);
+    }
+    return out;
+  };
+  const branch = (s: Branch) => {
+    s.then = block(s.then);
+    s.else = block(s.else);
+    for (const m of [...s.merges]) {
+      if (!active.has(m.name)) continue;
+      const then = tangentOf(m.then);
+      const otherwise = tangentOf(m.else);
+      if (isConst(then, 0) && isConst(otherwise, 0)) continue;
+      const name = tangentName(m.name);
+      s.merges.push({ name, then, else: otherwise });
+      dot.set(m.name, v(name));
+    }
+  };
+  const loop = (s: Loop) => {
+    const carried = s.carried.filter((c) => active.has(c.name));
+    const tangents = carried.map((c) => {
+      const name = tangentName(c.name);
+      dot.set(c.name, v(name));
+      return { carried: c, name };
+    });
+    s.head = block(s.head);
+    s.body = block(s.body);
+    for (const t of tangents)
+      s.carried.push({ name: t.name, init: tangentOf(t.carried.init), next: tangentOf(t.carried.next) });
+  };
+
+  graph.body = block(graph.body);
+  graph.params = [
+    ...graph.params,
+    ...tangentParams.map((t) => ({ ...t.param, name: t.tangent, readonly: undefined }) as Param),
+  ].map((p) => (p.readonly ? p : ((({ readonly: _, ...rest }) => rest)(p) as Param)));
+  graph.results = [graph.results[0]!, tangentOf(graph.results[0]!)];
+  return { graph, tangentParams, temporaries };
+}
+
+/**
+ * The graph with every call to one of the program's functions replaced by the function's body,
+ * its names made fresh: forward mode then sees one graph. (Gates stay calls: their backward
+ * gives their partials.)
+ */
+function inlineCalls(graph: Graph, callees: ReadonlyMap<string, Callee>, reserved: Iterable<string>): Graph {
+  const names = new NameAllocator();
+  for (const n of [...reserved, ...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]) names.reserve(n);
+  /** A call's name -> the callee's result, renamed (names are unique: one map for the graph). */
+  const results = new Map<string, Atom>();
+  const expand = (body: Statement[], depth: number): Statement[] =>
+    body.flatMap((s): Statement[] => {
+      if (s.kind === "branch") {
+        s.then = expand(s.then, depth);
+        s.else = expand(s.else, depth);
+      } else if (s.kind === "loop") {
+        s.head = expand(s.head, depth);
+        s.body = expand(s.body, depth);
+      }
+      const callee = s.kind === "node" && s.op === "call" ? callees.get(s.callee!) : undefined;
+      if (s.kind !== "node" || callee?.kind !== "function") return [s];
+      if (depth > 64) throw new TangentUnsupported(`forward mode: calls nested too deeply at '${s.callee}'`, s.pos);
+      const inner = structuredClone(callee.graph);
+      const renamed = new Map<string, Atom>(inner.params.map((p, i) => [p.name, s.args[i]!]));
+      for (const name of definitionsOf(inner.body)) renamed.set(name, v(names.claim(name)));
+      const f = (a: Atom): Atom => (a.kind === "var" ? (renamed.get(a.name) ?? a) : a);
+      for (const t of statementsOf(inner.body)) {
+        renameDefinitions(t, (n) => (renamed.get(n) as VarRef).name);
+        mapUses(t, f);
+        if (t.kind === "node" && !t.file && inner.file !== graph.file) t.file = inner.file;
+      }
+      results.set(s.name, f(inner.results[0]!));
+      return expand(inner.body, depth + 1);
+    });
+  graph.body = expand(graph.body, 0);
+  const resolve = (a: Atom): Atom => {
+    let x = a;
+    while (x.kind === "var" && results.has(x.name)) x = results.get(x.name)!;
+    return x;
+  };
+  for (const s of statementsOf(graph.body)) mapUses(s, resolve);
+  graph.results = graph.results.map(resolve);
+  return graph;
+}
