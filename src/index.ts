@@ -20,3 +20,13 @@ export {
   type VjpResult,
 } from "./runtime/grad.js";
 export { compile, compileSync, type CompileOptions, type CompileResult, type GeneratedFunction } from "./compile.js";
+export {
+  checkGrad,
+  CheckError,
+  formatReport,
+  type CheckKind,
+  type CheckOptions,
+  type CheckPoint,
+  type CheckReport,
+  type CheckRow,
+} from "./check/index.js";

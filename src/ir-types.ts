@@ -42,7 +42,8 @@ export type CallResult = (node: Node) => Type;
 
 export function callResult(callees: ReadonlyMap<string, Callee>): CallResult {
   return (node) => {
-    const callee = node.callee === undefined ? undefined : callees.get(node.callee);
+    // `gate.tangent(...)` (forward mode) makes what the gate makes.
+    const callee = node.callee === undefined ? undefined : callees.get(node.callee.replace(/\.tangent$/, ""));
     return callee?.kind === "arrayGate" && callee.output === "array" ? arrayOf("Float64Array") : NUMBER;
   };
 }

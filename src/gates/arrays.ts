@@ -11,6 +11,11 @@
  * `reads` lists the inputs whose values (not only lengths) `backward` reads: the generated code
  * hands those to `backward` as they were at the call, copying one the program writes afterwards.
  * A backward reads an array `out` for its length only (test/matrix-gates.test.ts checks both).
+ *
+ * `tangent(out, ...inputs, ...tangents)` is forward mode's rule: the output's tangent given a
+ * tangent for each array and number input (sizes have none; `undefined` is a zero tangent). A
+ * gate with a number output needs none: its backward with upstream 1 gives its gradient, whose
+ * dot product with the tangents is the output's tangent.
  */
 
 export type InputKind = "array" | "number" | "size";
@@ -24,6 +29,12 @@ type Backward<F extends Forward> = (
   ...inputs: Parameters<F>
 ) => (Float64Array | number | undefined)[];
 
+/** Forward mode's rule: `out`, the inputs, then a tangent per array or number input. */
+type Tangent = (out: never, ...inputsThenTangents: never[]) => Float64Array | number;
+
+/** The tangent a number-valued gate derives from its backward. */
+type GradientTangent = (out: number, ...inputsThenTangents: (Float64Array | number | undefined)[]) => number;
+
 export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   inputs: readonly InputKind[];
   /** The indices of the array inputs whose values `backward` reads. */
@@ -31,13 +42,46 @@ export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   output: "array" | "number";
   forward: F;
   backward: B;
+  /** Needed for an array output; derived from `backward` for a number output. */
+  tangent?: Tangent;
 }
 
-export type ArrayGate<F extends Forward, B extends Backward<F>> = F & ArrayGateSpec<F, B>;
+export type ArrayGate<F extends Forward, B extends Backward<F>, T = GradientTangent> = F &
+  ArrayGateSpec<F, B> & { tangent: T };
 
 /** Defines an array gate; the result is `forward` itself, carrying its spec. */
-export function arrayGate<F extends Forward, B extends Backward<F>>(spec: ArrayGateSpec<F, B>): ArrayGate<F, B> {
-  return Object.assign(spec.forward, spec);
+export function arrayGate<F extends Forward, B extends Backward<F>, T extends Tangent = GradientTangent>(
+  spec: ArrayGateSpec<F, B> & { tangent?: T },
+): ArrayGate<F, B, T> {
+  const tangent = spec.tangent ?? gradientTangent(spec);
+  return Object.assign(spec.forward, spec, { tangent }) as ArrayGate<F, B, T>;
+}
+
+/** A number-valued gate's tangent: its gradient (backward at upstream 1) dotted with the tangents. */
+function gradientTangent(spec: ArrayGateSpec<Forward, Backward<Forward>>): GradientTangent {
+  const n = spec.inputs.length;
+  const differentiated = spec.inputs.flatMap((kind, i) => (kind === "size" ? [] : [i]));
+  return (out: number, ...rest: (Float64Array | number | undefined)[]): number => {
+    const inputs = rest.slice(0, n) as never[];
+    const tangents = rest.slice(n);
+    const grads = spec.backward(1 as never, out as never, ...inputs);
+    let s = 0;
+    differentiated.forEach((input, k) => {
+      const t = tangents[k];
+      const g = grads[input];
+      if (t === undefined || g === undefined) return;
+      if (typeof t === "number") s += (g as number) * t;
+      else for (let i = 0; i < t.length; i++) s += (g as Float64Array)[i]! * t[i]!;
+    });
+    return s;
+  };
+}
+
+/** A new array `a + b`, where `undefined` is zero (both undefined: zeros of `length`). */
+function plus(a: Float64Array | undefined, b: Float64Array | undefined, length: number): Float64Array {
+  if (a === undefined) return b ? b.slice() : new Float64Array(length);
+  if (b === undefined) return a.slice();
+  return a.map((v, i) => v + b[i]!);
 }
 
 /** A clear run-time error for a shape mismatch. */
@@ -92,6 +136,17 @@ export const matmul = /* @__PURE__ */ arrayGate({
       }
     return [gx, gw, undefined, undefined, undefined];
   },
+  // dy = dx w + x dw.
+  tangent: (
+    out: Float64Array,
+    x: Float64Array,
+    w: Float64Array,
+    n: number,
+    d: number,
+    m: number,
+    dx?: Float64Array,
+    dw?: Float64Array,
+  ): Float64Array => plus(dx && matmul(dx, w, n, d, m), dw && matmul(x, dw, n, d, m), out.length),
 });
 
 /** y = w x, with w of shape n×d and x of length d; y has length n. */
@@ -128,6 +183,16 @@ export const matvec = /* @__PURE__ */ arrayGate({
       }
     return [gw, gx, undefined, undefined];
   },
+  // dy = dw x + w dx.
+  tangent: (
+    out: Float64Array,
+    w: Float64Array,
+    x: Float64Array,
+    n: number,
+    d: number,
+    dw?: Float64Array,
+    dx?: Float64Array,
+  ): Float64Array => plus(dw && matvec(dw, x, n, d), dx && matvec(w, dx, n, d), out.length),
 });
 
 /** a · b. */
@@ -188,6 +253,13 @@ export const add = /* @__PURE__ */ arrayGate({
     _a: Float64Array,
     _b: Float64Array,
   ): [Float64Array, Float64Array] => [grad.slice(), grad.slice()],
+  tangent: (
+    out: Float64Array,
+    _a: Float64Array,
+    _b: Float64Array,
+    da?: Float64Array,
+    db?: Float64Array,
+  ): Float64Array => plus(da, db, out.length),
 });
 
 /** a * b, elementwise. */
@@ -205,6 +277,12 @@ export const mul = /* @__PURE__ */ arrayGate({
     a: Float64Array,
     b: Float64Array,
   ): [Float64Array, Float64Array] => [grad.map((g, i) => g * b[i]!), grad.map((g, i) => g * a[i]!)],
+  tangent: (out: Float64Array, a: Float64Array, b: Float64Array, da?: Float64Array, db?: Float64Array): Float64Array =>
+    plus(
+      da?.map((v, i) => v * b[i]!),
+      db?.map((v, i) => a[i]! * v),
+      out.length,
+    ),
 });
 
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
@@ -216,6 +294,8 @@ export const reluArray = /* @__PURE__ */ arrayGate({
   backward: (grad: Float64Array, _out: Float64Array, a: Float64Array): [Float64Array] => [
     grad.map((g, i) => (a[i]! > 0 ? g : 0)),
   ],
+  tangent: (out: Float64Array, a: Float64Array, da?: Float64Array): Float64Array =>
+    da ? da.map((t, i) => (a[i]! > 0 ? t : 0)) : new Float64Array(out.length),
 });
 
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */

@@ -17,6 +17,9 @@ import { ruleOf } from "../../rules/table.js";
 import { analyzeActivity } from "../activity.js";
 import { instantiate } from "../template.js";
 
+/** A zero tangent of an array gate's array input: `undefined`. */
+const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
+
 /** Something forward mode cannot differentiate yet; the compiler turns it into a diagnostic. */
 export class TangentUnsupported extends Error {
   constructor(
@@ -78,8 +81,25 @@ export function tangentGraph(
     const at = n.pos;
     if (n.op === "call") {
       const callee = callees.get(n.callee!)!;
-      if (callee.kind !== "gate")
-        throw new TangentUnsupported(`forward mode does not support the array gate '${n.callee}' yet`, at);
+      if (callee.kind === "arrayGate") {
+        // `gate.tangent(out, ...inputs, ...tangents)`: a tangent per array or number input.
+        const tangents = n.args.flatMap((a, i): Atom[] => {
+          const kind = callee.inputs[i];
+          if (kind === "size") return [];
+          const t = tangentOf(a);
+          return [kind === "array" && isConst(t, 0) ? UNDEFINED : t];
+        });
+        while (tangents.length > 0 && (tangents.at(-1) === UNDEFINED || isConst(tangents.at(-1)!, 0))) tangents.pop();
+        if (tangents.length === 0) return;
+        define(
+          n.name,
+          { kind: "op", op: "call", callee: `${n.callee}.tangent`, args: [v(n.name), ...n.args, ...tangents] },
+          out,
+          at,
+        );
+        return;
+      }
+      if (callee.kind !== "gate") throw new TangentUnsupported(`forward mode: '${n.callee}' is not inlined`, at);
       // A gate's backward with upstream 1 gives its partials; the tangent is their sum with the inputs' tangents.
       const partials = instantiate(callee.gate.backward, c(1), v(n.name), n.args);
       const terms = n.args.map((a, i) => (isConst(tangentOf(a), 0) ? c(0) : mul(partials[i]!, tangentOf(a))));
