@@ -75,12 +75,20 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
     );
     expect(grads).toEqual({ w0: "-0.1966", x0: "0.3932", w1: "-0.3932", x1: "-0.5898", w2: "0.1966" });
     expect(await page.textContent("#inputs .value")).toBe("0.7311");
+    // adgen check: f_grad against finite differences of f, at this point (the first) and two random ones.
+    expect(await page.getAttribute("#check", "data-ok")).toBe("true");
+    const report = await page.textContent("#check");
+    expect(report).toMatch(
+      /^f_grad against finite differences of f: 1 given point and 2 random points .*: ok \(15 checked\)/,
+    );
+    expect(report).toMatch(/^\s+1\s+w0\s+-0\.1966119332\s/m);
   });
 
   it("runs the function again when an input is edited", async () => {
     await page.fill('#inputs input[name="w2"]', "-2");
     // s = 2 * -1 + -3 * -2 - 2 = 2; sigmoid(2) = 0.8808, its local gradient 0.1050.
     await expect.poll(() => page.textContent("#inputs .value")).toBe("0.8808");
+    expect(await page.textContent("#check")).toMatch(/^\s+1\s+w2\s+0\.1049935854\s/m);
     await expect.poll(() => page.textContent('#inputs tr[data-param="w2"] .grad')).toBe("0.105");
     await page.fill('#inputs input[name="w2"]', "-3");
     await expect.poll(() => page.textContent("#inputs .value")).toBe("0.7311");
@@ -123,6 +131,7 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
     await expect.poll(() => page.textContent("#run-error")).toBe("");
     expect(Number(await page.textContent("#inputs .value"))).not.toBeNaN();
     expect(await page.textContent(`#inputs tr[data-param="${param}"] .grad`)).toMatch(/\d/);
+    expect(await page.getAttribute("#check", "data-ok")).toBe("true");
   });
 
   it("has no page errors, and records its size and compile times", async () => {

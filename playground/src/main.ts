@@ -4,8 +4,10 @@
  */
 import { formatDiagnostic, type GeneratedFunction } from "../../src/index.js";
 import { outputView, replaceDoc, showDiagnostics, sourceEditor } from "./editors.js";
+import { checkFunction } from "./check.js";
 import { examples } from "./examples.js";
 import { renderInputs, showEvaluation } from "./inputs.js";
+import { livePrimals } from "./primal.js";
 import { compileSource, evaluate, liveFunctions } from "./run.js";
 import "./style.css";
 
@@ -16,11 +18,14 @@ const status = $<HTMLElement>("status");
 const diagnosticList = $<HTMLUListElement>("diagnostics");
 const inputs = $<HTMLTableElement>("inputs");
 const runError = $<HTMLElement>("run-error");
+const check = $<HTMLElement>("check");
 
 /** The typed values, by parameter name, kept across edits of the source. */
 let texts: Record<string, string> = {};
 let functions: GeneratedFunction[] = [];
 let live = new Map<string, Function>();
+/** The source's own functions, by name, for the check. */
+let primals = new Map<string, Function>();
 let latest = 0;
 
 const source = sourceEditor($("source"), "", () => schedule());
@@ -73,6 +78,7 @@ async function update(): Promise<void> {
   functions = result.functions.filter((f) => f.kind === "grad");
   try {
     live = result.diagnostics.length > 0 ? new Map() : liveFunctions(text);
+    primals = result.diagnostics.length > 0 ? new Map() : livePrimals(text, functions.map(primalName));
     runError.textContent =
       result.diagnostics.length > 0
         ? "Nothing to run until the diagnostics are fixed."
@@ -81,6 +87,7 @@ async function update(): Promise<void> {
           : "";
   } catch (e) {
     live = new Map();
+    primals = new Map();
     runError.textContent = e instanceof Error ? e.message : String(e);
   }
   const chosen = functionSelect.value;
@@ -103,7 +110,10 @@ function showFunction(): void {
 function evaluateChosen(): void {
   const fn = functions.find((f) => f.name === functionSelect.value);
   const f = fn && live.get(fn.name);
-  if (!fn || !f) return showEvaluation(inputs, undefined);
+  if (!fn || !f) {
+    showCheck(undefined);
+    return showEvaluation(inputs, undefined);
+  }
   const evaluation = evaluate(f, fn, texts);
   if ("error" in evaluation) {
     runError.textContent = evaluation.error;
@@ -112,7 +122,19 @@ function evaluateChosen(): void {
     runError.textContent = "";
     showEvaluation(inputs, evaluation);
   }
+  const primal = primals.get(primalName(fn));
+  showCheck(primal && checkFunction(primal, f, fn, texts));
 }
+
+/** The check's report, or nothing to show. */
+function showCheck(result: { text: string; ok: boolean } | undefined): void {
+  check.textContent = result?.text ?? "";
+  if (result) check.dataset.ok = String(result.ok);
+  else delete check.dataset.ok;
+}
+
+/** The function a generated `f_grad` differentiates. */
+const primalName = (fn: GeneratedFunction) => fn.name.replace(/_grad$/, "");
 
 /** The editors, for the console and the end-to-end test (which reads whole documents, not the visible lines). */
 Object.assign(window, { playground: { source, output } });
