@@ -19,6 +19,7 @@ interface Options {
   companion?: string;
   function?: string[];
   wrt?: string;
+  mode?: string;
   at?: string[];
   points?: string;
   seed: string;
@@ -55,6 +56,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     .option("--companion <file>", "check this generated file (e.g. the committed model.grad.ts) instead of compiling")
     .option("--function <names...>", "check only these functions (comma-separated or repeated)")
     .option("--wrt <params>", "differentiate only these parameters (comma-separated), as adgen --wrt")
+    .option("--mode <list>", "the companions to check: grad, jvp or both (default: grad), as adgen --mode")
     .option(
       "--at <point>",
       "check at this point: name=value,... (arrays and records as JSON); repeat for more points",
@@ -125,6 +127,13 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  const modes = (opts.mode ?? "grad")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknownMode = modes.find((m) => m !== "grad" && m !== "jvp");
+  if (unknownMode !== undefined || modes.length === 0)
+    return usage(`--mode takes grad, jvp or both, got '${opts.mode}'`);
   const { compileSync, checkGrad, formatReport } = await import("../src/index.js");
   const { loadModule } = await import("./load.js");
   const result = compileSync(source, {
@@ -132,6 +141,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     language: "js",
     ...(functions ? { functions } : {}),
     ...(wrt ? { wrt } : {}),
+    modes: modes as ("grad" | "jvp")[],
   });
   if (result.diagnostics.length > 0) {
     io.stderr(result.diagnostics.map((d) => humanDiagnostic(d, paint)).join("\n"));
@@ -139,9 +149,10 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`adgen check: ${n} error${n === 1 ? "" : "s"}; nothing was checked.\n`);
     return 1;
   }
-  const companions = result.functions.filter((f) => f.kind === "grad" || f.kind === "vjp");
-  const entryName = (c: GeneratedFunction) => c.name.replace(/_(grad|vjp)$/, "");
-  const paramsOf = (c: GeneratedFunction) => (c.kind === "vjp" ? c.params.slice(0, -1) : c.params);
+  const companions = result.functions.filter((f) => f.kind === "grad" || f.kind === "vjp" || f.kind === "jvp");
+  const entryName = (c: GeneratedFunction) => c.name.replace(/_(grad|vjp|jvp)$/, "");
+  // f_vjp takes the upstream gradient last, f_jvp the tangents.
+  const paramsOf = (c: GeneratedFunction) => (c.kind === "grad" ? c.params : c.params.slice(0, -1));
   for (const t of templates) {
     const names = Object.keys(t);
     if (!companions.some((c) => names.every((n) => paramsOf(c).some((p) => p.name === n))))
@@ -210,7 +221,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     const full = applying.filter((t) => names.every((n) => n in t));
     const partial = applying.filter((t) => !names.every((n) => n in t));
     const options: CheckOptions = {
-      kind: c.kind as "grad" | "vjp",
+      kind: c.kind as "grad" | "vjp" | "jvp",
       params: names,
       seed,
       tolerance,

@@ -78,6 +78,7 @@ Examples:
   adgen model.ts --wrt w,b --function loss
   cat model.ts | adgen -             read standard input
   adgen check model.ts               check the gradients against finite differences (adgen check --help)
+  adgen graph model.ts --at x=1      draw model.ts's computational graph (see adgen graph --help)
 
 Exit codes: 0 done, 1 diagnostics (or --check found a file out of date), 2 usage error.
 Diagnostics: ${docsUrl("").replace(/#$/, "")}
@@ -86,6 +87,7 @@ Diagnostics: ${docsUrl("").replace(/#$/, "")}
 /** Runs adgen with `argv` (without `node` and the script); resolves to the exit code. */
 export async function run(argv: string[], io: CliIO = processIO): Promise<number> {
   if (argv[0] === "check") return (await import("./check.js")).runCheck(argv.slice(1), io);
+  if (argv[0] === "graph") return (await import("./graph.js")).graph(argv.slice(1), io);
   const cwd = io.cwd ?? process.cwd();
   const program = new Command("adgen")
     .description("Generate flat reverse-mode gradient code for the numeric functions in TypeScript files.")

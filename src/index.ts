@@ -30,3 +30,4 @@ export {
   type CheckReport,
   type CheckRow,
 } from "./check/index.js";
+export { circuit, PictureError, renderSvg, type CircuitOptions, type CircuitResult } from "./picture/index.js";

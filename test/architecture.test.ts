@@ -1,6 +1,6 @@
 /**
  * The shape of src/: no import cycles, and no stage imports a later one (parse -> optimise ->
- * transform -> simplify -> emit; the shared modules below them, the API, plugin and runtime above).
+ * transform -> simplify -> emit; the shared modules below them, the API, plugin, runtime and picture above).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -30,7 +30,7 @@ function rank(file: string): number {
   const top = file.split("/")[0]!;
   const stages: Record<string, number> = { parser: 1, optimise: 2, transform: 3, simplify: 4, emit: 5 };
   if (top in stages) return stages[top]!;
-  if (["plugin", "runtime", "index.ts", "compile.ts"].includes(top)) return 6;
+  if (["plugin", "runtime", "picture", "index.ts", "compile.ts"].includes(top)) return 6;
   return 0;
 }
 

@@ -43,6 +43,16 @@ describe("adgen check", () => {
     expect(r.stderr).toBe("adgen check: 1 function ok.\n");
   });
 
+  it("checks forward mode's f_jvp with --mode jvp (and both with grad,jvp); refuses an unknown mode", async () => {
+    const r = await adgen("check", LECTURE, "--mode", "grad,jvp", "--points", "2");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^f_grad against finite differences of f/m);
+    expect(r.stdout).toMatch(/^f_jvp against finite differences of f: J·v along a random v/m);
+    expect(r.stderr).toBe("adgen check: 2 functions ok.\n");
+    const bad = await adgen("check", LECTURE, "--mode", "hessian");
+    expect(bad.code).toBe(2);
+  });
+
   it("checks the same points for the same seed, others for another", async () => {
     const a = await adgen("check", LECTURE, "--points", "2");
     const b = await adgen("check", LECTURE, "--points", "2");

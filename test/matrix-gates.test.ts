@@ -87,6 +87,10 @@ type AnyGate = ((...xs: (Float64Array | number)[]) => Float64Array | number) & {
     out: Float64Array | number,
     ...xs: (Float64Array | number)[]
   ) => (Float64Array | number | undefined)[];
+  tangent: (
+    out: Float64Array | number,
+    ...inputsThenTangents: (Float64Array | number | undefined)[]
+  ) => Float64Array | number;
 };
 const arrayGates = Object.entries(gates).filter(([, g]) => typeof g === "function" && "inputs" in g) as [
   string,
@@ -131,6 +135,55 @@ describe.each(arrayGates)("array gate %s", (name, gate) => {
         );
       }
     });
+  });
+});
+
+describe.each(arrayGates)("array gate %s's tangent (forward mode)", (name, gate) => {
+  // tangent(v) = J v: against finite differences of forward along v, and against the backward
+  // (u · J v = (Jᵀ u) · v), with some inputs' tangents left out (undefined: zero).
+  it("matches finite differences along a direction and the backward", () => {
+    const r = rng(name.length * 37 + 5);
+    const inputs = shapes[name]!(r);
+    const out = gate(...inputs);
+    for (const omit of [-1, 0, 1]) {
+      const tangents = gate.inputs.flatMap((kind, i) =>
+        kind === "size"
+          ? []
+          : [i === omit ? undefined : kind === "array" ? rand(r, (inputs[i] as Float64Array).length) : r()],
+      );
+      const t = gate.tangent(out, ...inputs, ...tangents);
+      const along = (e: number) => {
+        let k = 0;
+        return inputs.map((x, i) => {
+          if (gate.inputs[i] === "size") return x;
+          const d = tangents[k++];
+          if (d === undefined) return x;
+          return typeof x === "number" ? x + e * (d as number) : x.map((v, j) => v + e * (d as Float64Array)[j]!);
+        });
+      };
+      const u = typeof out === "number" ? 1 : rand(r, out.length);
+      const project = (y: Float64Array | number) =>
+        typeof y === "number" ? y * (u as number) : y.reduce((s, v, j) => s + v * (u as Float64Array)[j]!, 0);
+      const fd = finiteDifference(([e]) => project(gate(...along(e!))), [0], 0, 1e-4);
+      expect(close(project(t), fd, 1e-6), `${name}: tangent ${project(t)}, differences ${fd}`).toBe(true);
+      const grads = gate.backward(u, out, ...inputs);
+      let k = 0;
+      const viaBackward = inputs.reduce<number>((s, _, i) => {
+        if (gate.inputs[i] === "size") return s;
+        const d = tangents[k++];
+        if (d === undefined) return s;
+        return (
+          s +
+          (typeof d === "number"
+            ? (grads[i] as number) * d
+            : (grads[i] as Float64Array).reduce((a, g, j) => a + g * d[j]!, 0))
+        );
+      }, 0);
+      expect(
+        close(project(t), viaBackward, 1e-9),
+        `${name}: u · tangent ${project(t)}, backward · v ${viaBackward}`,
+      ).toBe(true);
+    }
   });
 });
 
