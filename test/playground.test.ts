@@ -55,6 +55,7 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
   });
 
   const outputDoc = () => page.evaluate(() => (window as any).playground.output.state.doc.toString() as string);
+  const pictureTexts = () => page.$$eval("#picture svg text", (texts) => texts.map((t) => t.textContent));
   const compiles = async () => Number(await page.getAttribute("body", "data-compiles"));
   /** Waits for a compile after `count`, and returns the page's state then. */
   const nextCompile = async (count: number) => {
@@ -75,6 +76,8 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
     );
     expect(grads).toEqual({ w0: "-0.1966", x0: "0.3932", w1: "-0.3932", x1: "-0.5898", w2: "0.1966" });
     expect(await page.textContent("#inputs .value")).toBe("0.7311");
+    // The lecture's picture: sigmoid's output 0.73, w0's gradient -0.20, x0's 0.39.
+    await expect.poll(() => pictureTexts()).toEqual(expect.arrayContaining(["0.73", "-0.20", "0.39"]));
     // adgen check: f_grad against finite differences of f, at this point (the first) and two random ones.
     expect(await page.getAttribute("#check", "data-ok")).toBe("true");
     const report = await page.textContent("#check");
@@ -89,9 +92,11 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
     // s = 2 * -1 + -3 * -2 - 2 = 2; sigmoid(2) = 0.8808, its local gradient 0.1050.
     await expect.poll(() => page.textContent("#inputs .value")).toBe("0.8808");
     expect(await page.textContent("#check")).toMatch(/^\s+1\s+w2\s+0\.1049935854\s/m);
+    await expect.poll(() => pictureTexts()).toEqual(expect.arrayContaining(["0.88", "-2.00"]));
     await expect.poll(() => page.textContent('#inputs tr[data-param="w2"] .grad')).toBe("0.105");
     await page.fill('#inputs input[name="w2"]', "-3");
     await expect.poll(() => page.textContent("#inputs .value")).toBe("0.7311");
+    await expect.poll(() => pictureTexts()).toContain("0.73");
   });
 
   it("shows a syntax error inline as it is typed, and the code again once it is fixed", async () => {
@@ -132,6 +137,7 @@ describe.skipIf(!executablePath)("playground (headless Chromium)", () => {
     expect(Number(await page.textContent("#inputs .value"))).not.toBeNaN();
     expect(await page.textContent(`#inputs tr[data-param="${param}"] .grad`)).toMatch(/\d/);
     expect(await page.getAttribute("#check", "data-ok")).toBe("true");
+    await expect.poll(() => page.locator("#picture svg").count()).toBe(1);
   });
 
   it("has no page errors, and records its size and compile times", async () => {

@@ -7,6 +7,7 @@ import { outputView, replaceDoc, showDiagnostics, sourceEditor } from "./editors
 import { checkFunction } from "./check.js";
 import { examples } from "./examples.js";
 import { renderInputs, showEvaluation } from "./inputs.js";
+import { drawPicture } from "./picture.js";
 import { livePrimals } from "./primal.js";
 import { compileSource, evaluate, liveFunctions } from "./run.js";
 import "./style.css";
@@ -19,6 +20,8 @@ const diagnosticList = $<HTMLUListElement>("diagnostics");
 const inputs = $<HTMLTableElement>("inputs");
 const runError = $<HTMLElement>("run-error");
 const check = $<HTMLElement>("check");
+const picture = $<HTMLElement>("picture");
+const pictureNote = $<HTMLElement>("picture-note");
 
 /** The typed values, by parameter name, kept across edits of the source. */
 let texts: Record<string, string> = {};
@@ -112,6 +115,8 @@ function evaluateChosen(): void {
   const f = fn && live.get(fn.name);
   if (!fn || !f) {
     showCheck(undefined);
+    picture.replaceChildren();
+    pictureNote.textContent = "";
     return showEvaluation(inputs, undefined);
   }
   const evaluation = evaluate(f, fn, texts);
@@ -124,6 +129,13 @@ function evaluateChosen(): void {
   }
   const primal = primals.get(primalName(fn));
   showCheck(primal && checkFunction(primal, f, fn, texts));
+  void showPicture(fn);
+}
+
+/** Draws the chosen function's circuit at the typed values. */
+async function showPicture(fn: GeneratedFunction): Promise<void> {
+  const text = source.state.doc.toString();
+  pictureNote.textContent = await drawPicture(picture, text, primalName(fn), fn, texts);
 }
 
 /** The check's report, or nothing to show. */
