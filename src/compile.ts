@@ -2,12 +2,12 @@
  * The pipeline: `compileSync` runs adgen's phases in order, each a function from one IR to the
  * next (docs/ARCHITECTURE.md): parse -> optimise -> transform -> emit; `compile` then formats.
  */
-import { readFileSync } from "node:fs";
 import { codes, type Diagnostic } from "./diagnostics.js";
 import type { CodeModule, Graph, Param as IrParam, Origin } from "./ir.js";
 import { format, FORMAT_LIMIT, formattedOrigins, printGraph, printModuleLines } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
 import { parseProgram, type Host } from "./parser/index.js";
+import { readFile } from "./read-file.js";
 import { simplify } from "./simplify/index.js";
 import { TangentUnsupported, transform, type Mode } from "./transform/index.js";
 import { version } from "./version.js";
@@ -50,20 +50,9 @@ export interface CompileOptions {
    * the parameters' types in order; one that does not is refused (ADG1003).
    */
   wrtByPosition?: boolean;
-  /** How to read relatively imported modules (default: from disk, relative to the working directory). */
+  /** How to read relatively imported modules (default: from disk, relative to the working directory; in a browser, none). */
   readFile?: (path: string) => string | undefined;
 }
-
-/** Reads imported files from disk; a missing file is `undefined`. */
-const nodeHost: Host = {
-  readFile(path) {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      return undefined;
-    }
-  },
-};
 
 export interface CompileResult {
   /** The generated text; empty when there are diagnostics (never partial output). */
@@ -100,7 +89,7 @@ export interface GeneratedFunction {
 /** Compiles without formatting: well-formed code, one statement per line. Synchronous. */
 export function compileSync(source: string, options: CompileOptions = {}): CompileResult {
   const fileName = options.fileName ?? "input.ts";
-  const host: Host = options.readFile ? { readFile: options.readFile } : nodeHost;
+  const host: Host = { readFile: options.readFile ?? readFile };
   const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
   if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };

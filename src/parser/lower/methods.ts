@@ -143,7 +143,6 @@ export abstract class LowerMethods extends LowerCallbacks {
     }
   }
 
-
   /** `xs.map((x, i, xs) => ...)`: a new array of the same kind and length. */
   private map(array: VarRef, cb: Callback, e: ts.CallExpression, hint?: string): Atom {
     const n = this.node("length", [array], e);
