@@ -261,6 +261,8 @@ export type CodeStatement =
       init?: Expr | boolean;
       /** `tape`: a pooled Tape of numbers; `decisions`: a `boolean[]`; `arrays`: a tape of arrays. */
       type?: ValueType | "tape" | "decisions" | "arrays";
+      /** `let name!: type;`: assigned on the one path that reads it, which TypeScript cannot see. */
+      definite?: true;
       tapeClass?: string;
     }
   /** `name = expr;` (a `let` declared earlier) */

@@ -168,7 +168,8 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         else if (s.type === "decisions") lines.push(`${indent}const ${s.name}${types ? ": boolean[]" : ""} = [];`);
         else if (s.type === "arrays")
           lines.push(`${indent}const ${s.name}${types ? ": (Float64Array | number[])[]" : ""} = [];`);
-        else if (s.init === undefined) lines.push(`${indent}let ${s.name}${types ? `: ${s.type ?? "number"}` : ""};`);
+        else if (s.init === undefined)
+          lines.push(`${indent}let ${s.name}${types ? `${s.definite ? "!" : ""}: ${s.type ?? "number"}` : ""};`);
         else {
           // A carried boolean is annotated: its next value refers back to it, which TypeScript cannot infer.
           const annotation = types && s.type === "boolean" ? ": boolean" : "";

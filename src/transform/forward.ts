@@ -88,24 +88,17 @@ export function forwardCode(
   plan: TapePlan,
   results: Atom[],
 ): CodeStatement[] {
-  const declared: CodeStatement[] = [];
+  /** Declarations of hoisted values, for the outermost branch being emitted. */
+  let declared: CodeStatement[] = [];
   const uses = useCounts(body, live, results);
   /** Increments a `for` statement's update does instead (`i++` for `const i_1 = i + 1`). */
   const skipped = new Set<string>();
   const hoist = (name: string, outsideLoop: boolean): boolean => {
     if (!outsideLoop || !plan.hoisted.has(name)) return false;
-    // Initialised so TypeScript sees it assigned on every path; the backward pass reads it only
-    // on the path that assigned it.
-    const kind = plan.arrayKinds.get(name);
-    const init =
-      kind === "Float64Array"
-        ? op("newFloat64Array", c(0))
-        : kind === "number[]"
-          ? op("zeros", c(0))
-          : plan.booleans.has(name)
-            ? false
-            : c(0);
-    declared.push({ kind: "let", name, init });
+    // Declared just before its branch, with no value: the backward pass reads it only on the
+    // path that assigned it, which TypeScript cannot see (`let s!: number`).
+    const type = plan.arrayKinds.get(name) ?? (plan.booleans.has(name) ? "boolean" : "number");
+    declared.push({ kind: "let", name, type, definite: true });
     return true;
   };
 
@@ -137,17 +130,25 @@ export function forwardCode(
         case "store":
           if (live.has(s.array.name)) code.push({ kind: "store", array: s.array.name, index: s.index, expr: s.value });
           break;
-        case "branch":
-          code.push(
-            ...branchCode(
-              s,
-              live,
-              (arm) => withPushes(arm, emit(arm, !inLoop, inLoop)),
-              (name) => hoist(name, inArm),
-              plan,
-            ),
+        case "branch": {
+          // The outermost branch outside loops declares what its arms hoist, right before it.
+          const outermost = !inArm && !inLoop;
+          const outer = declared;
+          if (outermost) declared = [];
+          const branch = branchCode(
+            s,
+            live,
+            (arm) => withPushes(arm, emit(arm, !inLoop, inLoop)),
+            (name) => hoist(name, inArm),
+            plan,
           );
+          if (outermost) {
+            code.push(...declared);
+            declared = outer;
+          }
+          code.push(...branch);
           break;
+        }
         case "loop":
           if (isLoopLive(s, live)) code.push(...loopCode(s, inArm, emit));
       }
