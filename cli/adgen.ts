@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { run } from "./run.js";
 
+// `adgen --help | head`: the reader has gone; stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

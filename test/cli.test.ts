@@ -170,6 +170,12 @@ describe("the built CLI (node dist/cli/adgen.js)", () => {
     return sources > statSync(bin).mtimeMs ? " (dist/ is older than src/ or cli/: run `npm run build`)" : "";
   }
 
+  it("stops quietly when the reader of its output goes away (adgen --help | head -1)", async () => {
+    const r = await promisify(execFile)("sh", ["-c", `"${process.execPath}" "${bin}" --help | head -1`], { cwd: root });
+    expect(r.stdout).toMatch(/^Usage: adgen/);
+    expect(r.stderr).toBe("");
+  });
+
   it("prints the committed lecture output and exits 0", async () => {
     const r = await spawn(LECTURE);
     expect(r.stderr).toBe("");
