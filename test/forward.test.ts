@@ -12,10 +12,11 @@ import { compile } from "../src/index.js";
 import { passingFixtures, root } from "./support/fixtures.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 import {
+  along,
   copy,
   dotWith,
   paramNames,
-  paramSpec,
+  randomDirection,
   samplePoint,
   type Fn,
   type GradFn,
@@ -28,13 +29,6 @@ const out = join(root, "test", ".generated", "forward");
 mkdirSync(out, { recursive: true });
 
 /** `x + e * t`, for a number or an array. */
-const along = (x: Value, t: Value | undefined, e: number): Value => {
-  if (t === undefined) return copy(x);
-  if (typeof x === "number") return x + e * (t as number);
-  const y = copy(x) as number[];
-  for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
-  return y;
-};
 const inner = (a: Value, b: Value): number =>
   typeof a === "number" ? a * (b as number) : dotWith(a as ArrayLike<number>, b);
 
@@ -73,16 +67,7 @@ describe.each(passingFixtures().map((f) => [f.name, f] as const))("%s", (_, fixt
       const points = Array.from({ length: 3 }, () => samplePoint(fixture, params, seeded));
       for (const xs of [...(fixture.options.at ?? []).filter((a) => a.length === params.length), ...points]) {
         // A direction: every differentiated parameter that is not a size moves.
-        const t: Record<string, Value> = {};
-        for (const p of wrt) {
-          const x = xs[params.indexOf(p)]!;
-          const spec = paramSpec(fixture, p);
-          if (spec && "fixed" in spec) continue;
-          t[p] =
-            typeof x === "number"
-              ? seeded() * 2 - 1
-              : (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => seeded() * 2 - 1);
-        }
+        const t = randomDirection(fixture, params, wrt, xs, seeded);
         const y = f(...xs.map(copy));
         const args = xs.map(copy);
         const { value, tangent } = jvp(...args, t);

@@ -9,7 +9,16 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../src/index.js";
 import { passingFixtures, root } from "./support/fixtures.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
-import { copy, paramNames, paramSpec, samplePoint, type Fn, type GradFn, type Value } from "./support/points.js";
+import {
+  along,
+  copy,
+  paramNames,
+  randomDirection,
+  samplePoint,
+  type Fn,
+  type GradFn,
+  type Value,
+} from "./support/points.js";
 
 type HvpFn = (...xs: [...Value[], Record<string, Value>]) => {
   value: Value;
@@ -20,12 +29,6 @@ type HvpFn = (...xs: [...Value[], Record<string, Value>]) => {
 const out = join(root, "test", ".generated", "hvp");
 mkdirSync(out, { recursive: true });
 
-const along = (x: Value, t: Value, e: number): Value => {
-  if (typeof x === "number") return x + e * (t as number);
-  const y = copy(x) as number[];
-  for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
-  return y;
-};
 const entries = (x: Value): number[] => (typeof x === "number" ? [x] : Array.from(x as ArrayLike<number>));
 
 const scalar = passingFixtures().filter((f) => !readFileSync(join(f.dir, "output.ts"), "utf8").includes("_vjp("));
@@ -62,16 +65,7 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
       const wrt = params.filter((p) => fields.some((q) => q.name === p));
       const tol = Math.max(fixture.options.tolerance ?? 1e-6, 1e-5);
       for (const xs of Array.from({ length: 2 }, () => samplePoint(fixture, params, seeded))) {
-        const v: Record<string, Value> = {};
-        for (const p of wrt) {
-          const x = xs[params.indexOf(p)]!;
-          const spec = paramSpec(fixture, p);
-          if (spec && "fixed" in spec) continue;
-          v[p] =
-            typeof x === "number"
-              ? seeded() * 2 - 1
-              : (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => seeded() * 2 - 1);
-        }
+        const v = randomDirection(fixture, params, wrt, xs, seeded);
         const r = hvp(...xs.map(copy), v);
         expect(r.value, `${name} value`).toEqual(f(...xs.map(copy)));
         const g = fGrad(...xs.map(copy)).grad;

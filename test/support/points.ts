@@ -85,3 +85,33 @@ export const dotWith = (w: ArrayLike<number>, y: Value): number => {
   for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
   return s;
 };
+
+/** `x + e * t` for a number or an array (`t` undefined: `x` itself). */
+export const along = (x: Value, t: Value | undefined, e: number): Value => {
+  if (t === undefined) return copy(x);
+  if (typeof x === "number") return x + e * (t as number);
+  const y = copy(x) as number[];
+  for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
+  return y;
+};
+
+/** A random direction at `xs`: a number or an array per parameter of `moved` that is not a size. */
+export function randomDirection(
+  f: Fixture,
+  params: string[],
+  moved: string[],
+  xs: Value[],
+  random: () => number,
+): Record<string, Value> {
+  const t: Record<string, Value> = {};
+  for (const p of moved) {
+    const x = xs[params.indexOf(p)]!;
+    const spec = paramSpec(f, p);
+    if (spec && "fixed" in spec) continue;
+    t[p] =
+      typeof x === "number"
+        ? random() * 2 - 1
+        : (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => random() * 2 - 1);
+  }
+  return t;
+}

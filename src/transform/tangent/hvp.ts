@@ -6,13 +6,12 @@
  * gradient's cost.
  */
 import type { CodeFunction, Graph, Program } from "../../ir.js";
-import { callResult, inferTypes, isArray } from "../../ir-types.js";
-import { definitionsOf, statementsOf } from "../../ir-walk.js";
-import { NameAllocator } from "../../names.js";
+import { isArray } from "../../ir-types.js";
+import { statementsOf } from "../../ir-walk.js";
 import { companionName } from "../../conventions.js";
 import { differentiate } from "../reverse/index.js";
-import { tangentGraph, TangentUnsupported } from "./graph.js";
-import { tangentsRead, zeroFor } from "./index.js";
+import { TangentUnsupported } from "./graph.js";
+import { tangentsRead, typedTangentGraph, zeroFor } from "./index.js";
 
 export function hvpFunction(
   source: Graph,
@@ -25,18 +24,13 @@ export function hvpFunction(
       `'${source.name}' returns an array: Hessian-vector products are for functions that return a number`,
       source.pos,
     );
-  const reserved = ["Math", program.tapeClass, ...program.constants.keys(), ...program.callees.keys()];
-  const names = new NameAllocator();
-  for (const n of [...reserved, ...source.params.map((p) => p.name), ...definitionsOf(source.body)]) names.reserve(n);
-  const vName = names.claim("v");
-  const { graph, tangentParams } = tangentGraph(source, wrt, program.callees, [...reserved, vName]);
+  const { param: vName, graph, tangentParams } = typedTangentGraph(source, wrt, program, "v");
   for (const s of statementsOf(graph.body))
     if (s.kind === "node" && s.callee?.endsWith(".tangent"))
       throw new TangentUnsupported(
         `Hessian-vector products through the array gate '${s.callee.slice(0, -".tangent".length)}' are not supported yet`,
         s.pos,
       );
-  inferTypes(graph, callResult(program.callees));
   // The objective is the tangent; the value stays a result so that its forward code is kept.
   const [value, tangent] = graph.results as [typeof result, typeof result];
   graph.results = [tangent, value];

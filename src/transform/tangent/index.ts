@@ -5,14 +5,14 @@
  * code in forward order, one `dot_<name>` beside each active value, loops as loops, no tape.
  */
 import type { CodeFunction, CodeStatement, Expr, Graph, Param, Program } from "../../ir.js";
-import { callResult, inferTypes, isArray } from "../../ir-types.js";
+import { callResult, inferTypes } from "../../ir-types.js";
 import { definitionsOf } from "../../ir-walk.js";
 import { NameAllocator } from "../../names.js";
 import { c, op, v } from "../../rules/expr.js";
 import { companionName } from "../../conventions.js";
 import { analyzeActivity } from "../activity.js";
 import { forwardCode, typedPlan } from "../forward.js";
-import { tangentGraph } from "./graph.js";
+import { tangentGraph, type TangentGraph } from "./graph.js";
 
 export { TangentUnsupported } from "./graph.js";
 
@@ -36,20 +36,36 @@ export function tangentsRead(source: string, tangentParams: { param: Param; tang
   ];
 }
 
+/**
+ * The typed tangent graph of `source`, and the name of the generated parameter that carries the
+ * tangents (`base`, or a variant free of the function's names).
+ */
+export function typedTangentGraph(
+  source: Graph,
+  wrt: ReadonlySet<string>,
+  program: Program,
+  base: string,
+): TangentGraph & { param: string } {
+  const reserved = ["Math", program.tapeClass, ...program.constants.keys(), ...program.callees.keys()];
+  const names = new NameAllocator();
+  for (const n of [...reserved, ...source.params.map((p) => p.name), ...definitionsOf(source.body)]) names.reserve(n);
+  const param = names.claim(base);
+  const tangents = tangentGraph(source, wrt, program.callees, [...reserved, param]);
+  inferTypes(tangents.graph, callResult(program.callees));
+  return { ...tangents, param };
+}
+
 export function jvpFunction(
   source: Graph,
   wrt: ReadonlySet<string>,
   program: Program,
 ): { fn: CodeFunction; temporaries: Set<string> } {
-  const reserved = ["Math", program.tapeClass, ...program.constants.keys(), ...program.callees.keys()];
-  const names = new NameAllocator();
-  for (const n of [...reserved, ...source.params.map((p) => p.name), ...definitionsOf(source.body)]) names.reserve(n);
-  const tangentsParam = names.claim("tangents");
-  const { graph, tangentParams, temporaries } = tangentGraph(source, wrt, program.callees, [
-    ...reserved,
-    tangentsParam,
-  ]);
-  inferTypes(graph, callResult(program.callees));
+  const {
+    param: tangentsParam,
+    graph,
+    tangentParams,
+    temporaries,
+  } = typedTangentGraph(source, wrt, program, "tangents");
   const { live } = analyzeActivity(graph, new Set());
   const read = tangentsRead(tangentsParam, tangentParams);
   const differentiated = source.params.filter((p) => wrt.has(p.name));
