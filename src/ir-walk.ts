@@ -12,6 +12,18 @@ export function innerBlocks(s: Statement): Statement[][] {
   return s.kind === "branch" ? [s.then, s.else] : s.kind === "loop" ? [s.head, s.body] : [];
 }
 
+/** Replaces in place each statement list nested in `s` by `f` of it (arms, a loop's head and body). */
+export function mapInnerBlocks(s: Statement, f: (block: Statement[]) => Statement[]): void {
+  if (s.kind === "branch") [s.then, s.else] = [f(s.then), f(s.else)];
+  else if (s.kind === "loop") [s.head, s.body] = [f(s.head), f(s.body)];
+}
+
+/** `body` and every statement list nested in it, outer before inner. */
+export function* blocksOf(body: Statement[]): Generator<Statement[]> {
+  yield body;
+  for (const s of body) for (const inner of innerBlocks(s)) yield* blocksOf(inner);
+}
+
 /** Every statement of `body`, nested ones included, in program order (a loop's head before its body). */
 export function* statementsOf(body: Statement[]): Generator<Statement> {
   for (const s of body) {

@@ -537,15 +537,11 @@ function logGammaDistrib_pullback(
 ): [number, number] {
   const t1 = 0.25 * p;
   const t2 = p - 1;
-  const t3 = t1 * t2;
   const t4 = Math.log(Math.PI);
-  let out = t3 * t4;
   for (let j = 1; j <= p; j++) {
     const t6 = 1 - j;
     const t7 = 0.5 * t6;
     const t8 = a + t7;
-    const t9 = logGamma(t8);
-    out = out + t9;
   }
 
   const grad_out_1_1 = grad_out_1;

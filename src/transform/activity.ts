@@ -9,7 +9,7 @@
  */
 import type { Graph, Statement } from "../ir.js";
 import { differentiableArgs, isDifferentiable } from "../differentiable.js";
-import { vars } from "../ir-walk.js";
+import { statementsOf, vars } from "../ir-walk.js";
 
 export interface Activity {
   /** Names (parameters, nodes, merges, loop phis, arrays) that get an adjoint. */
@@ -27,30 +27,25 @@ export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activit
     changed = true;
   };
 
-  const forward = (body: Statement[]): void => {
-    for (const s of body) {
-      switch (s.kind) {
-        case "node":
-          if (isDifferentiable(s) && differentiableArgs(s).some((a) => varied.has(a.name))) mark(varied, s.name);
-          break;
-        case "store":
-          if (s.value.kind === "var" && varied.has(s.value.name)) mark(varied, s.array.name);
-          break;
-        case "branch":
-          forward(s.then);
-          forward(s.else);
-          for (const m of s.merges) if (vars([m.then, m.else]).some((a) => varied.has(a.name))) mark(varied, m.name);
-          break;
-        case "loop":
-          for (const c of s.carried) if (vars([c.init, c.next]).some((a) => varied.has(a.name))) mark(varied, c.name);
-          forward(s.body);
-          for (const c of s.carried) if (vars([c.next]).some((a) => varied.has(a.name))) mark(varied, c.name);
-      }
+  // What each statement makes varied; a fixpoint, so the order of the walk does not matter.
+  const forward = (s: Statement): void => {
+    switch (s.kind) {
+      case "node":
+        if (isDifferentiable(s) && differentiableArgs(s).some((a) => varied.has(a.name))) mark(varied, s.name);
+        break;
+      case "store":
+        if (s.value.kind === "var" && varied.has(s.value.name)) mark(varied, s.array.name);
+        break;
+      case "branch":
+        for (const m of s.merges) if (vars([m.then, m.else]).some((a) => varied.has(a.name))) mark(varied, m.name);
+        break;
+      case "loop":
+        for (const c of s.carried) if (vars([c.init, c.next]).some((a) => varied.has(a.name))) mark(varied, c.name);
     }
   };
   while (changed) {
     changed = false;
-    forward(graph.body);
+    for (const s of statementsOf(graph.body)) forward(s);
   }
 
   const useful = new Set<string>();

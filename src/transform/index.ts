@@ -11,7 +11,7 @@ import { differentiate } from "./reverse/index.js";
 import { jvpFunction } from "./tangent/index.js";
 import { hvpFunction } from "./tangent/hvp.js";
 import { forwardCode, typedPlan } from "./forward.js";
-import { forEachExpr } from "./prune.js";
+import { forEachExpr } from "../code-live.js";
 import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";

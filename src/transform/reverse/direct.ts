@@ -5,7 +5,7 @@
  * then the adjoint itself (`const [grad_q] = sqnorm.backward(...)`), instead of a zero array it is
  * added into element by element.
  */
-import { mapUses, statementsOf } from "../../ir-walk.js";
+import { blocksOf, mapUses, statementsOf } from "../../ir-walk.js";
 import type { Atom, Callee, Graph, Statement } from "../../ir.js";
 
 export function directAdjoints(
@@ -23,10 +23,8 @@ export function directAdjoints(
   for (const s of statementsOf(graph.body)) mapUses(s, count);
   graph.results.forEach(count);
   const direct = new Set<string>();
-  const visit = (block: Statement[]) => {
+  for (const block of blocksOf(graph.body))
     for (const s of block) {
-      if (s.kind === "branch") [s.then, s.else].forEach(visit);
-      if (s.kind === "loop") [s.head, s.body].forEach(visit);
       if (s.kind !== "node" || s.op !== "call" || callees.get(s.callee!)?.kind !== "arrayGate") continue;
       for (const a of s.args)
         if (
@@ -38,7 +36,5 @@ export function directAdjoints(
         )
           direct.add(a.name);
     }
-  };
-  visit(graph.body);
   return direct;
 }

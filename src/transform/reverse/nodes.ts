@@ -146,22 +146,6 @@ export abstract class SweepNodes extends SweepTape {
     return v(copy.name);
   }
 
-  /**
-   * A backward formula with every operation the forward pass already computed (outside loops and
-   * branches, so still in scope) replaced by that value: `grad * Math.cos(theta)` reads the
-   * forward's `t1` when `t1 = Math.cos(theta)`.
-   */
-  protected reuse(e: Expr): Expr {
-    if (e.kind !== "op") return e;
-    const args = e.args.map((a) => this.reuse(a));
-    if (args.every((a) => a.kind !== "op")) {
-      const key = operationKey(e.op, e.callee, args);
-      const name = this.computed.get(key);
-      if (name !== undefined && this.live.has(name)) return v(name);
-    }
-    return { ...e, args };
-  }
-
   /** a[i] = v: v receives grad_a[i], which is then cleared (the old a[i] no longer reaches the output). */
   protected store(
     s: Statement & { kind: "store" },
@@ -191,9 +175,7 @@ export abstract class SweepNodes extends SweepTape {
       const d = ruleOf(n.op).derivative;
       if (d.kind !== "rule") return [];
       const ctx = { grad, out: v(n.name), args: n.args, x: n.args[0]!, y: n.args[1] ?? c(0) };
-      // Inside a loop, names stand for the iteration's values, not the top level's: no reuse there.
-      const reuse = (e: Expr) => (this.inLoop(block) ? e : this.reuse(e));
-      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? reuse(d.d(ctx, i)) : undefined));
+      return n.args.map((a, i) => (a.kind === "var" && this.isScalar(a.name) ? d.d(ctx, i) : undefined));
     }
     const callee = this.callees.get(n.callee!)!;
     if (callee.kind === "gate") return instantiate(callee.gate.backward, grad, v(n.name), n.args);

@@ -6,7 +6,7 @@
  * abstract.
  */
 import { pullbackName } from "../../conventions.js";
-import { definitionsOf, vars } from "../../ir-walk.js";
+import { definedBy, definitionsOf, vars } from "../../ir-walk.js";
 import { isArray } from "../../ir-types.js";
 import type {
   ArrayGateCallee,
@@ -96,8 +96,6 @@ export abstract class SweepState {
   protected counter = 0;
   protected readonly nodeOf = new Map<string, Node>();
   protected readonly carriedOf = new Map<string, Loop>();
-  /** Top-level forward values by the operation that computed them, for `reuse`. */
-  protected readonly computed = new Map<string, string>();
   /** Names used directly as array indices. */
   protected readonly indices = new Set<string>();
   /** Arrays whose adjoint is the array their one array gate's backward returns (direct.ts). */
@@ -160,16 +158,6 @@ export abstract class SweepState {
       if (s.kind === "node") {
         this.nodeOf.set(s.name, s);
         this.positionOf.set(s, this.counter);
-      }
-      // Values of the body's top level, visible to the whole backward pass, by what they compute.
-      if (
-        s.kind === "node" &&
-        block === this.graph.body &&
-        s.op !== "index" &&
-        !(s.op !== "call" && ruleOf(s.op).array)
-      ) {
-        const key = operationKey(s.op, s.callee, s.args);
-        if (!this.computed.has(key)) this.computed.set(key, s.name);
       }
       if (s.kind === "node" && s.op === "index" && s.args[1]!.kind === "var") this.indices.add(s.args[1]!.name);
       if (s.kind === "store" && s.index.kind === "var") this.indices.add(s.index.name);
@@ -315,7 +303,6 @@ export abstract class SweepState {
   ): void;
   protected abstract writtenAfter(array: string, n: Node, block: Block): boolean;
   protected abstract snapshot(array: string, n: Node, block: Block): VarRef;
-  protected abstract reuse(e: Expr): Expr;
   protected abstract store(
     s: Statement & { kind: "store" },
     block: Block,
@@ -335,13 +322,5 @@ export const CHEAP = new Set(["add", "sub", "mul", "neg", "length"]);
 
 /** The names a block itself defines (not its arms' or loops' insides), in order. */
 export function definitionsOfBlock(block: Block): string[] {
-  return block.flatMap((s) =>
-    s.kind === "node"
-      ? [s.name]
-      : s.kind === "branch"
-        ? s.merges.map((m) => m.name)
-        : s.kind === "loop"
-          ? s.carried.map((c) => c.name)
-          : [],
-  );
+  return block.flatMap(definedBy);
 }

@@ -1,12 +1,12 @@
 /**
  * The reverse sweep over a whole graph, the entry point of src/transform/reverse: statements
- * visited last to first, the backward pass pruned, the forward pass built with the tape pushes the
+ * visited last to first, the backward pass planned from what is live in it, the forward pass built with the tape pushes the
  * sweep asked for.
  */
 import type { Callee, CodeStatement, Expr, Graph, VarRef } from "../../ir.js";
 import { c, op, v } from "../../rules/expr.js";
 import { forwardCode } from "../forward.js";
-import { collectReads, freeReads, prune } from "../prune.js";
+import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { SweepLoops } from "./loops.js";
 import { type Block, type Differentiated, type Mode } from "./state.js";
 
@@ -61,10 +61,10 @@ class Reverser extends SweepLoops {
     const roots = [...grads.map((g) => g.value), ...(this.mode === "entry" ? this.graph.results : [])];
     const read = new Set<string>();
     for (const e of roots) collectReads([{ kind: "accumulate", name: "", expr: e }], read);
-    const prunedBackward = prune(backward, read);
-    // Values the backward pass reads from inside forward branch arms (outside loops) must outlive the arm.
-    // (Not those an arm recomputes: the backward pass declares them itself.)
-    const backwardReads = freeReads(prunedBackward);
+    // Values the live part of the backward pass reads from inside forward branch arms (outside
+    // loops) must outlive the arm. (Not those an arm recomputes: the backward pass declares them
+    // itself.) What is dead the simplify stage removes.
+    const backwardReads = freeReads(liveStatements(backward, read));
     for (const name of backwardReads) {
       const block = this.definedIn.get(name);
       if (block && this.arms.has(block) && !this.inLoop(block)) this.plan.hoisted.add(name);
@@ -83,8 +83,8 @@ class Reverser extends SweepLoops {
     ];
     const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
     return {
-      forward: [...tapes, ...prune(forward, read)],
-      backward: [...prunedBackward, ...release],
+      forward: [...tapes, ...forward],
+      backward: [...backward, ...release],
       grads,
       seed,
       usesTape: this.usesTape,

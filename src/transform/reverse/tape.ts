@@ -6,7 +6,7 @@
 import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
 import { add, c, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
-import { collectReads, freeReads, prune } from "../prune.js";
+import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition } from "../../rules/table.js";
 import { SweepCounting } from "./counting.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
@@ -31,8 +31,7 @@ export abstract class SweepTape extends SweepCounting {
     if (!this.inLoop(block)) return [...allocations, ...this.recomputeInArm(block, [...allocations, ...code]), ...code];
     const live = new Set<string>(keep);
     collectReads(code, live);
-    const pruned = prune(code, live);
-    const reads = freeReads([...allocations, ...pruned]);
+    const reads = freeReads([...allocations, ...liveStatements(code, live)]);
     // A loop body's own values include its phis: their values at the start of the iteration.
     // (The counter of a reversed `for` is that loop's own variable.)
     const phis = loop ? loop.carried.map((c) => c.name).filter((name) => name !== counterPhi) : [];
@@ -99,7 +98,7 @@ export abstract class SweepTape extends SweepCounting {
         ? { kind: "pop", tape: this.plan.decisions, name, array: true }
         : { kind: "pop", tape: this.plan.tape, name };
     });
-    return [...pops, ...recomputes, ...allocations, ...pruned];
+    return [...pops, ...recomputes, ...allocations, ...code];
   }
 
   /**

@@ -10,7 +10,7 @@
  * it again (second order).
  */
 import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
-import { definitionsOf, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
+import { definitionsOf, mapInnerBlocks, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
 import { NameAllocator } from "../../names.js";
 import { c, isConst, mul, sum, v } from "../../rules/expr.js";
 import { ruleOf } from "../../rules/table.js";
@@ -213,13 +213,7 @@ function inlineCalls(graph: Graph, callees: ReadonlyMap<string, Callee>, reserve
   const results = new Map<string, Atom>();
   const expand = (body: Statement[], depth: number): Statement[] =>
     body.flatMap((s): Statement[] => {
-      if (s.kind === "branch") {
-        s.then = expand(s.then, depth);
-        s.else = expand(s.else, depth);
-      } else if (s.kind === "loop") {
-        s.head = expand(s.head, depth);
-        s.body = expand(s.body, depth);
-      }
+      mapInnerBlocks(s, (block) => expand(block, depth));
       const callee = s.kind === "node" && s.op === "call" ? callees.get(s.callee!) : undefined;
       if (s.kind !== "node" || callee?.kind !== "function") return [s];
       if (depth > 64) throw new TangentUnsupported(`forward mode: calls nested too deeply at '${s.callee}'`, s.pos);

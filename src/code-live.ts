@@ -1,15 +1,21 @@
 /**
- * Dead-code elimination on generated statements: drops every assignment whose variable is
- * never read (for instance `grad_t1` when `t1`'s only use was multiplied by 0). One reverse
- * sweep suffices outside loops, since every variable is assigned before it is read; inside a
- * loop body, anything read anywhere in the body counts as read. Statements with effects
- * (array writes, tape operations, accumulations) are always kept.
+ * Liveness of generated statements: which assignments something reads (`liveStatements`), and
+ * which names a piece of code reads (`collectReads`, `freeReads`). The transform asks it what
+ * the backward pass will need (to plan the tape and what outlives a branch arm); the simplify
+ * stage removes what is dead with it (src/simplify/dead.ts).
+ *
+ * One reverse sweep suffices outside loops, since every variable is assigned before it is read;
+ * a loop body is swept again until what it reads at its start (for the next iteration) is
+ * stable. Statements with effects (array writes, tape operations, accumulations) are always live.
  */
-import { allStatements, ownExprs, ownNames, reads } from "../code-walk.js";
-import type { CodeStatement, Expr } from "../ir.js";
+import { allStatements, ownExprs, ownNames, reads } from "./code-walk.js";
+import type { CodeStatement, Expr } from "./ir.js";
 
-/** `statements` without what nothing reads; `live` holds the names read after them (and is extended). */
-export function prune(statements: CodeStatement[], live: Set<string>): CodeStatement[] {
+/**
+ * `statements` without the assignments nothing reads (for instance `grad_t1` when `t1`'s only use
+ * was multiplied by 0); `live` holds the names read after them (and is extended).
+ */
+export function liveStatements(statements: CodeStatement[], live: Set<string>): CodeStatement[] {
   const kept: CodeStatement[] = [];
   for (let i = statements.length - 1; i >= 0; i--) {
     const s = statements[i]!;
@@ -31,8 +37,8 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
         continue;
       }
       case "if": {
-        const then = prune(s.then, new Set(live));
-        const otherwise = prune(s.else, new Set(live));
+        const then = liveStatements(s.then, new Set(live));
+        const otherwise = liveStatements(s.else, new Set(live));
         if (then.length === 0 && otherwise.length === 0) continue;
         kept.push({ ...s, then, else: otherwise });
         collectReads(then, live);
@@ -43,12 +49,20 @@ export function prune(statements: CodeStatement[], live: Set<string>): CodeState
       case "while":
       case "repeat":
       case "for": {
-        // Inside a loop, whatever the body, head or condition reads is read (by the next iteration).
+        // What the next iteration reads is live at the end of the body: the loop's own expressions,
+        // then what the live part of the body reads, until that no longer grows.
         const inner = new Set(live);
-        collectReads([s], inner);
-        const body = prune(s.body, inner);
-        kept.push({ ...s, body });
-        collectReads([s], live);
+        collectReads([{ ...s, body: [] }], inner);
+        let body = liveStatements(s.body, new Set(inner));
+        for (;;) {
+          const before = inner.size;
+          collectReads(body, inner);
+          if (inner.size === before) break;
+          body = liveStatements(s.body, new Set(inner));
+        }
+        const loop = { ...s, body };
+        kept.push(loop);
+        collectReads([loop], live);
         continue;
       }
       default:
