@@ -20,7 +20,13 @@ export interface Generated {
   /** Lines of the generated function body that are not plain `const x = <arithmetic>;`. */
   allocationSites?: string[];
   compileMs?: number;
+  /** Forward mode `<fn>_jvp(...args, tangents)` and `<fn>_hvp(...args, v)`, or why there is none. */
+  jvp?: Companion | string;
+  hvp?: Companion | string;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Companion = (...args: any[]) => { value: number } & Record<string, unknown>;
 
 export async function generate(c: BenchCase, outDir: string): Promise<Generated> {
   const options = {
@@ -46,11 +52,28 @@ export async function generate(c: BenchCase, outDir: string): Promise<Generated>
   if (!grad) return { grad: `adgen generated no ${c.fn}_grad` };
   return {
     grad,
+    jvp: await companion(c, options, outDir, "jvp"),
+    hvp: await companion(c, options, outDir, "hvp"),
     file,
     graphNodes,
     allocationSites: allocationSites(result.code, `${c.fn}_grad`, c.wrt ?? c.params?.map((p) => p.name) ?? []),
     compileMs,
   };
+}
+
+/** The case's `<fn>_<mode>` (forward mode or HVP), in a module of its own, or adgen's reason for none. */
+async function companion(
+  c: BenchCase,
+  options: Parameters<typeof compileSync>[1],
+  outDir: string,
+  mode: "jvp" | "hvp",
+): Promise<Companion | string> {
+  const result = compileSync(c.source, { ...options, modes: [mode] });
+  if (result.diagnostics.length > 0) return `adgen: ${result.diagnostics[0]!.message}`;
+  const file = join(outDir, `${c.name}.${mode}.mjs`);
+  writeFileSync(file, result.code);
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, Companion>;
+  return mod[`${c.fn}_${mode}`] ?? `adgen generated no ${c.fn}_${mode}`;
 }
 
 /** Node lines of `graph <fn>(...)` in `--emit graph` output. */

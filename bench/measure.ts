@@ -36,19 +36,29 @@ export const consumed = () => sink;
 
 /** Code that adds a `GradResult` held in `r` to `s`, reading every entry of its gradient. */
 function readerCode(sample: GradResult): string {
-  const lines = ["s += r.value;", "const g = r.grad;"];
-  for (const [key, value] of Object.entries(sample.grad)) {
-    const field = `g[${JSON.stringify(key)}]`;
-    if (typeof value === "number") lines.push(`s += ${field};`);
-    else lines.push(`{ const v = ${field}; for (let j = 0; j < v.length; j++) s += v[j]; }`);
+  const lines = ["s += r.value;"];
+  const result = sample as unknown as Record<string, unknown>;
+  // f_jvp's directional derivative (a number for the scalar cases).
+  if (typeof result.tangent === "number") lines.push("s += r.tangent;");
+  // f_grad's gradient, and f_hvp's too, with its Hessian-vector product.
+  for (const record of ["grad", "hvp"]) {
+    const entries = result[record] as GradResult["grad"] | undefined;
+    if (!entries) continue;
+    lines.push(`{ const g = r.${record};`);
+    for (const [key, value] of Object.entries(entries)) {
+      const field = `g[${JSON.stringify(key)}]`;
+      if (typeof value === "number") lines.push(`s += ${field};`);
+      else lines.push(`{ const v = ${field}; for (let j = 0; j < v.length; j++) s += v[j]; }`);
+    }
+    lines.push("}");
   }
   return lines.join("\n    ");
 }
 
 /**
  * A loop that calls `fn` with each argument list of `pool` in turn (`pool.length` a power of
- * two). `sample` is one result of `fn`: a number (a primal) or a GradResult whose every entry
- * the loop reads.
+ * two). `sample` is one result of `fn`: a number (a primal), or a GradResult (or f_jvp's
+ * `{ value, tangent }`, f_hvp's `{ value, grad, hvp }`) whose every entry the loop reads.
  */
 export function directRunner(
   fn: (...args: never[]) => unknown,

@@ -15,7 +15,7 @@ export interface CaseResult {
   /** Gradient entries. */
   params?: number;
   /** f_grad's time over f's and over the hand-written gradient's: the median of the ratios of repetitions taken back to back. */
-  ratios?: { gradF?: number; gradHand?: number };
+  ratios?: { gradF?: number; gradHand?: number; jvpF?: number; hvpF?: number };
   /** Median ns per call, by variant: f, adgen, hand, tfjs, mathjs, fd. */
   ns: Record<string, number>;
   /** Why a variant has no figure. */
@@ -65,6 +65,8 @@ const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined ? a / b : undefined;
 const gradF = (r: CaseResult) => r.ratios?.gradF ?? ratio(r.ns.adgen, r.ns.f);
 const gradHand = (r: CaseResult) => r.ratios?.gradHand ?? ratio(r.ns.adgen, r.ns.hand);
+const jvpF = (r: CaseResult) => r.ratios?.jvpF ?? ratio(r.ns.jvp, r.ns.f);
+const hvpF = (r: CaseResult) => r.ratios?.hvpF ?? ratio(r.ns.hvp, r.ns.f);
 const times = (x: number | undefined) => (x === undefined ? "—" : x >= 100 ? `${group(x)}×` : `${x.toFixed(1)}×`);
 const fixed = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
 const ms = (x: number | undefined) =>
@@ -89,6 +91,8 @@ const COLUMNS: Column[] = [
   },
   { head: "grad/f", cell: (r) => fixed(gradF(r)) },
   { head: "grad/hand", cell: (r) => fixed(gradHand(r)) },
+  { head: "jvp/f", cell: (r) => fixed(jvpF(r)) },
+  { head: "hvp/f", cell: (r) => fixed(hvpF(r)) },
   { head: "tfjs", cell: peerCell("tfjs") },
   { head: "tfjs/adgen", cell: (r) => times(ratio(r.ns.tfjs, r.ns.adgen)) },
   { head: "mathjs", cell: peerCell("mathjs") },
@@ -107,7 +111,7 @@ export function renderTable(results: Results): string {
   for (const r of results.cases) if (r.skipped) out.push(`${r.name}: skipped (${r.skipped})`);
   out.push(
     "",
-    "time per call (median); n/a: see notes in results.json; grad/f and grad/hand: f_grad's time over f's and the hand-written gradient's",
+    "time per call (median); n/a: see notes in results.json; grad/f and grad/hand: f_grad's time over f's and the hand-written gradient's; jvp/f and hvp/f: f_jvp's and f_hvp's time over f's",
   );
   out.push("", renderScalingText(results.compile));
   return out.join("\n");
@@ -185,6 +189,7 @@ export function generatedCodeVerdicts(cases: CaseResult[]): Verdict[] {
       measured: Number.isNaN(med) ? "—" : `median ${med.toFixed(2)} over ${timed.length} cases`,
       met: Number.isNaN(med) ? undefined : med <= 2.5,
     },
+    ...modeVerdicts(timed),
     {
       target: "within 10% of the hand-written gradient",
       measured: hand ? `worst grad/hand ${hand.v.toFixed(2)} (${hand.r.name})` : "—",
@@ -214,6 +219,26 @@ export function generatedCodeVerdicts(cases: CaseResult[]): Verdict[] {
       met: allocating.length === 0 && (!extra || extra.v <= 16),
     },
   ];
+}
+
+/** Forward mode and HVPs against the primal: f_jvp ≤ 2× f, f_hvp ≤ 5× f (issue 11). */
+function modeVerdicts(timed: CaseResult[]): Verdict[] {
+  return (
+    [
+      ["f_jvp", jvpF, 2],
+      ["f_hvp", hvpF, 5],
+    ] as const
+  ).map(([name, of, limit]) => {
+    const worst = extreme(timed, of, "max");
+    const missing = timed.filter((r) => of(r) === undefined).map((r) => r.name);
+    return {
+      target: `${name}/primal ≤ ${limit} on every case`,
+      measured: worst
+        ? `worst ${worst.v.toFixed(2)} (${worst.r.name}), median ${median(timed.flatMap((r) => of(r) ?? [])).toFixed(2)}${missing.length ? `; none for ${missing.join(", ")}` : ""}`
+        : "—",
+      met: worst ? worst.v <= limit && missing.length === 0 : undefined,
+    };
+  });
 }
 
 export function compileVerdicts(rows: ScalingResult[]): Verdict[] {

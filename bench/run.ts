@@ -85,7 +85,69 @@ function flatten(r: GradResult, keys: string[]): { value: number; grad: number[]
 }
 
 /** Allowed disagreement with the reference gradient, by variant. */
-const TOLERANCE: Record<string, number> = { hand: 1e-9, fd: 1e-5, mathjs: 1e-8, tfjs: 2e-2 };
+const TOLERANCE: Record<string, number> = { hand: 1e-9, fd: 1e-5, mathjs: 1e-8, tfjs: 2e-2, jvp: 1e-9, hvp: 1e-9 };
+
+/**
+ * A direction for f_jvp and f_hvp, keyed and shaped like the gradient `sample` (a number per
+ * number parameter, an array of the same kind and length per array parameter).
+ */
+function directionLike(sample: GradResult): Record<string, number | number[] | Float64Array> {
+  const random = rng(777);
+  const entry = () => uniform(random, -1, 1);
+  const direction: Record<string, number | number[] | Float64Array> = {};
+  for (const [key, g] of Object.entries(sample.grad))
+    direction[key] = typeof g === "number" ? entry() : g instanceof Float64Array ? g.map(entry) : Array.from(g, entry);
+  return direction;
+}
+
+/** `Σ grad · direction`: the directional derivative f_jvp must return. */
+function along(sample: GradResult, direction: ReturnType<typeof directionLike>): number {
+  let s = 0;
+  for (const [key, g] of Object.entries(sample.grad)) {
+    const d = direction[key]!;
+    if (typeof g === "number") s += g * (d as number);
+    else for (let i = 0; i < g.length; i++) s += g[i]! * (d as ArrayLike<number>)[i]!;
+  }
+  return s;
+}
+
+/**
+ * Checks f_jvp against the gradient (tangent = grad · t) and f_hvp's value and gradient against
+ * f_grad's, at a few points; returns the pools (arguments and the direction) to time them on.
+ */
+function checkModes(c: BenchCase, r: CaseResult, gen: Generated, pool: unknown[][], keys: string[]) {
+  if (typeof gen.grad === "string") return {};
+  const grad = gen.grad;
+  const direction = directionLike(grad(...(pool[0] as never[])));
+  const withDirection = pool.map((args) => [...args, direction]);
+  const points = pool.slice(0, c.inputs ? 1 : 3);
+  const out: { jvp?: unknown[][]; hvp?: unknown[][] } = {};
+  for (const mode of ["jvp", "hvp"] as const) {
+    const fn = gen[mode];
+    if (typeof fn !== "function") {
+      // Not a failure: the verdicts list the cases without one.
+      r.notes[mode] = fn ?? "not generated";
+      log(`${c.name}: no f_${mode}: ${r.notes[mode]}`);
+      continue;
+    }
+    const error = Math.max(
+      ...points.map((args) => {
+        const reference = grad(...(args as never[]));
+        const result = fn(...args, direction);
+        if (mode === "jvp") {
+          const expected = along(reference, direction);
+          const tangent = result.tangent as number;
+          const scale = Math.max(1, Math.abs(expected));
+          return Math.max(Math.abs(result.value - reference.value), Math.abs(tangent - expected) / scale);
+        }
+        return difference(flatten(result as unknown as GradResult, keys), flatten(reference, keys));
+      }),
+    );
+    check(r, mode, error);
+    out[mode] = withDirection;
+  }
+  return out;
+}
 
 function inputPool(c: BenchCase): unknown[][] {
   if (c.inputs) return c.inputs();
@@ -127,7 +189,14 @@ async function main(): Promise<number> {
 
   const all = (await loadCases(root, genDir)).filter((c) => !only || only.includes(c.name));
   const results: CaseResult[] = [];
-  const live: { c: BenchCase; r: CaseResult; pool: unknown[][]; gen: Generated; keys: string[] }[] = [];
+  const live: {
+    c: BenchCase;
+    r: CaseResult;
+    pool: unknown[][];
+    gen: Generated;
+    keys: string[];
+    modes: ReturnType<typeof checkModes>;
+  }[] = [];
 
   // Generate, and check every gradient against finite differences before timing anything.
   for (const c of all) {
@@ -176,15 +245,15 @@ async function main(): Promise<number> {
       `${c.name}: ${r.ops ?? "?"} ops, ${r.params ?? "?"} gradient entries; ` +
         (typeof gen.grad === "string" ? gen.grad : `adgen vs finite differences ${fdError.toExponential(1)}`),
     );
-    live.push({ c, r, pool, gen, keys });
+    live.push({ c, r, pool, gen, keys, modes: checkModes(c, r, gen, pool, keys) });
   }
 
   // Primal, adgen and hand-written, timed together.
   log("");
-  log("timing f, f_grad and the hand-written gradient ...");
-  for (const { c, r, pool, gen } of live) {
+  log("timing f, f_grad, the hand-written gradient, f_jvp and f_hvp ...");
+  for (const { c, r, pool, gen, modes } of live) {
     const runners: Runner[] = [directRunner(c.f, pool, c.f(...(pool[0] as never[])))];
-    const names: ("f" | "adgen" | "hand")[] = ["f"];
+    const names: ("f" | "adgen" | "hand" | "jvp" | "hvp")[] = ["f"];
     if (typeof gen.grad !== "string") {
       runners.push(directRunner(gen.grad, pool, gen.grad(...(pool[0] as never[]))));
       names.push("adgen");
@@ -192,6 +261,13 @@ async function main(): Promise<number> {
     if (c.hand) {
       runners.push(directRunner(c.hand, pool, c.hand(...(pool[0] as never[]))));
       names.push("hand");
+    }
+    for (const mode of ["jvp", "hvp"] as const) {
+      const fn = gen[mode];
+      const modePool = modes[mode];
+      if (typeof fn !== "function" || !modePool) continue;
+      runners.push(directRunner(fn, modePool, fn(...modePool[0]!) as never));
+      names.push(mode);
     }
     const timings = timeTogether(runners, timing);
     timings.forEach((t, i) => {
@@ -201,7 +277,12 @@ async function main(): Promise<number> {
     // Ratios from repetitions taken back to back, which cancels most of the machine's drift.
     const paired = (a: string, b: string) =>
       r.samples?.[a] && r.samples[b] ? median(r.samples[a]!.map((x, i) => x / r.samples![b]![i]!)) : undefined;
-    r.ratios = { gradF: paired("adgen", "f"), gradHand: paired("adgen", "hand") };
+    r.ratios = {
+      gradF: paired("adgen", "f"),
+      gradHand: paired("adgen", "hand"),
+      jvpF: paired("jvp", "f"),
+      hvpF: paired("hvp", "f"),
+    };
     // In smoke mode the allocation measurement runs once, to keep it working.
     if (typeof gen.grad !== "string" && (!smoke || r === live[0]!.r)) {
       r.bytesPerCall = bytesPerCall(gen.grad, pool, r.ns.adgen!);
