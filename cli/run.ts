@@ -11,6 +11,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { Diagnostic } from "../src/diagnostics.js";
 import { passes, passNames } from "../src/optimise/index.js";
 import { version } from "../src/version.js";
+import { MODES, type ModeName } from "../src/conventions.js";
 import { colors, diagnosticsJson, docsUrl, humanDiagnostic } from "./report.js";
 import { commonDir, expandGlob, isDirectory, isGenerated, isGlob, outputName, shown } from "./files.js";
 
@@ -123,7 +124,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     )
     .option(
       "--mode <list>",
-      "the companions to generate, a list of: grad (reverse mode: f_grad, or f_vjp for an array result), jvp (forward mode: f_jvp), hvp (Hessian-vector products: f_hvp) (default: grad)",
+      "the companions to generate, a list of: grad (reverse mode: f_grad, or f_vjp for an array result), jvp (forward mode: f_jvp), hvp (Hessian-vector products: f_hvp), hessian (f_hessian), hessian_diag (f_hessian_diag), jacobian (f_jacobian) (default: grad)",
     )
     .option(
       "--passes <list>",
@@ -212,9 +213,9 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknownMode = modes?.find((m) => m !== "grad" && m !== "jvp" && m !== "hvp");
-  if (unknownMode !== undefined) return usage(`--mode: unknown mode '${unknownMode}' (modes: grad, jvp, hvp)`);
-  if (modes?.length === 0) return usage("--mode lists no mode: name some of grad, jvp, hvp");
+  const unknownMode = modes?.find((m) => !(MODES as readonly string[]).includes(m));
+  if (unknownMode !== undefined) return usage(`--mode: unknown mode '${unknownMode}' (modes: ${MODES.join(", ")})`);
+  if (modes?.length === 0) return usage(`--mode lists no mode: name some of ${MODES.join(", ")}`);
 
   const functions = opts.function
     ?.flatMap((f) => f.split(","))
@@ -252,7 +253,7 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       header,
       emit: opts.emit,
       ...(passList ? { passes: passList } : {}),
-      ...(modes ? { modes: modes as ("grad" | "jvp" | "hvp")[] } : {}),
+      ...(modes ? { modes: modes as ModeName[] } : {}),
       language: job.lang,
       ...(config ? { prettier: config as Record<string, unknown> } : {}),
       ...(functions ? { functions } : {}),

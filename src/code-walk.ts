@@ -121,6 +121,8 @@ export function returnedExprs(r: CodeFunction["returns"]): Expr[] {
       return [r.value, r.tangent];
     case "value":
       return [r.value];
+    case "driver":
+      return [];
   }
 }
 

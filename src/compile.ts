@@ -11,6 +11,7 @@ import { readFile } from "./read-file.js";
 import { simplify } from "./simplify/index.js";
 import { TangentUnsupported, transform, type Mode } from "./transform/index.js";
 import { version } from "./version.js";
+import type { ModeName } from "./conventions.js";
 
 export interface CompileOptions {
   /** Name of the source file, used in diagnostics and the generated header. Default `input.ts`. */
@@ -28,9 +29,11 @@ export interface CompileOptions {
   /**
    * The companions to generate for each function: `grad` (reverse mode: `f_grad`, or `f_vjp` for
    * a function returning an array), `jvp` (forward mode: `f_jvp`) and `hvp` (Hessian-vector
-   * products: `f_hvp`). Default `["grad"]`.
+   * products: `f_hvp`), and built on those, `hessian` (`f_hessian`: value, gradient, Hessian
+   * matrix), `hessian_diag` (`f_hessian_diag`: its diagonal) and `jacobian` (`f_jacobian`),
+   * each with the companions it calls. Default `["grad"]`.
    */
-  modes?: ("grad" | "jvp" | "hvp")[];
+  modes?: ModeName[];
   /**
    * The optimisation passes to run, in order (default: all, in the pipeline's order; `[]`: none).
    * With `emit: "graph"`, shows what each pass does (`[]` is the parser's graph).
@@ -81,7 +84,7 @@ export interface GeneratedFunction {
   /** Its name in the generated code (`f_grad`, `g_pullback`, `g`). */
   name: string;
   /** `grad`, `vjp` and `jvp` are the exported companions; `pullback` and `primal` serve them. */
-  kind: "grad" | "vjp" | "jvp" | "hvp" | "pullback" | "primal";
+  kind: "grad" | "vjp" | "jvp" | "hvp" | "hessian" | "hessian_diag" | "jacobian" | "pullback" | "primal";
   /** Its parameters and their types, in order. */
   params: IrParam[];
 }
@@ -143,9 +146,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
         );
     if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
-  const modes = (options.modes ?? ["grad"]).map((m): Mode =>
-    m === "jvp" ? "forward" : m === "hvp" ? "hvp" : "reverse",
-  );
+  const modes = (options.modes ?? ["grad"]).map((m): Mode => (m === "jvp" ? "forward" : m === "grad" ? "reverse" : m));
   let module: CodeModule;
   try {
     // Without wrt, every parameter but those declared `Data<T>`.
@@ -155,7 +156,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     module = transform(program, wrtOf, [...new Set(modes)]);
   } catch (e) {
     if (!(e instanceof TangentUnsupported)) throw e;
-    sinks[0]!.report(codes.forwardMode, e.message, e.pos);
+    sinks[0]!.report(e.code ?? codes.forwardMode, e.message, e.pos);
     return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
   simplify(module);

@@ -6,9 +6,15 @@
 /** The module generated code imports gates and the Tape from. */
 export const GATES_MODULE = "adgen/gates";
 
-/** What a companion computes: the gradient of a scalar function, a vector-Jacobian product, or
- * (forward mode) a Jacobian-vector product. */
-export type CompanionKind = "grad" | "vjp" | "jvp" | "hvp";
+/** What a companion computes: the gradient of a scalar function, a vector-Jacobian product,
+ * (forward mode) a Jacobian-vector product, a Hessian-vector product; built on those, the
+ * Hessian (`{ value, grad, hessian: number[][] }`), its diagonal (`{ value, grad, diag: number[] }`)
+ * and the Jacobian (`{ value, jacobian: number[][] }`), over the flattened differentiated inputs. */
+export type CompanionKind = "grad" | "vjp" | "jvp" | "hvp" | "hessian" | "hessian_diag" | "jacobian";
+
+/** What `--mode` and `compile()`'s `modes` can ask for: `grad` is `f_grad` (or `f_vjp`), the others their companion. */
+export const MODES = ["grad", "jvp", "hvp", "hessian", "hessian_diag", "jacobian"] as const;
+export type ModeName = (typeof MODES)[number];
 
 /** The generated companion of function `name`: `f_grad` or `f_vjp`. */
 export const companionName = (name: string, kind: CompanionKind): string => `${name}_${kind}`;
@@ -19,6 +25,9 @@ export const companionNames = (name: string): string[] => [
   companionName(name, "vjp"),
   companionName(name, "jvp"),
   companionName(name, "hvp"),
+  companionName(name, "hessian"),
+  companionName(name, "hessian_diag"),
+  companionName(name, "jacobian"),
 ];
 
 /** The name a callee's pullback has in generated code. */

@@ -72,6 +72,8 @@ export const codes = {
   sharedRecord: "ADG3019",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",
+  /** No Hessian of an array. A Hessian (`--mode hessian`, `hessian_diag`) of a function that returns an array. */
+  hessianOfArray: "ADG4010",
 } as const;
 
 export type DiagnosticCode = (typeof codes)[keyof typeof codes];

@@ -302,7 +302,7 @@ export interface CodeFunction {
   kind: "entry" | "pullback" | "primal";
   /** For an entry: what it computes, the gradient (`f_grad`), a vector-Jacobian product (`f_vjp`)
    * or a Jacobian-vector product (`f_jvp`, forward mode). */
-  companion?: "grad" | "vjp" | "jvp" | "hvp";
+  companion?: "grad" | "vjp" | "jvp" | "hvp" | "hessian" | "hessian_diag" | "jacobian";
   name: string;
   params: Param[];
   /** The forward pass (all a primal has). */
@@ -329,7 +329,35 @@ export interface CodeFunction {
       }
     | { kind: "tuple"; values: Expr[] }
     | { kind: "tangent"; value: Expr; tangent: Expr }
-    | { kind: "value"; value: Expr };
+    | { kind: "value"; value: Expr }
+    /** A companion made of calls to others (`f_hessian`): its whole body is the driver's. */
+    | { kind: "driver"; driver: Driver };
+}
+
+/**
+ * A companion built on other companions, by calling them once per input or output: `f_hessian`
+ * and `f_hessian_diag` on `f_hvp` (one unit vector per input), `f_jacobian` on `f_jvp` (a column
+ * per input) and `f_vjp` (a row per output). The emitter writes its loop (src/emit/drivers.ts).
+ */
+export interface Driver {
+  kind: "hessian" | "hessian_diag" | "jacobian";
+  /**
+   * The differentiated parameters (a record's leaves), in order: the flattened inputs are their
+   * numbers (a number itself, an array its elements), the Hessian's and Jacobian's columns.
+   */
+  inputs: Param[];
+  /**
+   * The companions it calls: `grad` for the value and gradient (a Hessian; and a scalar
+   * function's Jacobian, one row), `hvp` for a Hessian's columns, `jvp` for the value and a
+   * Jacobian's columns, `vjp` for its rows. A Jacobian with both chooses at run time: by
+   * columns when there are fewer inputs than outputs, else by rows.
+   */
+  calls: { grad?: string; hvp?: string; jvp?: string; vjp?: string };
+  /** `f_vjp`'s seed: the storage of the function's array result. */
+  output?: "Float64Array" | "number[]";
+  /** The array result's length, when the code fixes it (`return [a, b]`) and every input is a
+   * number: the Jacobian's mode is then chosen at compile time, and `calls` has only that one. */
+  length?: number;
 }
 
 /** What the transform hands to the emitter: the whole generated module. */

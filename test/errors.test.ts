@@ -14,6 +14,7 @@ describe.each(errorFixtures().map((f) => [f.name, f] as const))("%s", (_, fixtur
     const result = await compile(source, {
       fileName: fixture.input,
       ...(fixture.options.wrt ? { wrt: fixture.options.wrt } : {}),
+      ...(fixture.options.modes ? { modes: fixture.options.modes } : {}),
     });
     expect(result.code).toBe("");
     expect(result.diagnostics.length).toBeGreaterThan(0);

@@ -1,17 +1,20 @@
 /**
  * Hessian-vector products on every fixture of a function returning a number: `f_hvp`'s value is
  * `f`'s, its `grad` is `f_grad`'s, and its `hvp` agrees with finite differences of `f_grad`
- * along `v` (one parameter's move at a time, summed, as the other checks do).
+ * along `v` (one parameter's move at a time, summed, as the other checks do). The same module
+ * has `f_hessian` and `f_hessian_diag`, built on `f_hvp`: test/support/hessian.ts checks them.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../src/index.js";
 import { passingFixtures, root } from "./support/fixtures.js";
+import { checkHessians } from "./support/hessian.js";
 import { close, finiteDifference, rng } from "./support/numeric.js";
 import {
   along,
   copy,
+  flatten,
   paramNames,
   randomDirection,
   samplePoint,
@@ -29,20 +32,20 @@ type HvpFn = (...xs: [...Value[], Record<string, Value>]) => {
 const out = join(root, "test", ".generated", "hvp");
 mkdirSync(out, { recursive: true });
 
-const entries = (x: Value): number[] => (typeof x === "number" ? [x] : Array.from(x as ArrayLike<number>));
+const entries = flatten;
 
 const scalar = passingFixtures().filter((f) => !readFileSync(join(f.dir, "output.ts"), "utf8").includes("_vjp("));
 
 describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
-  it("f_hvp: value, gradient, and H v against differences of the gradient", async () => {
+  it("f_hvp: value, gradient, and H v against differences of the gradient; f_hessian, f_hessian_diag", async () => {
     const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
     const result = await compile(source, {
       fileName: fixture.input,
-      modes: ["hvp"],
+      modes: ["hvp", "hessian", "hessian_diag"],
       ...(fixture.options.wrt ? { wrt: fixture.options.wrt } : {}),
     });
     if (result.diagnostics.length > 0) {
-      // Second order through array gates, and records, are not there yet: refused, with ADG4001.
+      // Second order through array gates is not there yet: refused, with ADG4001.
       expect(result.diagnostics.map((d) => d.code)).toEqual(result.diagnostics.map(() => "ADG4001"));
       return;
     }
@@ -62,7 +65,7 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
       const params = paramNames(f);
       // What the companion differentiates: its last parameter's fields (not `Data<T>` parameters).
       const fields = result.functions.find((g) => g.name === name)!.params.at(-1)!.fields ?? [];
-      const wrt = params.filter((p) => fields.some((q) => q.name === p));
+      const wrt = params.filter((p) => fields.some((q) => (q.path?.[0] ?? q.name) === p));
       const tol = Math.max(fixture.options.tolerance ?? 1e-6, 1e-5);
       for (const xs of Array.from({ length: 2 }, () => samplePoint(fixture, params, seeded))) {
         const v = randomDirection(fixture, params, wrt, xs, seeded);
@@ -88,5 +91,6 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
           });
       }
     }
+    checkHessians(fixture, input, generated, result.functions);
   });
 });

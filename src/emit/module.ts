@@ -5,6 +5,7 @@
 import type { CodeFunction, CodeModule, CodeStatement, Expr, Origin, Param } from "../ir.js";
 import { printExpr } from "./expr.js";
 import { gradEntries, prologue, signature } from "./records.js";
+import { driverBody, driverDoc } from "./drivers.js";
 
 /** The printed module, and for each of its lines where it comes from (null: adgen's own). */
 export interface PrintedModule {
@@ -97,10 +98,11 @@ function originName(s: CodeStatement): string {
 
 function printFunction(f: CodeFunction, types: boolean): string {
   const params = signature(f.params, types);
-  const unpack = prologue(f.params).map((p) => mark(`  ${p.line}`, p.name));
+  // A driver passes record parameters on whole: nothing to take apart.
+  const unpack = (f.returns.kind === "driver" ? [] : prologue(f.params)).map((p) => mark(`  ${p.line}`, p.name));
   const forward = [...unpack, ...printStatements(f.forward, "  ", types)];
   const backward = printStatements(f.backward, "  ", types);
-  const body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];
+  let body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];
   let returnType = "";
   let ret: string;
   switch (f.returns.kind) {
@@ -130,6 +132,11 @@ function printFunction(f: CodeFunction, types: boolean): string {
       break;
     case "tangent":
       ret = `return { value: ${printExpr(f.returns.value, types)}, tangent: ${printExpr(f.returns.tangent, types)} };`;
+      break;
+    case "driver":
+      // Its return is the last line of its body.
+      body = [...body, ...driverBody(f.returns.driver, f.params, types)];
+      ret = body.pop()!.trim();
   }
   const exported = f.kind === "entry" ? "export " : "";
   const doc =
@@ -137,7 +144,9 @@ function printFunction(f: CodeFunction, types: boolean): string {
       ? [
           `/** Backward pass of ${f.name.replace(/_pullback$/, "")}: the gradient of each parameter, given the upstream gradient. */`,
         ]
-      : [];
+      : f.returns.kind === "driver"
+        ? [driverDoc(f.returns.driver, f.name)]
+        : [];
   return [
     ...doc,
     `${exported}function ${f.name}(${params})${types ? returnType : ""} {`,

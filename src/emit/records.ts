@@ -56,10 +56,17 @@ export function signature(params: Param[], types: boolean): string {
     .join(", ");
 }
 
-/** A parameter's type as written: its storage, or (`f_jvp`'s tangents) an object of optional fields. */
+/**
+ * A parameter's type as written: its storage, or (`f_jvp`'s tangents) an object of optional
+ * fields, a record parameter's tangent a record of optional fields.
+ */
 function plainType(p: Param): string {
+  const optional = (tree: Tree): string =>
+    `{ ${[...tree].map(([f, t]) => `${f}?: ${isTree(t) ? optional(t) : t.type}`).join("; ")} }`;
   return p.fields
-    ? `{ ${p.fields.map((field) => `${field.name}?: ${plainType(field)}`).join("; ")} }`
+    ? `{ ${grouped(p.fields)
+        .map((g) => ("tree" in g ? `${g.name}?: ${optional(g.tree)}` : `${g.name}?: ${plainType(g)}`))
+        .join("; ")} }`
     : `${p.readonly ? "readonly " : ""}${p.type}`;
 }
 

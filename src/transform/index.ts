@@ -12,14 +12,21 @@ import { jvpFunction } from "./tangent/index.js";
 import { hvpFunction } from "./tangent/hvp.js";
 import { forwardCode, typedPlan } from "./forward.js";
 import { forEachExpr } from "../code-live.js";
+import { driverFunction, type Base, type DriverKind } from "./drivers.js";
+import { TangentUnsupported } from "./tangent/index.js";
+import { codes } from "../diagnostics.js";
 import { companionName, GATES_MODULE, pullbackName } from "../conventions.js";
 
 export { analyzeActivity, type Activity } from "./activity.js";
 export { differentiate } from "./reverse/index.js";
 export { TangentUnsupported } from "./tangent/index.js";
 
-/** What to generate for each entry: reverse mode (`f_grad`, or `f_vjp` for an array result), forward mode (`f_jvp`). */
-export type Mode = "reverse" | "forward" | "hvp";
+/**
+ * What to generate for each entry: reverse mode (`f_grad`, or `f_vjp` for an array result),
+ * forward mode (`f_jvp`), Hessian-vector products (`f_hvp`), and the companions built on them
+ * (`f_hessian`, `f_hessian_diag`, `f_jacobian`), which bring the ones they call.
+ */
+export type Mode = Base | DriverKind;
 
 /** `wrt` per entry: the parameters to differentiate. */
 export function transform(
@@ -58,9 +65,28 @@ export function transform(
     if (usesTape) useTape();
     return { ...fn, ...origins(g, new Map()) };
   };
-  const functions: CodeFunction[] = program.entries.flatMap((g) =>
-    modes.map((mode) => (mode === "reverse" ? reverse(g) : mode === "forward" ? forward(g) : hvp(g))),
-  );
+  const base = (g: Graph, mode: Base) => (mode === "reverse" ? reverse(g) : mode === "forward" ? forward(g) : hvp(g));
+  const refuse = (message: string, pos: number) => new TangentUnsupported(message, pos, codes.hessianOfArray);
+  const functions: CodeFunction[] = program.entries.flatMap((g) => {
+    const made: CodeFunction[] = [];
+    const bases = new Set<Base>();
+    const needed: Base[] = [];
+    for (const mode of modes)
+      if (mode === "reverse" || mode === "forward" || mode === "hvp") {
+        if (!bases.has(mode)) made.push(base(g, mode));
+        bases.add(mode);
+      } else {
+        const { fn, needs } = driverFunction(g, mode, wrtOf(g), refuse);
+        made.push(fn);
+        needed.push(...needs);
+      }
+    // What the drivers call, after what was asked for.
+    for (const mode of needed) {
+      if (!bases.has(mode)) made.push(base(g, mode));
+      bases.add(mode);
+    }
+    return made;
+  });
 
   // Pull in what the generated code calls, until nothing new is needed.
   const emitted = new Set<string>();
@@ -103,7 +129,7 @@ function usedConstants(functions: CodeFunction[], constants: Program["constants"
     forEachExpr([...f.forward, ...f.backward], expr);
     if (f.returns.kind === "entry") [f.returns.value, ...f.returns.grads.map((g) => g.value)].forEach(expr);
     else if (f.returns.kind === "tuple") f.returns.values.forEach(expr);
-    else expr(f.returns.value);
+    else if (f.returns.kind !== "driver") expr(f.returns.value);
   }
   return [...constants].filter(([name]) => used.has(name)).map(([name, e]) => ({ name, expr: e }));
 }
@@ -179,6 +205,6 @@ function calledNames(body: CodeStatement[], returns: CodeFunction["returns"]): s
   forEachExpr(body, expr);
   if (returns.kind === "entry") returns.grads.forEach((g) => expr(g.value));
   else if (returns.kind === "tuple") returns.values.forEach(expr);
-  else expr(returns.value);
+  else if (returns.kind !== "driver") expr(returns.value);
   return names;
 }

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ModeName } from "../../src/conventions.js";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const fixturesDir = join(root, "fixtures");
@@ -26,7 +27,7 @@ export interface FixtureOptions {
   /** Tolerance of the finite-difference check (default 1e-6). */
   tolerance?: number;
   /** The companions to generate (compile's `modes`; default grad). */
-  modes?: ("grad" | "jvp")[];
+  modes?: ModeName[];
   /** fixtures/passes: the optimisation passes whose effect `graph-before.txt` / `graph-after.txt` show. */
   passes?: string[];
 }

@@ -86,16 +86,43 @@ export const dotWith = (w: ArrayLike<number>, y: Value): number => {
   return s;
 };
 
-/** `x + e * t` for a number or an array (`t` undefined: `x` itself). */
+/** Every number in a value, in order: itself, an array's elements, a record's leaves field by field. */
+export const flatten = (x: Value): number[] =>
+  typeof x === "number"
+    ? [x]
+    : Array.isArray(x) || x instanceof Float64Array
+      ? Array.from(x as ArrayLike<number>)
+      : Object.values(x).flatMap(flatten);
+
+/** `a · b` over every number of two values of the same shape. */
+export const inner = (a: Value, b: Value): number => {
+  const x = flatten(a);
+  const y = flatten(b);
+  return x.reduce((s, xi, k) => s + xi * y[k]!, 0);
+};
+
+/** `x + e * t` for a number, an array or a record (`t` undefined: `x` itself; a field it lacks: unmoved). */
 export const along = (x: Value, t: Value | undefined, e: number): Value => {
   if (t === undefined) return copy(x);
   if (typeof x === "number") return x + e * (t as number);
+  if (!Array.isArray(x) && !(x instanceof Float64Array)) {
+    const r = t as Record<string, Value>;
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, along(v, r[k], e)]));
+  }
   const y = copy(x) as number[];
   for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
   return y;
 };
 
-/** A random direction at `xs`: a number or an array per parameter of `moved` that is not a size. */
+/** A random value shaped like `x`, each number in [-1, 1). */
+const randomLike = (x: Value, random: () => number): Value =>
+  typeof x === "number"
+    ? random() * 2 - 1
+    : Array.isArray(x) || x instanceof Float64Array
+      ? (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => random() * 2 - 1)
+      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, randomLike(v, random)]));
+
+/** A random direction at `xs`: a value shaped like each parameter of `moved` that is not a size. */
 export function randomDirection(
   f: Fixture,
   params: string[],
@@ -108,10 +135,7 @@ export function randomDirection(
     const x = xs[params.indexOf(p)]!;
     const spec = paramSpec(f, p);
     if (spec && "fixed" in spec) continue;
-    t[p] =
-      typeof x === "number"
-        ? random() * 2 - 1
-        : (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => random() * 2 - 1);
+    t[p] = randomLike(x, random);
   }
   return t;
 }

@@ -9,6 +9,7 @@
  * and its tangent: it prints with the forward printer, and the reverse sweep can differentiate
  * it again (second order).
  */
+import type { DiagnosticCode } from "../../diagnostics.js";
 import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
 import { definitionsOf, mapInnerBlocks, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
 import { NameAllocator } from "../../names.js";
@@ -20,11 +21,16 @@ import { instantiate } from "../template.js";
 /** A zero tangent of an array gate's array input: `undefined`. */
 const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
 
+/** The names a parameter takes in generated code: a record leaf's, and its record's (`p_x`, `p`). */
+export const paramNames = (p: Param): string[] => (p.path ? [p.name, p.path[0]!] : [p.name]);
+
 /** Something forward mode cannot differentiate yet; the compiler turns it into a diagnostic. */
 export class TangentUnsupported extends Error {
   constructor(
     message: string,
     readonly pos: number,
+    /** Its diagnostic's code, when not ADG4001 (not in forward mode). */
+    readonly code?: DiagnosticCode,
   ) {
     super(message);
   }
@@ -35,6 +41,8 @@ export interface TangentGraph {
   graph: Graph;
   /** The tangent parameter of each differentiated parameter. */
   tangentParams: { param: Param; tangent: string }[];
+  /** The name of each record's tangent inside the tangents argument, by its path (`p`, `p.pos`). */
+  objects: Map<string, string>;
   /** Temporaries of tangent formulas, each read once: the printer may write them in place. */
   temporaries: Set<string>;
 }
@@ -45,16 +53,10 @@ export function tangentGraph(
   callees: ReadonlyMap<string, Callee>,
   reserved: Iterable<string>,
 ): TangentGraph {
-  const record = source.params.find((p) => p.path);
-  if (record)
-    throw new TangentUnsupported(
-      `forward mode does not support the record parameter '${record.path![0]}' yet`,
-      source.pos,
-    );
   const graph = inlineCalls(structuredClone(source), callees, reserved);
   const { active } = analyzeActivity(graph, wrt);
   const names = new NameAllocator();
-  for (const n of [...reserved, ...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]) names.reserve(n);
+  for (const n of [...reserved, ...graph.params.flatMap(paramNames), ...definitionsOf(graph.body)]) names.reserve(n);
   const temporaries = new Set<string>();
   /** Each active value's tangent: a variable, or 0 where it is known to vanish. */
   const dot = new Map<string, Atom>();
@@ -65,6 +67,13 @@ export function tangentGraph(
     .filter((p) => wrt.has(p.name) && active.has(p.name))
     .map((p) => ({ param: p, tangent: tangentName(p.name) }));
   for (const t of tangentParams) dot.set(t.param.name, v(t.tangent));
+  // A record parameter's tangent is a record too: a name for it and each record inside it.
+  const objects = new Map<string, string>();
+  for (const { param } of tangentParams)
+    for (let i = 1; i < (param.path?.length ?? 0); i++) {
+      const prefix = param.path!.slice(0, i).join(".");
+      if (!objects.has(prefix)) objects.set(prefix, names.claim(`dot_${param.path!.slice(0, i).join("_")}`));
+    }
 
   /** Appends nodes computing `e` to `out`; the last is called `name`. An atom needs no node. */
   const lower = (e: Expr, out: Statement[], pos: number, name?: string): Atom => {
@@ -195,10 +204,11 @@ export function tangentGraph(
   graph.body = block(graph.body);
   graph.params = [
     ...graph.params,
-    ...tangentParams.map((t) => ({ ...t.param, name: t.tangent, readonly: undefined }) as Param),
-  ].map((p) => (p.readonly ? p : ((({ readonly: _, ...rest }) => rest)(p) as Param)));
+    // A tangent is read from the tangents argument, never taken apart as a record parameter is.
+    ...tangentParams.map((t) => ({ ...t.param, name: t.tangent, readonly: undefined, path: undefined }) as Param),
+  ].map((p) => Object.fromEntries(Object.entries(p).filter(([, x]) => x !== undefined)) as Param);
   graph.results = [graph.results[0]!, tangentOf(graph.results[0]!)];
-  return { graph, tangentParams, temporaries };
+  return { graph, tangentParams, objects, temporaries };
 }
 
 /**
@@ -208,7 +218,7 @@ export function tangentGraph(
  */
 function inlineCalls(graph: Graph, callees: ReadonlyMap<string, Callee>, reserved: Iterable<string>): Graph {
   const names = new NameAllocator();
-  for (const n of [...reserved, ...graph.params.map((p) => p.name), ...definitionsOf(graph.body)]) names.reserve(n);
+  for (const n of [...reserved, ...graph.params.flatMap(paramNames), ...definitionsOf(graph.body)]) names.reserve(n);
   /** A call's name -> the callee's result, renamed (names are unique: one map for the graph). */
   const results = new Map<string, Atom>();
   const expand = (body: Statement[], depth: number): Statement[] =>

@@ -24,7 +24,7 @@ export function hvpFunction(
       `'${source.name}' returns an array: Hessian-vector products are for functions that return a number`,
       source.pos,
     );
-  const { param: vName, graph, tangentParams } = typedTangentGraph(source, wrt, program, "v");
+  const { param: vName, graph, tangentParams, objects } = typedTangentGraph(source, wrt, program, "v");
   for (const s of statementsOf(graph.body))
     if (s.kind === "node" && s.callee?.endsWith(".tangent"))
       throw new TangentUnsupported(
@@ -44,7 +44,7 @@ export function hvpFunction(
       companion: "hvp",
       name: companionName(source.name, "hvp"),
       params: [...source.params, { name: vName, type: "number", fields: params }],
-      forward: [...tangentsRead(vName, tangentParams), ...d.forward],
+      forward: [...tangentsRead(vName, tangentParams, objects), ...d.forward],
       backward: d.backward,
       returns: {
         kind: "entry",

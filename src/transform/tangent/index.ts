@@ -12,7 +12,7 @@ import { c, op, v } from "../../rules/expr.js";
 import { companionName } from "../../conventions.js";
 import { analyzeActivity } from "../activity.js";
 import { forwardCode, typedPlan } from "../forward.js";
-import { tangentGraph, type TangentGraph } from "./graph.js";
+import { paramNames, tangentGraph, type TangentGraph } from "./graph.js";
 
 export { TangentUnsupported } from "./graph.js";
 
@@ -24,16 +24,38 @@ export const zeroFor = (p: Param): Expr =>
       ? op("zeros", op("length", v(p.name)))
       : c(0);
 
-/** `const { x: dot_x = 0, ... } = tangents;`: each tangent, zero where the caller gave none. */
-export function tangentsRead(source: string, tangentParams: { param: Param; tangent: string }[]): CodeStatement[] {
-  if (tangentParams.length === 0) return [];
-  return [
-    {
-      kind: "fields",
-      source,
-      fields: tangentParams.map((t) => ({ key: t.param.name, name: t.tangent, fallback: zeroFor(t.param) })),
-    },
-  ];
+/** A record's tangent the caller left out: no field given, each zero. */
+const EMPTY: Expr = { kind: "const", value: Number.NaN, text: "{}" };
+
+/**
+ * `const { x: dot_x = 0, ... } = tangents;`: each tangent, zero where the caller gave none. A
+ * record parameter's tangent is a record shaped like it (`{ p: { x: 1 } }`), read one level at a
+ * time: `const { p: dot_p = {} } = tangents; const { x: dot_p_x = 0 } = dot_p;`.
+ */
+export function tangentsRead(
+  source: string,
+  tangentParams: { param: Param; tangent: string }[],
+  objects: ReadonlyMap<string, string> = new Map(),
+): CodeStatement[] {
+  const reads = new Map<string, { key: string; name: string; fallback: Expr }[]>([["", []]]);
+  const add = (prefix: string, field: { key: string; name: string; fallback: Expr }) => {
+    if (!reads.has(prefix)) reads.set(prefix, []);
+    const fields = reads.get(prefix)!;
+    if (!fields.some((f) => f.key === field.key)) fields.push(field);
+  };
+  for (const t of tangentParams) {
+    const path = t.param.path ?? [t.param.name];
+    for (let i = 1; i < path.length; i++)
+      add(path.slice(0, i - 1).join("."), {
+        key: path[i - 1]!,
+        name: objects.get(path.slice(0, i).join("."))!,
+        fallback: EMPTY,
+      });
+    add(path.slice(0, -1).join("."), { key: path.at(-1)!, name: t.tangent, fallback: zeroFor(t.param) });
+  }
+  return [...reads]
+    .filter(([, fields]) => fields.length > 0)
+    .map(([prefix, fields]) => ({ kind: "fields", source: prefix ? objects.get(prefix)! : source, fields }));
 }
 
 /**
@@ -48,7 +70,7 @@ export function typedTangentGraph(
 ): TangentGraph & { param: string } {
   const reserved = ["Math", program.tapeClass, ...program.constants.keys(), ...program.callees.keys()];
   const names = new NameAllocator();
-  for (const n of [...reserved, ...source.params.map((p) => p.name), ...definitionsOf(source.body)]) names.reserve(n);
+  for (const n of [...reserved, ...source.params.flatMap(paramNames), ...definitionsOf(source.body)]) names.reserve(n);
   const param = names.claim(base);
   const tangents = tangentGraph(source, wrt, program.callees, [...reserved, param]);
   inferTypes(tangents.graph, callResult(program.callees));
@@ -64,10 +86,11 @@ export function jvpFunction(
     param: tangentsParam,
     graph,
     tangentParams,
+    objects,
     temporaries,
   } = typedTangentGraph(source, wrt, program, "tangents");
   const { live } = analyzeActivity(graph, new Set());
-  const read = tangentsRead(tangentsParam, tangentParams);
+  const read = tangentsRead(tangentsParam, tangentParams, objects);
   const differentiated = source.params.filter((p) => wrt.has(p.name));
   return {
     fn: {
