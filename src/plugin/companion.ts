@@ -59,7 +59,7 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
     fileName: displayName,
     readFile: (path: string) => readText(resolve(root, path)),
     language: "js" as const,
-    ...(request.wrt ? { wrt: request.wrt, wrtByPosition: true } : {}),
+    ...(request.wrt ? { wrt: request.wrt } : {}),
   };
   const built = compileCompanion(selection.source, options, selection.local, mode);
   if ("diagnostics" in built)

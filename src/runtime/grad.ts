@@ -9,6 +9,9 @@
  * cached per function. The text has no types, so the parameters' types are taken from the
  * arguments of a call (a number, a `number[]`, a `Float64Array`), and compiled once per
  * combination. Anything it cannot compile throws the compiler's diagnostics.
+ *
+ * `companion` is the one path for every mode: `jvp(f)`, `hvp(f)` (forward.ts), `hessian(f)`,
+ * `hessianDiag(f)` and `jacobian(f)` (hessian.ts) are `companion(f, options, mode)` with their types.
  */
 import * as gates from "../gates/index.js";
 import type { CompileResult } from "../compile.js";
@@ -206,7 +209,7 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: ApiName)
       fileName: `${mode}(${prepared.name})`,
       language: "js" as const,
       readFile: () => undefined, // the source text imports nothing but gates
-      ...(wrt ? { wrt: [...wrt], wrtByPosition: true } : {}),
+      ...(wrt ? { wrt: [...wrt] } : {}),
     };
     const built = compileCompanion(annotate(prepared.source, prepared.params, kinds), options, prepared.name, mode);
     if ("diagnostics" in built) return built;

@@ -27,24 +27,35 @@ export interface ApiMode {
   extra?: "grad_out" | "tangents" | "v";
   /** What `f` must return: `grad(f)` a number, `vjp(f)` an array, `jvp(f)` and `jacobian(f)` either. */
   returns: "number" | "array" | "any";
+  /**
+   * Whether the companion's types key values by `wrt`'s names (`GradsOf`): then a `wrt` that those
+   * types would get wrong is refused (`wrtByPosition`). A Jacobian is a matrix: any `wrt` will do.
+   */
+  keyed: boolean;
 }
 
 export const API_MODES: Record<ApiName, ApiMode> = {
-  grad: { name: "grad", mode: "grad", suffix: "grad", returns: "number" },
-  vjp: { name: "vjp", mode: "grad", suffix: "vjp", extra: "grad_out", returns: "array" },
-  jvp: { name: "jvp", mode: "jvp", suffix: "jvp", extra: "tangents", returns: "any" },
-  hvp: { name: "hvp", mode: "hvp", suffix: "hvp", extra: "v", returns: "number" },
-  hessian: { name: "hessian", mode: "hessian", suffix: "hessian", returns: "number" },
-  hessianDiag: { name: "hessianDiag", mode: "hessian_diag", suffix: "hessian_diag", returns: "number" },
-  jacobian: { name: "jacobian", mode: "jacobian", suffix: "jacobian", returns: "any" },
+  grad: { name: "grad", mode: "grad", suffix: "grad", returns: "number", keyed: true },
+  vjp: { name: "vjp", mode: "grad", suffix: "vjp", extra: "grad_out", returns: "array", keyed: true },
+  jvp: { name: "jvp", mode: "jvp", suffix: "jvp", extra: "tangents", returns: "any", keyed: true },
+  hvp: { name: "hvp", mode: "hvp", suffix: "hvp", extra: "v", returns: "number", keyed: true },
+  hessian: { name: "hessian", mode: "hessian", suffix: "hessian", returns: "number", keyed: true },
+  hessianDiag: { name: "hessianDiag", mode: "hessian_diag", suffix: "hessian_diag", returns: "number", keyed: true },
+  jacobian: { name: "jacobian", mode: "jacobian", suffix: "jacobian", returns: "any", keyed: false },
 };
 
 export const API_NAMES = Object.keys(API_MODES) as ApiName[];
 
-/** `compile()`'s options for this companion: its mode (reverse mode by default). */
-export function compileModes(api: ApiName): Pick<CompileOptions, "modes"> {
-  const { mode } = API_MODES[api];
-  return mode === "grad" ? {} : { modes: [mode] as CompileOptions["modes"] };
+/** `compile()`'s options for this companion: its mode (reverse mode by default), and `wrtByPosition` where its types need it. */
+export function compileModes(
+  api: ApiName,
+  wrt: readonly string[] | undefined,
+): Pick<CompileOptions, "modes" | "wrtByPosition"> {
+  const { mode, keyed } = API_MODES[api];
+  return {
+    ...(mode === "grad" ? {} : { modes: [mode] as CompileOptions["modes"] }),
+    ...(wrt && keyed ? { wrtByPosition: true } : {}),
+  };
 }
 
 /** The name of `name`'s companion for `api`: `loss_grad`, `angle_jvp`, `loss_hessian_diag`. */
@@ -79,7 +90,8 @@ export type CompanionBuild =
   | { missing: string };
 
 /**
- * Compiles `source` (which exports the function `name`) for `api`'s companion. Where `f` returns
+ * Compiles `source` (which exports the function `name`) for `api`'s companion (`options` without
+ * `modes` and `wrtByPosition`, which `api` decides). Where `f` returns
  * the other kind of value than `api` needs, says so: `grad` of a vector-valued function compiles
  * to `f_vjp`; `hvp` of one is refused by the mode (ADG4001), and then a reverse-mode compile
  * (only on such a failure) tells which kind `f` returns.
@@ -87,9 +99,11 @@ export type CompanionBuild =
 export function compileCompanion(source: string, options: CompileOptions, name: string, api: ApiName): CompanionBuild {
   const { returns } = API_MODES[api];
   const exportName = apiCompanionName(name, api);
-  const result = compileSync(source, { ...options, ...compileModes(api) });
+  const result = compileSync(source, { ...options, ...compileModes(api, options.wrt) });
   const reverse = () =>
-    API_MODES[api].mode === "grad" ? result : compileSync(source, { ...options, modes: ["grad"] });
+    API_MODES[api].mode === "grad"
+      ? result
+      : compileSync(source, { ...options, modes: ["grad"], wrtByPosition: false });
   const returned = (r: CompileResult): "number" | "array" | undefined => {
     const has = (kind: "grad" | "vjp") => r.functions.some((f) => f.name === companionName(name, kind));
     return has("grad") ? "number" : has("vjp") ? "array" : undefined;

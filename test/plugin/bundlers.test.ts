@@ -445,7 +445,7 @@ describe("jvp(f), hvp(f), hessian(f), jacobian(f) of a vector-valued function in
           `import { layer } from "./vec";`,
           `import { loss } from "./model";`,
           `export const J = jacobian(layer, { wrt: ["b"] });`,
-          `export const vl = vjp(layer, { wrt: ["b"] });`,
+          `export const vl = vjp(layer, { wrt: ["w", "x", "b"] });`,
           `export const H = hessian(loss, { wrt: ["w", "b"] });`,
           `export const hl = hvp(loss, { wrt: ["w", "b"] });`,
         ].join("\n"),
