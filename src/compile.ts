@@ -207,7 +207,7 @@ function wrtTypeMismatch(fname: string, leaves: IrParam[], wrt: string[]): strin
     if (!named || !at || named.type === at.type) continue;
     return (
       `wrt lists '${name}' (${named.type}) ${ordinal(i + 1)}, but '${fname}''s ${ordinal(i + 1)} parameter is '${at.name}' (${at.type}): ` +
-      `TypeScript cannot see parameter names, so grad()'s result types take wrt's names to be '${fname}''s parameters in order. ` +
+      `TypeScript cannot see parameter names, so the types of grad(), jvp() and the others take wrt's names to be '${fname}''s parameters in order. ` +
       `List them in that order from the first (${params.map((p) => p.name).join(", ")}), or put the parameters to differentiate first`
     );
   }

@@ -20,6 +20,26 @@ export {
   type VjpResult,
 } from "./runtime/grad.js";
 export type { Data } from "./runtime/data.js";
+export {
+  hvp,
+  jvp,
+  type HvpFunction,
+  type HvpResult,
+  type JvpFunction,
+  type JvpResult,
+  type TangentsOf,
+} from "./runtime/forward.js";
+export {
+  hessian,
+  hessianDiag,
+  jacobian,
+  type HessianDiagFunction,
+  type HessianDiagResult,
+  type HessianFunction,
+  type HessianResult,
+  type JacobianFunction,
+  type JacobianResult,
+} from "./runtime/hessian.js";
 export { compile, compileSync, type CompileOptions, type CompileResult, type GeneratedFunction } from "./compile.js";
 export {
   checkGrad,

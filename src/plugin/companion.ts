@@ -1,14 +1,13 @@
 /**
  * The companion module of one function: the compiler's output for it (which may import
  * `adgen/gates`, resolved by the bundler like any import of the defining file), default-exporting
- * `<name>_grad` (or `<name>_vjp` for `vjp(f)`), with a source map into the file that defines the function.
+ * `<name>_grad` (or `<name>_vjp` for `vjp(f)`, `<name>_jvp` for `jvp(f)`, ...), with a source map
+ * into the file that defines the function.
  */
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
-import { compileSync } from "../compile.js";
-import { companionName } from "../conventions.js";
-import { wrongModeMessage } from "../runtime/error.js";
+import { compileCompanion, wrongReturnMessage } from "../runtime/modes.js";
 import { restoreFrame } from "./frame.js";
 import type { CompanionRequest } from "./id.js";
 import { companionMap, type SourceMap } from "./map.js";
@@ -23,8 +22,8 @@ export type CompanionResult =
       error: string;
       start: number;
       end: number;
-      /** Set when the function has the other companion: `grad` asked of a vector-valued function, or `vjp` of a scalar one. */
-      wrongMode?: { name: string; has: "grad" | "vjp" };
+      /** Set when the function returns the other kind of value: `grad` asked of a vector-valued function, `vjp` of a scalar one, ... */
+      wrongMode?: { name: string; returns: "number" | "array" };
     };
 
 /**
@@ -55,36 +54,32 @@ export function buildCompanion(text: string, request: CompanionRequest, root: st
   if ("error" in selection) return selection;
 
   const displayName = displayPath(file, root);
-  const result = compileSync(selection.source, {
+  const mode = request.mode ?? "grad";
+  const options = {
     fileName: displayName,
-    readFile: (path) => readText(resolve(root, path)),
-    language: "js",
-    ...(request.wrt ? { wrt: request.wrt, wrtByPosition: true } : {}),
-  });
-  if (result.diagnostics.length > 0)
+    readFile: (path: string) => readText(resolve(root, path)),
+    language: "js" as const,
+    ...(request.wrt ? { wrt: request.wrt } : {}),
+  };
+  const built = compileCompanion(selection.source, options, selection.local, mode);
+  if ("diagnostics" in built)
     return {
-      diagnostics: result.diagnostics.map((d) =>
+      diagnostics: built.diagnostics.map((d) =>
         // Diagnostics in the file itself quote its blanked copy; those in files it imports, the files.
         d.file === displayName
           ? { ...d, file, frame: restoreFrame(d.frame, text) }
           : { ...d, file: resolve(root, d.file) },
       ),
     };
-
-  const mode = request.mode ?? "grad";
-  const other = mode === "grad" ? "vjp" : "grad";
-  const exportName = companionName(selection.local, mode);
-  const defines = (name: string) => result.functions.some((f) => f.name === name);
-  if (!defines(exportName)) {
-    const at = { start: selection.node.getStart(selection.sf), end: selection.node.end };
-    if (defines(companionName(selection.local, other)))
-      return {
-        error: wrongModeMessage(mode, selection.local),
-        ...at,
-        wrongMode: { name: selection.local, has: other },
-      };
-    return { error: `adgen generated no function ${exportName}`, ...at };
-  }
+  const at = { start: selection.node.getStart(selection.sf), end: selection.node.end };
+  if ("wrongReturn" in built)
+    return {
+      error: wrongReturnMessage(mode, selection.local, built.wrongReturn),
+      ...at,
+      wrongMode: { name: selection.local, returns: built.wrongReturn },
+    };
+  if ("missing" in built) return { error: `adgen: ${built.missing}`, ...at };
+  const { result, exportName } = built;
   const code = `${result.code}export default ${exportName};\n`;
   const source = (shown: string) => {
     if (shown === displayName) return { path: file, text };

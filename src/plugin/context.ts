@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import MagicString from "magic-string";
 import { ts } from "ts-morph";
-import { wrongModeMessage } from "../runtime/error.js";
+import { wrongReturnMessage } from "../runtime/modes.js";
 import { buildCompanion, displayPath, type CompanionResult } from "./companion.js";
 import { companionId, companionSpecifier, parseCompanionId, type CompanionRequest } from "./id.js";
 import { problemAt, report } from "./report.js";
@@ -43,7 +43,7 @@ export class AdgenContext {
     return request && companionId(request);
   }
 
-  /** Replaces `grad(f)` and `vjp(f)` calls with imports of companions; undefined leaves the module as it is. */
+  /** Replaces `grad(f)`, `vjp(f)`, `jvp(f)`, ... calls with imports of companions; undefined leaves the module as it is. */
   async transform(
     hook: HookContext,
     code: string,
@@ -97,10 +97,12 @@ export class AdgenContext {
         );
         leftToRuntime.set(call.callee, (leftToRuntime.get(call.callee) ?? 0) + 1);
       } else {
-        // `grad` of a vector-valued function (or `vjp` of a scalar one) is the caller's mistake: say so here.
+        // `grad` of a vector-valued function (or `vjp`, `jacobian` of a scalar one, `hvp` of a
+        // vector-valued one) is the caller's mistake: say so here.
         const built = await this.companion(companionId(request), request);
         if ("result" in built && "wrongMode" in built.result && built.result.wrongMode) {
-          report(hook, this.framework, "error", problem(wrongModeMessage(call.mode, built.result.wrongMode.name)));
+          const { name, returns } = built.result.wrongMode;
+          report(hook, this.framework, "error", problem(wrongReturnMessage(call.mode, name, returns)));
           failed = true;
           continue;
         }
@@ -138,7 +140,7 @@ export class AdgenContext {
     resolve: (specifier: string, importer: string) => Promise<string | undefined>,
   ): Promise<CompanionRequest | { error: string } | { runtime: string }> {
     const wrt = call.wrt ? { wrt: call.wrt } : {};
-    const mode = call.mode === "vjp" ? { mode: "vjp" as const } : {};
+    const mode = call.mode === "grad" ? {} : { mode: call.mode };
     const t = call.target;
     if (t.kind === "unknown") return { runtime: t.reason };
     if (t.kind === "local") return { ...mode, kind: "local", name: t.name, ...wrt, file };

@@ -6,7 +6,7 @@
 import { createUnplugin, type UnpluginInstance } from "unplugin";
 import type { AdgenPluginOptions } from "./options.js";
 import { AdgenContext, type HookContext } from "./context.js";
-import { COMPANION_ID } from "./id.js";
+import { COMPANION_ID, COMPANION_QUERY, COMPANION_SPECIFIER } from "./id.js";
 
 export type { AdgenPluginOptions } from "./options.js";
 
@@ -77,12 +77,12 @@ export const unplugin: UnpluginInstance<AdgenPluginOptions | undefined, false> =
         target = webTarget(compiler.options.target);
       },
       esbuild: {
-        onResolveFilter: /^\x00adgen-(?:grad|vjp):/,
+        onResolveFilter: COMPANION_SPECIFIER,
         config(build) {
           target = build.platform === "node" || build.platform === "neutral" ? "server" : "client";
         },
         // Only candidate modules and companions reach JavaScript.
-        onLoadFilter: options.include ? /.*/ : /\.(?:[cm]?ts|tsx|jsx?|mjs)$|\?adgen-(?:grad|vjp)=/,
+        onLoadFilter: options.include ? /.*/ : new RegExp(`\\.(?:[cm]?ts|tsx|jsx?|mjs)$|${COMPANION_QUERY.source}`),
       },
     };
   },

@@ -1,5 +1,5 @@
 /**
- * Companion module ids (`vjp(f)`'s the same with `vjp` for `grad`). `grad(loss)` with `loss` from `./model` becomes an import of the
+ * Companion module ids (`vjp(f)`'s, `jvp(f)`'s, ... the same with `vjp`, `jvp`, ... for `grad`). `grad(loss)` with `loss` from `./model` becomes an import of the
  * specifier `\0adgen-grad:export:loss:*:/abs/src/model.ts`, which the plugin resolves to the id
  * `/abs/src/model.ts?adgen-grad=export:loss:*` and loads as the generated companion of `loss`,
  * default-exported.
@@ -12,10 +12,11 @@
  * resolve the companion's own imports (`adgen/gates`) from the defining file's directory, and
  * Vite's dev server invalidates the companion when that file changes.
  */
+import { API_NAMES, type ApiName } from "../runtime/modes.js";
 
 /** Which function a companion differentiates, and how. */
 export interface CompanionRequest {
-  /** `grad` (companion `<name>_grad`, for a function returning a number) or `vjp` (`<name>_vjp`, for one returning an array); `grad` when absent. */
+  /** Which of adgen's functions asked for it: `grad` (companion `<name>_grad`), `vjp` (`<name>_vjp`), `jvp`, `hvp`, ...; `grad` when absent. */
   mode?: Mode;
   /** How `name` is found in `file`: an exported name, or a top-level function's own name. */
   kind: "export" | "local";
@@ -27,12 +28,18 @@ export interface CompanionRequest {
   file: string;
 }
 
-export type Mode = "grad" | "vjp";
+export type Mode = ApiName;
 
-const SPECIFIER = /^\x00adgen-(grad|vjp):(export|local):([^:]+):([^:]*):(.+)$/;
-const QUERY = /^(.+?)\?adgen-(grad|vjp)=(export|local):([^:&]+):([^:&]*)$/;
+/** `grad|vjp|jvp|...`: the modes, as alternatives of a regular expression. */
+const MODES = API_NAMES.join("|");
+const SPECIFIER = new RegExp(`^\\x00adgen-(${MODES}):(export|local):([^:]+):([^:]*):(.+)$`);
+const QUERY = new RegExp(`^(.+?)\\?adgen-(${MODES})=(export|local):([^:&]+):([^:&]*)$`);
 /** Matches specifiers and resolved ids, for hook filters (also as a Go regexp, for esbuild). */
-export const COMPANION_ID = /^\x00adgen-(?:grad|vjp):|\?adgen-(?:grad|vjp)=/;
+export const COMPANION_ID = new RegExp(`^\\x00adgen-(?:${MODES}):|\\?adgen-(?:${MODES})=`);
+/** Matches the specifiers alone (esbuild's resolve filter). */
+export const COMPANION_SPECIFIER = new RegExp(`^\\x00adgen-(?:${MODES}):`);
+/** Matches resolved companion ids alone (the query part; esbuild's load filter). */
+export const COMPANION_QUERY = new RegExp(`\\?adgen-(?:${MODES})=`);
 
 /** The import specifier the transformed module uses. */
 export function companionSpecifier(r: CompanionRequest): string {
@@ -55,7 +62,7 @@ export function parseCompanionId(id: string): CompanionRequest | undefined {
 
 function request(mode: string, kind: string, name: string, wrt: string, file: string): CompanionRequest {
   return {
-    ...(mode === "vjp" ? { mode: "vjp" as const } : {}),
+    ...(mode === "grad" ? {} : { mode: mode as Mode }),
     kind: kind as CompanionRequest["kind"],
     name: decodeURIComponent(name),
     ...(wrt === "*" ? {} : { wrt: wrt ? wrt.split(",").map(decodeURIComponent) : [] }),

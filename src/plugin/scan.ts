@@ -1,17 +1,19 @@
 /**
- * Finds the `grad(f)` / `grad(f, { wrt })` calls (and `vjp(f)` / `vjp(f, { wrt })`) of a module, and what each `f` is: a top-level
+ * Finds the `grad(f)` / `grad(f, { wrt })` calls (and `vjp(f)`, `jvp(f)`, `hvp(f)`, `hessian(f)`, `hessianDiag(f)`,
+ * `jacobian(f)`, each with or without options) of a module, and what each `f` is: a top-level
  * function of the module, a binding imported from a relative module, or something the plugin
  * cannot see (left to the runtime `grad`). Names are resolved with TypeScript's binder, so a local
  * variable that shadows `grad` or `f` is not mistaken for it.
  */
 import { ts } from "ts-morph";
+import { API_NAMES, type ApiName } from "../runtime/modes.js";
 
 /** The package whose `grad` the plugin replaces. */
 export const PACKAGE = "adgen";
-/** Functions of `adgen` that take a function and return its companion: `f_grad` or `f_vjp`. */
-const TRANSFORMS = new Set(["grad", "vjp"]);
+/** Functions of `adgen` that take a function and return its companion: `f_grad`, `f_vjp`, `f_jvp`, ... */
+const TRANSFORMS = new Set<string>(API_NAMES);
 
-export type Mode = "grad" | "vjp";
+export type Mode = ApiName;
 
 /** What `f` in `grad(f)` refers to. */
 export type Target =
@@ -52,7 +54,7 @@ export interface Transform {
   /** Written as it is in the import (`grad as g`). */
   text: string;
   namespace: boolean;
-  /** The imported name (`grad`, `vjp`), for named imports. */
+  /** The imported name (`grad`, `vjp`, `jvp`, ...), for named imports. */
   imported?: Mode;
   symbol?: ts.Symbol | undefined;
 }

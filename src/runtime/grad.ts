@@ -9,14 +9,17 @@
  * cached per function. The text has no types, so the parameters' types are taken from the
  * arguments of a call (a number, a `number[]`, a `Float64Array`), and compiled once per
  * combination. Anything it cannot compile throws the compiler's diagnostics.
+ *
+ * `companion` is the one path for every mode: `jvp(f)`, `hvp(f)` (forward.ts), `hessian(f)`,
+ * `hessianDiag(f)` and `jacobian(f)` (hessian.ts) are `companion(f, options, mode)` with their types.
  */
 import * as gates from "../gates/index.js";
-import { compileSync } from "../compile.js";
-import { companionName } from "../conventions.js";
+import type { CompileResult } from "../compile.js";
 import { codes, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import type { IsData } from "./data.js";
-import { GradError, wrongModeMessage } from "./error.js";
+import { GradError } from "./error.js";
 import { instantiate } from "./instantiate.js";
+import { API_MODES, compileCompanion, wrongReturnMessage, type ApiName } from "./modes.js";
 import { annotate, prepareSource, type ParamKind } from "./source.js";
 
 export { GradError } from "./error.js";
@@ -101,12 +104,10 @@ export interface GradOptions<W extends readonly string[] = readonly string[]> {
   wrt?: W;
 }
 
-type Mode = "grad" | "vjp";
-
 /** Diagnostics that, with every parameter taken for a number, say a parameter is an array. */
 const WANTS_ARRAYS = new Set<string>([codes.notArray, codes.notFunction]);
 type AnyFunction = (...args: never) => unknown;
-type Compiled = (...args: unknown[]) => { value: unknown; grad: Record<string, unknown> };
+type Compiled = (...args: unknown[]) => { value: unknown };
 
 /** Compiled companions, per function, per mode and `wrt` list. */
 const cache = new WeakMap<Function, Map<string, Compiled>>();
@@ -173,7 +174,8 @@ export function vjp(f: AnyFunction, options: GradOptions = {}): unknown {
   return companion(f, options, "vjp");
 }
 
-function companion(f: AnyFunction, options: GradOptions, mode: Mode): Compiled {
+/** `api`'s companion of `f` (`grad`, `vjp`, `jvp`, ...), compiled on first use and cached. */
+export function companion(f: AnyFunction, options: GradOptions, mode: ApiName): Compiled {
   if (typeof f !== "function") throw new TypeError(`${mode}() expects a function, got ${describe(f)}`);
   const key = `${mode}:${options.wrt ? JSON.stringify(options.wrt) : "*"}`;
   let byKey = cache.get(f);
@@ -193,33 +195,31 @@ function companion(f: AnyFunction, options: GradOptions, mode: Mode): Compiled {
  * or ADG3018 for a method called on a parameter), or that is called with arrays, is compiled
  * again on its first call with those arguments' types.
  */
-function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): Compiled {
+function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: ApiName): Compiled {
   const fname = f.name || "<anonymous>";
   const label = `${mode}(${fname})`;
   const prepared = prepareSource(f, [...gateFunctions.keys()], [...arrayGateFunctions.keys()]);
   if ("error" in prepared) throw new GradError(`${label}: ${prepared.error}`);
   const arity = prepared.params.length;
+  const differentiated = wrt ?? prepared.params.flatMap((p) => (p.name === undefined ? [] : [p.name]));
 
   const byKinds = new Map<string, Compiled>();
-  const build = (kinds: ParamKind[]): Compiled | { diagnostics: ReturnType<typeof compileSync>["diagnostics"] } => {
-    const result = compileSync(annotate(prepared.source, prepared.params, kinds), {
+  const build = (kinds: ParamKind[]): Compiled | { diagnostics: Diagnostic[] } => {
+    const options = {
       fileName: `${mode}(${prepared.name})`,
-      language: "js",
+      language: "js" as const,
       readFile: () => undefined, // the source text imports nothing but gates
-      ...(wrt ? { wrt: [...wrt], wrtByPosition: true } : {}),
-    });
-    if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
-    const other = mode === "grad" ? "vjp" : "grad";
-    const defines = (name: string) => result.functions.some((f) => f.name === name);
-    if (!defines(companionName(prepared.name, mode)) && defines(companionName(prepared.name, other)))
-      throw new GradError(wrongModeMessage(mode, fname));
-    if (!defines(companionName(prepared.name, mode)))
-      throw new GradError(`${label}: the generated code has no function ${companionName(prepared.name, mode)}`);
-    const fn = instantiate(result.code, companionName(prepared.name, mode), runtimeExports, label) as Compiled;
+      ...(wrt ? { wrt: [...wrt] } : {}),
+    };
+    const built = compileCompanion(annotate(prepared.source, prepared.params, kinds), options, prepared.name, mode);
+    if ("diagnostics" in built) return built;
+    if ("wrongReturn" in built) throw new GradError(wrongReturnMessage(mode, fname, built.wrongReturn));
+    if ("missing" in built) throw new GradError(`${label}: ${built.missing}`);
+    const fn = instantiate(built.result.code, built.exportName, runtimeExports, label) as Compiled;
     return checked(f, fn, mode, arity);
   };
-  const fail = (found: ReturnType<typeof compileSync>["diagnostics"], kinds: ParamKind[]): never => {
-    const diagnostics = found.map(unseen);
+  const fail = (found: CompileResult["diagnostics"], kinds: ParamKind[]): never => {
+    const diagnostics = found.map((d) => unseen(d, mode));
     const text = diagnostics.map(formatDiagnostic).join("\n");
     const typed = kinds.some((k) => k !== "number")
       ? ` with parameters typed from the first call's arguments (${prepared.params.map((p, i) => `${p.name ?? "_"}: ${kinds[i]}`).join(", ")})`
@@ -234,8 +234,10 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
   } else byKinds.set(numbers.join(","), eager);
 
   return (...args: unknown[]) => {
-    if (mode === "vjp" && args.length <= arity)
-      throw new GradError(`${label}: takes ${fname}'s ${arity} argument(s) and then grad_out, got ${args.length}`);
+    const extra = API_MODES[mode].extra;
+    if (extra && args.length <= arity)
+      throw new GradError(`${label}: takes ${fname}'s ${arity} argument(s) and then ${extra}, got ${args.length}`);
+    if (extra === "tangents" || extra === "v") keyedByParameters(args[arity], extra, differentiated, label);
     const kinds = prepared.params.map((p, i) => kindOf(args[i], p.name ?? `#${i + 1}`, label));
     const key = kinds.join(",");
     let compiled = byKinds.get(key);
@@ -253,7 +255,7 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: Mode): C
  * all there is, so the compiler's message (which assumes it sees the module) is replaced by one
  * that says why the name is unknown here and what to do.
  */
-function unseen(d: Diagnostic): Diagnostic {
+function unseen(d: Diagnostic, mode: ApiName): Diagnostic {
   const name = /^'([^']+)'/.exec(d.message)?.[1];
   if (d.code !== codes.unknownName && d.code !== codes.unknownCall) return d;
   // A global (`Number`, `parseFloat`) or a member call is known to be what it is: the message stands.
@@ -262,14 +264,29 @@ function unseen(d: Diagnostic): Diagnostic {
   return {
     ...d,
     message:
-      `'${name}' is defined outside the function: grad() and vjp() at run time compile only the function's own text ` +
+      `'${name}' is defined outside the function: ${mode}() at run time compiles only the function's own text ` +
       `(f.toString()), which does not show what '${name}' is. ` +
       (d.code === codes.unknownCall
         ? `Inside f, only Math functions and adgen's gates can be called without the plugin. `
         : `Pass it in as a parameter or write its value inside f, or `) +
       `${d.code === codes.unknownCall ? "Or use" : "use"} adgen's bundler plugin (adgen/vite, adgen/rollup, adgen/esbuild, adgen/webpack, adgen/rspack), ` +
-      `which compiles grad(f) at build time with the whole module in view (the ${what} included)`,
+      `which compiles ${mode}(f) at build time with the whole module in view (the ${what} included)`,
   };
+}
+
+/**
+ * `jvp(f)`'s tangents and `hvp(f)`'s `v` are keyed by parameter name, and a key that names no
+ * differentiated parameter would be ignored (its direction taken as zero): a misspelt name is an
+ * error here rather than a derivative of 0.
+ */
+function keyedByParameters(x: unknown, what: string, names: readonly string[], label: string): void {
+  if (x === null || typeof x !== "object" || Array.isArray(x) || x instanceof Float64Array)
+    throw new GradError(`${label}: ${what} must be an object keyed by parameter name, as in { ${names[0] ?? "x"}: 1 }`);
+  for (const key of Object.keys(x))
+    if (!names.includes(key))
+      throw new GradError(
+        `${label}: ${what} has '${key}', which is not a differentiated parameter (${names.join(", ") || "none"})`,
+      );
 }
 
 function kindOf(x: unknown, name: string, label: string): ParamKind {
@@ -293,12 +310,12 @@ function kindOf(x: unknown, name: string, label: string): ParamKind {
  * something else than adgen assumed (a local function shadowing a gate, say). Then we throw
  * rather than return a wrong gradient.
  */
-function checked(f: AnyFunction, compiled: Compiled, mode: Mode, arity: number): Compiled {
+function checked(f: AnyFunction, compiled: Compiled, mode: ApiName, arity: number): Compiled {
   let verified = false;
   return (...args: unknown[]) => {
     const result = compiled(...args);
     if (!verified) {
-      const expected = (f as (...xs: unknown[]) => unknown)(...(mode === "vjp" ? args.slice(0, arity) : args));
+      const expected = (f as (...xs: unknown[]) => unknown)(...(API_MODES[mode].extra ? args.slice(0, arity) : args));
       if (!same(expected, result.value))
         throw new GradError(
           `${mode}(${f.name || "<anonymous>"}): the compiled function returned ${show(result.value)} where the function returns ` +

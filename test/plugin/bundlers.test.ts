@@ -20,6 +20,7 @@ import adgenRollup from "../../src/plugin/rollup.js";
 import adgenRspack from "../../src/plugin/rspack.js";
 import adgenVite from "../../src/plugin/vite.js";
 import adgenWebpack from "../../src/plugin/webpack.js";
+import { compileSync } from "../../src/index.js";
 import { root } from "../support/fixtures.js";
 import { close, finiteDifference } from "../support/numeric.js";
 import { BAD_MODEL, createProject, MODEL, type Project } from "./project.js";
@@ -152,6 +153,12 @@ beforeAll(() => {
 });
 afterAll(() => project?.remove());
 
+/** Whether this compiler generates `f_<mode>` (the Hessian and Jacobian modes come with their own branch). */
+const generates = (mode: string) =>
+  compileSync("export function f(x: number) { return x * x; }", { modes: [mode] as never }).functions.some(
+    (f) => f.name === `f_${mode}`,
+  );
+
 const importFresh = (file: string) => import(`${pathToFileURL(file).href}?t=${Date.now()}`);
 const linesOf = (text: string) => text.split("\n");
 
@@ -168,9 +175,13 @@ describe.each(bundlers.map((b) => [b.name, b] as const))("%s", (name, bundler) =
 
   it("bundles gradients that agree with finite differences", async () => {
     type Fn = (...xs: number[]) => number;
+    type Keyed = Record<string, number>;
     const app = (await importFresh(built.file)) as {
       [k in "dloss" | "dlossWb" | "dlocal"]: GradFn;
-    } & { [k in "loss" | "local"]: Fn } & { describe: (w: number, b: number) => string };
+    } & { [k in "loss" | "local"]: Fn } & { describe: (w: number, b: number) => string } & {
+      jloss: (...xs: [...number[], Keyed]) => { value: number; tangent: number };
+      hlossWb: (...xs: [...number[], Keyed]) => { value: number; grad: Keyed; hvp: Keyed };
+    };
     const points = [
       [0.5, 0.1, 2, 1],
       [-1.3, 0.7, -0.4, 0],
@@ -185,6 +196,23 @@ describe.each(bundlers.map((b) => [b.name, b] as const))("%s", (name, bundler) =
       });
       const wb = app.dlossWb(...xs);
       expect(wb).toEqual({ value, grad: { w: grad.w, b: grad.b } });
+      // jvp(loss): the gradient's product with the tangents.
+      const t = { w: 0.5, b: -1, y: 2 };
+      const j = app.jloss(...xs, t);
+      expect(j.value).toBe(value);
+      expect(close(j.tangent, t.w * grad.w! + t.b * grad.b! + t.y * grad.y!, 1e-12)).toBe(true);
+      // hvp(loss, { wrt: ["w", "b"] }): differences of the gradient along v.
+      const v = { w: 1, b: 0.5 };
+      const h = app.hlossWb(...xs, v);
+      expect(h.grad).toEqual(wb.grad);
+      for (const p of ["w", "b"]) {
+        const fd = finiteDifference(
+          ([e]) => app.dlossWb(xs[0]! + e! * v.w, xs[1]! + e! * v.b, xs[2]!, xs[3]!).grad[p]!,
+          [0],
+          0,
+        );
+        expect(close(h.hvp[p]!, fd, 1e-7), `${name} (H v)_${p}: ${h.hvp[p]} vs ${fd}`).toBe(true);
+      }
     }
     const local = app.dlocal(1.2, -0.5);
     expect(local.value).toBe(app.local(1.2, -0.5));
@@ -201,6 +229,8 @@ describe.each(bundlers.map((b) => [b.name, b] as const))("%s", (name, bundler) =
   it("leaves the compiler out of the bundle", () => {
     const code = readFileSync(built.file, "utf8");
     expect(code).toContain("loss_grad");
+    expect(code).toContain("loss_jvp");
+    expect(code).toContain("loss_hvp");
     expect(code).not.toMatch(/ts-morph|compileSync|new Function/);
   });
 
@@ -333,6 +363,106 @@ describe("vjp(f) in a real build (esbuild)", () => {
     expect(loc?.file).toMatch(/vec-wrong\.ts$/);
     expect(loc).toMatchObject({ line: 4, column: 22 });
   });
+});
+
+describe("jvp(f), hvp(f), hessian(f), jacobian(f) of a vector-valued function in a real build (esbuild)", () => {
+  const esbuildBundler = bundlers.find((b) => b.name === "esbuild")!;
+  const VEC = `export function layer(w: Float64Array, x: number[], b: number): Float64Array {
+  const y = new Float64Array(2);
+  for (let r = 0; r < 2; r++) {
+    let s = b;
+    for (let c = 0; c < x.length; c++) {
+      s += w[r * x.length + c] * x[c];
+    }
+    y[r] = Math.tanh(s);
+  }
+  return y;
+}
+`;
+  type Layer = (w: Float64Array, x: number[], b: number) => Float64Array;
+  const w = new Float64Array([0.3, -0.5, 0.8, 0.1, 0.4, -0.2]);
+  const x = [0.7, -1.1, 0.4];
+
+  it("bundles f_jvp: its tangent is the derivative along the tangents, by finite differences", async () => {
+    project.write("ts/vec.ts", VEC);
+    project.write(
+      "ts/jvp-app.ts",
+      `import { jvp } from "adgen";\nimport { layer } from "./vec";\n\nexport const jlayer = jvp(layer, { wrt: ["w", "x", "b"] });\nexport { layer };\n`,
+    );
+    const built = await esbuildBundler.build(project, "jvp-app", "esbuild-jvp", true);
+    expect(readFileSync(built.file, "utf8")).not.toContain("compileSync");
+    const app = (await importFresh(built.file)) as {
+      layer: Layer;
+      jlayer: (...args: [...Parameters<Layer>, { w?: Float64Array; b?: number }]) => {
+        value: Float64Array;
+        tangent: Float64Array;
+      };
+    };
+    const dw = new Float64Array([1, 0, -1, 0.5, 0.5, 2]);
+    const { value, tangent } = app.jlayer(w, x, 0.05, { w: dw, b: -0.5 });
+    expect(value).toEqual(app.layer(w, x, 0.05));
+    expect(tangent).toBeInstanceOf(Float64Array);
+    for (let r = 0; r < 2; r++) {
+      const fd = finiteDifference(
+        ([e]) =>
+          app.layer(
+            Float64Array.from(w, (wi, i) => wi + e! * dw[i]!),
+            x,
+            0.05 - 0.5 * e!,
+          )[r]!,
+        [0],
+        0,
+      );
+      expect(close(tangent[r]!, fd, 1e-7), `tangent[${r}]: ${tangent[r]} vs ${fd}`).toBe(true);
+    }
+  });
+
+  it("fails a build that asks hvp of a vector-valued function, at the call, saying what to use", async () => {
+    project.write("ts/vec.ts", VEC);
+    project.write(
+      "ts/hvp-wrong.ts",
+      `import { hvp } from "adgen";\nimport { layer } from "./vec";\n\nexport const hlayer = hvp(layer);\n`,
+    );
+    const error = await esbuildBundler.build(project, "hvp-wrong", "esbuild-hvp-wrong", true).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, "the build fails").toBeDefined();
+    expect(String((error as Error).message)).toContain(
+      "hvp(layer): 'layer' returns an array, not a number, so it has no Hessian-vector product; use jacobian(layer)",
+    );
+    expect(esbuildBundler.location!(error)).toMatchObject({ line: 4, column: 22 });
+  });
+
+  it.runIf(generates("hessian") && generates("jacobian"))(
+    "bundles f_jacobian and f_hessian: rows of vjp(f) and columns of hvp(f) along unit vectors",
+    async () => {
+      project.write("ts/vec.ts", VEC);
+      project.write(
+        "ts/matrices-app.ts",
+        [
+          `import { hessian, hvp, jacobian, vjp } from "adgen";`,
+          `import { layer } from "./vec";`,
+          `import { loss } from "./model";`,
+          `export const J = jacobian(layer, { wrt: ["b"] });`,
+          `export const vl = vjp(layer, { wrt: ["w", "x", "b"] });`,
+          `export const H = hessian(loss, { wrt: ["w", "b"] });`,
+          `export const hl = hvp(loss, { wrt: ["w", "b"] });`,
+        ].join("\n"),
+      );
+      const built = await esbuildBundler.build(project, "matrices-app", "esbuild-matrices", true);
+      type Fn = (...args: unknown[]) => Record<string, unknown>;
+      const app = (await importFresh(built.file)) as Record<"J" | "vl" | "H" | "hl", Fn>;
+      const J = app.J(w, x, 0.05).jacobian as number[][];
+      const unit = (r: number) => Float64Array.from([0, 1], (c) => (c === r ? 1 : 0));
+      const row = (r: number) => (app.vl(w, x, 0.05, unit(r)).grad as Record<string, number>).b;
+      expect(J).toEqual([[row(0)], [row(1)]]);
+      const at = [0.5, 0.1, 2, 1];
+      const H = app.H(...at).hessian as number[][];
+      const columns = [{ w: 1 }, { b: 1 }].map((v) => app.hl(...at, v).hvp as Record<string, number>);
+      expect(H).toEqual([0, 1].map((i) => columns.map((c) => [c.w, c.b][i])));
+    },
+  );
 });
 
 describe("esbuild's messages", () => {

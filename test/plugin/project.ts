@@ -31,7 +31,7 @@ export function describe(w: number, b: number): string {
 }
 `;
 
-const APP = `import { grad } from "adgen";
+const APP = `import { grad, hvp, jvp } from "adgen";
 import { loss, describe } from "./model";
 
 function local(a: number, c: number) {
@@ -41,6 +41,8 @@ function local(a: number, c: number) {
 export const dloss = grad(loss);
 export const dlossWb = grad(loss, { wrt: ["w", "b"] });
 export const dlocal = grad(local);
+export const jloss = jvp(loss);
+export const hlossWb = hvp(loss, { wrt: ["w", "b"] });
 export { loss, local, describe };
 `;
 

@@ -14,6 +14,7 @@ import { sigmoid } from "../../src/gates/index.js";
 import adgenEsbuild from "../../src/plugin/esbuild.js";
 import { passingFixtures, root, type Fixture } from "../support/fixtures.js";
 import { rng } from "../support/numeric.js";
+import { refusedForInvisibleNames } from "../support/runtime.js";
 
 /** A module constant: `grad` sees only a function's own text, so it cannot know it. */
 const MODULE_RATE = 0.5;
@@ -95,22 +96,6 @@ function points(fixture: Fixture, params: string[]): number[][] {
     }),
   );
   return [...sampled, ...(fixture.options.at ?? []).filter((xs) => xs.length === params.length)];
-}
-
-/**
- * The runtime sees only `f.toString()`, so it refuses a function that uses a name defined elsewhere
- * in its module (a constant, a helper, an import): the names it reports must be exactly such names.
- */
-function refusedForInvisibleNames(e: unknown, fixture: Fixture): boolean {
-  if (!(e instanceof GradError) || e.diagnostics.length === 0) return false;
-  const input = readFileSync(join(fixture.dir, "input.ts"), "utf8");
-  return e.diagnostics.every((d) => {
-    // `'g'`, or `'unit(...)'` / `'ns.unit(...)'` for calls (a module runner renames imports).
-    const name = /'(?:[\w$]+\.)?([\w$]+)(?:\(\.\.\.\))?'/.exec(d.message)?.[1];
-    const topLevel = new RegExp(`^(export )?(const|function|import)\\b.*\\b${name}\\b`, "m");
-    const imported = d.message.includes("__vite_ssr_import_"); // a binding the module runner rewrote
-    return ["ADG3001", "ADG3002"].includes(d.code) && name !== undefined && (imported || topLevel.test(input));
-  });
 }
 
 describe("runtime grad(f) against the build-time companion", () => {
