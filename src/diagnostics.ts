@@ -32,6 +32,18 @@ export const codes = {
   thisKeyword: "ADG2009",
   /** Unsupported record. A record type or use outside the subset: `Map`/`Set`, string or optional fields, methods, index signatures, a record returned by the differentiated function, records in `?:`. */
   record: "ADG2010",
+  /** Class inheritance. A class that `extends` another; declare its fields and methods in it. */
+  classExtends: "ADG2020",
+  /** Class accessor. A getter or setter (`get norm()`); write a method (`norm()`). */
+  classAccessor: "ADG2021",
+  /** Static class member. A `static` field, method or block; use a module-level `const` or function. */
+  classStatic: "ADG2022",
+  /** Private `#` member. A `#x` field or `#m()` method; use TypeScript's `private x`. */
+  classPrivateName: "ADG2023",
+  /** Imported class. A class declared in another module; declare it in the module that uses it. */
+  classImported: "ADG2024",
+  /** Unsupported class. Other class forms outside the subset: generic, abstract or decorated classes, class expressions, untyped or function-valued fields, overloads, a `return` in a constructor, `private` fields on a differentiated parameter. */
+  classForm: "ADG2025",
   /** Unknown name. A name that is not a parameter, local, Math member or gate. */
   unknownName: "ADG3001",
   /** Call adgen has no rule for. A call to a function adgen has no rule for. */
@@ -70,6 +82,8 @@ export const codes = {
   notFunction: "ADG3018",
   /** Shared record written. A write to a record that another name also refers to (`const q = p;` then `q.x = 1`); copy it with `{ ...p }`. */
   sharedRecord: "ADG3019",
+  /** `this` escapes. An object stored into another (`other.owner = this`, `b.r = a` in a helper) in a way adgen's copies of records cannot follow, or a method that returns `this` on one path and another object on another. */
+  thisEscapes: "ADG3020",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",
   /** No Hessian of an array. A Hessian (`--mode hessian`, `hessian_diag`) of a function that returns an array. */

@@ -66,7 +66,9 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
       const wrt = fixture.options.wrt
         ? params.filter((p) => fixture.options.wrt!.includes(p))
         : params.filter((p) => !data.has(p));
-      const random = Array.from({ length: fixture.options.points ?? 5 }, () => samplePoint(fixture, params, seeded));
+      const random = Array.from({ length: fixture.options.points ?? 5 }, () =>
+        samplePoint(fixture, params, seeded, input),
+      );
       const chosen = (fixture.options.at ?? []).filter((xs) => xs.length === params.length);
       for (const xs of [...chosen, ...random]) {
         const y = f(...xs.map(copy));

@@ -7,8 +7,9 @@
  * and this code never runs. Without it (a script, a REPL, a test) the function's source text is
  * compiled with `compileSync`, the generated code evaluated with `new Function`, and the result
  * cached per function. The text has no types, so the parameters' types are taken from the
- * arguments of a call (a number, a `number[]`, a `Float64Array`), and compiled once per
- * combination. Anything it cannot compile throws the compiler's diagnostics.
+ * arguments of a call (a number, a `number[]`, a `Float64Array`, a plain object of these: a
+ * record, typed by its shape), and compiled once per combination. Anything it cannot compile
+ * throws the compiler's diagnostics.
  *
  * `companion` is the one path for every mode: `jvp(f)`, `hvp(f)` (forward.ts), `hessian(f)`,
  * `hessianDiag(f)` and `jacobian(f)` (hessian.ts) are `companion(f, options, mode)` with their types.
@@ -26,14 +27,16 @@ export { GradError } from "./error.js";
 
 /**
  * What a parameter may be: a number, an array of numbers, or a record of these (an interface or
- * type of number, array and record fields; TypeScript interfaces have no index signature, so it
- * is typed `object`; records are compiled at build time, the run time refuses them).
+ * type of number, array and record fields, or a class instance at build time; TypeScript
+ * interfaces have no index signature, so it is typed `object`). At run time a record is a plain
+ * object, typed by its shape.
  */
 export type Param = number | number[] | Float64Array | object;
 
 /**
  * The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an
- * array, and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`).
+ * array, and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`);
+ * a class instance's is the plain record of its fields, without its methods.
  */
 export type GradOf<P> = P extends number
   ? number
@@ -44,7 +47,7 @@ export type GradOf<P> = P extends number
       : P extends (...args: never) => unknown
         ? never
         : P extends object
-          ? { -readonly [K in keyof P]: GradOf<P[K]> }
+          ? { -readonly [K in keyof P as P[K] extends (...args: never) => unknown ? never : K]: GradOf<P[K]> }
           : never;
 
 /** The parameter types (a union) that get gradients: those not declared `Data<T>`. */
@@ -106,6 +109,11 @@ export interface GradOptions<W extends readonly string[] = readonly string[]> {
 
 /** Diagnostics that, with every parameter taken for a number, say a parameter is an array. */
 const WANTS_ARRAYS = new Set<string>([codes.notArray, codes.notFunction]);
+/** A diagnostic that, with every parameter taken for a number, may say it is an array or a record (`p.x`). */
+const wantsTypes = (d: Diagnostic): boolean =>
+  WANTS_ARRAYS.has(d.code) ||
+  (d.code === codes.expression && d.message.startsWith("property access")) ||
+  (d.code === codes.outerWrite && /^assignment to '[\w$]+\./.test(d.message));
 type AnyFunction = (...args: never) => unknown;
 type Compiled = (...args: unknown[]) => { value: unknown };
 
@@ -230,7 +238,7 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: ApiName)
   const numbers: ParamKind[] = prepared.params.map(() => "number");
   const eager = build(numbers);
   if ("diagnostics" in eager) {
-    if (!eager.diagnostics.some((d) => WANTS_ARRAYS.has(d.code))) fail(eager.diagnostics, numbers);
+    if (!eager.diagnostics.some(wantsTypes)) fail(eager.diagnostics, numbers);
   } else byKinds.set(numbers.join(","), eager);
 
   return (...args: unknown[]) => {
@@ -291,17 +299,44 @@ function keyedByParameters(x: unknown, what: string, names: readonly string[], l
 
 function kindOf(x: unknown, name: string, label: string): ParamKind {
   if (typeof x === "number" || x === undefined) return "number";
+  return shapeOf(x, name, label, true);
+}
+
+/** The type of a value inside an argument: a number, an array, or a plain object's type literal (a record). */
+function shapeOf(x: unknown, name: string, label: string, top = false): ParamKind {
+  const shown = top ? `argument '${name}'` : `'${name}'`;
+  if (typeof x === "number") return "number";
   if (x instanceof Float64Array) return "Float64Array";
-  if (Array.isArray(x)) return "number[]";
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype)
-    throw new GradError(
-      `${label}: argument '${name}' is a record; grad(f) at run time reads f's JavaScript, which has no types to ` +
-        `say its fields, so records are differentiated at build time: the adgen plugin (or the CLI) compiles grad(f) from f's TypeScript`,
-    );
+  if (Array.isArray(x)) {
+    const at = x.findIndex((v) => typeof v !== "number");
+    if (at >= 0)
+      throw new GradError(
+        `${label}: '${name}[${at}]' is ${describeValue(x[at])}; adgen differentiates arrays of numbers (number[], Float64Array)`,
+      );
+    return "number[]";
+  }
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+    const fields = Object.entries(x);
+    if (fields.length === 0) throw new GradError(`${label}: ${shown} is an object without fields`);
+    const typed = fields.map(([k, v]) => {
+      if (!/^[A-Za-z_$][\w$]*$/.test(k))
+        throw new GradError(`${label}: ${shown} has a field '${k}'; record fields are plain names`);
+      return `${k}: ${shapeOf(v, `${name}.${k}`, label)}`;
+    });
+    return `{ ${typed.join("; ")} }`;
+  }
+  const instance =
+    x !== null && typeof x === "object" && typeof x.constructor === "function" && x.constructor !== Object
+      ? ` (an instance of ${x.constructor.name || "a class"}: grad(f) at run time reads only f's own text, not the class; ` +
+        `pass a plain object of its fields, or compile at build time with adgen's bundler plugin, which reads the class)`
+      : "";
   throw new GradError(
-    `${label}: argument '${name}' is ${x === null ? "null" : typeof x === "object" ? `a ${x.constructor?.name ?? "object"}` : `a ${typeof x}`}; ` +
-      `adgen differentiates numbers, number[] and Float64Array`,
+    `${label}: ${shown} is ${describeValue(x)}${instance}; adgen differentiates numbers, number[], Float64Array and plain objects of these`,
   );
+}
+
+function describeValue(x: unknown): string {
+  return x === null ? "null" : typeof x === "object" ? `a ${x.constructor?.name ?? "object"}` : `a ${typeof x}`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * one top-level function. Only what the text shows is known here, so module constants, helper
  * functions and mutable state that `f` closes over are free names the compiler rejects. The text
  * has no types either: `annotate` writes the parameters' types in, as the arguments of a call
- * show them (`number[]`, `Float64Array`; a parameter left bare is a number).
+ * show them (`number[]`, `Float64Array`, a record's type literal; a parameter left bare is a number).
  */
 import { ts } from "ts-morph";
 import { GATES_MODULE } from "../conventions.js";
@@ -29,8 +29,11 @@ export interface Param {
   bare?: { start: number; end: number };
 }
 
-/** What a parameter is, judged from an argument. */
-export type ParamKind = "number" | "number[]" | "Float64Array";
+/**
+ * What a parameter is, judged from an argument: a number, an array, or a record of these, as the
+ * type literal its shape makes (`{ x: number; w: number[]; pos: { x: number; y: number } }`).
+ */
+export type ParamKind = "number" | "number[]" | "Float64Array" | `{ ${string} }`;
 
 /** Taken once: the source text of a function, whatever later code does to `Function`. */
 const functionToString = Function.prototype.toString;
@@ -113,7 +116,7 @@ function parameters(source: string, offset: number): Param[] {
   }));
 }
 
-/** `source` with the parameters of kind `number[]` or `Float64Array` annotated so. */
+/** `source` with the parameters of kind `number[]`, `Float64Array` or a record annotated so. */
 export function annotate(source: string, params: Param[], kinds: ParamKind[]): string {
   const edits: [number, string][] = [];
   params.forEach((p, i) => {

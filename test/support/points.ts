@@ -17,21 +17,35 @@ export function paramNames(f: Function): string[] {
 export type Spec =
   | { array: "Float64Array" | "number[]"; length: number }
   | { fixed: number }
-  | { record: Record<string, Spec | undefined> }
+  | { record: Record<string, Spec | undefined>; class?: string }
   | undefined;
 
-/** A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs, or sampled. */
+/**
+ * A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs
+ * (an instance of the input's class named by its `"@class"` entry), or sampled.
+ */
 export function specOf(spec: FixtureSpec | undefined): Spec {
   if (typeof spec === "number") return { fixed: spec };
-  if (typeof spec === "object")
-    return { record: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, specOf(v)])) };
+  if (typeof spec === "object") {
+    const { "@class": cls, ...fields } = spec;
+    return {
+      record: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, specOf(v)])),
+      ...(typeof cls === "string" ? { class: cls } : {}),
+    };
+  }
   const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
   if (m) return { array: m[1] as "Float64Array" | "number[]", length: Number(m[2]) };
   return undefined;
 }
 export const paramSpec = (f: Fixture, p: string): Spec => specOf(f.options.params?.[p]);
 
-export function samplePoint(f: Fixture, params: string[], random: () => number): Value[] {
+/** `classes`: the input module's exports, where a record spec's `"@class"` is found. */
+export function samplePoint(
+  f: Fixture,
+  params: string[],
+  random: () => number,
+  classes: Record<string, unknown> = {},
+): Value[] {
   const d = f.options.domain;
   const draw = (p: string) => {
     const [lo, hi] = Array.isArray(d) ? d : (d?.[p] ?? [-2, 2]);
@@ -39,8 +53,13 @@ export function samplePoint(f: Fixture, params: string[], random: () => number):
   };
   const sample = (spec: Spec, p: string): Value => {
     if (spec && "fixed" in spec) return spec.fixed;
-    if (spec && "record" in spec)
-      return Object.fromEntries(Object.entries(spec.record).map(([k, s]) => [k, sample(s, p)]));
+    if (spec && "record" in spec) {
+      const fields = Object.fromEntries(Object.entries(spec.record).map(([k, s]) => [k, sample(s, p)]));
+      if (spec.class === undefined) return fields;
+      const cls = classes[spec.class] as { prototype: object } | undefined;
+      if (!cls) throw new Error(`options.json: the input has no class '${spec.class}'`);
+      return Object.assign(Object.create(cls.prototype) as object, fields);
+    }
     if (spec) {
       const values = Array.from({ length: spec.length }, () => draw(p));
       return spec.array === "Float64Array" ? Float64Array.from(values) : values;
@@ -50,12 +69,16 @@ export function samplePoint(f: Fixture, params: string[], random: () => number):
   return params.map((p) => sample(paramSpec(f, p), p));
 }
 
+/** A deep copy; an object keeps its prototype (a class instance stays one). */
 export const copy = (x: Value): Value =>
   typeof x === "number"
     ? x
     : Array.isArray(x) || x instanceof Float64Array
       ? x.slice()
-      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
+      : Object.assign(
+          Object.create(Object.getPrototypeOf(x) as object) as object,
+          Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)])),
+        );
 
 /** Every number in a value, by its path (fields and indices). */
 export function leafPaths(x: Value, path: (string | number)[] = []): (string | number)[][] {

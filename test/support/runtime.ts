@@ -14,7 +14,7 @@ export function refusedForInvisibleNames(e: unknown, fixture: Fixture): boolean 
   return e.diagnostics.every((d) => {
     // `'g'`, or `'unit(...)'` / `'ns.unit(...)'` for calls (a module runner renames imports).
     const name = /'(?:[\w$]+\.)?([\w$]+)(?:\(\.\.\.\))?'/.exec(d.message)?.[1];
-    const topLevel = new RegExp(`^(export )?(const|function|import)\\b.*\\b${name}\\b`, "m");
+    const topLevel = new RegExp(`^(export )?(const|function|import|class)\\b.*\\b${name}\\b`, "m");
     const imported = d.message.includes("__vite_ssr_import_"); // a binding the module runner rewrote
     return ["ADG3001", "ADG3002"].includes(d.code) && name !== undefined && (imported || topLevel.test(input));
   });

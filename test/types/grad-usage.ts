@@ -78,5 +78,23 @@ void r.n.w;
 // @ts-expect-error: a field's gradient is a number, not an array
 const notArray: Float64Array = r.n.y;
 
-export { data, f2b, fw, fxs, plain, scaled };
+// A class instance's gradient is the plain record of its fields: its methods are not in it.
+class Particle {
+  constructor(
+    public x: number,
+    public v: Float64Array,
+  ) {}
+  energy(): number {
+    return this.x * this.x;
+  }
+}
+declare function settle(p: Particle, k: number): number;
+const dp = grad(settle, { wrt: ["p", "k"] })(new Particle(1, xs), 2).grad.p;
+const dpx: number = dp.x;
+const dpv: Float64Array = dp.v;
+// @ts-expect-error: a method has no gradient
+void dp.energy;
+const dpKeys: { x: number; v: Float64Array } = dp;
+
+export { data, dpKeys, dpv, dpx, f2b, fw, fxs, plain, scaled };
 export { dh, dnx, doz, dw, dweights, dws, dxs, dxsArray, notArray, vk, vx, wrong };

@@ -56,7 +56,8 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     if (!src) return undefined;
     const node = src.fn.node;
     const name = src.fn.name;
-    const id = `${src.mod.file}#${name}`;
+    const owner = ts.isClassLike(node.parent) ? `${node.parent.name?.text}.` : "";
+    const id = `${src.mod.file}#${owner}${name}`;
     if (this.inlining.includes(id) || (node === this.fn.node && this.inlining.length === 0))
       this.fail(codes.recursion, `'${name}' calls itself; recursion is not supported`, e.expression);
     if (e.arguments.length !== node.parameters.length)
@@ -65,6 +66,8 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
         `'${name}' takes ${node.parameters.length} argument${node.parameters.length === 1 ? "" : "s"}, got ${e.arguments.length}`,
         e,
       );
+    // A method's object, before its arguments (JavaScript's order): bound to `this` (src/parser/lower/classes.ts).
+    const self = this.receiver(e);
     const types = node.parameters.map((p) => recordType(p.type, src.mod.sf));
     const args = e.arguments.map((a, i) => {
       const v = this.anyValue(a, undefined, types[i]);
@@ -90,6 +93,10 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     });
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
     const written = node.parameters.map((p) => ts.isIdentifier(p.name) && this.mutates(node, p.name.text));
+    if (self) {
+      args.unshift(self.value);
+      written.unshift(self.written);
+    }
     args.forEach((a, i) =>
       args.forEach((b, j) => {
         if (j <= i || !isRecord(a) || !isRecord(b) || a.source === undefined || b.source === undefined) return;
@@ -103,6 +110,10 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
           );
       }),
     );
+    if (self) {
+      args.shift();
+      written.shift();
+    }
 
     const saved = {
       fn: this.fn,
@@ -121,8 +132,16 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     this.shared = new Map();
     this.recordReturn = { type: recordType(node.type, src.mod.sf), written: [] };
     const copyOut: { source: string; value: RecordValue }[] = [];
+    // Where each record parameter's object lives in the caller, to carry aliases the helper makes out.
+    const callerKeys = new Map<string, string>();
+    let aliases: [string, string][] = [];
     let result: Atom | RecordValue;
     try {
+      if (self) {
+        this.bindRecord("this", unsourced(self.value), "param", true, e);
+        if (self.written) this.recordReturn.written.push({ name: "this", type: self.value.type });
+        callerKeys.set("this", self.value.source!);
+      }
       node.parameters.forEach((p, i) => {
         if (!ts.isIdentifier(p.name))
           this.fail(codes.parameter, `destructured parameter '${this.text(p.name)}' is not supported`, p.name);
@@ -131,11 +150,12 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
         else this.scopes[0]!.set(p.name.text, { keyword: "param", value: a });
         if (isRecord(a) && written[i] && a.source !== undefined)
           this.recordReturn!.written.push({ name: p.name.text, type: a.type });
+        if (isRecord(a) && a.source !== undefined) callerKeys.set(p.name.text, a.source);
       });
       let results: Atom[] | undefined;
       if (node.body && ts.isBlock(node.body)) results = this.statements(node.body.statements, 0, () => undefined);
       else if (node.body) results = this.returned(node.body);
-      const isVoid = node.type?.kind === ts.SyntaxKind.VoidKeyword;
+      const isVoid = returnsNothing(node);
       if (isVoid && !asStatement) this.fail(codes.notNumber, `'${name}' returns nothing; call it as a statement`, e);
       if (!isVoid && !results)
         this.fail(codes.missingReturn, `'${name}' does not return a value on every path`, src.fn.nameNode);
@@ -143,6 +163,13 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
       const type = this.recordReturn.type;
       const tail = results && !isVoid ? results.slice(type ? leaves(type).length : 1) : undefined;
       let k = 0;
+      if (self?.written)
+        copyOut.push({
+          source: self.value.source!,
+          value: tail
+            ? this.fromLeaves(self.value.type, tail.slice(k, (k += leaves(self.value.type).length)))
+            : this.readRecord("this", self.value.type, e),
+        });
       for (const [i, p] of node.parameters.entries()) {
         const a = args[i]!;
         if (!(isRecord(a) && written[i] && a.source !== undefined)) continue;
@@ -155,6 +182,7 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
       else if (type) {
         result = this.fromLeaves(type, results!);
       } else result = results![0]!;
+      aliases = this.outerAliases(callerKeys);
     } catch (err) {
       if (src.mod !== saved.mod) this.resolver.reportIn(src.mod, err);
       throw err;
@@ -169,11 +197,36 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
       this.recordReturn = saved.ret;
     }
     for (const { source, value } of copyOut) this.copyOut(source, value, e);
+    for (const [a, b] of aliases) this.share(a, b);
     return result;
   }
 
+  /**
+   * The objects a helper made one (`b.r = a`: the caller's `w.r` is now its `p`), as pairs of
+   * the caller's keys, so that a later write through either is refused as in the caller itself.
+   */
+  private outerAliases(callerKeys: ReadonlyMap<string, string>): [string, string][] {
+    const outer = (key: string): string | undefined => {
+      const [root, ...rest] = key.split(".");
+      const at = callerKeys.get(root!);
+      return at === undefined ? undefined : [at, ...rest].join(".");
+    };
+    const pairs: [string, string][] = [];
+    for (const [a, others] of this.shared)
+      for (const b of others) {
+        const [oa, ob] = [outer(a), outer(b)];
+        if (a < b && oa !== undefined && ob !== undefined && oa !== ob) pairs.push([oa, ob]);
+      }
+    return pairs;
+  }
+
+  /** A method call's object, bound to `this` in the method (src/parser/lower/classes.ts); none here. */
+  protected receiver(_e: ts.CallExpression): { value: RecordValue; written: boolean } | undefined {
+    return undefined;
+  }
+
   /** A record of type `t` from its leaves' atoms, in the order of `leaves(t)`. */
-  private fromLeaves(t: RecordType, atoms: readonly Atom[]): RecordValue {
+  protected fromLeaves(t: RecordType, atoms: readonly Atom[]): RecordValue {
     const rest = [...atoms];
     const build = (t: RecordType): RecordValue => ({
       kind: "record",
@@ -268,4 +321,21 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     for (const n of nodes) if (n) visit(n);
     return roots;
   }
+}
+
+/** Whether a function returns nothing: declared `void`, or, undeclared, with no `return` of a value. */
+export function returnsNothing(node: ts.SignatureDeclaration): boolean {
+  if (node.type) return node.type.kind === ts.SyntaxKind.VoidKeyword;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression) found = true;
+    ts.forEachChild(n, visit);
+  };
+  if ("body" in node && node.body) {
+    const body = node.body as ts.Node;
+    if (!ts.isBlock(body)) return false;
+    ts.forEachChild(body, visit);
+  }
+  return !found;
 }

@@ -115,7 +115,7 @@ export abstract class LowerRecordStatements extends LowerRecords {
   }
 
   /** The current fields of the record parameters the helper being inlined writes. */
-  private writtenLeaves(at: ts.Node): Atom[] {
+  protected writtenLeaves(at: ts.Node): Atom[] {
     return (this.recordReturn?.written ?? []).flatMap((w) => this.leafAtoms(this.readRecord(w.name, w.type, at)));
   }
 

@@ -8,6 +8,7 @@ import { codes, DiagnosticError } from "../../diagnostics.js";
 import type { RecordField, Type } from "../../ir.js";
 import { arrayOf, NUMBER } from "../../ir-types.js";
 import { ARRAY_TYPES } from "../syntax.js";
+import { classDeclaration, classOf, classType } from "./class-types.js";
 
 export type RecordType = Extract<Type, { kind: "record" }>;
 
@@ -45,6 +46,11 @@ export function recordType(
   const name = node.typeName.text;
   if (REFUSED[name]) fail(sf, node, REFUSED[name]!);
   if (name === "Readonly" && node.typeArguments?.length === 1) return recordType(node.typeArguments[0], sf, seen);
+  const cls = classDeclaration(sf, name);
+  if (cls) {
+    if (seen.includes(name)) fail(sf, node, `'${name}' contains itself; records nest to a fixed depth`);
+    return classType(cls, sf, [...seen, name], fieldType);
+  }
   const decl = declaration(sf, name);
   if (!decl) {
     // An imported generic (`Data<T>` from adgen) is no record: the caller reads it.
@@ -62,7 +68,7 @@ export function recordType(
   if (ts.isTypeAliasDeclaration(decl)) {
     const t = recordType(decl.type, sf, [...seen, name], `'${name}'`);
     if (!t) return undefined;
-    return { ...t, name };
+    return classOf(t) ? t : { ...t, name };
   }
   if (decl.heritageClauses)
     fail(sf, decl.heritageClauses[0]!, `'${name}' extends another interface; declare its fields in it`);
@@ -91,21 +97,25 @@ function fields(
     if (p.questionToken)
       fail(sf, p, `optional field '${name}?' of ${owner} is not supported: every field must hold a value`);
     if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
-    const t = p.type!;
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
       ? ({ readonly: true } as const)
       : {};
-    if (t.kind === ts.SyntaxKind.NumberKeyword) return { name, type: NUMBER, ...readonly };
-    const array = ARRAY_TYPES[typeText(sf, t)];
-    if (array) return { name, type: arrayOf(array), ...readonly };
-    const nested = recordType(t, sf, seen);
-    if (nested) return { name, type: nested, ...readonly };
-    const what =
-      t.kind === ts.SyntaxKind.StringKeyword
-        ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
-        : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
-    return fail(sf, t, `field '${name}' of ${owner} has type ${what}`);
+    return { name, type: fieldType(p.type!, name, owner, sf, seen), ...readonly };
   });
+}
+
+/** The type of field `name` of `owner`, as annotated: a number, an array or a record. */
+export function fieldType(t: ts.TypeNode, name: string, owner: string, sf: ts.SourceFile, seen: string[]): Type {
+  if (t.kind === ts.SyntaxKind.NumberKeyword) return NUMBER;
+  const array = ARRAY_TYPES[typeText(sf, t)];
+  if (array) return arrayOf(array);
+  const nested = recordType(t, sf, seen);
+  if (nested) return nested;
+  const what =
+    t.kind === ts.SyntaxKind.StringKeyword
+      ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
+      : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
+  return fail(sf, t, `field '${name}' of ${owner} has type ${what}`);
 }
 
 function declaration(sf: ts.SourceFile, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
@@ -122,6 +132,12 @@ function imported(sf: ts.SourceFile, name: string): boolean {
       ts.isNamedImports(st.importClause.namedBindings) &&
       st.importClause.namedBindings.elements.some((e) => e.name.text === name),
   );
+}
+
+/** The record type of the class `name` declared in the module, if it declares one. */
+export function classRecord(sf: ts.SourceFile, name: string): RecordType | undefined {
+  const cls = classDeclaration(sf, name);
+  return cls ? classType(cls, sf, [name], fieldType) : undefined;
 }
 
 /** The leaves of a record type in field order: each path below the record and its type. */

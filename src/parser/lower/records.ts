@@ -9,7 +9,7 @@
  */
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
-import type { Atom } from "../../ir.js";
+import type { Atom, Statement } from "../../ir.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
 import { skipParens } from "../syntax.js";
 import { leaves, shown, type RecordType } from "./record-types.js";
@@ -212,6 +212,43 @@ export abstract class LowerRecords extends LowerMethods {
     return leaves(r.type).map(
       (l) => l.path.reduce<Atom | RecordValue>((x, f) => (x as RecordValue).fields.get(f)!, r) as Atom,
     );
+  }
+
+  /**
+   * An arm (of a branch, or a loop's body) may make two names one object or undo that, and the
+   * other path does not: after it, the pairs from before it hold again, and those it made too.
+   */
+  protected arm(f: () => void): Statement[] {
+    const before = [...this.shared].flatMap(([a, others]) => [...others].map((b) => [a, b] as const));
+    try {
+      return super.arm(f);
+    } finally {
+      for (const [a, b] of before) this.share(a, b);
+    }
+  }
+
+  /**
+   * A loop whose body makes two names outside it one object, after writing either: the write of
+   * the next iteration goes to that object, which the copies of the iteration before cannot follow.
+   */
+  protected loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void {
+    const before = new Map([...this.shared].map(([k, v]) => [k, new Set(v)]));
+    super.loop(st);
+    const written = this.writtenRecords([st]);
+    const root = (k: string) => k.split(".")[0]!;
+    for (const [a, others] of this.shared)
+      for (const b of others)
+        if (
+          !before.get(a)?.has(b) &&
+          this.lookup(root(a)) &&
+          this.lookup(root(b)) &&
+          (written.has(root(a)) || written.has(root(b)))
+        )
+          this.fail(
+            codes.sharedRecord,
+            `'${a}' and '${b}' become the same object in this loop, which writes them; adgen's copies of records cannot follow that into the next iteration: make a copy ('{ ...${b} }')`,
+            st.getChildAt(0, this.sf),
+          );
   }
 
   protected isShared(key: string): boolean {
