@@ -28,7 +28,8 @@ export abstract class SweepTape extends SweepCounting {
   ): CodeStatement[] {
     const allocations: CodeStatement[] = [];
     this.allocate(block, allocations, false);
-    if (!this.inLoop(block)) return [...allocations, ...this.recomputeInArm(block, [...allocations, ...code]), ...code];
+    // Recomputed values first: an allocation may read one (`new Array(t1)` for t1 = q.length).
+    if (!this.inLoop(block)) return [...this.recomputeInArm(block, [...allocations, ...code]), ...allocations, ...code];
     const live = new Set<string>(keep);
     collectReads(code, live);
     const reads = freeReads([...allocations, ...liveStatements(code, live)]);
