@@ -14,6 +14,9 @@ import type { CliIO } from "./run.js";
 import { outputName, shown } from "./files.js";
 import { colors, humanDiagnostic } from "./report.js";
 import { fits, parseLengths, parsePoint, type Template } from "./check-args.js";
+import { hessianAsVjp } from "./check-hessian.js";
+
+type Fn = (...args: unknown[]) => unknown;
 
 interface Options {
   companion?: string;
@@ -56,7 +59,10 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     .option("--companion <file>", "check this generated file (e.g. the committed model.grad.ts) instead of compiling")
     .option("--function <names...>", "check only these functions (comma-separated or repeated)")
     .option("--wrt <params>", "differentiate only these parameters (comma-separated), as adgen --wrt")
-    .option("--mode <list>", "the companions to check: grad, jvp or both (default: grad), as adgen --mode")
+    .option(
+      "--mode <list>",
+      "the companions to check: some of grad, jvp, hessian (f_hessian against differences of f_grad) (default: grad), as adgen --mode",
+    )
     .option(
       "--at <point>",
       "check at this point: name=value,... (arrays and records as JSON); repeat for more points",
@@ -131,9 +137,9 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknownMode = modes.find((m) => m !== "grad" && m !== "jvp");
+  const unknownMode = modes.find((m) => m !== "grad" && m !== "jvp" && m !== "hessian");
   if (unknownMode !== undefined || modes.length === 0)
-    return usage(`--mode takes grad, jvp or both, got '${opts.mode}'`);
+    return usage(`--mode takes some of grad, jvp, hessian, got '${opts.mode}'`);
   const { compileSync, checkGrad, formatReport } = await import("../src/index.js");
   const { loadModule } = await import("./load.js");
   const result = compileSync(source, {
@@ -141,7 +147,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     language: "js",
     ...(functions ? { functions } : {}),
     ...(wrt ? { wrt } : {}),
-    modes: modes as ("grad" | "jvp")[],
+    modes: modes as ("grad" | "jvp" | "hessian")[],
   });
   if (result.diagnostics.length > 0) {
     io.stderr(result.diagnostics.map((d) => humanDiagnostic(d, paint)).join("\n"));
@@ -149,10 +155,13 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`adgen check: ${n} error${n === 1 ? "" : "s"}; nothing was checked.\n`);
     return 1;
   }
-  const companions = result.functions.filter((f) => f.kind === "grad" || f.kind === "vjp" || f.kind === "jvp");
-  const entryName = (c: GeneratedFunction) => c.name.replace(/_(grad|vjp|jvp)$/, "");
+  const companions = result.functions.filter(
+    (f) => f.kind === "grad" || f.kind === "vjp" || f.kind === "jvp" || f.kind === "hessian",
+  );
+  const entryName = (c: GeneratedFunction) => c.name.replace(/_(grad|vjp|jvp|hessian)$/, "");
   // f_vjp takes the upstream gradient last, f_jvp the tangents.
-  const paramsOf = (c: GeneratedFunction) => (c.kind === "grad" ? c.params : c.params.slice(0, -1));
+  const paramsOf = (c: GeneratedFunction) =>
+    c.kind === "grad" || c.kind === "hessian" ? c.params : c.params.slice(0, -1);
   for (const t of templates) {
     const names = Object.keys(t);
     if (!companions.some((c) => names.every((n) => paramsOf(c).some((p) => p.name === n))))
@@ -221,7 +230,8 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     const full = applying.filter((t) => names.every((n) => n in t));
     const partial = applying.filter((t) => !names.every((n) => n in t));
     const options: CheckOptions = {
-      kind: c.kind as "grad" | "vjp" | "jvp",
+      // A Hessian is checked as the Jacobian of the gradient (cli/check-hessian.ts).
+      kind: c.kind === "hessian" ? "vjp" : (c.kind as "grad" | "vjp" | "jvp"),
       params: names,
       seed,
       tolerance,
@@ -252,9 +262,17 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       failed.push(c.name);
       continue;
     }
+    const checked =
+      c.kind === "hessian"
+        ? hessianAsVjp(generated.exports[`${fname}_grad`] as Fn, companion as Fn, fname)
+        : { f: f as Fn, companion: companion as Fn };
     let report: CheckReport;
     try {
-      report = checkGrad(f as (...a: never[]) => unknown, companion as (...a: never[]) => unknown, options);
+      report = checkGrad(
+        checked.f as (...a: never[]) => unknown,
+        checked.companion as (...a: never[]) => unknown,
+        options,
+      );
     } catch (e) {
       io.stderr(`adgen check: ${c.name}: ${(e as Error).message}\n`);
       failed.push(c.name);

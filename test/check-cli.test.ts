@@ -49,8 +49,31 @@ describe("adgen check", () => {
     expect(r.stdout).toMatch(/^f_grad against finite differences of f/m);
     expect(r.stdout).toMatch(/^f_jvp against finite differences of f: J·v along a random v/m);
     expect(r.stderr).toBe("adgen check: 2 functions ok.\n");
-    const bad = await adgen("check", LECTURE, "--mode", "hessian");
+    const bad = await adgen("check", LECTURE, "--mode", "hvp");
     expect(bad.code).toBe(2);
+  });
+
+  it("checks f_hessian against differences of f_grad with --mode hessian, and finds a wrong one", async () => {
+    const rosenbrock = "fixtures/second-order/rosenbrock/input.ts";
+    const r = await adgen("check", rosenbrock, "--mode", "hessian", "--points", "2");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^rosenbrock_hessian against finite differences of rosenbrock_grad: .*: ok \(4 checked\)$/m,
+    );
+    expect(r.stderr).toBe("adgen check: 2 functions ok.\n");
+    // A Hessian whose second column is twice what it should be.
+    const dir = mkdtempSync(join(tmpdir(), "adgen-hessian-"));
+    try {
+      const broken = join(dir, "rosenbrock.grad.ts");
+      const code = readFileSync(join(root, "fixtures/second-order/rosenbrock/output.ts"), "utf8");
+      expect(code).toContain("hessian.push([hvp.x, hvp.y]);");
+      writeFileSync(broken, code.replace("hessian.push([hvp.x, hvp.y]);", "hessian.push([hvp.x, 2 * hvp.y]);"));
+      const w = await adgen("check", rosenbrock, "--mode", "hessian", "--points", "2", "--companion", broken);
+      expect(w.code).toBe(1);
+      expect(w.stdout).toMatch(/^rosenbrock_hessian against .*MISMATCH/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("checks the same points for the same seed, others for another", async () => {

@@ -155,7 +155,7 @@ export function driverBody(d: Driver, params: Param[], types: boolean): string[]
   );
   if (d.calls.jvp && d.calls.vjp)
     push(
-      `// Forward mode with fewer inputs than outputs: a column per input; else reverse mode, a row per output.`,
+      `// By columns (f_jvp) with fewer inputs than outputs, else by rows (f_vjp).`,
       `if (${n} < ${m}) {`,
       ...columns.map((l) => `  ${l}`),
       `} else {`,
