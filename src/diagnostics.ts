@@ -70,6 +70,12 @@ export const codes = {
   notFunction: "ADG3018",
   /** Shared record written. A write to a record that another name also refers to (`const q = p;` then `q.x = 1`); copy it with `{ ...p }`. */
   sharedRecord: "ADG3019",
+  /** Array of arrays outside the subset. Array methods on an array of arrays (its rows' are fine), array literals of arrays, deeper nesting, returning or choosing an array of arrays or a row of one. */
+  nestedArray: "ADG2030",
+  /** Push outside the subset. `push` on a Float64Array, a parameter, a row of an array of arrays, or used for its value. */
+  push: "ADG2031",
+  /** Row replaced or shared. A write of a whole row (`A[i] = ...`, `A[i] = A[j]`), or a matrix built from a row it does not make (`Array.from({ length: n }, () => row)`): two names for one row, which adgen's row adjoints cannot follow. */
+  rowAlias: "ADG3030",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",
 } as const;

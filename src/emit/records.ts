@@ -60,7 +60,9 @@ export function signature(params: Param[], types: boolean): string {
 function plainType(p: Param): string {
   return p.fields
     ? `{ ${p.fields.map((field) => `${field.name}?: ${plainType(field)}`).join("; ")} }`
-    : `${p.readonly ? "readonly " : ""}${p.type}`;
+    : p.readonly && p.type === "number[][]"
+      ? "readonly (readonly number[])[]"
+      : `${p.readonly ? "readonly " : ""}${p.type}`;
 }
 
 /** `const { x: p_x, pos: { y: p_pos_y } } = p;` per record parameter, and the leaf each line defines. */

@@ -30,19 +30,24 @@ export type Param = number | number[] | Float64Array | object;
 
 /**
  * The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an
- * array, and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`).
+ * array (`number[][]` for `number[][]`, `Float64Array[]` for `Float64Array[]`, readonly or not: a
+ * gradient is a new array, the caller's to write), and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`).
  */
 export type GradOf<P> = P extends number
   ? number
   : P extends Float64Array
     ? Float64Array
-    : P extends readonly number[]
-      ? number[]
-      : P extends (...args: never) => unknown
-        ? never
-        : P extends object
-          ? { -readonly [K in keyof P]: GradOf<P[K]> }
-          : never;
+    : P extends readonly Float64Array[]
+      ? Float64Array[]
+      : P extends readonly (readonly number[])[]
+        ? number[][]
+        : P extends readonly number[]
+          ? number[]
+          : P extends (...args: never) => unknown
+            ? never
+            : P extends object
+              ? { -readonly [K in keyof P]: GradOf<P[K]> }
+              : never;
 
 /** The parameter types (a union) that get gradients: those not declared `Data<T>`. */
 type Differentiated<P> = P extends unknown ? (IsData<P> extends true ? never : P) : never;
@@ -275,7 +280,9 @@ function unseen(d: Diagnostic): Diagnostic {
 function kindOf(x: unknown, name: string, label: string): ParamKind {
   if (typeof x === "number" || x === undefined) return "number";
   if (x instanceof Float64Array) return "Float64Array";
-  if (Array.isArray(x)) return "number[]";
+  // An array of arrays (a matrix, its rows number[]s or Float64Arrays), told by its first row.
+  if (Array.isArray(x))
+    return x[0] instanceof Float64Array ? "Float64Array[]" : Array.isArray(x[0]) ? "number[][]" : "number[]";
   if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype)
     throw new GradError(
       `${label}: argument '${name}' is a record; grad(f) at run time reads f's JavaScript, which has no types to ` +

@@ -30,7 +30,7 @@ export interface Param {
 }
 
 /** What a parameter is, judged from an argument. */
-export type ParamKind = "number" | "number[]" | "Float64Array";
+export type ParamKind = "number" | "number[]" | "Float64Array" | "number[][]" | "Float64Array[]";
 
 /** Taken once: the source text of a function, whatever later code does to `Function`. */
 const functionToString = Function.prototype.toString;
