@@ -298,16 +298,20 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
 /** What `--at` gave (JSON) as a value of the parameter's type: a Float64Array for a Float64Array. */
 function asType(value: unknown, type: string): unknown {
   if (type === "Float64Array" && Array.isArray(value)) return Float64Array.from(value as number[]);
+  if (type === "Float64Array[]" && Array.isArray(value)) return value.map((row) => asType(row, "Float64Array"));
   return value;
 }
 
 function isSampled(type: string): boolean {
-  return type === "number" || type === "boolean" || type === "number[]" || type === "Float64Array";
+  return ["number", "boolean", "number[]", "Float64Array", "number[][]", "Float64Array[]"].includes(type);
 }
 
 function randomParam(type: string, length: number, random: () => number, range: [number, number]): unknown {
   if (type === "boolean") return random() < 0.5;
   if (type === "number") return draw(random, range);
+  // An array of arrays: `length` rows of `length` elements.
+  if (type.endsWith("[]") && type !== "number[]")
+    return Array.from({ length }, () => randomParam(type.slice(0, -2), length, random, range));
   const values = Array.from({ length }, () => draw(random, range));
   return type === "Float64Array" ? Float64Array.from(values) : values;
 }

@@ -84,6 +84,12 @@ export const codes = {
   sharedRecord: "ADG3019",
   /** `this` escapes. An object stored into another (`other.owner = this`, `b.r = a` in a helper) in a way adgen's copies of records cannot follow, or a method that returns `this` on one path and another object on another. */
   thisEscapes: "ADG3020",
+  /** Array of arrays outside the subset. Array methods on an array of arrays (its rows' are fine), array literals of arrays, deeper nesting, returning or choosing an array of arrays or a row of one. */
+  nestedArray: "ADG2030",
+  /** Push outside the subset. `push` on a Float64Array, a parameter, a row of an array of arrays, or used for its value. */
+  push: "ADG2031",
+  /** Row replaced or shared. A write of a whole row (`A[i] = ...`, `A[i] = A[j]`), or a matrix built from a row it does not make (`Array.from({ length: n }, () => row)`): two names for one row, which adgen's row adjoints cannot follow. */
+  rowAlias: "ADG3030",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",
   /** No Hessian of an array. A Hessian (`--mode hessian`, `hessian_diag`) of a function that returns an array. */

@@ -11,8 +11,11 @@ import { ruleOf } from "./rules/table.js";
 export const isDifferentiable = (n: Node): boolean => {
   if (n.op === "call") return true;
   const kind = ruleOf(n.op).derivative.kind;
-  return kind === "rule" || (kind === "memory" && (n.op === "index" || n.op === "slice" || n.op === "arrayOf"));
+  return (
+    kind === "rule" ||
+    (kind === "memory" && (n.op === "index" || n.op === "slice" || n.op === "arrayOf" || n.op === "row"))
+  );
 };
 
 /** The operands a differentiable node passes derivatives to (not the index of `a[i]`). */
-export const differentiableArgs = (n: Node) => (n.op === "index" ? vars([n.args[0]!]) : vars(n.args));
+export const differentiableArgs = (n: Node) => (n.op === "index" || n.op === "row" ? vars([n.args[0]!]) : vars(n.args));

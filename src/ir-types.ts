@@ -12,15 +12,36 @@ export const INTEGER: Type = { kind: "integer" };
 export const BOOLEAN: Type = { kind: "boolean" };
 export const arrayOf = (storage: "Float64Array" | "number[]"): Type => ({ kind: "array", element: NUMBER, storage });
 
-/** The IR type of a declared parameter type. */
-export const paramType = (t: ValueType): Type => (t === "number" ? NUMBER : t === "boolean" ? BOOLEAN : arrayOf(t));
+/** An array of arrays whose rows are `rows` (`number[][]`, `Float64Array[]`). */
+export const nestedOf = (rows: "Float64Array" | "number[]"): Type => ({
+  kind: "array",
+  element: arrayOf(rows),
+  storage: "number[]",
+});
 
-/** How a type is spelled in TypeScript (`number`, `boolean`, `Float64Array`, `number[]`). */
+/** The IR type of a declared parameter type. */
+export const paramType = (t: ValueType): Type =>
+  t === "number"
+    ? NUMBER
+    : t === "boolean"
+      ? BOOLEAN
+      : t === "number[][]"
+        ? nestedOf("number[]")
+        : t === "Float64Array[]"
+          ? nestedOf("Float64Array")
+          : arrayOf(t);
+
+/** How a type is spelled in TypeScript (`number`, `boolean`, `Float64Array`, `number[]`, `Float64Array[]`). */
 export function typeText(t: Type): string {
+  if (t.kind === "array" && t.element.kind === "array") return `${typeText(t.element)}[]`;
   return t.kind === "array" ? t.storage : t.kind === "integer" ? "number" : t.kind;
 }
 
 export const isArray = (t: Type | undefined): t is Extract<Type, { kind: "array" }> => t?.kind === "array";
+
+/** Whether `t` is an array of arrays; its rows' storage if so. */
+export const rowsOf = (t: Type | undefined): "Float64Array" | "number[]" | undefined =>
+  t?.kind === "array" && t.element.kind === "array" ? t.element.storage : undefined;
 
 /** Ops that keep integers integers (`i + 1`, `2 * k`, `-n`, `n % 2`). */
 const INTEGER_CLOSED = new Set(["add", "sub", "mul", "neg", "mod", "abs", "min", "max"]);
@@ -35,7 +56,7 @@ function join(a: Type, b: Type): Type {
 }
 
 const same = (a: Type | undefined, b: Type): boolean =>
-  a !== undefined && a.kind === b.kind && (a.kind !== "array" || a.storage === (b as typeof a).storage);
+  a !== undefined && a.kind === b.kind && (a.kind !== "array" || typeText(a) === typeText(b));
 
 /** The type of a call's result: an array gate says; functions and scalar gates return numbers. */
 export type CallResult = (node: Node) => Type;
@@ -64,11 +85,13 @@ export function inferTypes(graph: Graph, call: CallResult): void {
     if (n.op === "call") return call(n);
     if (rule?.boolean) return BOOLEAN;
     if (n.op === "newFloat64Array") return arrayOf("Float64Array");
+    if (n.op === "rows") return nestedOf("number[]");
+    if (n.op === "float64Rows") return nestedOf("Float64Array");
     if (rule?.array) {
       const source = n.args.map(of).find(isArray);
       return source ?? arrayOf("number[]");
     }
-    if (n.op === "index") {
+    if (n.op === "index" || n.op === "row") {
       const array = of(n.args[0]!);
       return isArray(array) ? array.element : NUMBER;
     }

@@ -126,7 +126,10 @@ export interface Loop {
 export type Statement = Node | Branch | Store | Loop;
 
 /** The types a parameter can be declared with. */
-export type ValueType = "number" | "boolean" | "Float64Array" | "number[]";
+export type ValueType = "number" | "boolean" | "Float64Array" | "number[]" | NestedType;
+
+/** An array of arrays (a matrix, possibly ragged): its rows are `number[]` or `Float64Array`s. */
+export type NestedType = "number[][]" | "Float64Array[]";
 
 /**
  * The type of an SSA value (src/ir-types.ts infers it). `integer` is a number known to hold an
@@ -137,6 +140,7 @@ export type Type =
   | { kind: "number" }
   | { kind: "integer" }
   | { kind: "boolean" }
+  /** An array; its element is a number, or for an array of arrays (`number[][]`) a row's array type. */
   | { kind: "array"; element: Type; storage: "Float64Array" | "number[]" }
   /** A record (an interface, a type alias, a type literal): named fields of numbers, arrays and records.
    * Only the parser meets it: record values are lowered to one SSA value per field (src/parser/lower/records.ts). */
@@ -261,6 +265,8 @@ export type CodeStatement =
       init?: Expr | boolean;
       /** `tape`: a pooled Tape of numbers; `decisions`: a `boolean[]`; `arrays`: a tape of arrays. */
       type?: ValueType | "tape" | "decisions" | "arrays";
+      /** A tape of arrays that also holds arrays of arrays. */
+      nested?: true;
       /** `let name!: type;`: assigned on the one path that reads it, which TypeScript cannot see. */
       definite?: true;
       tapeClass?: string;
@@ -287,7 +293,7 @@ export type CodeStatement =
   | { kind: "release"; tape: string }
   /** `const name = tape.pop();` (`tape.pop()!` from a `boolean[]`, with `array`; `tape.pop() as
    * Float64Array` from the tape of arrays, with `cast`) */
-  | { kind: "pop"; tape: string; name: string; array?: boolean; cast?: "Float64Array" | "number[]" }
+  | { kind: "pop"; tape: string; name: string; array?: boolean; cast?: "Float64Array" | "number[]" | NestedType }
   /** `name++;` */
   | { kind: "increment"; name: string }
   /** `name += expr;` */

@@ -11,6 +11,7 @@ import { run } from "../cli/run.js";
 import { compileSync } from "../src/index.js";
 import { passingFixtures, root, type Fixture } from "./support/fixtures.js";
 import { rng } from "./support/numeric.js";
+import { specOf } from "./support/points.js";
 
 async function adgen(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -197,18 +198,22 @@ function fixturePoints(fixture: Fixture, params: { name: string; type: string }[
   const value = (name: string) => {
     const spec = o.params?.[name];
     if (typeof spec === "number") return String(spec);
+    // An array of arrays, rows of the lengths its spec gives (`number[][](2,3,1)`).
+    const shape = specOf(spec);
+    if (shape && "rows" in shape)
+      return `[${shape.lengths.map((n) => `[${Array.from({ length: n }, () => draw(name)).join(",")}]`).join(",")}]`;
     const m = typeof spec !== "string" ? null : /\((\d+)\)$/.exec(spec);
     return m ? `[${Array.from({ length: Number(m[1]) }, () => draw(name)).join(",")}]` : String(draw(name));
   };
   const random3 = Array.from({ length: 3 }, () => params.map((p) => `${p.name}=${value(p.name)}`).join(","));
   const given = (o.at ?? [])
     .filter((xs) => xs.length === params.length)
-    .map((xs) => xs.map((x, i) => `${params[i]!.name}=${x}`).join(","));
+    .map((xs) => xs.map((x, i) => `${params[i]!.name}=${typeof x === "number" ? x : JSON.stringify(x)}`).join(","));
   return [...given, ...random3];
 }
 
 describe("adgen check on every fixture: no false mismatch", () => {
-  const suites = ["core", "branches", "loops", "arrays", "calls", "gates", "matrix", "passes"];
+  const suites = ["core", "branches", "loops", "arrays", "calls", "gates", "matrix", "passes", "nested"];
   const fixtures = passingFixtures().filter((f) => suites.includes(f.name.split("/")[0]!));
   it.each(fixtures.map((f) => [f.name, f] as const))("%s", async (_, fixture) => {
     const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");

@@ -28,6 +28,11 @@ const MEMORY: Record<string, { fixture: string; prints: string }> = {
   zeros: { fixture: "arrays/prefix-sums", prints: "new Array<number>(t1).fill(0)" },
   arrayOf: { fixture: "arrays/literal-and-slice", prints: "[x, y, t1]" },
   slice: { fixture: "arrays/literal-and-slice", prints: "p.slice()" },
+  row: { fixture: "nested/quadratic-form", prints: "const row = A[i]!;" },
+  rows: { fixture: "nested/array-from-matrix", prints: "const M = new Array<number[]>(t1);" },
+  float64Rows: { fixture: "nested/gate-row-written-after", prints: "const M = new Array<Float64Array>(2);" },
+  zerosLike: { fixture: "nested/quadratic-form", prints: "A.map((r) => new Array<number>(r.length).fill(0))" },
+  float64ZerosLike: { fixture: "nested/float64-batch", prints: "X.map((r) => new Float64Array(r.length))" },
 };
 
 describe.each(Object.entries(rules))("rule %s", (name, rule) => {

@@ -67,7 +67,9 @@ function plainType(p: Param): string {
     ? `{ ${grouped(p.fields)
         .map((g) => ("tree" in g ? `${g.name}?: ${optional(g.tree)}` : `${g.name}?: ${plainType(g)}`))
         .join("; ")} }`
-    : `${p.readonly ? "readonly " : ""}${p.type}`;
+    : p.readonly && p.type === "number[][]"
+      ? "readonly (readonly number[])[]"
+      : `${p.readonly ? "readonly " : ""}${p.type}`;
 }
 
 /** `const { x: p_x, pos: { y: p_pos_y } } = p;` per record parameter, and the leaf each line defines. */

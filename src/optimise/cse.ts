@@ -17,6 +17,7 @@ import { isArray as isArrayType } from "../ir-types.js";
 import { operationKey } from "../rules/expr.js";
 import { rules } from "../rules/table.js";
 import { usefulNames } from "./useful.js";
+import { arrayRoots, grownArrays, rootOf } from "../aliases.js";
 
 export function eliminateCommonSubexpressions(graph: Graph): void {
   const replaced = new Map<string, Atom>();
@@ -31,9 +32,18 @@ export function eliminateCommonSubexpressions(graph: Graph): void {
   };
   /** Computed operations, per block (innermost last). */
   const tables: Map<string, Atom>[] = [];
+  // A write through a row writes its matrix and every other row read from it (src/aliases.ts);
+  // a write at an array's own length (push) changes its length.
+  const roots = arrayRoots(graph);
+  const grown = grownArrays(graph);
   const forgetReads = (array: string) => {
-    const prefix = `index:(${array},`;
-    for (const table of tables) for (const k of [...table.keys()]) if (k.startsWith(prefix)) table.delete(k);
+    const root = rootOf(roots, array);
+    const written = (name: string) => name === array || rootOf(roots, name) === root;
+    for (const table of tables)
+      for (const k of [...table.keys()]) {
+        const m = /^(index|length):\(([^,)]+)[,)]/.exec(k);
+        if (m && written(m[2]!) && (m[1] === "index" || grown.has(m[2]!))) table.delete(k);
+      }
   };
   const visit = (block: Statement[]): Statement[] => {
     tables.push(new Map());

@@ -8,9 +8,12 @@
 import type { Atom, Graph, Statement } from "../ir.js";
 import { differentiableArgs, isDifferentiable } from "../differentiable.js";
 import { vars } from "../ir-walk.js";
+import { arrayRoots, rootOf } from "../aliases.js";
 
 export function usefulNames(graph: Graph): Set<string> {
   const useful = new Set<string>();
+  // A write through a row writes its matrix (src/aliases.ts).
+  const roots = arrayRoots(graph);
   let changed = true;
   const mark = (a: Atom) => {
     if (a.kind === "var" && !useful.has(a.name)) {
@@ -24,9 +27,10 @@ export function usefulNames(graph: Graph): Set<string> {
     for (let i = block.length - 1; i >= 0; i--) {
       const s = block[i]!;
       if (s.kind === "node") {
+        if (s.op === "row" && useful.has(rootOf(roots, s.name))) mark({ kind: "var", name: s.name });
         if (useful.has(s.name) && isDifferentiable(s)) differentiableArgs(s).forEach(mark);
       } else if (s.kind === "store") {
-        if (useful.has(s.array.name)) mark(s.value);
+        if (useful.has(s.array.name) || useful.has(rootOf(roots, s.array.name))) mark(s.value);
       } else if (s.kind === "branch") {
         for (const m of s.merges) if (useful.has(m.name)) vars([m.then, m.else]).forEach(mark);
         walk(s.then);

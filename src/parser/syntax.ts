@@ -14,6 +14,25 @@ export const ARRAY_TYPES: Record<string, "Float64Array" | "number[]"> = {
   "ReadonlyArray<number>": "number[]",
 };
 
+/** Arrays of arrays (src/parser/lower/nested.ts), by how they are written: their rows' kind, and whether any level is readonly. */
+export const NESTED_ARRAY_TYPES: Record<string, { rows: "Float64Array" | "number[]"; readonly: boolean }> = {
+  "number[][]": { rows: "number[]", readonly: false },
+  "(number[])[]": { rows: "number[]", readonly: false },
+  "Array<number[]>": { rows: "number[]", readonly: false },
+  "Array<Array<number>>": { rows: "number[]", readonly: false },
+  "readonly number[][]": { rows: "number[]", readonly: true },
+  "(readonly number[])[]": { rows: "number[]", readonly: true },
+  "readonly (readonly number[])[]": { rows: "number[]", readonly: true },
+  "Array<readonly number[]>": { rows: "number[]", readonly: true },
+  "ReadonlyArray<number[]>": { rows: "number[]", readonly: true },
+  "ReadonlyArray<readonly number[]>": { rows: "number[]", readonly: true },
+  "ReadonlyArray<ReadonlyArray<number>>": { rows: "number[]", readonly: true },
+  "Float64Array[]": { rows: "Float64Array", readonly: false },
+  "Array<Float64Array>": { rows: "Float64Array", readonly: false },
+  "readonly Float64Array[]": { rows: "Float64Array", readonly: true },
+  "ReadonlyArray<Float64Array>": { rows: "Float64Array", readonly: true },
+};
+
 /** The array types of ARRAY_TYPES that are readonly (a parameter declared so keeps it in generated signatures). */
 export const READONLY_ARRAY_TYPES = new Set(["readonly number[]", "ReadonlyArray<number>"]);
 

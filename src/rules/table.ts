@@ -310,8 +310,22 @@ export const rules: Record<OpName, Rule> = {
     ...memory(1, 17, ([n], types) => (types ? `new Array<number>(${n}).fill(0)` : `new Array(${n}).fill(0)`)),
     array: true,
   },
-  arrayOf: { ...memory("variadic", 20, (xs) => `[${xs.join(", ")}]`), array: true },
+  // `[]` says its type (an array that push fills): TypeScript would otherwise take it for any[].
+  arrayOf: {
+    ...memory("variadic", 20, (xs, types) => (xs.length === 0 && types ? "[] as number[]" : `[${xs.join(", ")}]`)),
+    array: true,
+  },
   slice: { ...memory(1, 17, ([a]) => `${a}.slice()`), array: true },
+  // Arrays of arrays: `row` is row i itself (an alias, not a copy); `rows` a new array of n rows,
+  // each set once as it is made; `zerosLike` an adjoint of the same (possibly ragged) shape.
+  row: memory(2, 17, ([a, i], types) => `${a}[${i}]${types ? "!" : ""}`),
+  rows: { ...memory(1, 17, ([n], types) => `new Array${types ? "<number[]>" : ""}(${n})`), array: true },
+  float64Rows: { ...memory(1, 17, ([n], types) => `new Array${types ? "<Float64Array>" : ""}(${n})`), array: true },
+  zerosLike: {
+    ...memory(1, 17, ([a], types) => `${a}.map((r) => new Array${types ? "<number>" : ""}(r.length).fill(0))`),
+    array: true,
+  },
+  float64ZerosLike: { ...memory(1, 17, ([a]) => `${a}.map((r) => new Float64Array(r.length))`), array: true },
   // `cond ? a : b`: routes gradients in generated backward code, and in forward mode's tangent
   // formulas (max, min, pow at 0), which second order differentiates again: the gradient goes
   // to the chosen operand.

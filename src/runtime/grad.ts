@@ -35,20 +35,26 @@ export type Param = number | number[] | Float64Array | object;
 
 /**
  * The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an
- * array, and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`);
- * a class instance's is the plain record of its fields, without its methods.
+ * array (`number[][]` for `number[][]`, `Float64Array[]` for `Float64Array[]`, readonly or not: a
+ * gradient is a new array, the caller's to write), and for a record the record of its fields'
+ * gradients (`{ x: number; w: Float64Array }`); a class instance's is the plain record of its
+ * fields, without its methods.
  */
 export type GradOf<P> = P extends number
   ? number
   : P extends Float64Array
     ? Float64Array
-    : P extends readonly number[]
-      ? number[]
-      : P extends (...args: never) => unknown
-        ? never
-        : P extends object
-          ? { -readonly [K in keyof P as P[K] extends (...args: never) => unknown ? never : K]: GradOf<P[K]> }
-          : never;
+    : P extends readonly Float64Array[]
+      ? Float64Array[]
+      : P extends readonly (readonly number[])[]
+        ? number[][]
+        : P extends readonly number[]
+          ? number[]
+          : P extends (...args: never) => unknown
+            ? never
+            : P extends object
+              ? { -readonly [K in keyof P as P[K] extends (...args: never) => unknown ? never : K]: GradOf<P[K]> }
+              : never;
 
 /** The parameter types (a union) that get gradients: those not declared `Data<T>`. */
 type Differentiated<P> = P extends unknown ? (IsData<P> extends true ? never : P) : never;
@@ -308,6 +314,9 @@ function shapeOf(x: unknown, name: string, label: string, top = false): ParamKin
   if (typeof x === "number") return "number";
   if (x instanceof Float64Array) return "Float64Array";
   if (Array.isArray(x)) {
+    // An array of arrays (a matrix, its rows number[]s or Float64Arrays), told by its first row.
+    if (x[0] instanceof Float64Array) return "Float64Array[]";
+    if (Array.isArray(x[0])) return "number[][]";
     const at = x.findIndex((v) => typeof v !== "number");
     if (at >= 0)
       throw new GradError(

@@ -10,6 +10,7 @@
 import type { Graph, Statement } from "../ir.js";
 import { differentiableArgs, isDifferentiable } from "../differentiable.js";
 import { statementsOf, vars } from "../ir-walk.js";
+import { arrayRoots, rootOf } from "../aliases.js";
 
 export interface Activity {
   /** Names (parameters, nodes, merges, loop phis, arrays) that get an adjoint. */
@@ -20,6 +21,9 @@ export interface Activity {
 
 export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activity {
   const varied = new Set<string>(graph.params.map((p) => p.name).filter((p) => wrt.has(p)));
+  // A write through a row writes its matrix (src/aliases.ts).
+  const roots = arrayRoots(graph);
+  const root = (name: string) => rootOf(roots, name);
   let changed = true;
   const mark = (set: Set<string>, name: string) => {
     if (set.has(name)) return;
@@ -34,7 +38,10 @@ export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activit
         if (isDifferentiable(s) && differentiableArgs(s).some((a) => varied.has(a.name))) mark(varied, s.name);
         break;
       case "store":
-        if (s.value.kind === "var" && varied.has(s.value.name)) mark(varied, s.array.name);
+        if (s.value.kind === "var" && varied.has(s.value.name)) {
+          mark(varied, s.array.name);
+          mark(varied, root(s.array.name));
+        }
         break;
       case "branch":
         for (const m of s.merges) if (vars([m.then, m.else]).some((a) => varied.has(a.name))) mark(varied, m.name);
@@ -62,6 +69,8 @@ export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activit
       const s = body[i]!;
       switch (s.kind) {
         case "node": {
+          // A row of a useful matrix is useful: what is written through it reaches the matrix.
+          if (s.op === "row" && useful.has(root(s.name))) mark(useful, s.name);
           if (!live.has(s.name)) break;
           any = true;
           liveAll(vars(s.args).map((a) => a.name));
@@ -69,10 +78,11 @@ export function analyzeActivity(graph: Graph, wrt: ReadonlySet<string>): Activit
           break;
         }
         case "store": {
-          if (!live.has(s.array.name)) break;
+          if (!live.has(s.array.name) && !live.has(root(s.array.name))) break;
           any = true;
-          liveAll(vars([s.index, s.value]).map((a) => a.name));
-          if (useful.has(s.array.name)) vars([s.value]).forEach((a) => mark(useful, a.name));
+          liveAll(vars([s.array, s.index, s.value]).map((a) => a.name));
+          if (useful.has(s.array.name) || useful.has(root(s.array.name)))
+            vars([s.value]).forEach((a) => mark(useful, a.name));
           break;
         }
         case "branch": {

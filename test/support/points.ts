@@ -1,7 +1,7 @@
 /** Points to check generated functions at: parameters of fixtures, sampled as options.json says. */
 import type { Fixture, FixtureSpec } from "./fixtures.js";
 
-export type Value = number | Float64Array | number[] | { [field: string]: Value };
+export type Value = number | Float64Array | number[] | number[][] | Float64Array[] | { [field: string]: Value };
 export type Fn = (...xs: Value[]) => Value;
 export type GradFn = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
 
@@ -16,6 +16,8 @@ export function paramNames(f: Function): string[] {
 
 export type Spec =
   | { array: "Float64Array" | "number[]"; length: number }
+  /** An array of arrays: `number[][](3x4)` (3 rows of 4), `Float64Array[](2,3,1)` (ragged: rows of 2, 3 and 1). */
+  | { rows: "Float64Array" | "number[]"; lengths: number[] }
   | { fixed: number }
   | { record: Record<string, Spec | undefined>; class?: string }
   | undefined;
@@ -35,6 +37,15 @@ export function specOf(spec: FixtureSpec | undefined): Spec {
   }
   const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
   if (m) return { array: m[1] as "Float64Array" | "number[]", length: Number(m[2]) };
+  const n = spec === undefined ? null : /^(Float64Array|number\[\])\[\]\((\d+)(?:x(\d+)|((?:,\d+)*))\)$/.exec(spec);
+  if (n) {
+    const rows = n[1] as "Float64Array" | "number[]";
+    const lengths =
+      n[3] !== undefined
+        ? Array<number>(Number(n[2])).fill(Number(n[3]))
+        : [n[2], ...(n[4] ?? "").split(",").slice(1)].map(Number);
+    return { rows, lengths };
+  }
   return undefined;
 }
 export const paramSpec = (f: Fixture, p: string): Spec => specOf(f.options.params?.[p]);
@@ -60,6 +71,8 @@ export function samplePoint(
       if (!cls) throw new Error(`options.json: the input has no class '${spec.class}'`);
       return Object.assign(Object.create(cls.prototype) as object, fields);
     }
+    if (spec && "rows" in spec)
+      return spec.lengths.map((length) => sample({ array: spec.rows, length }, p)) as number[][] | Float64Array[];
     if (spec) {
       const values = Array.from({ length: spec.length }, () => draw(p));
       return spec.array === "Float64Array" ? Float64Array.from(values) : values;
@@ -73,17 +86,20 @@ export function samplePoint(
 export const copy = (x: Value): Value =>
   typeof x === "number"
     ? x
-    : Array.isArray(x) || x instanceof Float64Array
-      ? x.slice()
-      : Object.assign(
-          Object.create(Object.getPrototypeOf(x) as object) as object,
-          Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)])),
-        );
+    : Array.isArray(x)
+      ? ((x as Value[]).map(copy) as Value)
+      : x instanceof Float64Array
+        ? x.slice()
+        : Object.assign(
+            Object.create(Object.getPrototypeOf(x) as object) as object,
+            Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)])),
+          );
 
 /** Every number in a value, by its path (fields and indices). */
 export function leafPaths(x: Value, path: (string | number)[] = []): (string | number)[][] {
   if (typeof x === "number") return [path];
-  if (Array.isArray(x) || x instanceof Float64Array) return Array.from({ length: x.length }, (_, k) => [...path, k]);
+  if (Array.isArray(x)) return (x as Value[]).flatMap((v, k) => leafPaths(v, [...path, k]));
+  if (x instanceof Float64Array) return Array.from({ length: x.length }, (_, k) => [...path, k]);
   return Object.entries(x).flatMap(([k, v]) => leafPaths(v, [...path, k]));
 }
 export const at = (x: Value, path: (string | number)[]): Value =>
@@ -98,6 +114,7 @@ export function withLeaf(x: Value, path: (string | number)[], value: number): Va
 /** The shape of a value: what a gradient of it must have (kinds, lengths, fields in order). */
 export function shape(x: Value): unknown {
   if (typeof x === "number") return "number";
+  if (Array.isArray(x) && x.some((r) => typeof r !== "number")) return (x as Value[]).map(shape);
   if (Array.isArray(x) || x instanceof Float64Array) return `${x.constructor.name}(${x.length})`;
   return Object.entries(x).map(([k, v]) => [k, shape(v)]);
 }
@@ -105,7 +122,7 @@ export function shape(x: Value): unknown {
 export const dotWith = (w: ArrayLike<number>, y: Value): number => {
   if (!Array.isArray(y) && !(y instanceof Float64Array)) throw new Error("expected an array result");
   let s = 0;
-  for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
+  for (let i = 0; i < y.length; i++) s += w[i]! * (y[i] as number);
   return s;
 };
 

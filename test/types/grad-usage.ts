@@ -96,5 +96,21 @@ const dpv: Float64Array = dp.v;
 void dp.energy;
 const dpKeys: { x: number; v: Float64Array } = dp;
 
+// Arrays of arrays: the gradient has the parameter's kind, readonly stripped.
+declare function quad(A: readonly (readonly number[])[], X: Float64Array[], R: ReadonlyArray<Float64Array>): number;
+const q = grad(quad, { wrt: ["A", "X", "R"] })([[1]], [xs], [ys]).grad;
+const dA: number[][] = q.A;
+dA[0]![0] = 1;
+const dX: Float64Array[] = q.X;
+const dR: Float64Array[] = q.R;
+dR.push(xs);
+// @ts-expect-error: a matrix's gradient is a matrix, not a flat array
+const flat: number[] = q.A;
+declare function quad2(A: number[][], w: number): number;
+const q2 = grad(quad2)([[1, 2]], 3).grad;
+// @ts-expect-error: without wrt the names are unknown: each gradient is a number or a number[][]
+const notMatrix: number[][] = q2.w;
+
+export { dA, dR, dX, flat, notMatrix };
 export { data, dpKeys, dpv, dpx, f2b, fw, fxs, plain, scaled };
 export { dh, dnx, doz, dw, dweights, dws, dxs, dxsArray, notArray, vk, vx, wrong };

@@ -30,14 +30,16 @@ export abstract class LowerArrays extends LowerExpressions {
     // `xs.map(...)`, `xs.slice(...)`, `new Array(n).fill(v)`, `Array.from(...)` (src/parser/lower/methods.ts).
     if (ts.isCallExpression(inner) && ["array", "unsupported"].includes(this.methodGives(inner) ?? ""))
       return this.method(inner, "array", hint);
+    // `A[i]`, a row of an array of arrays (src/parser/lower/nested.ts).
+    if (ts.isElementAccessExpression(inner)) return this.rowRead(inner, hint);
     if (ts.isArrayLiteralExpression(inner)) {
       const spread = inner.elements.find(ts.isSpreadElement);
       if (spread) this.fail(codes.expression, "spread in an array literal is not supported", spread);
       const nested = inner.elements.find((el) => ts.isArrayLiteralExpression(skipParens(el)));
       if (nested)
         this.fail(
-          codes.expression,
-          "arrays of arrays are not supported; use a flat array indexed as m[i * cols + j]",
+          codes.nestedArray,
+          "array literals of arrays are not supported; build a matrix with Array.from({ length: n }, () => new Array(m).fill(0))",
           nested,
         );
       return make(
@@ -53,6 +55,12 @@ export abstract class LowerArrays extends LowerExpressions {
   /** `a[i] = v`, `a[i] += v`, `a[i]++`: loads, the operation, and a store. */
   protected elementWrite(e: ts.Expression, target: ts.ElementAccessExpression): void {
     const array = this.writableArray(target.expression);
+    if (this.nested.has(array.name))
+      this.fail(
+        codes.rowAlias,
+        `'${this.text(e)}' replaces a row of '${this.text(target.expression)}', an array of arrays; adgen follows rows only as they are made: write its elements ('${this.text(target)}[j] = ...')`,
+        e,
+      );
     const index = this.number(target.argumentExpression);
     let value: Atom;
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) value = this.number(e.right);
@@ -71,6 +79,13 @@ export abstract class LowerArrays extends LowerExpressions {
     const a = this.arrayAtom(e);
     // An inlined helper may write into an array its caller made; nobody may write into the
     // differentiated function's own parameters, which belong to its caller.
+    const root = this.rootArray(a.name);
+    if (root !== a.name && this.entryParams.has(root))
+      this.fail(
+        codes.outerWrite,
+        `writing into '${this.text(e)}', a row of a parameter, which belongs to the caller, is not supported; copy the rows first (Array.from({ length: n }, (_, i) => A[i].slice()))`,
+        e,
+      );
     if (this.entryParams.has(a.name))
       this.fail(
         codes.outerWrite,

@@ -166,6 +166,7 @@ export abstract class LowerBranches extends LowerCalls {
     if (!this.isArray(t)) return { kind: "merge", merge: { name: name(), then: t, else: e } };
     const [a, b] = [t as VarRef, e as VarRef];
     if (a.name === b.name) return { kind: "same", atom: a };
+    for (const side of [a, b]) this.unsharedArray(side, at, `${what} (on one path)`);
     const kind = this.arrays.get(a.name)!;
     if (this.arrays.get(b.name) !== kind)
       this.fail(codes.notNumber, `${what} a ${kind} on one path and a ${this.arrays.get(b.name)} on another`, at);

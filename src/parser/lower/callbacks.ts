@@ -15,7 +15,7 @@ export type Callback = ts.ArrowFunction | ts.FunctionExpression;
 
 export abstract class LowerCallbacks extends LowerStatements {
   /** The arrow function passed to `member`, checked: 1 to `arity` plain parameters, no writes to outer variables. */
-  protected callback(fn: ts.Expression, member: string, arity: number): Callback {
+  protected callback(fn: ts.Expression, member: string, arity: number, least = 1): Callback {
     const cb = skipParens(fn);
     if (!ts.isArrowFunction(cb) && !ts.isFunctionExpression(cb))
       this.fail(
@@ -23,10 +23,10 @@ export abstract class LowerCallbacks extends LowerStatements {
         `the callback of '${member}' must be an arrow function written in place, such as (x, i) => ...; '${this.text(cb)}' is not`,
         cb,
       );
-    if (cb.parameters.length < 1 || cb.parameters.length > arity)
+    if (cb.parameters.length < least || cb.parameters.length > arity)
       this.fail(
         codes.arity,
-        `the callback of '${member}' takes 1 to ${arity} parameters, got ${cb.parameters.length}`,
+        `the callback of '${member}' takes ${least} to ${arity} parameters, got ${cb.parameters.length}`,
         cb,
       );
     for (const p of cb.parameters)
@@ -59,7 +59,7 @@ export abstract class LowerCallbacks extends LowerStatements {
    * Lowers a callback's body in the current statement list with its parameters bound to `args`,
    * and returns its value: a number, a condition, or nothing (`forEach`).
    */
-  protected invoke(cb: Callback, args: Atom[], kind: "number" | "condition" | "none"): Atom {
+  protected invoke(cb: Callback, args: Atom[], kind: "number" | "condition" | "none" | "value"): Atom {
     const saved = this.loops.splice(0);
     this.scopes.push(new Map());
     try {
@@ -69,6 +69,7 @@ export abstract class LowerCallbacks extends LowerStatements {
       if (!ts.isBlock(body)) {
         if (kind === "condition") return this.condition(body);
         if (kind === "number") return this.number(body);
+        if (kind === "value") return this.value(body);
         this.expressionStatement(skipParens(body));
         return c(0);
       }
@@ -83,7 +84,11 @@ export abstract class LowerCallbacks extends LowerStatements {
       // The common form, `{ ...; return e; }`: the statements, then `e` as what the place needs.
       if (last && ts.isReturnStatement(last) && last.expression && !earlier.some(containsReturn)) {
         this.statements(earlier, 0, () => undefined);
-        return kind === "condition" ? this.condition(last.expression) : this.number(last.expression);
+        return kind === "condition"
+          ? this.condition(last.expression)
+          : kind === "value"
+            ? this.value(last.expression)
+            : this.number(last.expression);
       }
       if (kind === "condition")
         this.fail(
@@ -93,7 +98,7 @@ export abstract class LowerCallbacks extends LowerStatements {
         );
       const results = this.statements(body.statements, 0, () => undefined);
       if (!results) this.fail(codes.missingReturn, "the callback does not return a value on every path", cb);
-      return this.numeric(results[0]!, cb);
+      return kind === "value" ? results[0]! : this.numeric(results[0]!, cb);
     } finally {
       this.scopes.pop();
       this.loops.push(...saved);

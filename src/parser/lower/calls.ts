@@ -8,11 +8,11 @@ import type { Atom, OpName, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { mathOp, rules, unsupported } from "../../rules/table.js";
 import { dataArgument } from "../module.js";
-import { ARRAY_TYPES } from "../syntax.js";
-import { LowerArrays } from "./arrays.js";
+import { ARRAY_TYPES, NESTED_ARRAY_TYPES } from "../syntax.js";
+import { LowerNested } from "./nested.js";
 import { type CallTarget } from "./state.js";
 
-export abstract class LowerCalls extends LowerArrays {
+export abstract class LowerCalls extends LowerNested {
   protected call(e: ts.CallExpression, hint?: string): Atom {
     const callee = e.expression;
     // `xs.reduce(...)`, `Math.max(...xs)` and the other array methods (src/parser/lower/methods.ts).
@@ -106,9 +106,12 @@ export abstract class LowerCalls extends LowerArrays {
     const src = this.resolver.functionSource(this.mod, name, e.expression);
     if (!src) return undefined;
     const node = src.fn.node;
+    const typeText = (t: ts.TypeNode) => t.getText(src.mod.sf).replace(/\s+/g, " ");
+    const isNestedType = (t: ts.TypeNode | undefined): boolean =>
+      t !== undefined && (NESTED_ARRAY_TYPES[typeText(t)] !== undefined || isNestedType(dataArgument(src.mod, t)));
     const isArrayType = (t: ts.TypeNode | undefined): boolean =>
       t !== undefined &&
-      (ARRAY_TYPES[t.getText(src.mod.sf).replace(/\s+/g, " ")] !== undefined || isArrayType(dataArgument(src.mod, t)));
+      (ARRAY_TYPES[typeText(t)] !== undefined || isNestedType(t) || isArrayType(dataArgument(src.mod, t)));
     if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type)) return undefined;
     const id = `${src.mod.file}#${src.fn.name}`;
     if (this.inlining.includes(id) || (src.fn.node === this.fn.node && this.inlining.length === 0))
@@ -126,6 +129,12 @@ export abstract class LowerCalls extends LowerArrays {
         this.fail(
           isArrayType(param.type) ? codes.notArray : codes.notNumber,
           `argument ${i + 1} of '${name}' must be ${isArrayType(param.type) ? "an array" : "a number"}`,
+          a,
+        );
+      if (isNestedType(param.type) !== (atom.kind === "var" && this.nested.has(atom.name)))
+        this.fail(
+          isNestedType(param.type) ? codes.notArray : codes.nestedArray,
+          `argument ${i + 1} of '${name}' must be ${isNestedType(param.type) ? "an array of arrays" : "a flat array; pass a row ('A[i]')"}`,
           a,
         );
       return atom;
@@ -188,6 +197,7 @@ export abstract class LowerCalls extends LowerArrays {
       );
     args = args.map((a, i) => {
       const kind = target.inputs?.[i] ?? "number";
+      if (kind === "array") this.flatArray(a, e.arguments[i]!, `argument ${i + 1} of '${shown}'`);
       if ((kind === "array") !== this.isArray(a))
         this.fail(
           kind === "array" ? codes.notArray : codes.notNumber,

@@ -99,6 +99,8 @@ export abstract class LowerExpressions extends LowerState {
       this.fail(codes.expression, "function expressions inside a differentiated function are not supported", e);
     if (ts.isElementAccessExpression(e)) {
       const array = this.arrayAtom(e.expression);
+      if (this.nested.has(array.name))
+        this.fail(codes.notNumber, `'${this.text(e)}' is a row of an array of arrays, not a number`, e);
       return this.node("index", [array, this.number(e.argumentExpression)], e, hint);
     }
     if (ts.isArrayLiteralExpression(e))

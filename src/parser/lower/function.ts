@@ -6,7 +6,7 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Graph, Param, ValueType } from "../../ir.js";
 import { dataArgument, type FunctionSource, type ModuleScope } from "../module.js";
-import { ARRAY_TYPES, READONLY_ARRAY_TYPES, hasModifier } from "../syntax.js";
+import { ARRAY_TYPES, NESTED_ARRAY_TYPES, READONLY_ARRAY_TYPES, hasModifier } from "../syntax.js";
 import { LowerClasses } from "./classes.js";
 import { type CalleeResolver, type LowerOptions } from "./state.js";
 
@@ -102,12 +102,26 @@ class FunctionLowering extends LowerClasses {
     const declared = data ?? p.type;
     const typeText = declared?.getText(this.sf).replace(/\s+/g, " ");
     const arrayType = typeText === undefined ? undefined : ARRAY_TYPES[typeText];
-    if (declared && declared.kind !== ts.SyntaxKind.NumberKeyword && !arrayType)
+    const nested = typeText === undefined ? undefined : NESTED_ARRAY_TYPES[typeText];
+    if (declared && declared.kind !== ts.SyntaxKind.NumberKeyword && !arrayType && !nested)
       this.fail(
         codes.parameter,
-        `parameter '${name}' has type '${this.text(p.type!)}'; adgen differentiates number, number[] and Float64Array parameters${data ? " (also as Data<...>)" : ""}`,
+        `parameter '${name}' has type '${this.text(p.type!)}'; adgen differentiates number, number[], Float64Array, number[][] and Float64Array[] parameters${data ? " (also as Data<...>)" : ""}`,
         declared,
       );
+    if (nested) {
+      this.names.reserve(name);
+      this.scopes[0]!.set(name, { keyword: "param", value: { kind: "var", name } });
+      this.entryParams.add(name);
+      this.arrays.set(name, "number[]");
+      this.nested.set(name, nested.rows);
+      return {
+        name,
+        type: nested.rows === "number[]" ? "number[][]" : "Float64Array[]",
+        ...(nested.readonly ? { readonly: true as const } : {}),
+        ...(data ? { data: true as const } : {}),
+      };
+    }
     this.names.reserve(name);
     this.scopes[0]!.set(name, { keyword: "param", value: { kind: "var", name } });
     this.entryParams.add(name);

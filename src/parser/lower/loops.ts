@@ -181,7 +181,10 @@ export abstract class LowerLoops extends LowerBranches {
       }
       if (forOf) {
         const i = this.lookup("#i")!.value!;
-        const element = this.node("index", [forOf.array, i], st, forOf.element.text);
+        // Over an array of arrays, each element is a row (src/parser/lower/nested.ts).
+        const element = this.nested.has(forOf.array.name)
+          ? this.row(forOf.array, i, st, forOf.element.text)
+          : this.node("index", [forOf.array, i], st, forOf.element.text);
         const bodyScope = this.scopes[this.scopes.length - 1]!;
         bodyScope.set(forOf.element.text, { keyword: forOf.keyword, value: element });
         if (forOf.index) bodyScope.set(forOf.index.text, { keyword: forOf.keyword, value: i });

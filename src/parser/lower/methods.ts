@@ -11,7 +11,8 @@ import type { Atom, OpName, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { skipParens } from "../syntax.js";
 import { bool } from "./state.js";
-import { LowerCallbacks, type Callback } from "./callbacks.js";
+import { type Callback } from "./callbacks.js";
+import { LowerBuild } from "./build.js";
 
 type Want = "number" | "array" | "condition" | "statement";
 
@@ -24,6 +25,7 @@ const METHODS: Record<string, { gives: Want; callback?: number }> = {
   every: { gives: "condition", callback: 3 },
   fill: { gives: "array" },
   slice: { gives: "array" },
+  push: { gives: "statement" },
 };
 
 /** Every method name of JavaScript's arrays and typed arrays, to name the unsupported ones as such. */
@@ -33,9 +35,9 @@ const ARRAY_METHODS = new Set(
   ),
 );
 
-const SUPPORTED = "map, reduce, forEach, some, every, fill, slice, and entries() in for...of";
+const SUPPORTED = "map, reduce, forEach, some, every, fill, slice, push, and entries() in for...of";
 
-export abstract class LowerMethods extends LowerCallbacks {
+export abstract class LowerMethods extends LowerBuild {
   /**
    * What a call gives if it is an array method's (`method` lowers it): an array, a number, a
    * condition, nothing (`forEach`); `unsupported` for another method of an array. Undefined for
@@ -75,6 +77,8 @@ export abstract class LowerMethods extends LowerCallbacks {
     const object = skipParens(callee.expression);
     if (gives !== "unsupported" && gives !== want) {
       const what = `'${this.text(e)}'`;
+      if (member === "push")
+        this.fail(codes.push, `'${this.text(e)}' is used for its value (the new length); call push as a statement`, e);
       if (want === "statement" && !(member === "fill" && gives === "array"))
         this.fail(codes.statement, `the statement ${what} has no effect`, e);
       if (want === "number")
@@ -104,6 +108,12 @@ export abstract class LowerMethods extends LowerCallbacks {
       return this.fill(made, e, true);
     }
     const array = this.arrayAtom(object);
+    if (this.nested.has(array.name))
+      this.fail(
+        codes.nestedArray,
+        `'${this.text(callee)}(...)': array methods on an array of arrays are not supported; loop over its rows (for (const row of ${this.text(object)}))`,
+        callee,
+      );
     const spec = METHODS[member];
     if (!spec)
       this.fail(
@@ -114,6 +124,7 @@ export abstract class LowerMethods extends LowerCallbacks {
         callee,
       );
     if (member === "fill") return this.fill(array, e, false);
+    if (member === "push") return this.push(array, e);
     if (member === "slice") return this.slice(array, e, hint);
     const [min, max] = member === "reduce" ? [1, 2] : [1, 1];
     if (e.arguments.length < min || e.arguments.length > max)
@@ -278,6 +289,7 @@ export abstract class LowerMethods extends LowerCallbacks {
     for (const arg of e.arguments) {
       if (ts.isSpreadElement(arg)) {
         const array = this.arrayAtom(arg.expression);
+        this.flatArray(array, arg.expression, `'Math.${member}(...)'`);
         const n = this.node("length", [array], arg);
         [acc] = this.counted(
           arg,
@@ -297,55 +309,5 @@ export abstract class LowerMethods extends LowerCallbacks {
       first = false;
     }
     return acc;
-  }
-
-  /** `Array.from({ length: n }, (_, i) => ...)`, `Array.from(xs)`, `Array.from(xs, (x, i) => ...)`: a number[]. */
-  private arrayFrom(e: ts.CallExpression, hint?: string): Atom {
-    const [source, fn] = e.arguments;
-    if (!source || e.arguments.length > 2)
-      this.fail(
-        codes.arity,
-        `'Array.from' takes a source and an optional callback, got ${e.arguments.length} arguments`,
-        e,
-      );
-    const src = skipParens(source);
-    let n: Atom;
-    let array: VarRef | undefined;
-    if (ts.isObjectLiteralExpression(src)) {
-      const only = src.properties[0];
-      if (
-        src.properties.length !== 1 ||
-        !only ||
-        !ts.isPropertyAssignment(only) ||
-        !ts.isIdentifier(only.name) ||
-        only.name.text !== "length"
-      )
-        this.fail(codes.expression, "'Array.from' takes '{ length: n }' or an array", src);
-      n = this.number(only.initializer);
-    } else {
-      array = this.arrayAtom(src);
-      n = this.node("length", [array], e);
-    }
-    const out = this.make("number[]", n, e, hint);
-    const cb = fn ? this.callback(fn, "Array.from", 2) : undefined;
-    this.counted(
-      e,
-      c(0),
-      n,
-      [],
-      (i) => {
-        const x = array
-          ? this.node(
-              "index",
-              [array, i],
-              e,
-              cb?.parameters[0] ? (cb.parameters[0].name as ts.Identifier).text : undefined,
-            )
-          : c(0);
-        this.store(out, i, cb ? this.invoke(cb, [x, i], "number") : x, e);
-      },
-      cb ? this.indexName(cb, 1) : "i",
-    );
-    return out;
   }
 }

@@ -82,6 +82,10 @@ export abstract class LowerState {
   protected readonly booleans = new Set<string>();
   /** SSA names whose value is an array, with its kind. */
   protected readonly arrays = new Map<string, "Float64Array" | "number[]">();
+  /** Arrays of arrays (also in `arrays`, as `number[]`), with their rows' kind (src/parser/lower/nested.ts). */
+  protected readonly nested = new Map<string, "Float64Array" | "number[]">();
+  /** Rows (`A[i]`, and new rows set into a matrix), with the array of arrays they are part of. */
+  protected readonly rowOf = new Map<string, string>();
   /** Enclosing loops, innermost last. */
   protected readonly loops: LoopContext[] = [];
   /** Functions being inlined, to detect recursion. */
@@ -191,6 +195,11 @@ export abstract class LowerState {
   protected abstract elementWrite(e: ts.Expression, target: ts.ElementAccessExpression): void;
   protected abstract writableArray(e: ts.Expression): VarRef;
   protected abstract arrayAtom(e: ts.Expression): VarRef;
+  protected abstract rowRead(e: ts.ElementAccessExpression, hint?: string): VarRef | undefined;
+  protected abstract rootArray(name: string): string;
+  protected abstract row(matrix: VarRef, i: Atom, at: ts.Node, hint?: string): VarRef;
+  protected abstract flatArray(a: Atom, at: ts.Node, what: string): void;
+  protected abstract unsharedArray(a: Atom, at: ts.Node, what: string): void;
   protected abstract call(e: ts.CallExpression, hint?: string): Atom;
   protected abstract inlineCall(e: ts.CallExpression, asStatement?: boolean): Atom | undefined;
   protected abstract userCall(target: CallTarget, shown: string, e: ts.CallExpression, hint?: string): Atom;

@@ -88,7 +88,12 @@ export abstract class LowerStatements extends LowerLoops {
     const inner = skipParens(e);
     if (this.options.role === "backward" && ts.isArrayLiteralExpression(inner))
       return inner.elements.map((el) => this.number(el));
-    if (this.options.role === "function") return [this.operand(e, "return", this.fn.name)];
+    if (this.options.role === "function") {
+      const result = this.operand(e, "return", this.fn.name);
+      // The differentiated function's result: a vector, never a matrix or a row of one (src/parser/lower/nested.ts).
+      if (this.inlining.length === 0) this.unsharedArray(result, e, `'${this.fn.name}' returns`);
+      return [result];
+    }
     return [this.number(e)];
   }
 

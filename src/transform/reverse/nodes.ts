@@ -121,7 +121,7 @@ export abstract class SweepNodes extends SweepTape {
    */
   protected writtenAfter(array: string, n: Node, block: Block): boolean {
     let from = this.positionOf.get(n)!;
-    const made = this.definedIn.get(array);
+    const made = this.madeIn(array);
     const encloses = (outer: Block) => {
       for (let b = made; b; b = this.parentOf.get(b)) if (b === outer) return true;
       return false;
@@ -153,6 +153,8 @@ export abstract class SweepNodes extends SweepTape {
     out: CodeStatement[],
     outflow: Map<string, Expr[]>,
   ): void {
+    // A new row set into its matrix: its adjoint is already that row of the matrix's (sweep.ts).
+    if (s.value.kind === "var" && this.isArray(s.value.name)) return;
     const gradArray = this.gradName.get(s.array.name)!;
     const value = s.value.kind === "var" && this.isScalar(s.value.name) ? s.value.name : undefined;
     if (value) {

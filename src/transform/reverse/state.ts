@@ -7,7 +7,8 @@
  */
 import { pullbackName } from "../../conventions.js";
 import { definedBy, definitionsOf, vars } from "../../ir-walk.js";
-import { isArray } from "../../ir-types.js";
+import { isArray, rowsOf } from "../../ir-types.js";
+import { arrayRoots, grownArrays, rootOf } from "../../aliases.js";
 import type {
   ArrayGateCallee,
   Callee,
@@ -77,6 +78,7 @@ export abstract class SweepState {
   protected usesTape = false;
   protected usesDecisions = false;
   protected usesArrays = false;
+  protected usesNestedArrays = false;
   /** Every array-valued name with its kind: the graph's, and the snapshots this sweep adds. */
   protected readonly arrayKinds = new Map<string, "Float64Array" | "number[]">();
   /** Program order of each node, for `writtenAfter`. */
@@ -100,6 +102,12 @@ export abstract class SweepState {
   protected readonly indices = new Set<string>();
   /** Arrays whose adjoint is the array their one array gate's backward returns (direct.ts). */
   protected direct = new Set<string>();
+  /** Rows of arrays of arrays (src/aliases.ts): each array's root, and a row's matrix and index. */
+  protected readonly roots: ReadonlyMap<string, string>;
+  /** A row's adjoint is the row of its matrix's adjoint (`grad_r = grad_A[i]`): no copy, no sum. */
+  protected readonly rowOf = new Map<string, { matrix: string; index: Node["args"][number] }>();
+  /** Arrays written at their own length (push): their length is read, never recomputed. */
+  protected readonly grown: ReadonlySet<string>;
 
   constructor(
     protected readonly graph: Graph,
@@ -110,6 +118,8 @@ export abstract class SweepState {
     moduleNames: Iterable<string>,
   ) {
     ({ active: this.active, live: this.live } = analyzeActivity(graph, wrt));
+    this.roots = arrayRoots(graph);
+    this.grown = grownArrays(graph);
     for (const [name, t] of graph.types) {
       if (isArray(t)) this.arrayKinds.set(name, t.storage);
       else if (t.kind === "boolean") this.booleans.add(name);
@@ -128,6 +138,8 @@ export abstract class SweepState {
     }
     this.index(graph.body);
     this.direct = directAdjoints(graph, callees, this.active, this.arrayKinds, this.definedIn);
+    // A row's gradient goes into its matrix's adjoint, never into an array of its own.
+    for (const name of this.rowOf.keys()) this.direct.delete(name);
     this.plan = emptyPlan(this.booleans, this.arrayKinds);
     this.plan.tape = this.names.claim("tape");
     this.plan.decisions = this.names.claim("decisions");
@@ -154,7 +166,14 @@ export abstract class SweepState {
     this.position.set(block, this.counter++);
     for (const s of block) {
       this.counter++;
-      if (s.kind === "store") this.lastStore.set(s.array.name, this.counter);
+      if (s.kind === "store") {
+        this.lastStore.set(s.array.name, this.counter);
+        this.lastStore.set(rootOf(this.roots, s.array.name), this.counter);
+        if (s.value.kind === "var" && this.isArray(s.value.name))
+          this.rowOf.set(s.value.name, { matrix: s.array.name, index: s.index });
+      }
+      if (s.kind === "node" && s.op === "row")
+        this.rowOf.set(s.name, { matrix: (s.args[0] as VarRef).name, index: s.args[1]! });
       if (s.kind === "node") {
         this.nodeOf.set(s.name, s);
         this.positionOf.set(s, this.counter);
@@ -200,6 +219,11 @@ export abstract class SweepState {
     }
   }
 
+  /** The block that makes the memory of array `name` (a row's: its matrix's). */
+  protected madeIn(name: string): Block | undefined {
+    return this.definedIn.get(rootOf(this.roots, name));
+  }
+
   protected inLoop(block: Block | undefined): boolean {
     for (let b = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) return true;
     return false;
@@ -214,14 +238,16 @@ export abstract class SweepState {
     return this.parentOf.get(loop.body)!;
   }
 
-  /** A zero array the size and kind of `name`. */
+  /** A zero array the size and kind of `name` (for an array of arrays, of the same shape). */
   protected zeros(name: string): Expr {
+    const rows = rowsOf(this.graph.types.get(name));
+    if (rows) return op(rows === "Float64Array" ? "float64ZerosLike" : "zerosLike", v(name));
     return op(this.arrayKinds.get(name) === "Float64Array" ? "newFloat64Array" : "zeros", this.size(name));
   }
 
   /** The length of array `name`, from how it was made. */
   protected size(name: string): Expr {
-    if (this.graph.params.some((p) => p.name === name)) return op("length", v(name));
+    if (this.graph.params.some((p) => p.name === name) || this.grown.has(name)) return op("length", v(name));
     const merge = this.mergeOf.get(name);
     if (merge) {
       // Both arms' arrays of one constant length: that length; else the chosen array's.

@@ -79,7 +79,16 @@ class Reverser extends SweepLoops {
         ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
         : []),
       ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
-      ...(this.usesArrays ? [{ kind: "let" as const, name: this.plan.arrays, type: "arrays" as const }] : []),
+      ...(this.usesArrays
+        ? [
+            {
+              kind: "let" as const,
+              name: this.plan.arrays,
+              type: "arrays" as const,
+              ...(this.usesNestedArrays ? { nested: true as const } : {}),
+            },
+          ]
+        : []),
     ];
     const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
     return {
@@ -120,12 +129,15 @@ class Reverser extends SweepLoops {
     for (const name of arrays) {
       if (!this.isArray(name) || !this.active.has(name) || this.direct.has(name)) continue;
       const merged = this.aliasOf.get(name);
+      const row = this.rowOf.get(name);
       const init: Expr =
         name === seeded
           ? op("slice", v(seed!))
           : merged !== undefined && this.active.has(merged)
             ? v(this.gradName.get(merged)!)
-            : this.zeros(name);
+            : row !== undefined && this.active.has(row.matrix)
+              ? op("row", v(this.gradName.get(row.matrix)!), row.index)
+              : this.zeros(name);
       out.push({ kind: "const", name: this.gradName.get(name)!, expr: init });
     }
   }

@@ -9,6 +9,8 @@ import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition } from "../../rules/table.js";
 import { SweepCounting } from "./counting.js";
+import { rootOf } from "../../aliases.js";
+import { rowsOf } from "../../ir-types.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
 
 export abstract class SweepTape extends SweepCounting {
@@ -60,7 +62,10 @@ export abstract class SweepTape extends SweepCounting {
         const n = nodes.get(name);
         const available = (a: Node["args"][number]) =>
           a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null;
-        if (n && CHEAP.has(n.op) && n.args.every(available)) expr = nodeExpr(n);
+        // A row is the same array whenever it is read again (rows are never replaced); the
+        // length of an array that grows is not.
+        if (n && (CHEAP.has(n.op) || n.op === "row") && !this.grownLength(n) && n.args.every(available))
+          expr = nodeExpr(n);
         else if (n && n.op === "index" && this.unchangedFrom(n.args[0] as VarRef, block) && available(n.args[1]!))
           expr = nodeExpr(n);
       }
@@ -90,7 +95,9 @@ export abstract class SweepTape extends SweepCounting {
       const array = this.arrayKinds.get(name);
       if (array) {
         this.usesArrays = true;
-        return { kind: "pop", tape: this.plan.arrays, name, cast: array };
+        const rows = rowsOf(this.graph.types.get(name));
+        if (rows) this.usesNestedArrays = true;
+        return { kind: "pop", tape: this.plan.arrays, name, cast: rows ? `${rows}[]` : array };
       }
       const decision = this.booleans.has(name);
       if (decision) this.usesDecisions = true;
@@ -109,7 +116,8 @@ export abstract class SweepTape extends SweepCounting {
    */
   protected recomputeInArm(block: Block, code: CodeStatement[]): CodeStatement[] {
     const nodes = new Map(block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
-    const cheap = (n: Node) => n.op !== "call" && (CHEAP.has(n.op) || isCondition(n.op));
+    const cheap = (n: Node) =>
+      n.op !== "call" && (CHEAP.has(n.op) || n.op === "row" || isCondition(n.op)) && !this.grownLength(n);
     const wanted = new Set<string>();
     const want = (name: string) => {
       const n = nodes.get(name);
@@ -153,7 +161,7 @@ export abstract class SweepTape extends SweepCounting {
       boundExpr = bound;
     else if (bound.kind === "var") {
       const n = head.get(bound.name);
-      if (n?.op === "length" && !inLoop(n.args[0]!)) boundExpr = nodeExpr(n);
+      if (n?.op === "length" && !inLoop(n.args[0]!) && !this.grownLength(n)) boundExpr = nodeExpr(n);
     }
     if (!boundExpr) return { carried: counter, step };
     const integer =
@@ -208,17 +216,23 @@ export abstract class SweepTape extends SweepCounting {
   /** Whether nothing writes `array` from the start of the outermost loop around `block` onwards. */
   protected unchangedFrom(array: VarRef, block: Block): boolean {
     // An array made inside a loop does not exist in the reversed iteration.
-    if (this.inLoop(this.definedIn.get(array.name))) return false;
+    if (this.inLoop(this.madeIn(array.name))) return false;
     let outermost: Block | undefined;
     for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
     const start = outermost ? this.position.get(outermost)! : 0;
     return this.lastWrite(array.name) < start;
   }
 
-  /** The position of the last write to `array`, directly or through a merge that chose it; -1 if none. */
+  /** Whether `n` reads the length of an array that grows (push), which changes as it runs. */
+  protected grownLength(n: Node): boolean {
+    return n.op === "length" && n.args[0]!.kind === "var" && this.grown.has(n.args[0]!.name);
+  }
+
+  /** The position of the last write to `array`, directly, through a row, or through a merge that chose it; -1 if none. */
   protected lastWrite(array: string): number {
     return Math.max(
       this.lastStore.get(array) ?? -1,
+      this.lastStore.get(rootOf(this.roots, array)) ?? -1,
       ...(this.mergedInto.get(array) ?? []).map((m) => this.lastWrite(m)),
     );
   }

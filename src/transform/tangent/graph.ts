@@ -53,6 +53,15 @@ export function tangentGraph(
   callees: ReadonlyMap<string, Callee>,
   reserved: Iterable<string>,
 ): TangentGraph {
+  const nested = source.params.find((p) => p.type === "number[][]" || p.type === "Float64Array[]");
+  const rows = [...statementsOf(source.body)].find(
+    (s) => s.kind === "node" && ["row", "rows", "float64Rows"].includes(s.op),
+  );
+  if (nested || rows)
+    throw new TangentUnsupported(
+      `forward mode does not support arrays of arrays${nested ? ` (the parameter '${nested.name}')` : ""} yet`,
+      nested || !rows ? source.pos : (rows as { pos: number }).pos,
+    );
   const graph = inlineCalls(structuredClone(source), callees, reserved);
   const { active } = analyzeActivity(graph, wrt);
   const names = new NameAllocator();
