@@ -30,14 +30,18 @@ export type Param = number | number[] | Float64Array | object;
 
 /**
  * The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an
- * array, and for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`).
+ * array, for a record the record of its fields' gradients (`{ x: number; w: Float64Array }`), for a
+ * tuple a tuple of the same length (`readonly [number, number]` -> `[number, number]`), and for an
+ * array of records an array of their gradients.
  */
 export type GradOf<P> = P extends number
   ? number
   : P extends Float64Array
     ? Float64Array
     : P extends readonly number[]
-      ? number[]
+      ? number extends P["length"]
+        ? number[]
+        : { -readonly [K in keyof P]: number }
       : P extends (...args: never) => unknown
         ? never
         : P extends object

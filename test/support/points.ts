@@ -1,7 +1,7 @@
 /** Points to check generated functions at: parameters of fixtures, sampled as options.json says. */
 import type { Fixture, FixtureSpec } from "./fixtures.js";
 
-export type Value = number | Float64Array | number[] | { [field: string]: Value };
+export type Value = number | Float64Array | number[] | Value[] | { [field: string]: Value };
 export type Fn = (...xs: Value[]) => Value;
 export type GradFn = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
 
@@ -18,13 +18,24 @@ export type Spec =
   | { array: "Float64Array" | "number[]"; length: number }
   | { fixed: number }
   | { record: Record<string, Spec | undefined> }
+  | { tuple: (Spec | undefined)[] }
+  | { records: Spec | undefined; length: number }
   | undefined;
 
-/** A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs, or sampled. */
+/**
+ * A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs
+ * (`{ "x": "number" }`), a tuple (`["number", "number"]`), an array of records or tuples
+ * (`{ "[4]": { "x": "number", "y": "number" } }`: 4 elements of that spec), or sampled.
+ */
 export function specOf(spec: FixtureSpec | undefined): Spec {
   if (typeof spec === "number") return { fixed: spec };
-  if (typeof spec === "object")
+  if (Array.isArray(spec)) return { tuple: spec.map(specOf) };
+  if (typeof spec === "object") {
+    const [only, ...others] = Object.keys(spec);
+    const each = only === undefined || others.length > 0 ? null : /^\[(\d+)\]$/.exec(only);
+    if (each) return { records: specOf(spec[only!]), length: Number(each[1]) };
     return { record: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, specOf(v)])) };
+  }
   const m = spec === undefined ? null : /^(Float64Array|number\[\])\((\d+)\)$/.exec(spec);
   if (m) return { array: m[1] as "Float64Array" | "number[]", length: Number(m[2]) };
   return undefined;
@@ -41,6 +52,8 @@ export function samplePoint(f: Fixture, params: string[], random: () => number):
     if (spec && "fixed" in spec) return spec.fixed;
     if (spec && "record" in spec)
       return Object.fromEntries(Object.entries(spec.record).map(([k, s]) => [k, sample(s, p)]));
+    if (spec && "tuple" in spec) return spec.tuple.map((s) => sample(s, p));
+    if (spec && "records" in spec) return Array.from({ length: spec.length }, () => sample(spec.records, p));
     if (spec) {
       const values = Array.from({ length: spec.length }, () => draw(p));
       return spec.array === "Float64Array" ? Float64Array.from(values) : values;
@@ -53,14 +66,17 @@ export function samplePoint(f: Fixture, params: string[], random: () => number):
 export const copy = (x: Value): Value =>
   typeof x === "number"
     ? x
-    : Array.isArray(x) || x instanceof Float64Array
+    : x instanceof Float64Array
       ? x.slice()
-      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
+      : Array.isArray(x)
+        ? (x as Value[]).map(copy)
+        : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
 
 /** Every number in a value, by its path (fields and indices). */
 export function leafPaths(x: Value, path: (string | number)[] = []): (string | number)[][] {
   if (typeof x === "number") return [path];
-  if (Array.isArray(x) || x instanceof Float64Array) return Array.from({ length: x.length }, (_, k) => [...path, k]);
+  if (Array.isArray(x) || x instanceof Float64Array)
+    return Array.from(x as ArrayLike<Value>).flatMap((v, k) => leafPaths(v, [...path, k]));
   return Object.entries(x).flatMap(([k, v]) => leafPaths(v, [...path, k]));
 }
 export const at = (x: Value, path: (string | number)[]): Value =>
@@ -75,14 +91,16 @@ export function withLeaf(x: Value, path: (string | number)[], value: number): Va
 /** The shape of a value: what a gradient of it must have (kinds, lengths, fields in order). */
 export function shape(x: Value): unknown {
   if (typeof x === "number") return "number";
-  if (Array.isArray(x) || x instanceof Float64Array) return `${x.constructor.name}(${x.length})`;
+  if (x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number")))
+    return `${x.constructor.name}(${x.length})`;
+  if (Array.isArray(x)) return (x as Value[]).map(shape);
   return Object.entries(x).map(([k, v]) => [k, shape(v)]);
 }
 
 export const dotWith = (w: ArrayLike<number>, y: Value): number => {
   if (!Array.isArray(y) && !(y instanceof Float64Array)) throw new Error("expected an array result");
   let s = 0;
-  for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
+  for (let i = 0; i < y.length; i++) s += w[i]! * (y[i] as number);
   return s;
 };
 

@@ -2,7 +2,7 @@
  * How a user's code type-checks against `grad` and `vjp` (checked by test/api-types.test.ts with
  * tsc --strict and noUncheckedIndexedAccess). Never run.
  */
-import { grad, vjp, type Data } from "adgen";
+import { grad, vjp, type Data, type GradOf } from "adgen";
 
 declare function loss(w: number, b: number, xs: Float64Array, ys: Float64Array): number;
 declare function model(ws: Float64Array, xs: number[], k: number): number;
@@ -78,5 +78,25 @@ void r.n.w;
 // @ts-expect-error: a field's gradient is a number, not an array
 const notArray: Float64Array = r.n.y;
 
-export { data, f2b, fw, fxs, plain, scaled };
+// A tuple's gradient is a tuple of its length (readonly or not, named members or not); an array of
+// records' gradient is an array of the records' gradients.
+declare function polygon(
+  poly: readonly (readonly [number, number])[],
+  p: [x: number, y: number],
+  samples: ReadonlyArray<Vec3>,
+): number;
+const pg = grad(polygon, { wrt: ["poly", "p", "samples"] })([[0, 1]], [1, 2], [{ x: 1, y: 0, z: 0 }]).grad;
+const dpoly: [number, number][] = pg.poly;
+const dp: [number, number] = pg.p;
+dp[0] = 1;
+const dsample: { x: number; y: number; z: number } | undefined = pg.samples[0];
+pg.samples.push({ x: 0, y: 0, z: 0 });
+// @ts-expect-error: the gradient of a pair is a pair
+const dtriple: [number, number, number] = pg.p;
+const tupleGrad: GradOf<readonly [number, number, number]> = [1, 2, 3];
+// @ts-expect-error: a tuple's gradient has the tuple's length
+const shortGrad: GradOf<readonly [number, number, number]> = [1, 2];
+const mixedGrad: GradOf<[Vec3, number]> = [{ x: 1, y: 2, z: 3 }, 4];
+
+export { data, dp, dpoly, dsample, dtriple, f2b, fw, fxs, mixedGrad, plain, scaled, shortGrad, tupleGrad };
 export { dh, dnx, doz, dw, dweights, dws, dxs, dxsArray, notArray, vk, vx, wrong };

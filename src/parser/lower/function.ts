@@ -7,7 +7,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom, Graph, Param, ValueType } from "../../ir.js";
 import { dataArgument, type FunctionSource, type ModuleScope } from "../module.js";
 import { ARRAY_TYPES, READONLY_ARRAY_TYPES, hasModifier } from "../syntax.js";
-import { LowerRecordCalls } from "./record-calls.js";
+import { LowerRecordMethods } from "./record-methods.js";
 import { type CalleeResolver, type LowerOptions } from "./state.js";
 
 export function lowerFunction(
@@ -19,7 +19,7 @@ export function lowerFunction(
   return new FunctionLowering(fn, mod, resolver, options).run();
 }
 
-class FunctionLowering extends LowerRecordCalls {
+class FunctionLowering extends LowerRecordMethods {
   run(): Graph {
     const { node, name, nameNode } = this.fn;
     const what = this.options.role === "backward" ? `backward of gate '${this.options.gate}'` : `'${name}'`;

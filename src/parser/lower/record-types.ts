@@ -8,6 +8,7 @@ import { codes, DiagnosticError } from "../../diagnostics.js";
 import type { RecordField, Type } from "../../ir.js";
 import { arrayOf, NUMBER } from "../../ir-types.js";
 import { ARRAY_TYPES } from "../syntax.js";
+import { recordArray, tupleType } from "./tuple-types.js";
 
 export type RecordType = Extract<Type, { kind: "record" }>;
 
@@ -38,13 +39,18 @@ export function recordType(
 ): RecordType | undefined {
   if (!node) return undefined;
   if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen);
-  if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword && !ts.isArrayTypeNode(node.type))
+  if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword)
     return recordType(node.type, sf, seen);
   if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen) };
+  // Tuples and arrays of records (src/parser/lower/tuple-types.ts).
+  if (ts.isTupleTypeNode(node)) return tupleType(node, sf, (t) => fieldType(t, sf, owner, seen));
+  if (ts.isArrayTypeNode(node)) return recordArray(recordType(node.elementType, sf, seen), node, sf);
   if (!ts.isTypeReferenceNode(node) || !ts.isIdentifier(node.typeName)) return undefined;
   const name = node.typeName.text;
   if (REFUSED[name]) fail(sf, node, REFUSED[name]!);
   if (name === "Readonly" && node.typeArguments?.length === 1) return recordType(node.typeArguments[0], sf, seen);
+  if ((name === "Array" || name === "ReadonlyArray") && node.typeArguments?.length === 1)
+    return recordArray(recordType(node.typeArguments[0], sf, seen), node, sf);
   const decl = declaration(sf, name);
   if (!decl) {
     // An imported generic (`Data<T>` from adgen) is no record: the caller reads it.
@@ -91,21 +97,33 @@ function fields(
     if (p.questionToken)
       fail(sf, p, `optional field '${name}?' of ${owner} is not supported: every field must hold a value`);
     if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
-    const t = p.type!;
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
       ? ({ readonly: true } as const)
       : {};
-    if (t.kind === ts.SyntaxKind.NumberKeyword) return { name, type: NUMBER, ...readonly };
-    const array = ARRAY_TYPES[typeText(sf, t)];
-    if (array) return { name, type: arrayOf(array), ...readonly };
-    const nested = recordType(t, sf, seen);
-    if (nested) return { name, type: nested, ...readonly };
-    const what =
-      t.kind === ts.SyntaxKind.StringKeyword
-        ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
-        : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
-    return fail(sf, t, `field '${name}' of ${owner} has type ${what}`);
+    return { name, type: fieldType(p.type!, sf, owner, seen, name), ...readonly };
   });
+}
+
+/** The type of a record's field (or a tuple's element): a number, an array of numbers, a record or a tuple. */
+function fieldType(t: ts.TypeNode, sf: ts.SourceFile, owner: string, seen: string[], name?: string): Type {
+  const field = name === undefined ? `an element of ${owner}` : `field '${name}' of ${owner}`;
+  if (t.kind === ts.SyntaxKind.NumberKeyword) return NUMBER;
+  const array = ARRAY_TYPES[typeText(sf, t)];
+  if (array) return arrayOf(array);
+  const nested = recordType(t, sf, seen);
+  if (nested?.elements)
+    throw new DiagnosticError(
+      codes.tuple,
+      `${field} is an array of records ('${typeText(sf, t)}'); arrays of records are parameters and locals, not fields`,
+      t.getStart(sf),
+      t.getEnd(),
+    );
+  if (nested) return nested;
+  const what =
+    t.kind === ts.SyntaxKind.StringKeyword
+      ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
+      : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
+  return fail(sf, t, `${field} has type ${what}`);
 }
 
 function declaration(sf: ts.SourceFile, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
@@ -135,6 +153,9 @@ export function leaves(t: RecordType, path: string[] = []): { path: string[]; ty
 
 /** How a record type reads in a message: its name, or its fields. */
 export function shown(t: Type): string {
+  if (t.kind === "record" && t.elements) return `${shown(t.elements)}[]`;
+  if (t.kind === "record" && t.tuple && t.name === undefined)
+    return `[${t.fields.map((f) => shown(f.type)).join(", ")}]`;
   if (t.kind === "record") return t.name ?? `{ ${t.fields.map((f) => `${f.name}: ${shown(f.type)}`).join("; ")} }`;
   return t.kind === "array" ? t.storage : "number";
 }
