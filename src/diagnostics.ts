@@ -72,7 +72,7 @@ export const codes = {
   sharedRecord: "ADG3019",
   /** Unsupported tuple or array of records. A tuple or array-of-records type or use outside the subset: an index into a tuple that is not a literal, optional or rest tuple elements, arrays of records inside records or of arrays, an array of records returned by the differentiated function. */
   tuple: "ADG2040",
-  /** Element aliasing. An element of an array of records (`pts[i]`, a reference) used where adgen's copies cannot follow it: passed to a helper together with its array, or a name for one reassigned. */
+  /** Element aliasing. An element of an array of records (`pts[i]`, a reference) used where adgen's copies cannot follow it: passed to a helper together with its array, returned by a helper, put into another record, or a name for one reassigned. */
   elementAlias: "ADG3040",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",

@@ -303,6 +303,42 @@ export abstract class LowerRecordArrays extends LowerTuples {
 
   // ---- copies that would have to be references
 
+  /** A helper returning an element (or a record holding one) would hand back a reference; adgen's copy cannot follow it. */
+  protected returned(e: ts.Expression): Atom[] {
+    const element = this.recordReturn ? this.elementExpression(e) : undefined;
+    if (element)
+      this.fail(
+        codes.elementAlias,
+        `'${this.fn.name}' returns '${this.text(element)}', an element of an array of records, which is a reference; adgen's copies of records cannot follow it: return a copy ('{ ...${this.text(element)} }')`,
+        e,
+      );
+    return super.returned(e);
+  }
+
+  /** An element `e` is or holds (in an object or array literal; through a spread when the element nests records). */
+  private elementExpression(e: ts.Expression): ts.Expression | undefined {
+    const inner = strip(e);
+    if (this.isElement(inner)) return inner;
+    const parts = ts.isObjectLiteralExpression(inner)
+      ? inner.properties.flatMap((p) =>
+          ts.isPropertyAssignment(p)
+            ? [p.initializer]
+            : ts.isShorthandPropertyAssignment(p)
+              ? [p.name]
+              : ts.isSpreadAssignment(p) && this.dryKey(p.expression)?.type.fields.some((f) => f.type.kind === "record")
+                ? [p.expression]
+                : [],
+        )
+      : ts.isArrayLiteralExpression(inner)
+        ? [...inner.elements]
+        : [];
+    for (const part of parts) {
+      const found = this.elementExpression(part);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   protected bindRecord(key: string, v: RecordValue, keyword: Local["keyword"], declare: boolean, at: ts.Node): void {
     const element = this.elementIn(v);
     if (element !== undefined)
