@@ -90,6 +90,10 @@ export const codes = {
   push: "ADG2031",
   /** Row replaced or shared. A write of a whole row (`A[i] = ...`, `A[i] = A[j]`), or a matrix built from a row it does not make (`Array.from({ length: n }, () => row)`): two names for one row, which adgen's row adjoints cannot follow. */
   rowAlias: "ADG3030",
+  /** Unsupported tuple or array of records. A tuple or array-of-records type or use outside the subset: an index into a tuple that is not a literal, optional or rest tuple elements, arrays of records inside records or of arrays, an array of records returned by the differentiated function. */
+  tuple: "ADG2040",
+  /** Element aliasing. An element of an array of records (`pts[i]`, a reference) used where adgen's copies cannot follow it: passed to a helper together with its array, returned by a helper, put into another record, or a name for one reassigned. */
+  elementAlias: "ADG3040",
   /** Not in forward mode. A construct forward mode (`f_jvp`) does not differentiate yet. */
   forwardMode: "ADG4001",
   /** No Hessian of an array. A Hessian (`--mode hessian`, `hessian_diag`) of a function that returns an array. */

@@ -144,7 +144,16 @@ export type Type =
   | { kind: "array"; element: Type; storage: "Float64Array" | "number[]" }
   /** A record (an interface, a type alias, a type literal): named fields of numbers, arrays and records.
    * Only the parser meets it: record values are lowered to one SSA value per field (src/parser/lower/records.ts). */
-  | { kind: "record"; name?: string; fields: RecordField[] };
+  | {
+      kind: "record";
+      name?: string;
+      fields: RecordField[];
+      /** A tuple (`[number, number]`): a record whose fields are named `0`, `1`, ... */
+      tuple?: true;
+      /** An array of records (`Vec2[]`, `[number, number][]`), lowered as a record of arrays, one
+       * `number[]` per leaf of the element type (structure of arrays); this is the element type. */
+      elements?: Extract<Type, { kind: "record" }>;
+    };
 
 /** A field of a record type. */
 export interface RecordField {
@@ -168,7 +177,9 @@ export interface Param {
   /**
    * A leaf of a record parameter: the user's parameter and the fields leading to this value
    * (`["p", "pos", "x"]` for `p.pos.x`, lowered as the parameter `p_pos_x`). Generated entries
-   * take the user's parameter and return its gradient as a record of the same shape.
+   * take the user's parameter and return its gradient as a record of the same shape. A digit is a
+   * tuple's element (`["p", "0"]`), `"[]"` each element of an array of records (`["pts", "[]",
+   * "x"]`: the `number[]` of every element's `x`).
    */
   path?: string[];
 }

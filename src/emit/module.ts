@@ -110,12 +110,14 @@ function printFunction(f: CodeFunction, types: boolean): string {
       const grads = gradEntries(
         f.params,
         f.returns.grads.map((g) => ({ param: g.param, value: printExpr(g.value, types) })),
+        types,
       );
       const hvps =
         f.returns.hvps &&
         gradEntries(
           f.params,
           f.returns.hvps.map((g) => ({ param: g.param, value: printExpr(g.value, types) })),
+          types,
         );
       ret = `return { value: ${printExpr(f.returns.value, types)}, grad: { ${grads.join(", ")} }${hvps ? `, hvp: { ${hvps.join(", ")} }` : ""} };`;
       break;

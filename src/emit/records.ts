@@ -2,6 +2,8 @@
  * Record parameters in generated entries: a record parameter's leaves (`Param.path`, graph
  * parameters `p_x`, `p_pos_y`) are taken as the user's one parameter `p`, typed structurally,
  * read into the leaves by destructuring, and its gradient is returned as a record of the same shape.
+ * Tuples are records whose fields are indices; an array of records is read into one array per
+ * leaf, and its gradient built back into an array of records.
  */
 import type { Param } from "../ir.js";
 
@@ -29,19 +31,40 @@ function grouped(params: Param[]): (Param | { name: string; tree: Tree })[] {
 }
 
 const isTree = (t: Tree | Param): t is Tree => t instanceof Map;
+/** A tuple's fields are its indices (`0`, `1`, ...); record fields are names. */
+const isTuple = (tree: Tree): boolean => [...tree.keys()].every((k) => /^\d+$/.test(k));
+/** An array of records: its one child `[]` is the tree of its element's leaves (each a `number[]`). */
+const elementsOf = (tree: Tree): Tree | undefined => {
+  const each = tree.get("[]");
+  return each !== undefined && isTree(each) ? each : undefined;
+};
 
-function typeOf(tree: Tree): string {
-  const fields = [...tree].map(([f, t]) =>
+/** A tree's type as the user passes it; `element`: inside an array of records, where leaves are numbers. */
+function typeOf(tree: Tree, element = false): string {
+  const each = elementsOf(tree);
+  if (each) return `readonly ${isTuple(each) ? `(${typeOf(each, true)})` : typeOf(each, true)}[]`;
+  const leaf = (t: Param) =>
     // A number[] field is read only: `readonly number[]` takes the user's arrays, readonly or not.
-    isTree(t)
-      ? `${f}: ${typeOf(t)}`
-      : `${t.readonly ? "readonly " : ""}${f}: ${t.type === "number[]" ? "readonly number[]" : t.type}`,
-  );
+    element ? "number" : t.type === "number[]" ? "readonly number[]" : t.type;
+  const types = [...tree].map(([f, t]) => [f, t, isTree(t) ? typeOf(t, element) : leaf(t)] as const);
+  if (isTuple(tree)) return `readonly [${types.map(([, , ty]) => ty).join(", ")}]`;
+  const fields = types.map(([f, t, ty]) => `${!isTree(t) && t.readonly ? "readonly " : ""}${f}: ${ty}`);
   return `{ ${fields.join("; ")} }`;
 }
 
 function pattern(tree: Tree): string {
-  return `{ ${[...tree].map(([f, t]) => `${f}: ${isTree(t) ? pattern(t) : t.name}`).join(", ")} }`;
+  const parts = [...tree].map(([f, t]) => [f, isTree(t) ? pattern(t) : t.name] as const);
+  if (isTuple(tree)) return `[${parts.map(([, p]) => p).join(", ")}]`;
+  return `{ ${parts.map(([f, p]) => `${f}: ${p}`).join(", ")} }`;
+}
+
+/** Every leaf of a tree, with how it is read from the value (`.pos.x`, `[0]`). */
+function leafAccesses(tree: Tree, access = ""): { param: Param; access: string }[] {
+  const tuple = isTuple(tree);
+  return [...tree].flatMap(([f, t]) => {
+    const a = `${access}${tuple ? `[${f}]` : `.${f}`}`;
+    return isTree(t) ? leafAccesses(t, a) : [{ param: t, access: a }];
+  });
 }
 
 /** Whether any parameter is a record's leaf. */
@@ -72,26 +95,53 @@ function plainType(p: Param): string {
       : `${p.readonly ? "readonly " : ""}${p.type}`;
 }
 
-/** `const { x: p_x, pos: { y: p_pos_y } } = p;` per record parameter, and the leaf each line defines. */
+/**
+ * `const { x: p_x, pos: { y: p_pos_y } } = p;` (`const [p_0, p_1] = p;` for a tuple) per record
+ * parameter, and the leaf each line defines; an array of records is read into one array per leaf
+ * (`const pts_x = pts.map((e) => e.x);`).
+ */
 export function prologue(params: Param[]): { line: string; name: string }[] {
-  return grouped(params).flatMap((g) =>
-    "tree" in g
-      ? [{ line: `const ${pattern(g.tree)} = ${g.name};`, name: params.find((p) => p.path?.[0] === g.name)!.name }]
-      : [],
-  );
+  return grouped(params).flatMap((g) => {
+    if (!("tree" in g)) return [];
+    const each = elementsOf(g.tree);
+    if (each)
+      return leafAccesses(each).map(({ param, access }) => ({
+        line: `const ${param.name} = ${g.name}.map((e) => e${access});`,
+        name: param.name,
+      }));
+    return [{ line: `const ${pattern(g.tree)} = ${g.name};`, name: params.find((p) => p.path?.[0] === g.name)!.name }];
+  });
 }
 
-/** The `grad: {...}` entries: plain ones as they are, a record parameter's leaves nested as its record. */
-export function gradEntries(params: Param[], grads: { param: string; value: string }[]): string[] {
+/**
+ * The `grad: {...}` entries: plain ones as they are, a record parameter's leaves nested as its
+ * record, a tuple's as a tuple, an array of records' as an array of records of the same length
+ * (element `i` of each leaf's gradient array; a gradient that is no array name is zeros).
+ */
+export function gradEntries(params: Param[], grads: { param: string; value: string }[], types = true): string[] {
   const byName = new Map(grads.map((g) => [g.param, g.value]));
   const entry = (name: string, value: string) => (value === name ? name : `${name}: ${value}`);
-  const nested = (tree: Tree): string =>
-    `{ ${[...tree].map(([f, t]) => entry(f, isTree(t) ? nested(t) : byName.get(t.name)!)).join(", ")} }`;
+  const nested = (tree: Tree, leaf: (p: Param) => string): string => {
+    const values = [...tree].map(([f, t]) => [f, isTree(t) ? nested(t, leaf) : leaf(t)] as const);
+    if (isTuple(tree)) return `[${values.map(([, v]) => v).join(", ")}]`;
+    return `{ ${values.map(([f, v]) => entry(f, v)).join(", ")} }`;
+  };
+  const value = (name: string, tree: Tree): string => {
+    const each = elementsOf(tree);
+    if (!each) return nested(tree, (p) => byName.get(p.name)!);
+    const used = new Set(leafAccesses(each).map(({ param }) => byName.get(param.name)!));
+    const i = ["i", "j", "k", "m", "n"].find((n) => !used.has(n))!;
+    const element = nested(each, (p) => {
+      const g = byName.get(p.name)!;
+      return /^[A-Za-z_$][\w$]*$/.test(g) ? `${g}[${i}]${types ? "!" : ""}` : "0";
+    });
+    return `${name}.map((_, ${i}) => ${isTuple(each) ? element : `(${element})`})`;
+  };
   const listed = (t: Tree): boolean => [...t.values()].every((x) => (isTree(x) ? listed(x) : byName.has(x.name)));
   return grouped(params).flatMap((g) =>
     "tree" in g
       ? listed(g.tree)
-        ? [entry(g.name, nested(g.tree))]
+        ? [entry(g.name, value(g.name, g.tree))]
         : []
       : byName.has(g.name)
         ? [entry(g.name, byName.get(g.name)!)]

@@ -36,25 +36,28 @@ export type Param = number | number[] | Float64Array | object;
 /**
  * The gradient of a parameter of type `P`: a number for a number, an array of the same kind for an
  * array (`number[][]` for `number[][]`, `Float64Array[]` for `Float64Array[]`, readonly or not: a
- * gradient is a new array, the caller's to write), and for a record the record of its fields'
- * gradients (`{ x: number; w: Float64Array }`); a class instance's is the plain record of its
- * fields, without its methods.
+ * gradient is a new array, the caller's to write), for a record the record of its fields'
+ * gradients (`{ x: number; w: Float64Array }`; a class instance's is the plain record of its
+ * fields, without its methods), for a tuple a tuple of the same length (`readonly [number, number]`
+ * -> `[number, number]`), and for an array of records an array of their gradients.
  */
 export type GradOf<P> = P extends number
   ? number
   : P extends Float64Array
     ? Float64Array
-    : P extends readonly Float64Array[]
-      ? Float64Array[]
-      : P extends readonly (readonly number[])[]
-        ? number[][]
-        : P extends readonly number[]
-          ? number[]
-          : P extends (...args: never) => unknown
-            ? never
-            : P extends object
-              ? { -readonly [K in keyof P as P[K] extends (...args: never) => unknown ? never : K]: GradOf<P[K]> }
-              : never;
+    : P extends readonly number[]
+      ? number extends P["length"]
+        ? number[]
+        : { -readonly [K in keyof P]: number }
+      : P extends readonly unknown[]
+        ? number extends P["length"]
+          ? GradOf<P[number]>[]
+          : { -readonly [K in keyof P]: GradOf<P[K]> }
+        : P extends (...args: never) => unknown
+          ? never
+          : P extends object
+            ? { -readonly [K in keyof P as P[K] extends (...args: never) => unknown ? never : K]: GradOf<P[K]> }
+            : never;
 
 /** The parameter types (a union) that get gradients: those not declared `Data<T>`. */
 type Differentiated<P> = P extends unknown ? (IsData<P> extends true ? never : P) : never;

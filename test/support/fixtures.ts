@@ -8,7 +8,7 @@ export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const fixturesDir = join(root, "fixtures");
 
 /** How to sample one parameter or field. */
-export type FixtureSpec = string | number | { [field: string]: FixtureSpec };
+export type FixtureSpec = string | number | FixtureSpec[] | { [field: string]: FixtureSpec };
 
 export interface FixtureOptions {
   /** Passed to compile as `wrt`. */
@@ -20,7 +20,8 @@ export interface FixtureOptions {
   /** Points checked as well, e.g. one on each side of every branch (for functions of that arity). */
   at?: number[][];
   /** Parameters that are not sampled scalars: `"Float64Array(4)"`, `"number[](5)"`, a fixed number (a size), or a
-   * record of these by field (`{ "x": "number", "w": "Float64Array(3)" }`). */
+   * record of these by field (`{ "x": "number", "w": "Float64Array(3)" }`), a tuple of these (`["number", "number"]`),
+   * or an array of n records or tuples (`{ "[n]": { "x": "number", "y": "number" } }`). */
   params?: Record<string, FixtureSpec>;
   /** Step of the finite differences, relative (default 1e-3; smaller for functions with large higher derivatives). */
   step?: number;

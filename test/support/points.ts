@@ -1,7 +1,7 @@
 /** Points to check generated functions at: parameters of fixtures, sampled as options.json says. */
 import type { Fixture, FixtureSpec } from "./fixtures.js";
 
-export type Value = number | Float64Array | number[] | number[][] | Float64Array[] | { [field: string]: Value };
+export type Value = number | Float64Array | number[] | Value[] | { [field: string]: Value };
 export type Fn = (...xs: Value[]) => Value;
 export type GradFn = (...xs: Value[]) => { value: Value; grad: Record<string, Value> };
 
@@ -20,15 +20,23 @@ export type Spec =
   | { rows: "Float64Array" | "number[]"; lengths: number[] }
   | { fixed: number }
   | { record: Record<string, Spec | undefined>; class?: string }
+  | { tuple: (Spec | undefined)[] }
+  | { records: Spec | undefined; length: number }
   | undefined;
 
 /**
  * A parameter's kind, from options.json `params`: an array spec, a fixed number, a record of specs
- * (an instance of the input's class named by its `"@class"` entry), or sampled.
+ * (`{ "x": "number" }`; an instance of the input's class named by its `"@class"` entry), a tuple
+ * (`["number", "number"]`), an array of records or tuples (`{ "[4]": { "x": "number", "y": "number" } }`:
+ * 4 elements of that spec), or sampled.
  */
 export function specOf(spec: FixtureSpec | undefined): Spec {
   if (typeof spec === "number") return { fixed: spec };
+  if (Array.isArray(spec)) return { tuple: spec.map(specOf) };
   if (typeof spec === "object") {
+    const [only, ...others] = Object.keys(spec);
+    const each = only === undefined || others.length > 0 ? null : /^\[(\d+)\]$/.exec(only);
+    if (each) return { records: specOf(spec[only!]), length: Number(each[1]) };
     const { "@class": cls, ...fields } = spec;
     return {
       record: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, specOf(v)])),
@@ -73,6 +81,8 @@ export function samplePoint(
     }
     if (spec && "rows" in spec)
       return spec.lengths.map((length) => sample({ array: spec.rows, length }, p)) as number[][] | Float64Array[];
+    if (spec && "tuple" in spec) return spec.tuple.map((s) => sample(s, p));
+    if (spec && "records" in spec) return Array.from({ length: spec.length }, () => sample(spec.records, p));
     if (spec) {
       const values = Array.from({ length: spec.length }, () => draw(p));
       return spec.array === "Float64Array" ? Float64Array.from(values) : values;
@@ -98,8 +108,8 @@ export const copy = (x: Value): Value =>
 /** Every number in a value, by its path (fields and indices). */
 export function leafPaths(x: Value, path: (string | number)[] = []): (string | number)[][] {
   if (typeof x === "number") return [path];
-  if (Array.isArray(x)) return (x as Value[]).flatMap((v, k) => leafPaths(v, [...path, k]));
-  if (x instanceof Float64Array) return Array.from({ length: x.length }, (_, k) => [...path, k]);
+  if (Array.isArray(x) || x instanceof Float64Array)
+    return Array.from(x as ArrayLike<Value>).flatMap((v, k) => leafPaths(v, [...path, k]));
   return Object.entries(x).flatMap(([k, v]) => leafPaths(v, [...path, k]));
 }
 export const at = (x: Value, path: (string | number)[]): Value =>
@@ -114,8 +124,9 @@ export function withLeaf(x: Value, path: (string | number)[], value: number): Va
 /** The shape of a value: what a gradient of it must have (kinds, lengths, fields in order). */
 export function shape(x: Value): unknown {
   if (typeof x === "number") return "number";
-  if (Array.isArray(x) && x.some((r) => typeof r !== "number")) return (x as Value[]).map(shape);
-  if (Array.isArray(x) || x instanceof Float64Array) return `${x.constructor.name}(${x.length})`;
+  if (x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number")))
+    return `${x.constructor.name}(${x.length})`;
+  if (Array.isArray(x)) return (x as Value[]).map(shape);
   return Object.entries(x).map(([k, v]) => [k, shape(v)]);
 }
 

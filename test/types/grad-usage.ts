@@ -2,7 +2,7 @@
  * How a user's code type-checks against `grad` and `vjp` (checked by test/api-types.test.ts with
  * tsc --strict and noUncheckedIndexedAccess). Never run.
  */
-import { grad, vjp, type Data } from "adgen";
+import { grad, vjp, type Data, type GradOf } from "adgen";
 
 declare function loss(w: number, b: number, xs: Float64Array, ys: Float64Array): number;
 declare function model(ws: Float64Array, xs: number[], k: number): number;
@@ -89,12 +89,12 @@ class Particle {
   }
 }
 declare function settle(p: Particle, k: number): number;
-const dp = grad(settle, { wrt: ["p", "k"] })(new Particle(1, xs), 2).grad.p;
-const dpx: number = dp.x;
-const dpv: Float64Array = dp.v;
+const dpart = grad(settle, { wrt: ["p", "k"] })(new Particle(1, xs), 2).grad.p;
+const dpx: number = dpart.x;
+const dpv: Float64Array = dpart.v;
 // @ts-expect-error: a method has no gradient
-void dp.energy;
-const dpKeys: { x: number; v: Float64Array } = dp;
+void dpart.energy;
+const dpKeys: { x: number; v: Float64Array } = dpart;
 
 // Arrays of arrays: the gradient has the parameter's kind, readonly stripped.
 declare function quad(A: readonly (readonly number[])[], X: Float64Array[], R: ReadonlyArray<Float64Array>): number;
@@ -111,6 +111,43 @@ const q2 = grad(quad2)([[1, 2]], 3).grad;
 // @ts-expect-error: without wrt the names are unknown: each gradient is a number or a number[][]
 const notMatrix: number[][] = q2.w;
 
+// A tuple's gradient is a tuple of its length (readonly or not, named members or not); an array of
+// records' gradient is an array of the records' gradients.
+declare function polygon(
+  poly: readonly (readonly [number, number])[],
+  p: [x: number, y: number],
+  samples: ReadonlyArray<Vec3>,
+): number;
+const pg = grad(polygon, { wrt: ["poly", "p", "samples"] })([[0, 1]], [1, 2], [{ x: 1, y: 0, z: 0 }]).grad;
+const dpoly: [number, number][] = pg.poly;
+const dp: [number, number] = pg.p;
+dp[0] = 1;
+const dsample: { x: number; y: number; z: number } | undefined = pg.samples[0];
+pg.samples.push({ x: 0, y: 0, z: 0 });
+// @ts-expect-error: the gradient of a pair is a pair
+const dtriple: [number, number, number] = pg.p;
+const tupleGrad: GradOf<readonly [number, number, number]> = [1, 2, 3];
+// @ts-expect-error: a tuple's gradient has the tuple's length
+const shortGrad: GradOf<readonly [number, number, number]> = [1, 2];
+const mixedGrad: GradOf<[Vec3, number]> = [{ x: 1, y: 2, z: 3 }, 4];
+
 export { dA, dR, dX, flat, notMatrix };
-export { data, dpKeys, dpv, dpx, f2b, fw, fxs, plain, scaled };
+export {
+  data,
+  dp,
+  dpKeys,
+  dpoly,
+  dpv,
+  dpx,
+  dsample,
+  dtriple,
+  f2b,
+  fw,
+  fxs,
+  mixedGrad,
+  plain,
+  scaled,
+  shortGrad,
+  tupleGrad,
+};
 export { dh, dnx, doz, dw, dweights, dws, dxs, dxsArray, notArray, vk, vx, wrong };

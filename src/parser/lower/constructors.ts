@@ -10,7 +10,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom, Param } from "../../ir.js";
 import type { FunctionNode } from "../module.js";
 import { classOf, isParameterProperty, sameClass } from "./class-types.js";
-import { LowerRecordCalls } from "./record-calls.js";
+import { LowerRecordMethods } from "./record-methods.js";
 import { leaves, recordType, shown, type RecordType } from "./record-types.js";
 import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
 
@@ -48,7 +48,7 @@ export function fieldRoot(e: ts.Expression): ts.Expression {
   return ts.isPropertyAccessExpression(inner) ? fieldRoot(inner.expression) : inner;
 }
 
-export abstract class LowerConstructors extends LowerRecordCalls {
+export abstract class LowerConstructors extends LowerRecordMethods {
   /** The record type an expression has, from its syntax alone (src/parser/lower/classes.ts). */
   protected abstract staticRecord(e: ts.Expression): RecordType | undefined;
 

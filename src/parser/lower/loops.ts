@@ -11,6 +11,12 @@ import { assignedOuterNames, callsFunctions, containsJump, containsReturn, isIne
 import { LowerBranches } from "./branches.js";
 import { type LoopContext, bool, copyScopes, keyHint, sameAtom } from "./state.js";
 
+/** What a for...of iterates (see `LowerLoops.iterated`). */
+export interface Iterated {
+  array: VarRef;
+  element: (i: Atom, name: ts.BindingName, keyword: "const" | "let") => void;
+}
+
 export abstract class LowerLoops extends LowerBranches {
   /**
    * `for`, `for...of`, `while`, `do...while` as one structured Loop. Locals assigned inside
@@ -41,36 +47,38 @@ export abstract class LowerLoops extends LowerBranches {
       else this.expressionStatements(st.initializer);
     }
     // for...of: a hidden counter, and the element bound at the start of each iteration.
-    let forOf: { array: VarRef; element: ts.Identifier; index?: ts.Identifier; keyword: "const" | "let" } | undefined;
+    let forOf:
+      | {
+          iterated: Iterated;
+          element: ts.BindingName;
+          index?: ts.Identifier;
+          keyword: "const" | "let";
+        }
+      | undefined;
     if (ts.isForOfStatement(st)) {
       // `for (const [i, x] of xs.entries())`: the counter is bound to `i` as well.
-      const iterated = skipParens(st.expression);
+      const source = skipParens(st.expression);
       const entries =
-        ts.isCallExpression(iterated) &&
-        ts.isPropertyAccessExpression(iterated.expression) &&
-        iterated.expression.name.text === "entries" &&
-        iterated.arguments.length === 0
-          ? iterated.expression.expression
+        ts.isCallExpression(source) &&
+        ts.isPropertyAccessExpression(source.expression) &&
+        source.expression.name.text === "entries" &&
+        source.arguments.length === 0
+          ? source.expression.expression
           : undefined;
-      const value = this.value(entries ?? st.expression);
-      if (!this.isArray(value))
-        this.fail(
-          codes.notArray,
-          `for...of needs an array; '${this.text(entries ?? st.expression)}' is not one`,
-          entries ?? st.expression,
-        );
+      const iterated = this.iterated(entries ?? st.expression);
       const decl = ts.isVariableDeclarationList(st.initializer) ? st.initializer.declarations[0] : undefined;
+      // `[i, x]` of entries(); `x` may be a pattern itself (`[i, { x, y }]`).
       const pair =
         decl && ts.isArrayBindingPattern(decl.name) && decl.name.elements.length === 2
-          ? decl.name.elements.map((el) =>
-              ts.isBindingElement(el) && ts.isIdentifier(el.name) && !el.dotDotDotToken && !el.initializer
+          ? decl.name.elements.map((el, k) =>
+              ts.isBindingElement(el) && (ts.isIdentifier(el.name) || k === 1) && !el.dotDotDotToken && !el.initializer
                 ? el.name
                 : undefined,
             )
           : undefined;
       if (entries && !(pair?.[0] && pair[1]))
         this.fail(codes.statement, "for...of over entries() needs 'const [i, x] of xs.entries()'", st.initializer);
-      if (!decl || (!entries && !ts.isIdentifier(decl.name)))
+      if (!decl)
         this.fail(
           codes.statement,
           "for...of needs 'const x of array' or 'const [i, x] of array.entries()'",
@@ -78,9 +86,9 @@ export abstract class LowerLoops extends LowerBranches {
         );
       scope.set("#i", { keyword: "let", value: c(0) });
       forOf = {
-        array: value as VarRef,
-        element: entries ? pair![1]! : (decl.name as ts.Identifier),
-        ...(entries ? { index: pair![0]! } : {}),
+        iterated,
+        element: entries ? pair![1]! : decl.name,
+        ...(entries ? { index: pair![0] as ts.Identifier } : {}),
         keyword: st.initializer.flags & ts.NodeFlags.Const ? "const" : "let",
       };
     }
@@ -152,7 +160,7 @@ export abstract class LowerLoops extends LowerBranches {
       let test: VarRef;
       if (ts.isDoStatement(st)) test = this.lookup("#again")!.value as VarRef;
       else if (forOf) {
-        const n = this.node("length", [forOf.array], st);
+        const n = this.node("length", [forOf.iterated.array], st);
         test = this.node("lt", [this.lookup("#i")!.value!, n], st) as VarRef;
       } else {
         const always = !condition || skipParens(condition).kind === ts.SyntaxKind.TrueKeyword || conditionInBody;
@@ -181,13 +189,9 @@ export abstract class LowerLoops extends LowerBranches {
       }
       if (forOf) {
         const i = this.lookup("#i")!.value!;
-        // Over an array of arrays, each element is a row (src/parser/lower/nested.ts).
-        const element = this.nested.has(forOf.array.name)
-          ? this.row(forOf.array, i, st, forOf.element.text)
-          : this.node("index", [forOf.array, i], st, forOf.element.text);
-        const bodyScope = this.scopes[this.scopes.length - 1]!;
-        bodyScope.set(forOf.element.text, { keyword: forOf.keyword, value: element });
-        if (forOf.index) bodyScope.set(forOf.index.text, { keyword: forOf.keyword, value: i });
+        forOf.iterated.element(i, forOf.element, forOf.keyword);
+        if (forOf.index)
+          this.scopes[this.scopes.length - 1]!.set(forOf.index.text, { keyword: forOf.keyword, value: i });
       }
       const lowerBody = () => {
         if (ts.isBlock(st.statement)) this.statements(st.statement.statements, 0, () => undefined);
@@ -226,6 +230,33 @@ export abstract class LowerLoops extends LowerBranches {
         this.fail(codes.statement, `array field '${key}' is reassigned in a loop; write into its elements instead`, st);
     this.scopes.pop();
     this.body.push({ kind: "loop", carried, head, cond: cond!, body, pos: st.getStart(this.sf) });
+  }
+
+  /**
+   * What a for...of iterates: the array whose length bounds it, and how its element `i` is bound
+   * to the loop's variable. Here arrays of numbers (src/parser/lower/record-arrays.ts adds arrays
+   * of records, whose elements destructure).
+   */
+  protected iterated(e: ts.Expression): Iterated {
+    const value = this.value(e);
+    if (!this.isArray(value)) this.fail(codes.notArray, `for...of needs an array; '${this.text(e)}' is not one`, e);
+    const array = value as VarRef;
+    return {
+      array,
+      element: (i, name, keyword) => {
+        if (!ts.isIdentifier(name))
+          this.fail(
+            codes.statement,
+            `'${this.text(name)}': the elements of '${this.text(e)}' are numbers, which do not destructure`,
+            name,
+          );
+        // Over an array of arrays, each element is a row (src/parser/lower/nested.ts).
+        const element = this.nested.has(array.name)
+          ? this.row(array, i, name, name.text)
+          : this.node("index", [array, i], name, name.text);
+        this.scopes[this.scopes.length - 1]!.set(name.text, { keyword, value: element });
+      },
+    };
   }
 
   /** `break` or `continue`: sets the innermost loop's flag. */

@@ -13,6 +13,11 @@ import { leaves, recordType, shown, type RecordType } from "./record-types.js";
 import { LowerRecordStatements } from "./record-statements.js";
 import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
 import { sameAtom } from "./state.js";
+import { literalIndex } from "./tuple-types.js";
+
+/** `p[0]`: an element access with a literal index, as a tuple's element is written. */
+const isTupleElement = (e: ts.Expression): e is ts.ElementAccessExpression =>
+  ts.isElementAccessExpression(e) && literalIndex(e.argumentExpression) !== undefined;
 
 export abstract class LowerRecordCalls extends LowerRecordStatements {
   // ---- helpers that take or return records
@@ -143,9 +148,8 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
         callerKeys.set("this", self.value.source!);
       }
       node.parameters.forEach((p, i) => {
-        if (!ts.isIdentifier(p.name))
-          this.fail(codes.parameter, `destructured parameter '${this.text(p.name)}' is not supported`, p.name);
         const a = args[i]!;
+        if (!ts.isIdentifier(p.name)) return this.parameterPattern(node, p.name, a);
         if (isRecord(a)) this.bindRecord(p.name.text, unsourced(a), "param", true, p);
         else this.scopes[0]!.set(p.name.text, { keyword: "param", value: a });
         if (isRecord(a) && written[i] && a.source !== undefined)
@@ -225,6 +229,23 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     return undefined;
   }
 
+  /**
+   * `function f({ x, y }: Vec2)`, `([x, y]: Pair)`: the argument (a copy) destructured. A record
+   * bound by the pattern is the caller's object in JavaScript, so the helper may not write it.
+   */
+  private parameterPattern(fn: ts.SignatureDeclaration, pattern: ts.BindingPattern, a: Atom | RecordValue): void {
+    this.bindPattern(pattern, isRecord(a) ? unsourced(a) : a, "let", pattern);
+    const names = (n: ts.BindingName): ts.Identifier[] =>
+      ts.isIdentifier(n) ? [n] : n.elements.flatMap((el) => (ts.isOmittedExpression(el) ? [] : names(el.name)));
+    for (const id of names(pattern))
+      if (this.lookup(id.text)?.record && this.mutates(fn, id.text))
+        this.fail(
+          codes.sharedRecord,
+          `'${id.text}' is destructured from a parameter and written; it is the caller's object, which adgen's copies cannot follow: name the parameter and write its fields`,
+          id,
+        );
+  }
+
   /** A record of type `t` from its leaves' atoms, in the order of `leaves(t)`. */
   protected fromLeaves(t: RecordType, atoms: readonly Atom[]): RecordValue {
     const rest = [...atoms];
@@ -265,7 +286,7 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     const rooted = (e: ts.Expression): boolean => {
       const inner = strip(e);
       if (ts.isIdentifier(inner)) return inner.text === name;
-      return ts.isPropertyAccessExpression(inner) && rooted(inner.expression);
+      return (ts.isPropertyAccessExpression(inner) || isTupleElement(inner)) && rooted(inner.expression);
     };
     const visit = (n: ts.Node): void => {
       if (found) return;
@@ -278,7 +299,7 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
             ? n.operand
             : undefined;
       const t = target && strip(target);
-      if (t && ts.isPropertyAccessExpression(t) && rooted(t.expression)) found = true;
+      if (t && (ts.isPropertyAccessExpression(t) || isTupleElement(t)) && rooted(t.expression)) found = true;
       if (ts.isCallExpression(n) && n.arguments.some(rooted)) found = true;
       ts.forEachChild(n, visit);
     };
@@ -305,7 +326,10 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
           : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)
             ? n.operand
             : undefined;
-      const r = target && !ts.isElementAccessExpression(strip(target)) ? root(target) : undefined;
+      const r =
+        target && (!ts.isElementAccessExpression(strip(target)) || isTupleElement(strip(target)))
+          ? root(target)
+          : undefined;
       if (r) roots.add(r);
       if (ts.isCallExpression(n)) {
         const src = this.recordCallee(n);

@@ -105,12 +105,17 @@ export abstract class LowerRecordStatements extends LowerRecords {
       ctx.type ??= v.type;
       return [...this.leafAtoms(this.conform(v, ctx.type, e)), ...this.writtenLeaves(e)];
     }
-    if (!ctx && this.inlining.length === 0 && this.isRecordExpression(e))
-      this.fail(
-        codes.record,
-        `'${this.fn.name}' returns a record; adgen differentiates functions that return a number (return one of its fields, or a sum)`,
-        e,
-      );
+    if (!ctx && this.inlining.length === 0 && this.isRecordExpression(e)) {
+      // A call to a helper that takes records may return a number.
+      const v = this.anyValue(e, this.fn.name);
+      if (isRecord(v))
+        this.fail(
+          codes.record,
+          `'${this.fn.name}' returns a record; adgen differentiates functions that return a number (return one of its fields, or a sum)`,
+          e,
+        );
+      return [v];
+    }
     return [...super.returned(e), ...this.writtenLeaves(e)];
   }
 
@@ -143,46 +148,53 @@ export abstract class LowerRecordStatements extends LowerRecords {
         "'var' declarations are not supported; use 'let' or 'const'",
         list.getChildAt(0, this.sf),
       );
-    for (const decl of list.declarations) {
-      const declared = recordType(decl.type, this.sf);
-      if (ts.isObjectBindingPattern(decl.name)) {
-        if (!decl.initializer) this.fail(codes.statement, "destructuring needs a value", decl);
-        const v = this.anyValue(decl.initializer, undefined, declared);
-        if (!isRecord(v))
-          this.fail(
-            codes.record,
-            `'${this.text(decl.initializer)}' is not a record; only records destructure`,
-            decl.initializer,
-          );
-        this.destructure(decl.name, v, keyword);
-        continue;
-      }
-      if (!ts.isIdentifier(decl.name))
-        this.fail(codes.statement, `destructuring '${this.text(decl.name)}' is not supported`, decl.name);
-      const name = decl.name.text;
-      if (!decl.initializer) {
-        if (declared)
-          this.fail(
-            codes.record,
-            `record '${name}' is declared without a value; give it one ('let ${name}: ${shown(declared)} = { ... }')`,
-            decl,
-          );
-        this.scopes[this.scopes.length - 1]!.set(name, { keyword, value: undefined });
-        continue;
-      }
-      const v = this.anyValue(decl.initializer, name, declared);
-      if (isRecord(v))
-        this.bindRecord(name, declared ? this.conform(v, declared, decl.initializer) : v, keyword, true, decl);
-      else {
-        if (declared)
-          this.fail(
-            codes.record,
-            `'${this.text(decl.initializer)}' is not a record (${shown(declared)})`,
-            decl.initializer,
-          );
-        this.scopes[this.scopes.length - 1]!.set(name, { keyword, value: v });
-      }
+    for (const decl of list.declarations) this.declaration(decl, keyword);
+  }
+
+  /** One declaration of a list that involves records. */
+  protected declaration(decl: ts.VariableDeclaration, keyword: "const" | "let"): void {
+    const declared = recordType(decl.type, this.sf);
+    if (!ts.isIdentifier(decl.name)) {
+      if (!decl.initializer) this.fail(codes.statement, "destructuring needs a value", decl);
+      this.bindPattern(decl.name, this.anyValue(decl.initializer, undefined, declared), keyword, decl.initializer);
+      return;
     }
+    const name = decl.name.text;
+    if (!decl.initializer) {
+      if (declared)
+        this.fail(
+          codes.record,
+          `record '${name}' is declared without a value; give it one ('let ${name}: ${shown(declared)} = { ... }')`,
+          decl,
+        );
+      this.scopes[this.scopes.length - 1]!.set(name, { keyword, value: undefined });
+      return;
+    }
+    const v = this.anyValue(decl.initializer, name, declared);
+    if (isRecord(v))
+      this.bindRecord(name, declared ? this.conform(v, declared, decl.initializer) : v, keyword, true, decl);
+    else {
+      if (declared)
+        this.fail(
+          codes.record,
+          `'${this.text(decl.initializer)}' is not a record (${shown(declared)})`,
+          decl.initializer,
+        );
+      this.scopes[this.scopes.length - 1]!.set(name, { keyword, value: v });
+    }
+  }
+
+  /** `{ x, y } = v` (a record); src/parser/lower/tuples.ts adds `[x, y] = v`. */
+  protected bindPattern(
+    pattern: ts.BindingPattern,
+    v: Atom | RecordValue,
+    keyword: "const" | "let",
+    at: ts.Node,
+  ): void {
+    if (!ts.isObjectBindingPattern(pattern))
+      this.fail(codes.statement, `destructuring '${this.text(pattern)}' is not supported`, pattern);
+    if (!isRecord(v)) this.fail(codes.record, `'${this.text(at)}' is not a record; only records destructure`, at);
+    this.destructure(pattern, v, keyword);
   }
 
   protected destructure(pattern: ts.ObjectBindingPattern, v: RecordValue, keyword: "const" | "let"): void {
@@ -199,13 +211,12 @@ export abstract class LowerRecordStatements extends LowerRecords {
         this.fail(codes.record, `'${this.text(prop)}' in destructuring is not supported`, prop);
       const field = v.fields.get(prop.text);
       if (field === undefined) this.fail(codes.record, `${shown(v.type)} has no field '${prop.text}'`, prop);
-      if (ts.isObjectBindingPattern(el.name)) {
-        if (!isRecord(field)) this.fail(codes.record, `field '${prop.text}' is not a record`, el.name);
-        this.destructure(el.name, field, keyword);
-      } else if (ts.isIdentifier(el.name)) {
+      if (ts.isIdentifier(el.name)) {
         if (isRecord(field)) this.bindRecord(el.name.text, field, keyword, true, el);
         else this.scopes[this.scopes.length - 1]!.set(el.name.text, { keyword, value: field });
-      } else this.fail(codes.statement, `destructuring '${this.text(el.name)}' is not supported`, el.name);
+      } else if (ts.isObjectBindingPattern(el.name) && !isRecord(field))
+        this.fail(codes.record, `field '${prop.text}' is not a record`, el.name);
+      else this.bindPattern(el.name, field, keyword, el.name);
     }
   }
 
@@ -240,9 +251,13 @@ export abstract class LowerRecordStatements extends LowerRecords {
 
   /** `p.x = v`, `p.x += v`, `p.x++`, `p.pos = q`, `p.w = a`. */
   protected fieldWrite(e: ts.Expression, target: ts.PropertyAccessExpression): void {
-    const base = this.recordKey(target.expression)!;
-    const field = base.type.fields.find((f) => f.name === target.name.text);
-    if (!field) this.fail(codes.record, `${shown(base.type)} has no field '${target.name.text}'`, target.name);
+    this.writeField(e, target, this.recordKey(target.expression)!, target.name.text);
+  }
+
+  /** A write to field `name` of the record local `base` (`target` is `p.x`, or a tuple's `p[0]`). */
+  protected writeField(e: ts.Expression, target: ts.Expression, base: { key: string; type: RecordType }, name: string) {
+    const field = base.type.fields.find((f) => f.name === name);
+    if (!field) this.fail(codes.record, `${shown(base.type)} has no field '${name}'`, target);
     const key = `${base.key}.${field.name}`;
     if (field.readonly) this.fail(codes.constAssign, `'${key}' is a readonly field and cannot be written`, target);
     this.checkWrite(key, target);
@@ -268,7 +283,8 @@ export abstract class LowerRecordStatements extends LowerRecords {
       return;
     }
     if (field.type.kind === "array") this.fail(codes.operator, `'${this.text(e)}': '${key}' is an array`, e);
-    const current = this.property(target);
+    const current = local.value;
+    if (!current) this.fail(codes.unassigned, `'${key}' is read before it is assigned a value on every path`, target);
     if (ts.isBinaryExpression(e) && COMPOUND_OPS[e.operatorToken.kind])
       local.value = this.node(COMPOUND_OPS[e.operatorToken.kind]!, [current, this.number(e.right)], e, hint);
     else if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isIncrement(e.operator))

@@ -9,6 +9,7 @@ import type { RecordField, Type } from "../../ir.js";
 import { arrayOf, NUMBER } from "../../ir-types.js";
 import { ARRAY_TYPES } from "../syntax.js";
 import { classDeclaration, classOf, classType } from "./class-types.js";
+import { recordArray, tupleType } from "./tuple-types.js";
 
 export type RecordType = Extract<Type, { kind: "record" }>;
 
@@ -39,17 +40,22 @@ export function recordType(
 ): RecordType | undefined {
   if (!node) return undefined;
   if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen);
-  if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword && !ts.isArrayTypeNode(node.type))
+  if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword)
     return recordType(node.type, sf, seen);
   if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen) };
+  // Tuples and arrays of records (src/parser/lower/tuple-types.ts).
+  if (ts.isTupleTypeNode(node)) return tupleType(node, sf, (t) => fieldType(t, sf, owner, seen));
+  if (ts.isArrayTypeNode(node)) return recordArray(recordType(node.elementType, sf, seen), node, sf);
   if (!ts.isTypeReferenceNode(node) || !ts.isIdentifier(node.typeName)) return undefined;
   const name = node.typeName.text;
   if (REFUSED[name]) fail(sf, node, REFUSED[name]!);
   if (name === "Readonly" && node.typeArguments?.length === 1) return recordType(node.typeArguments[0], sf, seen);
+  if ((name === "Array" || name === "ReadonlyArray") && node.typeArguments?.length === 1)
+    return recordArray(recordType(node.typeArguments[0], sf, seen), node, sf);
   const cls = classDeclaration(sf, name);
   if (cls) {
     if (seen.includes(name)) fail(sf, node, `'${name}' contains itself; records nest to a fixed depth`);
-    return classType(cls, sf, [...seen, name], fieldType);
+    return classType(cls, sf, [...seen, name], classFieldType);
   }
   const decl = declaration(sf, name);
   if (!decl) {
@@ -100,22 +106,34 @@ function fields(
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
       ? ({ readonly: true } as const)
       : {};
-    return { name, type: fieldType(p.type!, name, owner, sf, seen), ...readonly };
+    return { name, type: fieldType(p.type!, sf, owner, seen, name), ...readonly };
   });
 }
 
-/** The type of field `name` of `owner`, as annotated: a number, an array or a record. */
-export function fieldType(t: ts.TypeNode, name: string, owner: string, sf: ts.SourceFile, seen: string[]): Type {
+/** The type of field `name` of `owner`, for a class's fields (src/parser/lower/class-types.ts). */
+export const classFieldType = (t: ts.TypeNode, name: string, owner: string, sf: ts.SourceFile, seen: string[]): Type =>
+  fieldType(t, sf, owner, seen, name);
+
+/** The type of a record's field (or a tuple's element): a number, an array of numbers, a record or a tuple. */
+function fieldType(t: ts.TypeNode, sf: ts.SourceFile, owner: string, seen: string[], name?: string): Type {
+  const field = name === undefined ? `an element of ${owner}` : `field '${name}' of ${owner}`;
   if (t.kind === ts.SyntaxKind.NumberKeyword) return NUMBER;
   const array = ARRAY_TYPES[typeText(sf, t)];
   if (array) return arrayOf(array);
   const nested = recordType(t, sf, seen);
+  if (nested?.elements)
+    throw new DiagnosticError(
+      codes.tuple,
+      `${field} is an array of records ('${typeText(sf, t)}'); arrays of records are parameters and locals, not fields`,
+      t.getStart(sf),
+      t.getEnd(),
+    );
   if (nested) return nested;
   const what =
     t.kind === ts.SyntaxKind.StringKeyword
       ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
       : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
-  return fail(sf, t, `field '${name}' of ${owner} has type ${what}`);
+  return fail(sf, t, `${field} has type ${what}`);
 }
 
 function declaration(sf: ts.SourceFile, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
@@ -137,7 +155,7 @@ function imported(sf: ts.SourceFile, name: string): boolean {
 /** The record type of the class `name` declared in the module, if it declares one. */
 export function classRecord(sf: ts.SourceFile, name: string): RecordType | undefined {
   const cls = classDeclaration(sf, name);
-  return cls ? classType(cls, sf, [name], fieldType) : undefined;
+  return cls ? classType(cls, sf, [name], classFieldType) : undefined;
 }
 
 /** The leaves of a record type in field order: each path below the record and its type. */
@@ -151,6 +169,9 @@ export function leaves(t: RecordType, path: string[] = []): { path: string[]; ty
 
 /** How a record type reads in a message: its name, or its fields. */
 export function shown(t: Type): string {
+  if (t.kind === "record" && t.elements) return `${shown(t.elements)}[]`;
+  if (t.kind === "record" && t.tuple && t.name === undefined)
+    return `[${t.fields.map((f) => shown(f.type)).join(", ")}]`;
   if (t.kind === "record") return t.name ?? `{ ${t.fields.map((f) => `${f.name}: ${shown(f.type)}`).join("; ")} }`;
   return t.kind === "array" ? t.storage : "number";
 }

@@ -55,6 +55,12 @@ export interface Local {
   value: Atom | undefined;
   /** A record: its fields are locals of their own, keyed `p.x` (src/parser/lower/records.ts). */
   record?: RecordType;
+  /**
+   * An element of an array of records (`const p = pts[i]`), a reference like JavaScript's: its
+   * fields are read from and written to the element `index` of each leaf's array, by the leaf's
+   * path (`pos.x`) (src/parser/lower/record-arrays.ts).
+   */
+  view?: { arrays: Map<string, VarRef>; index: Atom };
 }
 
 /** The SSA name a local's key suggests: `p.x` -> `p_x`, the hidden `#i` -> `i`. */
