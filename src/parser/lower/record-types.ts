@@ -35,16 +35,18 @@ export function recordType(
   sf: ts.SourceFile,
   seen: string[] = [],
   owner = "this record type",
+  optional = true,
 ): RecordType | undefined {
   if (!node) return undefined;
-  if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen);
+  if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen, owner, optional);
   if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword && !ts.isArrayTypeNode(node.type))
-    return recordType(node.type, sf, seen);
-  if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen) };
+    return recordType(node.type, sf, seen, owner, optional);
+  if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen, optional) };
   if (!ts.isTypeReferenceNode(node) || !ts.isIdentifier(node.typeName)) return undefined;
   const name = node.typeName.text;
   if (REFUSED[name]) fail(sf, node, REFUSED[name]!);
-  if (name === "Readonly" && node.typeArguments?.length === 1) return recordType(node.typeArguments[0], sf, seen);
+  if (name === "Readonly" && node.typeArguments?.length === 1)
+    return recordType(node.typeArguments[0], sf, seen, owner, optional);
   const decl = declaration(sf, name);
   if (!decl) {
     // An imported generic (`Data<T>` from adgen) is no record: the caller reads it.
@@ -60,13 +62,13 @@ export function recordType(
   if (decl.typeParameters)
     fail(sf, decl.name, `'${name}' is generic; record types have number, array and record fields`);
   if (ts.isTypeAliasDeclaration(decl)) {
-    const t = recordType(decl.type, sf, [...seen, name], `'${name}'`);
+    const t = recordType(decl.type, sf, [...seen, name], `'${name}'`, optional);
     if (!t) return undefined;
     return { ...t, name };
   }
   if (decl.heritageClauses)
     fail(sf, decl.heritageClauses[0]!, `'${name}' extends another interface; declare its fields in it`);
-  return { kind: "record", name, fields: fields(decl.members, sf, `'${name}'`, [...seen, name]) };
+  return { kind: "record", name, fields: fields(decl.members, sf, `'${name}'`, [...seen, name], optional) };
 }
 
 function fields(
@@ -74,6 +76,7 @@ function fields(
   sf: ts.SourceFile,
   owner: string,
   seen: string[],
+  optional: boolean,
 ): RecordField[] {
   return members.map((m): RecordField => {
     if (!ts.isPropertySignature(m))
@@ -88,17 +91,18 @@ function fields(
     if (!ts.isIdentifier(p.name))
       fail(sf, p.name, `field '${typeText(sf, p.name)}' of ${owner}: fields are plain names`);
     const name = (p.name as ts.Identifier).text;
-    if (p.questionToken)
+    if (p.questionToken && (!optional || p.type?.kind !== ts.SyntaxKind.NumberKeyword))
       fail(sf, p, `optional field '${name}?' of ${owner} is not supported: every field must hold a value`);
     if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
     const t = p.type!;
+    if (p.questionToken) return { name, type: NUMBER, optional: true };
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
       ? ({ readonly: true } as const)
       : {};
     if (t.kind === ts.SyntaxKind.NumberKeyword) return { name, type: NUMBER, ...readonly };
     const array = ARRAY_TYPES[typeText(sf, t)];
     if (array) return { name, type: arrayOf(array), ...readonly };
-    const nested = recordType(t, sf, seen);
+    const nested = recordType(t, sf, seen, "this record type", optional);
     if (nested) return { name, type: nested, ...readonly };
     const what =
       t.kind === ts.SyntaxKind.StringKeyword
@@ -131,6 +135,16 @@ export function leaves(t: RecordType, path: string[] = []): { path: string[]; ty
       ? leaves(f.type, [...path, f.name])
       : [{ path: [...path, f.name], type: f.type, ...(f.readonly ? { readonly: true as const } : {}) }],
   );
+}
+
+/** The first optional field (`x?: number`) of a record type, if any, by its path. */
+export function optionalField(t: RecordType): string | undefined {
+  for (const f of t.fields) {
+    if (f.optional) return f.name;
+    const inner = f.type.kind === "record" ? optionalField(f.type) : undefined;
+    if (inner !== undefined) return `${f.name}.${inner}`;
+  }
+  return undefined;
 }
 
 /** How a record type reads in a message: its name, or its fields. */
