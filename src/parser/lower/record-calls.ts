@@ -11,7 +11,7 @@ import type { Atom } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
 import { isIncrement } from "../syntax.js";
-import { leaves, recordType, shown, type RecordType } from "./record-types.js";
+import { leaves, optionalField, recordType, shown, type RecordType } from "./record-types.js";
 import { LowerRecordStatements } from "./record-statements.js";
 import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
 import { sameAtom } from "./state.js";
@@ -166,6 +166,25 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     });
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
     const written = node.parameters.map((p) => ts.isIdentifier(p.name) && this.mutates(node, p.name.text));
+    // An optional field (`x?: number`) may be absent: only read, never copied back or returned,
+    // where the fields a record has would no longer line up with its type's.
+    const returnType = recordType(node.type, src.mod.sf);
+    const absent = (t: RecordType | undefined) => (t ? optionalField(t) : undefined);
+    node.parameters.forEach((p, i) => {
+      const field = written[i] ? absent(types[i]) : undefined;
+      if (field !== undefined)
+        this.fail(
+          codes.record,
+          `'${name}' writes its parameter '${this.text(p.name)}', whose field '${field}?' is optional: declare it without '?'`,
+          p,
+        );
+    });
+    if (absent(returnType) !== undefined)
+      this.fail(
+        codes.record,
+        `'${name}' returns a record with an optional field '${absent(returnType)}?': declare it without '?'`,
+        node.type!,
+      );
     args.forEach((a, i) =>
       args.forEach((b, j) => {
         if (j <= i || !isRecord(a) || !isRecord(b) || a.source === undefined || b.source === undefined) return;
