@@ -6,7 +6,7 @@ import { codes, type Diagnostic } from "./diagnostics.js";
 import type { CodeModule, Graph, Param as IrParam, Origin } from "./ir.js";
 import { format, FORMAT_LIMIT, formattedOrigins, printGraph, printModuleLines } from "./emit/index.js";
 import { optimise } from "./optimise/index.js";
-import { parseProgram, type Host } from "./parser/index.js";
+import { parseProgram, type CompanionRequest, type Host } from "./parser/index.js";
 import { readFile } from "./read-file.js";
 import { simplify } from "./simplify/index.js";
 import { TangentUnsupported, transform, type Mode } from "./transform/index.js";
@@ -92,7 +92,7 @@ export interface GeneratedFunction {
 /** Compiles without formatting: well-formed code, one statement per line. Synchronous. */
 export function compileSync(source: string, options: CompileOptions = {}): CompileResult {
   const fileName = options.fileName ?? "input.ts";
-  const host: Host = { readFile: options.readFile ?? readFile };
+  const host: Host = { readFile: options.readFile ?? readFile, companion: (r) => nestedCompanion(r, options) };
   const { program, sinks } = parseProgram(source, fileName, host, options.functions);
   const diagnostics = () => sinks.flatMap((s) => s.diagnostics);
   if (diagnostics().length > 0) return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
@@ -182,6 +182,35 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
       params: f.params,
     })),
   };
+}
+
+/** The derivative requests being compiled (`file#g:grad:*`), outermost first: one met again is a cycle. */
+const nesting: string[] = [];
+
+/**
+ * Nested differentiation (src/parser/nested.ts): `grad(g)` inside a differentiated function is
+ * read as `g_grad`, generated here like any companion, with the outer compilation's file reader.
+ */
+function nestedCompanion(
+  request: CompanionRequest,
+  outer: CompileOptions,
+): { code: string; diagnostics: Diagnostic[]; cycle?: true } {
+  const key = `${request.fileName}#${request.name}:${request.mode}:${request.wrt?.join(",") ?? "*"}`;
+  if (nesting.includes(key)) return { code: "", diagnostics: [], cycle: true };
+  nesting.push(key);
+  try {
+    return compileSync(request.source, {
+      fileName: request.fileName,
+      functions: [request.name],
+      modes: [request.mode],
+      format: false,
+      ...(request.wrt ? { wrt: request.wrt } : {}),
+      ...(outer.readFile ? { readFile: outer.readFile } : {}),
+      ...(outer.passes ? { passes: outer.passes } : {}),
+    });
+  } finally {
+    nesting.pop();
+  }
 }
 
 const ordinal = (n: number) =>

@@ -44,6 +44,12 @@ export const codes = {
   classImported: "ADG2024",
   /** Unsupported class. Other class forms outside the subset: generic, abstract or decorated classes, class expressions, untyped or function-valued fields, overloads, a `return` in a constructor, `private` fields on a differentiated parameter. */
   classForm: "ADG2025",
+  /** Derivative request adgen cannot read. `grad(g)` / `jvp(g)` / `hvp(g)` inside a differentiated function must name a function of the program and write its options out (`{ wrt: ["x"] }`); `vjp(g)` there is not supported. */
+  nestedOperator: "ADG2050",
+  /** Generated code adgen cannot differentiate again. A construct of a generated companion (`g_grad`, `g_jvp`) that adgen does not read back as input, named in the message (the `Tape` of a reversed loop). */
+  nestedOwnOutput: "ADG2051",
+  /** Nothing to differentiate in a derivative request. `grad(g)` where `g` is not a function of the program (a gate, a value), returns an array, or differentiates itself through its own derivative. */
+  nestedTarget: "ADG2052",
   /** Unknown name. A name that is not a parameter, local, Math member or gate. */
   unknownName: "ADG3001",
   /** Call adgen has no rule for. A call to a function adgen has no rule for. */

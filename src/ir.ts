@@ -160,6 +160,9 @@ export interface RecordField {
   name: string;
   type: Type;
   readonly?: true;
+  /** `x?: number`: may be absent. Only inlined helpers take such records (a forward-mode companion's
+   * `tangents`), read by destructuring with a default. */
+  optional?: true;
 }
 
 /** A parameter of the differentiated function. */

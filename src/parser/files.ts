@@ -5,7 +5,7 @@
  */
 import { Project, ts } from "ts-morph";
 import { GATES_MODULE } from "../conventions.js";
-import { codes, DiagnosticSink } from "../diagnostics.js";
+import { codes, DiagnosticSink, type Diagnostic } from "../diagnostics.js";
 import * as builtinGates from "../gates/index.js";
 import { scanModule, type ModuleScope } from "./module.js";
 
@@ -13,6 +13,20 @@ import { scanModule, type ModuleScope } from "./module.js";
 export interface Host {
   /** The file's text, or undefined if there is no such file. */
   readFile(path: string): string | undefined;
+  /**
+   * Nested differentiation (src/parser/nested.ts): generates the companion `name_<mode>` of a
+   * function of a module, as `compile` would; the generated module's text, or its diagnostics.
+   */
+  companion?(request: CompanionRequest): { code: string; diagnostics: Diagnostic[]; cycle?: true };
+}
+
+/** What `Host.companion` compiles: one function of a module's text, in one mode. */
+export interface CompanionRequest {
+  source: string;
+  fileName: string;
+  name: string;
+  mode: "grad" | "jvp" | "hvp";
+  wrt?: string[];
 }
 
 const MODULE_EXTENSIONS = [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.js"];
@@ -26,7 +40,7 @@ export class SourceFiles {
   private readonly sinkOf = new Map<string, DiagnosticSink>();
   private readonly loaded = new Map<string, ModuleScope | null>();
 
-  constructor(private readonly host: Host) {}
+  constructor(readonly host: Host) {}
 
   /** Every module read (without syntax errors). */
   modules(): ModuleScope[] {

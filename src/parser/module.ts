@@ -44,6 +44,8 @@ export interface ModuleScope {
   functions: FunctionSource[];
   /** How this module names adgen's `Data` type (`Data`, a renamed import, `ns.Data`). */
   dataTypes: Set<string>;
+  /** A module adgen generated for a derivative request (`grad(g)` read as `g_grad`): how the request reads. */
+  companionOf?: string;
 }
 
 /**

@@ -10,7 +10,9 @@ import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diag
 import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
 import * as builtinGates from "../gates/index.js";
 import { NameAllocator } from "../names.js";
+import { Companions } from "./companions.js";
 import { ModuleConstants, type ConstantLookup } from "./constants.js";
+import type { DerivativeRef } from "./nested.js";
 import { lowerFunction, type CalleeResolver, type CallTarget } from "./lower/index.js";
 import { renameShadowingLocals } from "./rename.js";
 import { typeProgram } from "../ir-types.js";
@@ -45,8 +47,15 @@ class ProgramBuilder implements CalleeResolver {
     reportIn: (mod, error) => this.reportIn(mod, error),
   });
 
+  private readonly companions: Companions;
+
   constructor(host: Host) {
     this.files = new SourceFiles(host);
+    this.companions = new Companions(this.files, (mod, name, at) => this.functionSource(mod, name, at));
+  }
+
+  companion(ref: DerivativeRef, at: ts.Node): { fn: FunctionSource; mod: ModuleScope } {
+    return this.companions.companion(ref, at);
   }
 
   build(source: string, fileName: string, only?: string[]): ParseResult {

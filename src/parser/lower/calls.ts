@@ -8,7 +8,8 @@ import type { Atom, OpName, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { mathOp, rules, unsupported } from "../../rules/table.js";
 import { dataArgument } from "../module.js";
-import { ARRAY_TYPES, NESTED_ARRAY_TYPES } from "../syntax.js";
+import { derivativeOf } from "../nested.js";
+import { ARRAY_TYPES, NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
 import { LowerNested } from "./nested.js";
 import { type CallTarget } from "./state.js";
 
@@ -19,6 +20,9 @@ export abstract class LowerCalls extends LowerNested {
     if (this.methodGives(e) !== undefined) return this.method(e, "number", hint)!;
     const spread = e.arguments.find(ts.isSpreadElement);
     if (spread) this.fail(codes.expression, "spread arguments are not supported", spread);
+    // `grad(g)(x)`, `dg(x)`: a generated companion, which returns a record (src/parser/nested.ts).
+    if ((ts.isIdentifier(callee) && this.lookup(callee.text)?.derivative) || derivativeOf(callee, this.mod))
+      return this.inlineCall(e)!;
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
       const object = callee.expression.text;
       const member = callee.name.text;
@@ -58,6 +62,8 @@ export abstract class LowerCalls extends LowerNested {
         callee,
       );
     }
+    // `h(g)(x)` where h is no derivative operator: what is wrong with `h(g)` comes first.
+    if (ts.isCallExpression(skipParens(callee))) this.value(callee);
     if (!ts.isIdentifier(callee))
       this.fail(codes.unknownCall, `calling '${this.text(callee)}' is not supported`, callee);
     const name = callee.text;

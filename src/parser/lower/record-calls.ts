@@ -5,11 +5,13 @@
  * any returned values. Also: which records a loop writes, so that their fields are carried.
  */
 import { ts } from "ts-morph";
-import { codes } from "../../diagnostics.js";
+import { codes, DiagnosticError } from "../../diagnostics.js";
+import { derivativeOf } from "../nested.js";
 import type { Atom } from "../../ir.js";
 import { c } from "../../rules/expr.js";
+import type { FunctionSource, ModuleScope } from "../module.js";
 import { isIncrement } from "../syntax.js";
-import { leaves, recordType, shown, type RecordType } from "./record-types.js";
+import { leaves, optionalField, recordType, shown, type RecordType } from "./record-types.js";
 import { LowerRecordStatements } from "./record-statements.js";
 import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
 import { sameAtom } from "./state.js";
@@ -18,6 +20,23 @@ import { literalIndex } from "./tuple-types.js";
 /** `p[0]`: an element access with a literal index, as a tuple's element is written. */
 const isTupleElement = (e: ts.Expression): e is ts.ElementAccessExpression =>
   ts.isElementAccessExpression(e) && literalIndex(e.argumentExpression) !== undefined;
+
+/**
+ * Whether an unannotated function returns an object literal (`return { value, grad: { x } }`, as
+ * adgen's own companions do): a helper returning a record whose type its first return gives.
+ */
+export function returnsObjectLiteral(fn: ts.Node): boolean {
+  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return ts.isObjectLiteralExpression(strip(fn.body));
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression && ts.isObjectLiteralExpression(strip(n.expression))) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (body) ts.forEachChild(body, visit);
+  return found;
+}
 
 export abstract class LowerRecordCalls extends LowerRecordStatements {
   // ---- helpers that take or return records
@@ -41,7 +60,19 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     }
   }
 
+  /**
+   * `grad(g)(x, y)`, or `dg(x, y)` with `const dg = grad(g)`: the generated companion it calls
+   * (src/parser/nested.ts); undefined for any other call.
+   */
+  protected derivativeCallee(e: ts.CallExpression) {
+    const callee = strip(e.expression);
+    const ref = ts.isIdentifier(callee) ? this.lookup(callee.text)?.derivative : derivativeOf(callee, this.mod);
+    return ref ? this.resolver.companion(ref, e.expression) : undefined;
+  }
+
   protected recordCallee(e: ts.CallExpression) {
+    const nested = this.derivativeCallee(e);
+    if (nested) return nested;
     if (!ts.isIdentifier(e.expression) || this.lookup(e.expression.text)) return undefined;
     const b = this.mod.bindings.get(e.expression.text);
     if (b?.kind !== "function" && b?.kind !== "import") return undefined;
@@ -51,14 +82,59 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     const takes =
       node.parameters.some((p) => recordType(p.type, src.mod.sf) !== undefined) ||
       recordType(node.type, src.mod.sf) !== undefined ||
+      (node.type === undefined && returnsObjectLiteral(node)) ||
       e.arguments.some((a) => ts.isObjectLiteralExpression(strip(a)) || this.recordKey(a) !== undefined);
     return takes ? src : undefined;
+  }
+
+  protected rootedAtCall(e: ts.Expression): boolean {
+    const inner = strip(e);
+    if (ts.isPropertyAccessExpression(inner)) return this.rootedAtCall(inner.expression);
+    return ts.isCallExpression(inner) && this.recordCallee(inner) !== undefined;
+  }
+
+  protected callField(e: ts.Expression): Atom | RecordValue | undefined {
+    const inner = strip(e);
+    if (ts.isCallExpression(inner)) return this.recordCallee(inner) ? this.inlineRecordCall(inner, false) : undefined;
+    if (!ts.isPropertyAccessExpression(inner) || !this.rootedAtCall(inner)) return undefined;
+    const base = this.callField(inner.expression);
+    if (!isRecord(base))
+      this.fail(
+        codes.record,
+        `'${this.text(inner.expression)}' is not a record; it has no field '${inner.name.text}'`,
+        inner,
+      );
+    const field = base.fields.get(inner.name.text);
+    if (field === undefined)
+      this.fail(codes.record, `${shown(base.type)} has no field '${inner.name.text}'`, inner.name);
+    return field;
   }
 
   /** A call to a helper that takes or returns records, inlined; undefined for any other call. */
   protected inlineRecordCall(e: ts.CallExpression, asStatement: boolean): Atom | RecordValue | undefined {
     const src = this.recordCallee(e);
     if (!src) return undefined;
+    if (src.mod.companionOf === undefined) return this.inlineRecordHelper(e, asStatement, src);
+    const sf = this.sf;
+    try {
+      return this.inlineRecordHelper(e, asStatement, src);
+    } catch (err) {
+      // Generated code adgen does not read back is named at the request (`grad(g)`), in the user's file.
+      if (!(err instanceof DiagnosticError) || this.sf !== sf) throw err;
+      throw new DiagnosticError(
+        codes.nestedOwnOutput,
+        `${src.mod.companionOf}: adgen cannot differentiate its generated '${src.fn.name}' here: ${err.message}`,
+        e.getStart(sf),
+        e.getEnd(),
+      );
+    }
+  }
+
+  private inlineRecordHelper(
+    e: ts.CallExpression,
+    asStatement: boolean,
+    src: { fn: FunctionSource; mod: ModuleScope },
+  ): Atom | RecordValue {
     const node = src.fn.node;
     const name = src.fn.name;
     const owner = ts.isClassLike(node.parent) ? `${node.parent.name?.text}.` : "";
@@ -98,6 +174,25 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
     });
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
     const written = node.parameters.map((p) => ts.isIdentifier(p.name) && this.mutates(node, p.name.text));
+    // An optional field (`x?: number`) may be absent: only read, never copied back or returned,
+    // where the fields a record has would no longer line up with its type's.
+    const returnType = recordType(node.type, src.mod.sf);
+    const absent = (t: RecordType | undefined) => (t ? optionalField(t) : undefined);
+    node.parameters.forEach((p, i) => {
+      const field = written[i] ? absent(types[i]) : undefined;
+      if (field !== undefined)
+        this.fail(
+          codes.record,
+          `'${name}' writes its parameter '${this.text(p.name)}', whose field '${field}?' is optional: declare it without '?'`,
+          p,
+        );
+    });
+    if (absent(returnType) !== undefined)
+      this.fail(
+        codes.record,
+        `'${name}' returns a record with an optional field '${absent(returnType)}?': declare it without '?'`,
+        node.type!,
+      );
     if (self) {
       args.unshift(self.value);
       written.unshift(self.written);

@@ -5,6 +5,7 @@
  */
 import { ts } from "ts-morph";
 import { dataArgument } from "../module.js";
+import { derivativeOf } from "../nested.js";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Param } from "../../ir.js";
 import { c } from "../../rules/expr.js";
@@ -20,7 +21,8 @@ export abstract class LowerRecordStatements extends LowerRecords {
   protected recordParam(p: ts.ParameterDeclaration): Param[] | undefined {
     // `Data<T>` is a plain parameter (records as data are not supported yet).
     if (dataArgument(this.mod, p.type)) return undefined;
-    const type = recordType(p.type, this.sf);
+    // Optional fields (`x?: number`) are for inlined helpers only.
+    const type = recordType(p.type, this.sf, [], undefined, false);
     if (!type) return undefined;
     if (!ts.isIdentifier(p.name))
       this.fail(
@@ -78,8 +80,19 @@ export abstract class LowerRecordStatements extends LowerRecords {
   }
 
   protected property(e: ts.PropertyAccessExpression): Atom {
+    if (this.rootedAtCall(e)) {
+      const v = this.callField(e)!;
+      if (isRecord(v)) this.fail(codes.notNumber, `'${this.text(e)}' is a record (${shown(v.type)}), not a number`, e);
+      return v;
+    }
     const base = this.recordKey(e.expression);
-    if (!base) return super.property(e);
+    if (!base) {
+      // `h(x).y` where h returns no record: what is wrong with the call comes first.
+      let root = strip(e.expression);
+      while (ts.isPropertyAccessExpression(root)) root = strip(root.expression);
+      if (ts.isCallExpression(root)) this.value(root);
+      return super.property(e);
+    }
     const field = base.type.fields.find((f) => f.name === e.name.text);
     if (!field) this.fail(codes.record, `${shown(base.type)} has no field '${e.name.text}'`, e.name);
     if (field.type.kind === "record")
@@ -134,11 +147,26 @@ export abstract class LowerRecordStatements extends LowerRecords {
   }
 
   protected declarations(list: ts.VariableDeclarationList): void {
+    // `const dg = grad(g, { wrt: ["x"] })`: a derivative function, called later (src/parser/nested.ts).
+    const refs = list.declarations.map((d) => (d.initializer ? derivativeOf(d.initializer, this.mod) : undefined));
+    if (refs.some((r) => r !== undefined)) {
+      list.declarations.forEach((d, i) => {
+        const ref = refs[i];
+        if (!ref || !ts.isIdentifier(d.name) || !(list.flags & ts.NodeFlags.Const))
+          this.fail(
+            codes.nestedOperator,
+            `declare a derivative function on its own, as 'const dg = grad(g)': '${this.text(d)}' is not supported`,
+            d,
+          );
+        this.scopes[this.scopes.length - 1]!.set(d.name.text, { keyword: "const", value: undefined, derivative: ref });
+      });
+      return;
+    }
     const involved = list.declarations.some(
       (d) =>
         !ts.isIdentifier(d.name) ||
         recordType(d.type, this.sf) !== undefined ||
-        (d.initializer !== undefined && this.isRecordExpression(d.initializer)),
+        (d.initializer !== undefined && (this.isRecordExpression(d.initializer) || this.rootedAtCall(d.initializer))),
     );
     if (!involved) return super.declarations(list);
     const keyword = list.flags & ts.NodeFlags.Const ? "const" : list.flags & ts.NodeFlags.Let ? "let" : undefined;
@@ -200,16 +228,25 @@ export abstract class LowerRecordStatements extends LowerRecords {
   protected destructure(pattern: ts.ObjectBindingPattern, v: RecordValue, keyword: "const" | "let"): void {
     for (const el of pattern.elements) {
       if (el.dotDotDotToken) this.fail(codes.record, "a rest element '...' in destructuring is not supported", el);
-      if (el.initializer)
+      const prop = el.propertyName ?? el.name;
+      if (!ts.isIdentifier(prop))
+        this.fail(codes.record, `'${this.text(prop)}' in destructuring is not supported`, prop);
+      // A default stands for an optional field (`{ x: dot_x = 0 } = tangents`), used where it is absent.
+      const optional = v.type.fields.find((f) => f.name === prop.text)?.optional === true;
+      if (el.initializer && !optional)
         this.fail(
           codes.record,
           "a default in destructuring is not supported: every field holds a value",
           el.initializer,
         );
-      const prop = el.propertyName ?? el.name;
-      if (!ts.isIdentifier(prop))
-        this.fail(codes.record, `'${this.text(prop)}' in destructuring is not supported`, prop);
-      const field = v.fields.get(prop.text);
+      const field =
+        v.fields.get(prop.text) ?? (el.initializer ? this.number(el.initializer, this.text(el.name)) : undefined);
+      if (field === undefined && optional)
+        this.fail(
+          codes.record,
+          `optional field '${prop.text}' may be absent; give it a default ('${prop.text} = 0')`,
+          prop,
+        );
       if (field === undefined) this.fail(codes.record, `${shown(v.type)} has no field '${prop.text}'`, prop);
       if (ts.isIdentifier(el.name)) {
         if (isRecord(field)) this.bindRecord(el.name.text, field, keyword, true, el);

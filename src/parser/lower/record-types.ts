@@ -37,19 +37,21 @@ export function recordType(
   sf: ts.SourceFile,
   seen: string[] = [],
   owner = "this record type",
+  optional = true,
 ): RecordType | undefined {
   if (!node) return undefined;
-  if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen);
+  if (ts.isParenthesizedTypeNode(node)) return recordType(node.type, sf, seen, owner, optional);
   if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword)
-    return recordType(node.type, sf, seen);
-  if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen) };
+    return recordType(node.type, sf, seen, owner, optional);
+  if (ts.isTypeLiteralNode(node)) return { kind: "record", fields: fields(node.members, sf, owner, seen, optional) };
   // Tuples and arrays of records (src/parser/lower/tuple-types.ts).
   if (ts.isTupleTypeNode(node)) return tupleType(node, sf, (t) => fieldType(t, sf, owner, seen));
   if (ts.isArrayTypeNode(node)) return recordArray(recordType(node.elementType, sf, seen), node, sf);
   if (!ts.isTypeReferenceNode(node) || !ts.isIdentifier(node.typeName)) return undefined;
   const name = node.typeName.text;
   if (REFUSED[name]) fail(sf, node, REFUSED[name]!);
-  if (name === "Readonly" && node.typeArguments?.length === 1) return recordType(node.typeArguments[0], sf, seen);
+  if (name === "Readonly" && node.typeArguments?.length === 1)
+    return recordType(node.typeArguments[0], sf, seen, owner, optional);
   if ((name === "Array" || name === "ReadonlyArray") && node.typeArguments?.length === 1)
     return recordArray(recordType(node.typeArguments[0], sf, seen), node, sf);
   const cls = classDeclaration(sf, name);
@@ -72,13 +74,13 @@ export function recordType(
   if (decl.typeParameters)
     fail(sf, decl.name, `'${name}' is generic; record types have number, array and record fields`);
   if (ts.isTypeAliasDeclaration(decl)) {
-    const t = recordType(decl.type, sf, [...seen, name], `'${name}'`);
+    const t = recordType(decl.type, sf, [...seen, name], `'${name}'`, optional);
     if (!t) return undefined;
     return classOf(t) ? t : { ...t, name };
   }
   if (decl.heritageClauses)
     fail(sf, decl.heritageClauses[0]!, `'${name}' extends another interface; declare its fields in it`);
-  return { kind: "record", name, fields: fields(decl.members, sf, `'${name}'`, [...seen, name]) };
+  return { kind: "record", name, fields: fields(decl.members, sf, `'${name}'`, [...seen, name], optional) };
 }
 
 function fields(
@@ -86,6 +88,7 @@ function fields(
   sf: ts.SourceFile,
   owner: string,
   seen: string[],
+  optional: boolean,
 ): RecordField[] {
   return members.map((m): RecordField => {
     if (!ts.isPropertySignature(m))
@@ -100,13 +103,14 @@ function fields(
     if (!ts.isIdentifier(p.name))
       fail(sf, p.name, `field '${typeText(sf, p.name)}' of ${owner}: fields are plain names`);
     const name = (p.name as ts.Identifier).text;
-    if (p.questionToken)
+    if (p.questionToken && (!optional || p.type?.kind !== ts.SyntaxKind.NumberKeyword))
       fail(sf, p, `optional field '${name}?' of ${owner} is not supported: every field must hold a value`);
     if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
+    if (p.questionToken) return { name, type: NUMBER, optional: true };
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
       ? ({ readonly: true } as const)
       : {};
-    return { name, type: fieldType(p.type!, sf, owner, seen, name), ...readonly };
+    return { name, type: fieldType(p.type!, sf, owner, seen, name, optional), ...readonly };
   });
 }
 
@@ -115,12 +119,19 @@ export const classFieldType = (t: ts.TypeNode, name: string, owner: string, sf: 
   fieldType(t, sf, owner, seen, name);
 
 /** The type of a record's field (or a tuple's element): a number, an array of numbers, a record or a tuple. */
-function fieldType(t: ts.TypeNode, sf: ts.SourceFile, owner: string, seen: string[], name?: string): Type {
+function fieldType(
+  t: ts.TypeNode,
+  sf: ts.SourceFile,
+  owner: string,
+  seen: string[],
+  name?: string,
+  optional = true,
+): Type {
   const field = name === undefined ? `an element of ${owner}` : `field '${name}' of ${owner}`;
   if (t.kind === ts.SyntaxKind.NumberKeyword) return NUMBER;
   const array = ARRAY_TYPES[typeText(sf, t)];
   if (array) return arrayOf(array);
-  const nested = recordType(t, sf, seen);
+  const nested = recordType(t, sf, seen, "this record type", optional);
   if (nested?.elements)
     throw new DiagnosticError(
       codes.tuple,
@@ -165,6 +176,16 @@ export function leaves(t: RecordType, path: string[] = []): { path: string[]; ty
       ? leaves(f.type, [...path, f.name])
       : [{ path: [...path, f.name], type: f.type, ...(f.readonly ? { readonly: true as const } : {}) }],
   );
+}
+
+/** The first optional field (`x?: number`) of a record type, if any, by its path. */
+export function optionalField(t: RecordType): string | undefined {
+  for (const f of t.fields) {
+    if (f.optional) return f.name;
+    const inner = f.type.kind === "record" ? optionalField(f.type) : undefined;
+    if (inner !== undefined) return `${f.name}.${inner}`;
+  }
+  return undefined;
 }
 
 /** How a record type reads in a message: its name, or its fields. */

@@ -76,6 +76,7 @@ export abstract class LowerRecords extends LowerMethods {
     for (const f of type.fields) {
       const k = `${key}.${f.name}`;
       if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
+      else if (f.optional && this.lookup(k) === undefined) continue;
       else {
         const value = this.lookup(k)?.value;
         if (!value) this.fail(codes.unassigned, `'${k}' is read before it is assigned a value on every path`, at);
@@ -110,6 +111,7 @@ export abstract class LowerRecords extends LowerMethods {
       const r = this.inlineRecordCall(inner, false);
       if (r) return r;
     }
+    if (ts.isPropertyAccessExpression(inner) && this.rootedAtCall(inner)) return this.callField(inner)!;
     return this.value(e, hint);
   }
 
@@ -156,6 +158,7 @@ export abstract class LowerRecords extends LowerMethods {
     const fields = new Map<string, Atom | RecordValue>();
     for (const f of t.fields) {
       const fv = v.fields.get(f.name);
+      if (fv === undefined && f.optional) continue;
       if (fv === undefined) this.fail(codes.record, `'${this.text(at)}' has no field '${f.name}' of ${shown(t)}`, at);
       if (f.type.kind === "record") {
         if (!isRecord(fv))
@@ -185,6 +188,7 @@ export abstract class LowerRecords extends LowerMethods {
     for (const f of v.type.fields) {
       const k = `${key}.${f.name}`;
       const fv = v.fields.get(f.name)!;
+      if (fv === undefined && f.optional) continue;
       if (isRecord(fv)) {
         this.bindRecord(k, fv, "let", declare, at);
         continue;
@@ -275,6 +279,10 @@ export abstract class LowerRecords extends LowerMethods {
   protected abstract recordCallee(e: ts.CallExpression): { fn: FunctionSource; mod: ModuleScope } | undefined;
   /** A call to a helper that takes or returns records, inlined; undefined for any other call. */
   protected abstract inlineRecordCall(e: ts.CallExpression, asStatement: boolean): Atom | RecordValue | undefined;
+  /** Whether `e` is a field (`.grad`, `.grad.x`) of what a call to a helper returning a record returns. */
+  protected abstract rootedAtCall(e: ts.Expression): boolean;
+  /** `f_grad(x)`, `f_grad(x).grad`, `f_grad(x).grad.x`: the call inlined, the field chosen; undefined for other expressions. */
+  protected abstract callField(e: ts.Expression): Atom | RecordValue | undefined;
   /** Whether `fn` may write the fields of its record `name`: assigns them, or passes it to a call. */
   protected abstract mutates(fn: ts.Node, name: string): boolean;
 }

@@ -11,6 +11,7 @@ import { NameAllocator } from "../../names.js";
 import { c } from "../../rules/expr.js";
 import { isCondition } from "../../rules/table.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
+import type { DerivativeRef } from "../nested.js";
 import type { RecordType } from "./record-types.js";
 
 /** Resolves calls to user functions and gates (src/parser/program.ts). */
@@ -27,6 +28,8 @@ export interface CalleeResolver {
   arrayVariant(key: string): CallTarget | undefined;
   /** Names every callee may be called by in generated code, which locals must not shadow. */
   reserved(): Iterable<string>;
+  /** The generated companion a derivative request (`grad(g)`) stands for, read as a function of the program. */
+  companion(ref: DerivativeRef, at: ts.Node): { fn: FunctionSource; mod: ModuleScope };
   /** The source of a plain function a call refers to (not a gate), for inlining. */
   functionSource(mod: ModuleScope, name: string, at: ts.Node): { fn: FunctionSource; mod: ModuleScope } | undefined;
   /** Reports a diagnostic found in another module (an inlined callee's) and abandons lowering. */
@@ -61,6 +64,8 @@ export interface Local {
    * path (`pos.x`) (src/parser/lower/record-arrays.ts).
    */
   view?: { arrays: Map<string, VarRef>; index: Atom };
+  /** A derivative function (`const dg = grad(g)`), called later (src/parser/nested.ts). */
+  derivative?: DerivativeRef;
 }
 
 /** The SSA name a local's key suggests: `p.x` -> `p_x`, the hidden `#i` -> `i`. */

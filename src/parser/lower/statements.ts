@@ -149,7 +149,14 @@ export abstract class LowerStatements extends LowerLoops {
       if (!ts.isIdentifier(decl.name))
         this.fail(codes.statement, `destructuring '${this.text(decl.name)}' is not supported`, decl.name);
       const name = decl.name.text;
-      const value = decl.initializer ? this.value(decl.initializer, name) : undefined;
+      // `let s!: number` (generated code declares a value an arm assigns so): until assigned it
+      // holds what `undefined` is in arithmetic, NaN; a merge then carries the arm's value where
+      // that arm ran, the only paths on which the code reads it.
+      const value = decl.initializer
+        ? this.value(decl.initializer, name)
+        : decl.exclamationToken
+          ? c(Number.NaN)
+          : undefined;
       this.scopes[this.scopes.length - 1]!.set(name, { keyword, value });
     }
   }
@@ -160,8 +167,9 @@ export abstract class LowerStatements extends LowerLoops {
       : ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)
         ? e.operand
         : undefined;
-    if (target && ts.isElementAccessExpression(skipParens(target)))
-      return this.elementWrite(e, skipParens(target) as ts.ElementAccessExpression);
+    // `a[i]! += v`: the non-null assertion (which generated code writes) changes nothing.
+    const element = target && withoutNonNull(target);
+    if (element && ts.isElementAccessExpression(element)) return this.elementWrite(e, element);
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const local = this.assignable(e.left);
       local.value = this.value(e.right, (e.left as ts.Identifier).text);
@@ -230,6 +238,12 @@ export abstract class LowerStatements extends LowerLoops {
       this.fail(codes.constAssign, `'${target.text}' is a const and cannot be reassigned`, target);
     return local;
   }
+}
+
+function withoutNonNull(e: ts.Expression): ts.Expression {
+  let inner = skipParens(e);
+  while (ts.isNonNullExpression(inner)) inner = skipParens(inner.expression);
+  return inner;
 }
 
 function isLoop(st: ts.Statement): st is ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement {
