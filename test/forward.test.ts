@@ -63,7 +63,7 @@ describe.each(passingFixtures().map((f) => [f.name, f] as const))("%s", (_, fixt
       // What the companion differentiates: its last parameter's fields (not `Data<T>` parameters).
       const fields = result.functions.find((g) => g.name === name)!.params.at(-1)!.fields ?? [];
       const wrt = params.filter((p) => fields.some((q) => (q.path?.[0] ?? q.name) === p));
-      const points = Array.from({ length: 3 }, () => samplePoint(fixture, params, seeded));
+      const points = Array.from({ length: 3 }, () => samplePoint(fixture, params, seeded, input));
       for (const xs of [...(fixture.options.at ?? []).filter((a) => a.length === params.length), ...points]) {
         // A direction: every differentiated parameter that is not a size moves.
         const t = randomDirection(fixture, params, wrt, xs, seeded);

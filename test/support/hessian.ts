@@ -37,7 +37,7 @@ export function checkHessians(
     const fields = functions.find((g) => g.name === `${base}_hvp`)!.params.at(-1)!.fields ?? [];
     const wrt = params.filter((p) => fields.some((q) => (q.path?.[0] ?? q.name) === p));
     const tol = Math.max(fixture.options.tolerance ?? 1e-6, 1e-5);
-    const xs = samplePoint(fixture, params, seeded);
+    const xs = samplePoint(fixture, params, seeded, input);
     const inputs = flatInputs(fixture, params, wrt, xs);
     const n = inputs.length;
     const r = hessian(...xs.map(copy));

@@ -158,7 +158,11 @@ export const along = (x: Value, t: Value | undefined, e: number): Value => {
   if (typeof x === "number") return x + e * (t as number);
   if (!Array.isArray(x) && !(x instanceof Float64Array)) {
     const r = t as Record<string, Value>;
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, along(v, r[k], e)]));
+    // A class instance stays one (its methods are what f calls).
+    return Object.assign(
+      Object.create(Object.getPrototypeOf(x) as object) as object,
+      Object.fromEntries(Object.entries(x).map(([k, v]) => [k, along(v, r[k], e)])),
+    );
   }
   const y = copy(x) as number[];
   for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
