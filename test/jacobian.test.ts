@@ -110,11 +110,19 @@ const vectorValued = passingFixtures().filter((f) => readFileSync(join(f.dir, "o
 describe.each(vectorValued.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
   it("f_jacobian agrees with finite differences, f_jvp and f_vjp", async () => {
     const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
-    const { module, functions } = await generate(source, `${fixture.name.replace("/", "--")}.ts`, {
+    const options = {
       fileName: fixture.input,
-      modes: ["jacobian"],
+      modes: ["jacobian" as const],
       ...(fixture.options.wrt ? { wrt: fixture.options.wrt } : {}),
-    });
+    };
+    // Forward mode refuses arrays of arrays (ADG4001), and a Jacobian whose sizes are known only
+    // at run time needs f_jvp: such a fixture is refused, and only for that reason.
+    const { diagnostics } = await compile(source, { format: false, ...options });
+    if (diagnostics.length > 0 && /\[\]\[\]|Float64Array\[\]/.test(source)) {
+      expect(diagnostics.map((d) => d.code)).toEqual(diagnostics.map(() => "ADG4001"));
+      return;
+    }
+    const { module, functions } = await generate(source, `${fixture.name.replace("/", "--")}.ts`, options);
     const input = (await import(`${join(fixture.dir, "input.ts")}?all-exports`)) as Record<string, unknown>;
     const names = Object.keys(module).filter((k) => k.endsWith("_jacobian"));
     expect(names.length).toBeGreaterThan(0);
@@ -131,7 +139,7 @@ describe.each(vectorValued.map((f) => [f.name, f] as const))("%s", (_, fixture) 
       );
       const wrt = params.filter((p) => (fixture.options.wrt ? fixture.options.wrt.includes(p) : !data.has(p)));
       for (let point = 0; point < 2; point++)
-        checkJacobian(module, base, f, samplePoint(fixture, params, seeded), wrt, fixture, seeded);
+        checkJacobian(module, base, f, samplePoint(fixture, params, seeded, input), wrt, fixture, seeded);
     }
   });
 });

@@ -8,7 +8,10 @@ import { NameAllocator } from "../names.js";
 
 /** An input as the user passes it (`x`, `p.pos.x`), and its key path in a gradient or tangent. */
 const path = (p: Param): string[] => p.path ?? [p.name];
-const access = (p: Param): string => path(p).join(".");
+const access = (p: Param): string =>
+  path(p)
+    .map((key, i) => (i === 0 ? key : /^\d+$/.test(key) ? `[${key}]` : `.${key}`))
+    .join("");
 const isArrayParam = (p: Param): boolean => p.type !== "number";
 
 /** `2 + a.length + p.w.length`: how many numbers the inputs before index `end` hold. */

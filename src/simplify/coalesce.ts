@@ -215,7 +215,12 @@ function renameAll(list: CodeStatement[], from: string, to: string): void {
 function inlineConditions(block: CodeStatement[], after: CodeStatement[]): void {
   for (let i = 0; i < block.length; i++) {
     const s = block[i]!;
-    if (s.kind !== "const" || s.type !== undefined || !isConditionExpr(s.expr)) continue;
+    if (
+      s.kind !== "const" ||
+      (s.type !== undefined && !(s.type === "boolean" && /^(t\d+|cond(_\d+)?)$/.test(s.name))) ||
+      !isConditionExpr(s.expr)
+    )
+      continue;
     const name = s.name;
     let n = 0;
     for (const t of allStatements([...block.slice(i + 1), ...after])) {

@@ -102,6 +102,11 @@ export function forwardCode(
     return true;
   };
 
+  const booleanInLoop = (n: Node & { kind: "node" }): "boolean" | undefined =>
+    plan.booleans.has(n.name) && n.args.some((a) => a.kind === "var" && plan.booleans.has(a.name))
+      ? "boolean"
+      : undefined;
+
   /** `inArm`: inside a branch arm but not inside a loop (where hoisting applies); `inLoop`: inside a loop body. */
   const emit = (block: Statement[], inArm: boolean, inLoop: boolean): CodeStatement[] => {
     const code: CodeStatement[] = [];
@@ -110,20 +115,29 @@ export function forwardCode(
         case "node":
           if (!live.has(s.name) || skipped.has(s.name)) break;
           // In a loop, TypeScript narrows `b[0]` through the loop's writes to it and finds the
-          // read's type circular (TS7022): a read at a literal index says its type.
+          // read's type circular (TS7022): a read at a literal index says its type, and so does a
+          // boolean computed from booleans the loop carries (`const t6 = !returned_1`).
           for (const { name, expr, typed } of [
-            { name: s.name, expr: nodeExpr(s), typed: inLoop && s.op === "index" && s.args[1]?.kind === "const" },
+            {
+              name: s.name,
+              expr: nodeExpr(s),
+              typed: !inLoop
+                ? undefined
+                : s.op === "index" && s.args[1]?.kind === "const"
+                  ? ("number" as const)
+                  : booleanInLoop(s),
+            },
             ...(plan.snapshots.get(s) ?? []).map((x) => ({
               name: x.name,
               expr: op("slice", v(x.array)),
-              typed: false,
+              typed: undefined,
             })),
           ])
             code.push(
               hoist(name, inArm)
                 ? { kind: "set", name, expr }
                 : typed
-                  ? { kind: "const", name, expr, type: "number" }
+                  ? { kind: "const", name, expr, type: typed }
                   : { kind: "const", name, expr },
             );
           break;

@@ -53,6 +53,12 @@ export function tangentGraph(
   callees: ReadonlyMap<string, Callee>,
   reserved: Iterable<string>,
 ): TangentGraph {
+  const elements = source.params.find((p) => p.path?.includes("[]"));
+  if (elements)
+    throw new TangentUnsupported(
+      `forward mode does not support arrays of records or tuples yet (the parameter '${elements.path![0]}')`,
+      source.pos,
+    );
   const nested = source.params.find((p) => p.type === "number[][]" || p.type === "Float64Array[]");
   const rows = [...statementsOf(source.body)].find(
     (s) => s.kind === "node" && ["row", "rows", "float64Rows"].includes(s.op),
