@@ -143,7 +143,7 @@ export function naiveEulerR_grad(w: number) {
       returned_1 = returned;
       result_1 = result;
     }
-    const t28 = !returned_1;
+    const t28: boolean = !returned_1;
     let vx_2: number;
     let vy_2: number;
     if (t28) {
@@ -515,7 +515,7 @@ export function naiveEulerF_grad(w: number) {
       returned_1 = returned;
       result_1 = result;
     }
-    const t36 = !returned_1;
+    const t36: boolean = !returned_1;
     let vx_2: number;
     let vy_2: number;
     if (t36) {

@@ -97,7 +97,7 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
       returned_1 = returned;
       result_1 = result;
     }
-    const t14 = !returned_1;
+    const t14: boolean = !returned_1;
     let x_4: number;
     let y_4: number;
     let fx_5: number;
@@ -137,7 +137,7 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
           returned_2 = returned_1;
           result = result_1;
         }
-        const t25 = !returned_2;
+        const t25: boolean = !returned_2;
         if (t25) {
           const t26 = objective(p1x, p1y, xp, yp);
           const fxp = -t26;
@@ -616,7 +616,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
       returned_1 = returned;
       result_1 = result;
     }
-    const t16 = !returned_1;
+    const t16: boolean = !returned_1;
     let x_4: number;
     let y_4: number;
     let fx_5: number;
@@ -656,7 +656,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
           returned_2 = returned_1;
           result = result_1;
         }
-        const t27 = !returned_2;
+        const t27: boolean = !returned_2;
         if (t27) {
           const t28 = objective(p1x, p1y, xp, yp);
           const fxp = -t28;
