@@ -161,15 +161,7 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
           `argument ${i + 1} of '${name}' is a record, but '${name}' takes '${p.type.getText(src.mod.sf)}'`,
           a,
         );
-      if (
-        !isRecord(v) &&
-        this.isArray(v) !== (p.type !== undefined && this.atomTypeOfNode(p.type, src.mod.sf) === "array")
-      )
-        this.fail(
-          this.isArray(v) ? codes.notNumber : codes.notArray,
-          `argument ${i + 1} of '${name}' must be ${this.isArray(v) ? "a number" : "an array"}`,
-          a,
-        );
+      if (!isRecord(v)) this.argumentKind(v, p.type, src.mod.sf, a, `argument ${i + 1} of '${name}'`);
       return isRecord(v) ? this.conform(v, types[i] ?? v.type, a) : v;
     });
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
@@ -350,14 +342,6 @@ export abstract class LowerRecordCalls extends LowerRecordStatements {
       fields: new Map(t.fields.map((f) => [f.name, f.type.kind === "record" ? build(f.type) : rest.shift()!])),
     });
     return build(t);
-  }
-
-  protected atomTypeOfNode(t: ts.TypeNode, sf: ts.SourceFile): "array" | "number" {
-    return /^(Float64Array|number\[\]|Array<number>|readonly number\[\]|ReadonlyArray<number>)$/.test(
-      t.getText(sf).replace(/\s+/g, " "),
-    )
-      ? "array"
-      : "number";
   }
 
   /** The fields a helper wrote into its parameter, written back into the caller's record. */
