@@ -89,6 +89,30 @@ describe("runtime grad(f) with records", () => {
     agrees(spring, [{ x: 0.8, v: -0.2 }, 2.5]);
   });
 
+  it("differentiates a record whose fields are matrices (number[][]): each W's gradient is a matrix", () => {
+    const loss = (net: { hidden: { W: number[][]; b: number[] }; out: { w: number[] } }, x: number[]): number => {
+      let s = 0;
+      for (let i = 0; i < net.hidden.W.length; i++) {
+        let z = net.hidden.b[i]!;
+        for (let j = 0; j < x.length; j++) z += net.hidden.W[i]![j]! * x[j]!;
+        s += net.out.w[i]! * Math.tanh(z);
+      }
+      return s * s;
+    };
+    const net = {
+      hidden: {
+        W: [
+          [0.1, 0.2],
+          [0.3, -0.4],
+          [0.6, 0.1],
+        ],
+        b: [0.5, -0.1, 0.2],
+      },
+      out: { w: [1, -2, 0.5] },
+    };
+    agrees(loss, [net as unknown as Value, [1, 2]]);
+  });
+
   it("refuses class instances, arrays of objects and fields that are not numbers", () => {
     class Vec {
       constructor(

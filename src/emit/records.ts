@@ -39,13 +39,21 @@ const elementsOf = (tree: Tree): Tree | undefined => {
   return each !== undefined && isTree(each) ? each : undefined;
 };
 
+/** An array leaf is read only: its readonly type takes the user's arrays (and matrices), readonly or not. */
+const readonlyType = (t: Param["type"]): string =>
+  t === "number[]"
+    ? "readonly number[]"
+    : t === "number[][]"
+      ? "readonly (readonly number[])[]"
+      : t === "Float64Array[]"
+        ? "readonly Float64Array[]"
+        : t;
+
 /** A tree's type as the user passes it; `element`: inside an array of records, where leaves are numbers. */
 function typeOf(tree: Tree, element = false): string {
   const each = elementsOf(tree);
   if (each) return `readonly ${isTuple(each) ? `(${typeOf(each, true)})` : typeOf(each, true)}[]`;
-  const leaf = (t: Param) =>
-    // A number[] field is read only: `readonly number[]` takes the user's arrays, readonly or not.
-    element ? "number" : t.type === "number[]" ? "readonly number[]" : t.type;
+  const leaf = (t: Param) => (element ? "number" : readonlyType(t.type));
   const types = [...tree].map(([f, t]) => [f, t, isTree(t) ? typeOf(t, element) : leaf(t)] as const);
   if (isTuple(tree)) return `readonly [${types.map(([, , ty]) => ty).join(", ")}]`;
   const fields = types.map(([f, t, ty]) => `${!isTree(t) && t.readonly ? "readonly " : ""}${f}: ${ty}`);

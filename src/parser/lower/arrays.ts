@@ -12,6 +12,8 @@ export abstract class LowerArrays extends LowerExpressions {
   /** An array-creating expression (`new Float64Array(n)`, `new Array(n).fill(0)`, `[a, b]`, `a.slice()`), else undefined. */
   protected array(e: ts.Expression, hint?: string): Atom | undefined {
     const inner = skipParens(e);
+    // `A[i]!` (under noUncheckedIndexedAccess) is the row `A[i]`.
+    if (ts.isNonNullExpression(inner)) return this.array(inner.expression, hint);
     const make = (op: OpName, args: Atom[], kind: "Float64Array" | "number[]") => {
       const a = this.node(op, args, inner, hint);
       this.arrays.set((a as VarRef).name, kind);

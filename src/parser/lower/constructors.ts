@@ -12,7 +12,7 @@ import type { FunctionNode } from "../module.js";
 import { classOf, isParameterProperty, sameClass } from "./class-types.js";
 import { LowerRecordMethods } from "./record-methods.js";
 import { leaves, recordType, shown, type RecordType } from "./record-types.js";
-import { isRecord, strip, unsourced, type RecordValue } from "./records.js";
+import { isRecord, kindOf, strip, unsourced, type RecordValue } from "./records.js";
 
 export const isThis = (e: ts.Expression): boolean => strip(e).kind === ts.SyntaxKind.ThisKeyword;
 
@@ -214,8 +214,8 @@ export abstract class LowerConstructors extends LowerRecordMethods {
       this.bindRecord(key, this.conform(v, t, at), "let", false, at);
       return;
     }
-    if (isRecord(v) || this.atomType(v).kind !== t.kind)
-      this.fail(codes.record, `field '${name}' must be ${t.kind === "array" ? "an array" : "a number"}`, at);
+    if (isRecord(v) || kindOf(this.atomType(v)) !== kindOf(t))
+      this.fail(codes.record, `field '${name}' must be ${kindOf(t)}`, at);
     this.lookup(key)!.value = v;
   }
 

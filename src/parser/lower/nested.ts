@@ -16,12 +16,16 @@ export abstract class LowerNested extends LowerArrays {
   /** `A[i]` with `A` an array of arrays: row i (a `row` node); undefined for any other element access. */
   protected rowRead(e: ts.ElementAccessExpression, hint?: string): VarRef | undefined {
     const object = skipParens(e.expression);
-    if (!ts.isIdentifier(object)) return undefined;
-    const local = this.lookup(object.text);
-    const matrix = local?.value;
+    let matrix: Atom | undefined;
+    if (ts.isIdentifier(object)) matrix = this.lookup(object.text)?.value;
+    // `l.W[i]`, a record's field holding an array of arrays.
+    else if (ts.isPropertyAccessExpression(object) && this.nestedField(object)) matrix = this.value(object);
     if (matrix?.kind !== "var" || !this.nested.has(matrix.name)) return undefined;
     return this.row(matrix, this.number(e.argumentExpression), e, hint);
   }
+
+  /** Whether `e` (`l.W`, `net.out.W`) names a record's field whose type is an array of arrays. */
+  protected abstract nestedField(e: ts.PropertyAccessExpression): boolean;
 
   /** Row `i` of the array of arrays `matrix`. */
   protected row(matrix: VarRef, i: Atom, at: ts.Node, hint?: string): VarRef {

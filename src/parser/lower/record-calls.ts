@@ -154,15 +154,7 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
           `argument ${i + 1} of '${name}' is a record, but '${name}' takes '${p.type.getText(src.mod.sf)}'`,
           a,
         );
-      if (
-        !isRecord(v) &&
-        this.isArray(v) !== (p.type !== undefined && this.atomTypeOfNode(p.type, src.mod.sf) === "array")
-      )
-        this.fail(
-          this.isArray(v) ? codes.notNumber : codes.notArray,
-          `argument ${i + 1} of '${name}' must be ${this.isArray(v) ? "a number" : "an array"}`,
-          a,
-        );
+      if (!isRecord(v)) this.argumentKind(v, p.type, src.mod.sf, a, `argument ${i + 1} of '${name}'`);
       return isRecord(v) ? this.conform(v, types[i] ?? v.type, a) : v;
     });
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.

@@ -8,10 +8,11 @@ import { dataArgument } from "../module.js";
 import { derivativeOf } from "../nested.js";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Param } from "../../ir.js";
+import { rowsOf } from "../../ir-types.js";
 import { c } from "../../rules/expr.js";
 import { COMPOUND_OPS, isIncrement } from "../syntax.js";
 import { leaves, recordType, shown, type RecordType } from "./record-types.js";
-import { isRecord, LowerRecords, strip, type RecordValue } from "./records.js";
+import { isRecord, kindOf, LowerRecords, strip, type RecordValue } from "./records.js";
 import { keyHint } from "./state.js";
 
 export abstract class LowerRecordStatements extends LowerRecords {
@@ -51,10 +52,19 @@ export abstract class LowerRecordStatements extends LowerRecords {
       scope.set(key, { keyword: leaf.readonly ? "const" : "let", value: { kind: "var", name: leafName } });
       this.entryParams.add(leafName);
       const t = leaf.type;
-      if (t.kind === "array") this.arrays.set(leafName, t.storage);
+      const rows = rowsOf(t);
+      // An array of arrays (`l.W: number[][]`) is a leaf like a parameter `W: number[][]`.
+      if (rows) this.nested.set(leafName, rows);
+      if (t.kind === "array") this.arrays.set(leafName, rows ? "number[]" : t.storage);
       params.push({
         name: leafName,
-        type: t.kind === "array" ? t.storage : "number",
+        type: rows
+          ? rows === "number[]"
+            ? "number[][]"
+            : "Float64Array[]"
+          : t.kind === "array"
+            ? t.storage
+            : "number",
         path: [name, ...leaf.path],
         ...(leaf.readonly ? { readonly: true as const } : {}),
       });
@@ -310,12 +320,8 @@ export abstract class LowerRecordStatements extends LowerRecords {
     const hint = keyHint(key);
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const v = field.type.kind === "array" ? this.value(e.right, hint) : this.number(e.right, hint);
-      if (this.atomType(v).kind !== field.type.kind)
-        this.fail(
-          codes.record,
-          `'${key}' is ${field.type.kind === "array" ? "an array" : "a number"}; '${this.text(e.right)}' is not`,
-          e.right,
-        );
+      if (kindOf(this.atomType(v)) !== kindOf(field.type))
+        this.fail(codes.record, `'${key}' is ${kindOf(field.type)}; '${this.text(e.right)}' is not`, e.right);
       local.value = v;
       return;
     }

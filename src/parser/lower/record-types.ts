@@ -6,8 +6,8 @@
 import { ts } from "ts-morph";
 import { codes, DiagnosticError } from "../../diagnostics.js";
 import type { RecordField, Type } from "../../ir.js";
-import { arrayOf, NUMBER } from "../../ir-types.js";
-import { ARRAY_TYPES } from "../syntax.js";
+import { arrayOf, nestedOf, NUMBER } from "../../ir-types.js";
+import { ARRAY_TYPES, NESTED_ARRAY_TYPES } from "../syntax.js";
 import { classDeclaration, classOf, classType } from "./class-types.js";
 import { recordArray, tupleType } from "./tuple-types.js";
 
@@ -131,19 +131,22 @@ function fieldType(
   if (t.kind === ts.SyntaxKind.NumberKeyword) return NUMBER;
   const array = ARRAY_TYPES[typeText(sf, t)];
   if (array) return arrayOf(array);
-  const nested = recordType(t, sf, seen, "this record type", optional);
-  if (nested?.elements)
+  // An array of arrays (`W: number[][]`): a leaf like any array, whose rows are read as `row` nodes.
+  const nested = NESTED_ARRAY_TYPES[typeText(sf, t)];
+  if (nested) return nestedOf(nested.rows);
+  const record = recordType(t, sf, seen, "this record type", optional);
+  if (record?.elements)
     throw new DiagnosticError(
       codes.tuple,
       `${field} is an array of records ('${typeText(sf, t)}'); arrays of records are parameters and locals, not fields`,
       t.getStart(sf),
       t.getEnd(),
     );
-  if (nested) return nested;
+  if (record) return record;
   const what =
     t.kind === ts.SyntaxKind.StringKeyword
       ? "'string'; adgen differentiates numbers, so records hold numbers, arrays and records"
-      : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array or records`;
+      : `'${typeText(sf, t)}'; record fields are numbers, number[], Float64Array, number[][], Float64Array[] or records`;
   return fail(sf, t, `${field} has type ${what}`);
 }
 
@@ -194,5 +197,5 @@ export function shown(t: Type): string {
   if (t.kind === "record" && t.tuple && t.name === undefined)
     return `[${t.fields.map((f) => shown(f.type)).join(", ")}]`;
   if (t.kind === "record") return t.name ?? `{ ${t.fields.map((f) => `${f.name}: ${shown(f.type)}`).join("; ")} }`;
-  return t.kind === "array" ? t.storage : "number";
+  return t.kind === "array" ? (t.element.kind === "array" ? `${t.element.storage}[]` : t.storage) : "number";
 }

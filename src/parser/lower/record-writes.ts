@@ -28,14 +28,6 @@ export abstract class LowerRecordWrites extends LowerRecordStatements {
     return build(t);
   }
 
-  protected atomTypeOfNode(t: ts.TypeNode, sf: ts.SourceFile): "array" | "number" {
-    return /^(Float64Array|number\[\]|Array<number>|readonly number\[\]|ReadonlyArray<number>)$/.test(
-      t.getText(sf).replace(/\s+/g, " "),
-    )
-      ? "array"
-      : "number";
-  }
-
   /** The fields a helper wrote into its parameter, written back into the caller's record. */
   protected copyOut(key: string, v: RecordValue, at: ts.Node): void {
     for (const [name, f] of v.fields) {

@@ -11,7 +11,8 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Statement } from "../../ir.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
-import { skipParens } from "../syntax.js";
+import { nestedOf, rowsOf } from "../../ir-types.js";
+import { NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
 import { leaves, shown, type RecordType } from "./record-types.js";
 import { LowerMethods } from "./methods.js";
 import { type Local } from "./state.js";
@@ -47,6 +48,10 @@ export const strip = (e: ts.Expression): ts.Expression => {
     inner = skipParens(inner.expression);
   return inner;
 };
+
+/** What a field of type `t` holds, as a message says it; two types with one description have one kind. */
+export const kindOf = (t: RecordType["fields"][number]["type"]): string =>
+  t.kind === "record" ? "a record" : rowsOf(t) ? "an array of arrays" : t.kind === "array" ? "an array" : "a number";
 
 export abstract class LowerRecords extends LowerMethods {
   /** Pairs of record locals that are one object (`const q = p`): writing either is refused. */
@@ -149,8 +154,36 @@ export abstract class LowerRecords extends LowerMethods {
   }
 
   protected atomType(a: Atom): RecordType["fields"][number]["type"] {
+    const rows = a.kind === "var" ? this.nested.get(a.name) : undefined;
+    if (rows) return nestedOf(rows);
     const storage = a.kind === "var" ? this.arrays.get(a.name) : undefined;
     return storage ? { kind: "array", element: { kind: "number" }, storage } : { kind: "number" };
+  }
+
+  /** What a helper's parameter declared `t` takes: a number, an array, or an array of arrays. */
+  protected atomTypeOfNode(t: ts.TypeNode, sf: ts.SourceFile): "array" | "nested" | "number" {
+    const text = t.getText(sf).replace(/\s+/g, " ");
+    if (NESTED_ARRAY_TYPES[text]) return "nested";
+    return /^(Float64Array|number\[\]|Array<number>|readonly number\[\]|ReadonlyArray<number>)$/.test(text)
+      ? "array"
+      : "number";
+  }
+
+  /** Refuses `v` as `what` (`argument 2 of 'g'`) for a parameter declared `t` that takes another kind. */
+  protected argumentKind(v: Atom, t: ts.TypeNode | undefined, sf: ts.SourceFile, at: ts.Node, what: string): void {
+    const kind = t === undefined ? "number" : this.atomTypeOfNode(t, sf);
+    if (this.isArray(v) !== (kind !== "number"))
+      this.fail(
+        this.isArray(v) ? codes.notNumber : codes.notArray,
+        `${what} must be ${this.isArray(v) ? "a number" : "an array"}`,
+        at,
+      );
+    if ((kind === "nested") !== (v.kind === "var" && this.nested.has(v.name)))
+      this.fail(
+        kind === "nested" ? codes.notArray : codes.nestedArray,
+        `${what} must be ${kind === "nested" ? "an array of arrays" : "a flat array; pass a row ('A[i]')"}`,
+        at,
+      );
   }
 
   /** `v` as a value of type `t`: every field present and of its kind (extra fields dropped, as TypeScript's structural types do). */
@@ -165,12 +198,8 @@ export abstract class LowerRecords extends LowerMethods {
           this.fail(codes.record, `field '${f.name}' of '${this.text(at)}' must be a record (${shown(f.type)})`, at);
         fields.set(f.name, this.conform(fv, f.type, at));
       } else {
-        if (isRecord(fv) || this.atomType(fv).kind !== f.type.kind)
-          this.fail(
-            codes.record,
-            `field '${f.name}' of '${this.text(at)}' must be ${f.type.kind === "array" ? "an array" : "a number"}`,
-            at,
-          );
+        if (isRecord(fv) || kindOf(this.atomType(fv)) !== kindOf(f.type))
+          this.fail(codes.record, `field '${f.name}' of '${this.text(at)}' must be ${kindOf(f.type)}`, at);
         fields.set(f.name, fv);
       }
     }

@@ -8,6 +8,7 @@
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom } from "../../ir.js";
+import { rowsOf } from "../../ir-types.js";
 import { c } from "../../rules/expr.js";
 import { LowerRecordCalls } from "./record-calls.js";
 import { shown, type RecordType } from "./record-types.js";
@@ -35,6 +36,11 @@ export abstract class LowerTuples extends LowerRecordCalls {
     const k = literalIndex(e.argumentExpression);
     const field = k === undefined ? undefined : base.type.fields[k];
     return field?.type.kind === "record" ? { key: `${base.key}.${k}`, type: field.type } : undefined;
+  }
+
+  protected nestedField(e: ts.PropertyAccessExpression): boolean {
+    const field = this.dryKey(e.expression)?.type.fields.find((f) => f.name === e.name.text);
+    return rowsOf(field?.type) !== undefined;
   }
 
   /** `recordKey` without lowering anything (an element's key is then `@`). */
