@@ -214,7 +214,11 @@ function fixturePoints(fixture: Fixture, params: { name: string; type: string }[
 
 describe("adgen check on every fixture: no false mismatch", () => {
   const suites = ["core", "branches", "loops", "arrays", "calls", "gates", "matrix", "passes", "nested"];
-  const fixtures = passingFixtures().filter((f) => suites.includes(f.name.split("/")[0]!));
+  // `adgen check` draws numbers and arrays, not records (a record parameter's points are given with
+  // --at as JSON; the records suites are checked by test/fixtures.test.ts).
+  const hasRecord = (f: Fixture) =>
+    Object.values(f.options.params ?? {}).some((s) => typeof s === "object" && s !== null && !Array.isArray(s));
+  const fixtures = passingFixtures().filter((f) => suites.includes(f.name.split("/")[0]!) && !hasRecord(f));
   it.each(fixtures.map((f) => [f.name, f] as const))("%s", async (_, fixture) => {
     const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
     const { functions } = compileSync(source, {
