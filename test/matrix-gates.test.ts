@@ -87,10 +87,19 @@ type AnyGate = ((...xs: (Float64Array | number)[]) => Float64Array | number) & {
     out: Float64Array | number,
     ...xs: (Float64Array | number)[]
   ) => (Float64Array | number | undefined)[];
-  tangent: (
+  tangent: ((
     out: Float64Array | number,
     ...inputsThenTangents: (Float64Array | number | undefined)[]
-  ) => Float64Array | number;
+  ) => Float64Array | number) & {
+    inputs: readonly string[];
+    reads: readonly number[];
+    backward: (
+      grad: Float64Array | number,
+      tout: Float64Array | number,
+      out: Float64Array | number,
+      ...rest: (Float64Array | number | undefined)[]
+    ) => (Float64Array | number | undefined)[];
+  };
 };
 const arrayGates = Object.entries(gates).filter(([, g]) => typeof g === "function" && "inputs" in g) as [
   string,
@@ -183,6 +192,60 @@ describe.each(arrayGates)("array gate %s's tangent (forward mode)", (name, gate)
         close(project(t), viaBackward, 1e-9),
         `${name}: u · tangent ${project(t)}, backward · v ${viaBackward}`,
       ).toBe(true);
+    }
+  });
+});
+
+describe.each(arrayGates)("array gate %s's tangent's backward (second order)", (name, gate) => {
+  // f_hvp differentiates the tangent again: its backward against finite differences of the
+  // tangent in each argument it takes (out, when the tangent reads it; each input; each tangent
+  // given), with a tangent left out too.
+  it("matches finite differences of the tangent in every argument", () => {
+    const r = rng(name.length * 53 + 11);
+    const inputs = shapes[name]!(r);
+    const out = gate(...inputs);
+    const kinds = gate.tangent.inputs;
+    expect(kinds.length).toBe(1 + gate.inputs.length + gate.inputs.filter((k) => k !== "size").length);
+    expect(gate.tangent.reads).toEqual(kinds.flatMap((k, i) => (k === "array" ? [i] : [])));
+    for (const omit of [-1, 0, 1]) {
+      const tangents = gate.inputs.flatMap((kind, i) =>
+        kind === "size"
+          ? []
+          : [i === omit ? undefined : kind === "array" ? rand(r, (inputs[i] as Float64Array).length) : r()],
+      );
+      const args: (Float64Array | number | undefined)[] = [out, ...inputs, ...tangents];
+      const t = gate.tangent(...(args as [Float64Array | number, ...(Float64Array | number | undefined)[]]));
+      const u = typeof t === "number" ? 1.3 : rand(r, t.length);
+      const project = (y: Float64Array | number) =>
+        typeof y === "number" ? y * (u as number) : y.reduce((s, v, j) => s + v * (u as Float64Array)[j]!, 0);
+      const grads = gate.tangent.backward(u, t, ...(args as [Float64Array | number, ...(Float64Array | number)[]]));
+      expect(grads.length).toBe(args.length);
+      args.forEach((a, i) => {
+        if (kinds[i] === "size" || a === undefined) {
+          if (i > 0 && kinds[i] === "size") expect(grads[i], `${name} size ${i}`).toBeUndefined();
+          return;
+        }
+        const g = grads[i];
+        const moved = (k: number, e: number) =>
+          project(
+            gate.tangent(
+              ...(args.map((x, j) =>
+                j !== i ? x : typeof x === "number" ? e : (x as Float64Array).map((v, m) => (m === k ? e : v)),
+              ) as [Float64Array | number, ...(Float64Array | number | undefined)[]]),
+            ),
+          );
+        if (typeof a === "number") {
+          const fd = finiteDifference(([e]) => moved(0, e!), [a], 0, 1e-4);
+          expect(close(g as number, fd, 1e-6), `${name} argument ${i}: backward ${g}, differences ${fd}`).toBe(true);
+          return;
+        }
+        expect((g as Float64Array).length, `${name} argument ${i}`).toBe(a.length);
+        for (let k = 0; k < a.length; k++) {
+          const fd = finiteDifference(([e]) => moved(k, e!), [a[k]!], 0, 1e-4);
+          const gk = (g as Float64Array)[k]!;
+          expect(close(gk, fd, 1e-6), `${name} argument ${i}[${k}]: backward ${gk}, differences ${fd}`).toBe(true);
+        }
+      });
     }
   });
 });

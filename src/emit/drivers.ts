@@ -5,20 +5,16 @@
  */
 import type { Driver, Param } from "../ir.js";
 import { NameAllocator } from "../names.js";
+import { blockCode, blocksOf, type Block } from "./driver-inputs.js";
 
-/** An input as the user passes it (`x`, `p.pos.x`), and its key path in a gradient or tangent. */
-const path = (p: Param): string[] => p.path ?? [p.name];
-const access = (p: Param): string =>
-  path(p)
-    .map((key, i) => (i === 0 ? key : /^\d+$/.test(key) ? `[${key}]` : `.${key}`))
-    .join("");
-const isArrayParam = (p: Param): boolean => p.type !== "number";
+/** Whether a block holds more than one number (an array, a matrix, an array of records). */
+const isArrayParam = (b: Block): boolean => b.kind !== "number";
 
-/** `2 + a.length + p.w.length`: how many numbers the inputs before index `end` hold. */
-function count(inputs: Param[], end = inputs.length): string {
+/** `2 + a.length + p.w.length`: how many numbers the blocks before index `end` hold. */
+function countOf(inputs: Block[], size: (b: Block) => string, end = inputs.length): string {
   const before = inputs.slice(0, end);
   const numbers = before.filter((p) => !isArrayParam(p)).length;
-  const lengths = before.filter(isArrayParam).map((p) => `${access(p)}.length`);
+  const lengths = before.filter(isArrayParam).map(size);
   return numbers === 0 && lengths.length > 0 ? lengths.join(" + ") : [String(numbers), ...lengths].join(" + ");
 }
 
@@ -31,30 +27,37 @@ export function driverBody(d: Driver, params: Param[], types: boolean): string[]
   const t = (annotation: string) => (types ? annotation : "");
   const bang = t("!");
   const args = [...new Set(params.map((p) => p.path?.[0] ?? p.name))].join(", ");
-  const inputs = d.inputs;
+  const inputs = blocksOf(d.inputs, types);
   const n = names.claim("n");
   const k = names.claim("k");
+  const code = new Map(
+    inputs.map((b) => [
+      b,
+      blockCode(
+        b,
+        (a) => (types ? a : ""),
+        (base) => names.claim(base),
+      ),
+    ]),
+  );
+  const size = (b: Block) => code.get(b)!.size();
+  const count = (blocks: Block[], end?: number) => countOf(blocks, size, end);
   /** `{ name }`, or `{ key: name }` when the name had to change. */
   const bind = (key: string, name: string) => (key === name ? key : `${key}: ${name}`);
 
   /** A zero of an input's shape. */
-  const zero = (p: Param): string =>
-    p.type === "Float64Array"
-      ? `new Float64Array(${access(p)}.length)`
-      : p.type === "number[]"
-        ? `new Array${t("<number>")}(${access(p)}.length).fill(0)`
-        : "0";
-  /** An object keyed like the inputs (records nested), each leaf printed by `leaf`. */
-  const shaped = (leaf: (p: Param) => string): string => {
+  const zero = (b: Block): string => code.get(b)!.zero();
+  /** An object keyed like the inputs (records nested), each block printed by `leaf`. */
+  const shaped = (leaf: (b: Block) => string): string => {
     type Tree = Map<string, Tree | string>;
     const root: Tree = new Map();
-    for (const p of inputs) {
+    for (const b of inputs) {
       let tree = root;
-      for (const key of path(p).slice(0, -1)) {
+      for (const key of b.path.slice(0, -1)) {
         if (!tree.has(key)) tree.set(key, new Map());
         tree = tree.get(key) as Tree;
       }
-      tree.set(path(p).at(-1)!, leaf(p));
+      tree.set(b.path.at(-1)!, leaf(b));
     }
     const print = (tree: Tree): string =>
       `{ ${[...tree].map(([key, x]) => `${key}: ${typeof x === "string" ? x : print(x)}`).join(", ")} }`;
@@ -72,7 +75,7 @@ export function driverBody(d: Driver, params: Param[], types: boolean): string[]
   const unit = (v: string): string[] => {
     if (numbersOnly) return []; // written in place: `{ x: k === 0 ? 1 : 0, ... }`
     return arms.map((a, i) => {
-      const target = isArrayParam(a.p) ? `${v}.${access(a.p)}[${a.index}] = 1;` : `${v}.${access(a.p)} = 1;`;
+      const target = code.get(a.p)!.unit(v, a.index);
       const lead = i === 0 ? "if" : "else if";
       return i === arms.length - 1 && i > 0 ? `else ${target}` : `${lead} (${a.cond}) ${target}`;
     });
@@ -81,13 +84,12 @@ export function driverBody(d: Driver, params: Param[], types: boolean): string[]
   const unitObject = (): string =>
     numbersOnly ? shaped((p) => `${arms[inputs.indexOf(p)]!.cond} ? 1 : 0`) : shaped(zero);
   /** `[r.x, ...r.a, r.p.u]`: every number of a gradient-shaped object, flattened. */
-  const flat = (r: string): string =>
-    `[${inputs.map((p) => (isArrayParam(p) ? `...${r}.${access(p)}` : `${r}.${access(p)}`)).join(", ")}]`;
+  const flat = (r: string): string => `[${inputs.map((b) => code.get(b)!.spread(r)).join(", ")}]`;
   /** `k === 0 ? r.x : r.a[k - 1]!`: the `k`-th number of a gradient-shaped object. */
   const entry = (r: string): string =>
     arms
       .map((a, i) => {
-        const read = isArrayParam(a.p) ? `${r}.${access(a.p)}[${a.index}]${bang}` : `${r}.${access(a.p)}`;
+        const read = code.get(a.p)!.entry(r, a.index);
         return i === arms.length - 1 ? read : `${a.cond} ? ${read} : `;
       })
       .join("");
@@ -173,7 +175,8 @@ export function driverBody(d: Driver, params: Param[], types: boolean): string[]
 /** The doc comment above a driver. */
 export function driverDoc(d: Driver, name: string): string {
   const base = name.slice(0, name.length - d.kind.length - 1);
-  const inputs = `(${d.inputs.map((p) => (isArrayParam(p) ? `...${access(p)}` : access(p))).join(", ")})`;
+  const blocks = blocksOf(d.inputs, false);
+  const inputs = `(${blocks.map((b) => (isArrayParam(b) ? `...${b.access}` : b.access)).join(", ")})`;
   switch (d.kind) {
     case "hessian":
       return `/** ${base}'s Hessian over ${inputs}: row k is ${d.calls.hvp} along the k-th unit vector. */`;

@@ -92,8 +92,11 @@ export function signature(params: Param[], types: boolean): string {
  * fields, a record parameter's tangent a record of optional fields.
  */
 function plainType(p: Param): string {
+  // An array of records' tangent is shaped like it, each element whole.
   const optional = (tree: Tree): string =>
-    `{ ${[...tree].map(([f, t]) => `${f}?: ${isTree(t) ? optional(t) : t.type}`).join("; ")} }`;
+    elementsOf(tree)
+      ? typeOf(tree)
+      : `{ ${[...tree].map(([f, t]) => `${f}?: ${isTree(t) ? optional(t) : t.type}`).join("; ")} }`;
   return p.fields
     ? `{ ${grouped(p.fields)
         .map((g) => ("tree" in g ? `${g.name}?: ${optional(g.tree)}` : `${g.name}?: ${plainType(g)}`))

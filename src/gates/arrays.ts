@@ -18,6 +18,15 @@
  * dot product with the tangents is the output's tangent.
  */
 
+import {
+  bilinear,
+  linear,
+  logSumExpTangentBackward,
+  reluTangentBackward,
+  sqnormTangentBackward,
+  type TangentBackward,
+} from "./tangent-backward.js";
+
 export type InputKind = "array" | "number" | "size";
 
 /** An array gate's forward: arrays and numbers in, an array or a number out. */
@@ -44,16 +53,42 @@ export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   backward: B;
   /** Needed for an array output; derived from `backward` for a number output. */
   tangent?: Tangent;
+  /** The backward of `tangent` (second order: reverse over forward), tangent-backward.ts: the gate's
+   * own backward, for a gate linear or bilinear in its differentiated inputs, or one of its own. */
+  tangentBackward: "linear" | "bilinear" | TangentBackward;
+  /** Whether `tangent` reads `out`'s value (then `out` gets a gradient from it). */
+  tangentReadsOut?: true;
+}
+
+/** A gate's tangent is an array gate too: `(out, ...inputs, ...tangents)`, with its own backward. */
+export interface TangentGate {
+  inputs: readonly InputKind[];
+  reads: readonly number[];
+  output: "array" | "number";
+  backward: TangentBackward;
 }
 
 export type ArrayGate<F extends Forward, B extends Backward<F>, T = GradientTangent> = F &
-  ArrayGateSpec<F, B> & { tangent: T };
+  ArrayGateSpec<F, B> & { tangent: T & TangentGate };
 
 /** Defines an array gate; the result is `forward` itself, carrying its spec. */
 export function arrayGate<F extends Forward, B extends Backward<F>, T extends Tangent = GradientTangent>(
   spec: ArrayGateSpec<F, B> & { tangent?: T },
 ): ArrayGate<F, B, T> {
-  const tangent = spec.tangent ?? gradientTangent(spec);
+  const inputs: InputKind[] = [
+    spec.tangentReadsOut ? "number" : "size",
+    ...spec.inputs,
+    ...spec.inputs.filter((k) => k !== "size"),
+  ];
+  const tangent = Object.assign(spec.tangent ?? gradientTangent(spec), {
+    inputs,
+    reads: inputs.flatMap((k, i) => (k === "array" ? [i] : [])),
+    output: spec.output,
+    backward:
+      typeof spec.tangentBackward === "function"
+        ? spec.tangentBackward
+        : (spec.tangentBackward === "linear" ? linear : bilinear)(spec.inputs, spec.backward as never),
+  });
   return Object.assign(spec.forward, spec, { tangent }) as ArrayGate<F, B, T>;
 }
 
@@ -100,6 +135,7 @@ function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void 
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
 export const matmul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size", "size"],
+  tangentBackward: "bilinear",
   reads: [0, 1],
   output: "array",
   forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
@@ -152,6 +188,7 @@ export const matmul = /* @__PURE__ */ arrayGate({
 /** y = w x, with w of shape n×d and x of length d; y has length n. */
 export const matvec = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size"],
+  tangentBackward: "bilinear",
   reads: [0, 1],
   output: "array",
   forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
@@ -198,6 +235,7 @@ export const matvec = /* @__PURE__ */ arrayGate({
 /** a · b. */
 export const dot = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
+  tangentBackward: "bilinear",
   reads: [0, 1],
   output: "number",
   forward: (a: Float64Array, b: Float64Array): number => {
@@ -215,6 +253,7 @@ export const dot = /* @__PURE__ */ arrayGate({
 /** The sum of the elements. */
 export const sum = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
+  tangentBackward: "linear",
   reads: [],
   output: "number",
   forward: (a: Float64Array): number => {
@@ -228,6 +267,7 @@ export const sum = /* @__PURE__ */ arrayGate({
 /** ||a||², the sum of squares. */
 export const sqnorm = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
+  tangentBackward: sqnormTangentBackward,
   reads: [0],
   output: "number",
   forward: (a: Float64Array): number => {
@@ -241,6 +281,7 @@ export const sqnorm = /* @__PURE__ */ arrayGate({
 /** a + b, elementwise. */
 export const add = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
+  tangentBackward: "linear",
   reads: [],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
@@ -265,6 +306,7 @@ export const add = /* @__PURE__ */ arrayGate({
 /** a * b, elementwise. */
 export const mul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
+  tangentBackward: "bilinear",
   reads: [0, 1],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
@@ -288,6 +330,7 @@ export const mul = /* @__PURE__ */ arrayGate({
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
 export const reluArray = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
+  tangentBackward: reluTangentBackward,
   reads: [0],
   output: "array",
   forward: (a: Float64Array): Float64Array => a.map((v) => (v > 0 ? v : 0)),
@@ -301,6 +344,8 @@ export const reluArray = /* @__PURE__ */ arrayGate({
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
 export const logSumExp = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
+  tangentBackward: logSumExpTangentBackward,
+  tangentReadsOut: true,
   reads: [0],
   output: "number",
   forward: (a: Float64Array): number => {

@@ -30,9 +30,11 @@ export function flatInputs(fixture: Fixture | undefined, params: string[], wrt: 
 const zeroLike = (x: Value): Value =>
   typeof x === "number"
     ? 0
-    : Array.isArray(x) || x instanceof Float64Array
-      ? (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => 0)
-      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, zeroLike(v)]));
+    : x instanceof Float64Array
+      ? new Float64Array(x.length)
+      : Array.isArray(x)
+        ? (x as Value[]).map(zeroLike)
+        : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, zeroLike(v)]));
 
 /** The k-th unit vector of the flattened inputs, as tangents keyed and shaped like the parameters. */
 export function unitDirection(params: string[], wrt: string[], xs: Value[], k: number): Record<string, Value> {

@@ -137,13 +137,20 @@ export const dotWith = (w: ArrayLike<number>, y: Value): number => {
   return s;
 };
 
-/** Every number in a value, in order: itself, an array's elements, a record's leaves field by field. */
+/** Every number in a value, in order: itself, an array's elements (a matrix's row by row, an
+ * array of records' element by element), a record's leaves field by field. */
 export const flatten = (x: Value): number[] =>
   typeof x === "number"
     ? [x]
-    : Array.isArray(x) || x instanceof Float64Array
-      ? Array.from(x as ArrayLike<number>)
-      : Object.values(x).flatMap(flatten);
+    : x instanceof Float64Array
+      ? Array.from(x)
+      : Array.isArray(x)
+        ? (x as Value[]).flatMap(flatten)
+        : Object.values(x).flatMap(flatten);
+
+/** An array of numbers (not of arrays or records). */
+const numeric = (x: Value): x is number[] | Float64Array =>
+  x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
 
 /** `a · b` over every number of two values of the same shape. */
 export const inner = (a: Value, b: Value): number => {
@@ -164,6 +171,7 @@ export const along = (x: Value, t: Value | undefined, e: number): Value => {
       Object.fromEntries(Object.entries(x).map(([k, v]) => [k, along(v, r[k], e)])),
     );
   }
+  if (!numeric(x)) return (x as Value[]).map((v, k) => along(v, (t as Value[])[k], e));
   const y = copy(x) as number[];
   for (let k = 0; k < y.length; k++) y[k]! += e * (t as ArrayLike<number>)[k]!;
   return y;
@@ -173,9 +181,11 @@ export const along = (x: Value, t: Value | undefined, e: number): Value => {
 const randomLike = (x: Value, random: () => number): Value =>
   typeof x === "number"
     ? random() * 2 - 1
-    : Array.isArray(x) || x instanceof Float64Array
+    : numeric(x)
       ? (x.constructor as typeof Float64Array).from(x as ArrayLike<number>, () => random() * 2 - 1)
-      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, randomLike(v, random)]));
+      : Array.isArray(x)
+        ? (x as Value[]).map((v) => randomLike(v, random))
+        : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, randomLike(v, random)]));
 
 /** A random direction at `xs`: a value shaped like each parameter of `moved` that is not a size. */
 export function randomDirection(

@@ -53,21 +53,6 @@ export function tangentGraph(
   callees: ReadonlyMap<string, Callee>,
   reserved: Iterable<string>,
 ): TangentGraph {
-  const elements = source.params.find((p) => p.path?.includes("[]"));
-  if (elements)
-    throw new TangentUnsupported(
-      `forward mode does not support arrays of records or tuples yet (the parameter '${elements.path![0]}')`,
-      source.pos,
-    );
-  const nested = source.params.find((p) => p.type === "number[][]" || p.type === "Float64Array[]");
-  const rows = [...statementsOf(source.body)].find(
-    (s) => s.kind === "node" && ["row", "rows", "float64Rows"].includes(s.op),
-  );
-  if (nested || rows)
-    throw new TangentUnsupported(
-      `forward mode does not support arrays of arrays${nested ? ` (the parameter '${nested.name}')` : ""} yet`,
-      nested || !rows ? source.pos : (rows as { pos: number }).pos,
-    );
   const graph = inlineCalls(structuredClone(source), callees, reserved);
   const { active } = analyzeActivity(graph, wrt);
   const names = new NameAllocator();
@@ -85,7 +70,7 @@ export function tangentGraph(
   // A record parameter's tangent is a record too: a name for it and each record inside it.
   const objects = new Map<string, string>();
   for (const { param } of tangentParams)
-    for (let i = 1; i < (param.path?.length ?? 0); i++) {
+    for (let i = 1; i < (param.path?.length ?? 0) && param.path![i - 1] !== "[]"; i++) {
       const prefix = param.path!.slice(0, i).join(".");
       if (!objects.has(prefix)) objects.set(prefix, names.claim(`dot_${param.path!.slice(0, i).join("_")}`));
     }
@@ -160,6 +145,10 @@ export function tangentGraph(
           );
         else if (n.op === "slice" || n.op === "newFloat64Array" || n.op === "zeros")
           define(n.name, { kind: "op", op: n.op, args: n.op === "slice" ? [tangentOf(a!)] : n.args }, out, at);
+        else if (n.op === "row")
+          define(n.name, tangentArray(a!) ? { kind: "op", op: "row", args: [tangentOf(a!), rest[0]!] } : c(0), out, at);
+        else if (n.op === "rows" || n.op === "float64Rows")
+          define(n.name, { kind: "op", op: n.op, args: n.args }, out, at);
         else if (n.op === "arrayOf")
           define(n.name, { kind: "op", op: "arrayOf", args: n.args.map(tangentOf) }, out, at);
         return;
@@ -167,6 +156,19 @@ export function tangentGraph(
       default:
         return; // conditions and piecewise constants: no tangent
     }
+  };
+  /**
+   * The tangent of `a`, and for an array without one (a row no differentiated value reaches,
+   * set into a matrix that has a tangent; a merged array made in one arm) a new zero array of its
+   * length, appended to `out`.
+   */
+  const arrayTangent = (a: Atom, out: Statement[], pos: number): Atom => {
+    const t = tangentOf(a);
+    const type = a.kind === "var" ? graph.types.get(a.name) : undefined;
+    if (!isConst(t, 0) || type?.kind !== "array") return t;
+    const n = lower({ kind: "op", op: "length", args: [a] }, out, pos);
+    const zeros = type.storage === "Float64Array" ? "newFloat64Array" : "zeros";
+    return lower({ kind: "op", op: zeros, args: [n] }, out, pos, names.claim(`dot_${(a as VarRef).name}`));
   };
   /** Whether `a` is an array with a tangent array. */
   const tangentArray = (a: Atom): boolean => a.kind === "var" && dot.get(a.name)?.kind === "var";
@@ -182,11 +184,11 @@ export function tangentGraph(
             kind: "store",
             array: tangentOf(s.array) as VarRef,
             index: s.index,
-            value: tangentOf(s.value),
+            value: arrayTangent(s.value, out, s.pos),
             pos: s.pos,
           });
       } else if (s.kind === "branch") branch(s);
-      else loop(s);
+      else loop(s, out);
     }
     return out;
   };
@@ -195,15 +197,15 @@ export function tangentGraph(
     s.else = block(s.else);
     for (const m of [...s.merges]) {
       if (!active.has(m.name)) continue;
-      const then = tangentOf(m.then);
-      const otherwise = tangentOf(m.else);
-      if (isConst(then, 0) && isConst(otherwise, 0)) continue;
+      if (isConst(tangentOf(m.then), 0) && isConst(tangentOf(m.else), 0)) continue;
+      const then = arrayTangent(m.then, s.then, s.pos);
+      const otherwise = arrayTangent(m.else, s.else, s.pos);
       const name = tangentName(m.name);
       s.merges.push({ name, then, else: otherwise });
       dot.set(m.name, v(name));
     }
   };
-  const loop = (s: Loop) => {
+  const loop = (s: Loop, out: Statement[]) => {
     const carried = s.carried.filter((c) => active.has(c.name));
     const tangents = carried.map((c) => {
       const name = tangentName(c.name);
@@ -212,8 +214,15 @@ export function tangentGraph(
     });
     s.head = block(s.head);
     s.body = block(s.body);
+    // An array carried in from one without a tangent starts from zeros, made before the loop.
+    const before: Statement[] = [];
     for (const t of tangents)
-      s.carried.push({ name: t.name, init: tangentOf(t.carried.init), next: tangentOf(t.carried.next) });
+      s.carried.push({
+        name: t.name,
+        init: arrayTangent(t.carried.init, before, s.pos),
+        next: tangentOf(t.carried.next),
+      });
+    out.splice(out.indexOf(s), 0, ...before);
   };
 
   graph.body = block(graph.body);

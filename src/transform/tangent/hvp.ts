@@ -5,7 +5,9 @@
  * tangent graph gives `f_hvp(<params>, v)`'s `{ value, grad, hvp }`, at a small multiple of the
  * gradient's cost.
  */
-import type { CodeFunction, Graph, Program } from "../../ir.js";
+import type { Callee, CodeFunction, Graph, Program } from "../../ir.js";
+import * as builtinGates from "../../gates/index.js";
+import type { TangentGate } from "../../gates/arrays.js";
 import { isArray } from "../../ir-types.js";
 import { statementsOf } from "../../ir-walk.js";
 import { companionName } from "../../conventions.js";
@@ -25,17 +27,18 @@ export function hvpFunction(
       source.pos,
     );
   const { param: vName, graph, tangentParams, objects } = typedTangentGraph(source, wrt, program, "v");
+  const callees = withTangentGates(program.callees);
   for (const s of statementsOf(graph.body))
-    if (s.kind === "node" && s.callee?.endsWith(".tangent"))
+    if (s.kind === "node" && s.callee?.endsWith(".tangent") && !callees.has(s.callee))
       throw new TangentUnsupported(
-        `Hessian-vector products through the array gate '${s.callee.slice(0, -".tangent".length)}' are not supported yet`,
+        `Hessian-vector products through the array gate '${s.callee.slice(0, -".tangent".length)}' are not supported: it has no tangent backward`,
         s.pos,
       );
   // The objective is the tangent; the value stays a result so that its forward code is kept.
   const [value, tangent] = graph.results as [typeof result, typeof result];
   graph.results = [tangent, value];
   const differentiated = new Set([...wrt, ...tangentParams.map((t) => t.tangent)]);
-  const d = differentiate(graph, differentiated, program.callees, "entry", program.tapeClass, program.constants.keys());
+  const d = differentiate(graph, differentiated, callees, "entry", program.tapeClass, program.constants.keys());
   const gradOf = new Map(d.grads.map((g) => [g.param, g.value]));
   const params = source.params.filter((p) => wrt.has(p.name));
   return {
@@ -59,4 +62,28 @@ export function hvpFunction(
     },
     usesTape: d.usesTape,
   };
+}
+
+/**
+ * The callees with, for each array gate, its tangent (`matmul.tangent`, which the tangent graph
+ * calls) as an array gate of its own: its backward (src/gates/tangent-backward.ts) is what the
+ * reverse sweep calls for second order.
+ */
+function withTangentGates(callees: ReadonlyMap<string, Callee>): Map<string, Callee> {
+  const all = new Map(callees);
+  for (const [key, callee] of callees) {
+    if (callee.kind !== "arrayGate") continue;
+    const tangent = (builtinGates as unknown as Record<string, { tangent?: TangentGate } | undefined>)[callee.name]
+      ?.tangent;
+    if (!tangent?.backward) continue;
+    all.set(`${key}.tangent`, {
+      kind: "arrayGate",
+      name: `${callee.name}.tangent`,
+      inputs: [...tangent.inputs],
+      reads: [...tangent.reads],
+      output: tangent.output,
+      module: callee.module,
+    });
+  }
+  return all;
 }

@@ -22,10 +22,16 @@ export const zeroFor = (p: Param): Expr =>
     ? op("newFloat64Array", op("length", v(p.name)))
     : p.type === "number[]"
       ? op("zeros", op("length", v(p.name)))
-      : c(0);
+      : p.type === "number[][]"
+        ? op("zerosLike", v(p.name))
+        : p.type === "Float64Array[]"
+          ? op("float64ZerosLike", v(p.name))
+          : c(0);
 
 /** A record's tangent the caller left out: no field given, each zero. */
 const EMPTY: Expr = { kind: "const", value: Number.NaN, text: "{}" };
+/** An array of records' tangent the caller left out: every leaf zero. */
+const UNDEFINED: Expr = { kind: "const", value: Number.NaN, text: "undefined" };
 
 /**
  * `const { x: dot_x = 0, ... } = tangents;`: each tangent, zero where the caller gave none. A
@@ -43,19 +49,41 @@ export function tangentsRead(
     const fields = reads.get(prefix)!;
     if (!fields.some((f) => f.key === field.key)) fields.push(field);
   };
+  /** The leaves of arrays of records: each an array of one field of every element. */
+  const leaves: CodeStatement[] = [];
   for (const t of tangentParams) {
     const path = t.param.path ?? [t.param.name];
-    for (let i = 1; i < path.length; i++)
+    // An array of records (`pts: { x: number }[]`, path `pts.[].x`) is read whole, `undefined`
+    // when not given, and each leaf taken from its elements.
+    const k = path.indexOf("[]");
+    for (let i = 1; i < (k < 0 ? path.length : k + 1); i++)
       add(path.slice(0, i - 1).join("."), {
         key: path[i - 1]!,
         name: objects.get(path.slice(0, i).join("."))!,
-        fallback: EMPTY,
+        fallback: i === k ? UNDEFINED : EMPTY,
       });
-    add(path.slice(0, -1).join("."), { key: path.at(-1)!, name: t.tangent, fallback: zeroFor(t.param) });
+    if (k < 0) {
+      add(path.slice(0, -1).join("."), { key: path.at(-1)!, name: t.tangent, fallback: zeroFor(t.param) });
+      continue;
+    }
+    const array = objects.get(path.slice(0, k).join("."))!;
+    const access = path
+      .slice(k + 1)
+      .map((f) => (/^\d+$/.test(f) ? `[${f}]` : `.${f}`))
+      .join("");
+    const pluck: Expr = { kind: "const", value: Number.NaN, text: `${array}.map((e) => e${access})` };
+    leaves.push({ kind: "const", name: t.tangent, expr: op("select", v(array), pluck, zeroFor(t.param)) });
   }
-  return [...reads]
-    .filter(([, fields]) => fields.length > 0)
-    .map(([prefix, fields]) => ({ kind: "fields", source: prefix ? objects.get(prefix)! : source, fields }));
+  return [
+    ...[...reads]
+      .filter(([, fields]) => fields.length > 0)
+      .map(([prefix, fields]): CodeStatement => ({
+        kind: "fields",
+        source: prefix ? objects.get(prefix)! : source,
+        fields,
+      })),
+    ...leaves,
+  ];
 }
 
 /**
