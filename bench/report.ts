@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScalingResult } from "./compile-scaling.js";
 import { readability } from "./readability.js";
+import { tensorSection, tensorText, tensorVerdicts } from "./report-tensors.js";
 import type { Machine } from "./machine.js";
 import type { TimingOptions } from "./measure.js";
 
@@ -113,6 +114,7 @@ export function renderTable(results: Results): string {
     "",
     "time per call (median); n/a: see notes in results.json; grad/f and grad/hand: f_grad's time over f's and the hand-written gradient's; jvp/f and hvp/f: f_jvp's and f_hvp's time over f's",
   );
+  out.push(tensorText(results.cases.filter((r) => !r.skipped)));
   out.push("", renderScalingText(results.compile));
   return out.join("\n");
 }
@@ -395,7 +397,7 @@ export function renderMarkdown(results: Results, root: string): string {
         .join(" / "),
     ];
   });
-  const verdicts = [...compileVerdicts(scaling), ...generatedCodeVerdicts(live)];
+  const verdicts = [...compileVerdicts(scaling), ...generatedCodeVerdicts(live), ...tensorVerdicts(live)];
   const allocation = live
     .filter((r) => r.bytesPerCall !== undefined)
     .map((r) => [
@@ -457,7 +459,7 @@ ${markdownTable(
 
 Cases:
 ${cases.map((r) => `- **${r.name}**: ${r.title}${r.skipped ? ` — *skipped: ${r.skipped}*` : ""}`).join("\n")}
-${notes.length ? `\nWhere a figure is missing:\n${notes.join("\n")}\n` : ""}${remarks.length ? `\nPeer set-up (one-off, not in the figures above):\n${remarks.join("\n")}\n` : ""}
+${tensorSection(live)}${notes.length ? `\nWhere a figure is missing:\n${notes.join("\n")}\n` : ""}${remarks.length ? `\nPeer set-up (one-off, not in the figures above):\n${remarks.join("\n")}\n` : ""}
 Agreement with the reference gradient (largest normwise relative difference over the checked points):
 
 ${markdownTable(

@@ -272,6 +272,35 @@ describe.each(arrayGates)("array gate %s declares what its backward reads", (nam
   });
 });
 
+describe.each(arrayGates.filter(([, g]) => (g as { partial?: boolean }).partial))(
+  "partial array gate %s skips the gradients not wanted",
+  (name, gate) => {
+    // adgen passes a wanted flag per differentiated input after the inputs when some gradient is
+    // not wanted: each wanted one is the full backward's, each other one empty (never read).
+    it("gives the full backward's gradient for every wanted input, an empty array for the others", () => {
+      const r = rng(name.length * 13);
+      const inputs = shapes[name]!(r);
+      const out = gate(...inputs);
+      const upstream = typeof out === "number" ? 0.7 : rand(r, out.length);
+      const full = gate.backward(upstream, out, ...inputs);
+      const differentiated = gate.inputs.flatMap((kind, i) => (kind === "size" ? [] : [i]));
+      for (let mask = 0; mask < 1 << differentiated.length; mask++) {
+        const wanted = differentiated.map((_, k) => (mask & (1 << k)) !== 0);
+        const partial = (gate.backward as (...xs: unknown[]) => (Float64Array | number | undefined)[])(
+          upstream,
+          out,
+          ...inputs,
+          ...wanted,
+        );
+        differentiated.forEach((input, k) => {
+          if (wanted[k]) expect(partial[input]).toEqual(full[input]);
+          else expect((partial[input] as Float64Array).length).toBe(0);
+        });
+      }
+    });
+  },
+);
+
 describe("shape errors are clear run-time errors", () => {
   it("matmul with a wrong length", () => {
     expect(() => gates.matmul(F([1, 2, 3]), F([1, 2]), 2, 2, 1)).toThrow(

@@ -4,6 +4,7 @@
  */
 import { gmmCases } from "./gmm.js";
 import { mlpCase } from "./mlp/case.js";
+import { mlpMnistCases } from "./mlp-mnist/case.js";
 import { neuronCase } from "./neuron/case.js";
 import { pendulumCase } from "./pendulum/case.js";
 import { projectileCase } from "./projectile/case.js";
@@ -22,7 +23,7 @@ export const RANDOM_SIZES = [100, 1000, 2000, 10000];
 export async function loadCases(root: string, genDir: string): Promise<(BenchCase | SkippedCase)[]> {
   const random = [];
   for (const ops of RANDOM_SIZES) random.push(await randomCase(ops, genDir));
-  return [neuronCase, mlpCase, pendulumCase, projectileCase, ...random, ...(await gmmCases(root))];
+  return [neuronCase, mlpCase, pendulumCase, projectileCase, ...random, ...(await gmmCases(root)), ...mlpMnistCases];
 }
 
 export const isSkipped = (c: BenchCase | SkippedCase): c is SkippedCase => "skipped" in c;

@@ -46,6 +46,13 @@ export interface BenchCase {
   inputs?: () => unknown[][];
   /** Array cases: the differentiable entries, for finite differences: [argument index, element index]. */
   entries?: (args: unknown[]) => [number, number][];
+  /**
+   * Array cases with too many entries to difference them all: check finite differences on about
+   * this many, spread evenly over each differentiated argument (bench/fd-sample.ts).
+   */
+  fdSample?: number;
+  /** The same function as a tensor model, for the tensor libraries (bench/peers/tensors.ts). */
+  tensor?: TensorModel;
   /** Peers to leave out, with the reason printed in the table. */
   skipPeers?: Partial<Record<string, string>>;
 }
@@ -55,4 +62,12 @@ export interface SkippedCase {
   name: string;
   title: string;
   skipped: string;
+}
+
+/** A network the tensor peers build in their own API: the MLP of issue 14 (tanh, softmax cross-entropy). */
+export interface TensorModel {
+  kind: "mlp";
+  /** Input, hidden and output widths. */
+  sizes: [number, number, number];
+  batch: number;
 }

@@ -12,6 +12,11 @@
  * hands those to `backward` as they were at the call, copying one the program writes afterwards.
  * A backward reads an array `out` for its length only (test/matrix-gates.test.ts checks both).
  *
+ * A `partial` gate's backward takes, after the inputs, one boolean per array or number input:
+ * whether that input's gradient is wanted (default true). adgen passes them when some gradient
+ * is not (`matmul.backward(grad_y, y, x, W, n, d, m, false, true)` for data `x`), and the gate
+ * skips that work, returning an empty array in its place.
+ *
  * `tangent(out, ...inputs, ...tangents)` is forward mode's rule: the output's tangent given a
  * tangent for each array and number input (sizes have none; `undefined` is a zero tangent). A
  * gate with a number output needs none: its backward with upstream 1 gives its gradient, whose
@@ -26,6 +31,7 @@ import {
   sqnormTangentBackward,
   type TangentBackward,
 } from "./tangent-backward.js";
+import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
 
 export type InputKind = "array" | "number" | "size";
 
@@ -49,6 +55,8 @@ export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   /** The indices of the array inputs whose values `backward` reads. */
   reads: readonly number[];
   output: "array" | "number";
+  /** Its backward takes a wanted flag per array or number input after the inputs. */
+  partial?: boolean;
   forward: F;
   backward: B;
   /** Needed for an array output; derived from `backward` for a number output. */
@@ -116,7 +124,7 @@ function gradientTangent(spec: ArrayGateSpec<Forward, Backward<Forward>>): Gradi
 function plus(a: Float64Array | undefined, b: Float64Array | undefined, length: number): Float64Array {
   if (a === undefined) return b ? b.slice() : new Float64Array(length);
   if (b === undefined) return a.slice();
-  return a.map((v, i) => v + b[i]!);
+  return sumOf(a, b);
 }
 
 /** A clear run-time error for a shape mismatch. */
@@ -132,21 +140,21 @@ function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void 
     throw new RangeError(`adgen/gates ${gate}: the arrays have lengths ${a.length} and ${b.length}`);
 }
 
+/** The gradient of an input whose gradient is not wanted: empty, never read. */
+const NOT_WANTED = new Float64Array(0);
+
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
 export const matmul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array", "size", "size", "size"],
   tangentBackward: "bilinear",
   reads: [0, 1],
   output: "array",
+  partial: true,
   forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
     expectLength("matmul", "x", x, n * d, `n×d = ${n}×${d}`);
     expectLength("matmul", "w", w, d * m, `d×m = ${d}×${m}`);
     const y = new Float64Array(n * m);
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k < d; k++) {
-        const xik = x[i * d + k]!;
-        for (let j = 0; j < m; j++) y[i * m + j]! += xik * w[k * m + j]!;
-      }
+    gemm(x, d, 1, w, m, 1, y, n, d, m);
     return y;
   },
   // dL/dx = dL/dy · wᵀ, dL/dw = xᵀ · dL/dy.
@@ -158,18 +166,13 @@ export const matmul = /* @__PURE__ */ arrayGate({
     n: number,
     d: number,
     m: number,
+    wantX = true,
+    wantW = true,
   ): [Float64Array, Float64Array, undefined, undefined, undefined] => {
-    const gx = new Float64Array(n * d);
-    const gw = new Float64Array(d * m);
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k < d; k++) {
-        let s = 0;
-        for (let j = 0; j < m; j++) {
-          s += grad[i * m + j]! * w[k * m + j]!;
-          gw[k * m + j]! += x[i * d + k]! * grad[i * m + j]!;
-        }
-        gx[i * d + k] = s;
-      }
+    let gx = NOT_WANTED;
+    let gw = NOT_WANTED;
+    if (wantX) gemm(grad, m, 1, w, 1, m, (gx = new Float64Array(n * d)), n, m, d);
+    if (wantW) gemm(x, 1, d, grad, m, 1, (gw = new Float64Array(d * m)), d, n, m);
     return [gx, gw, undefined, undefined, undefined];
   },
   // dy = dx w + x dw.
@@ -191,15 +194,12 @@ export const matvec = /* @__PURE__ */ arrayGate({
   tangentBackward: "bilinear",
   reads: [0, 1],
   output: "array",
+  partial: true,
   forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
     expectLength("matvec", "w", w, n * d, `n×d = ${n}×${d}`);
     expectLength("matvec", "x", x, d, `d = ${d}`);
     const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += w[i * d + k]! * x[k]!;
-      y[i] = s;
-    }
+    gemm(w, d, 1, x, 1, 0, y, n, d, 1);
     return y;
   },
   // dL/dw = dL/dy xᵀ (an outer product), dL/dx = wᵀ dL/dy.
@@ -210,14 +210,13 @@ export const matvec = /* @__PURE__ */ arrayGate({
     x: Float64Array,
     n: number,
     d: number,
+    wantW = true,
+    wantX = true,
   ): [Float64Array, Float64Array, undefined, undefined] => {
-    const gw = new Float64Array(n * d);
-    const gx = new Float64Array(d);
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k < d; k++) {
-        gw[i * d + k] = grad[i]! * x[k]!;
-        gx[k]! += w[i * d + k]! * grad[i]!;
-      }
+    let gw = NOT_WANTED;
+    let gx = NOT_WANTED;
+    if (wantW) gemm(grad, 1, 0, x, 0, 1, (gw = new Float64Array(n * d)), n, 1, d);
+    if (wantX) gemm(grad, 0, 1, w, d, 1, (gx = new Float64Array(d)), 1, n, d);
     return [gw, gx, undefined, undefined];
   },
   // dy = dw x + w dx.
@@ -238,16 +237,19 @@ export const dot = /* @__PURE__ */ arrayGate({
   tangentBackward: "bilinear",
   reads: [0, 1],
   output: "number",
+  partial: true,
   forward: (a: Float64Array, b: Float64Array): number => {
     expectSameLength("dot", a, b);
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-    return s;
+    return dotProduct(a, b, a.length);
   },
-  backward: (grad: number, _out: number, a: Float64Array, b: Float64Array): [Float64Array, Float64Array] => [
-    b.map((v) => grad * v),
-    a.map((v) => grad * v),
-  ],
+  backward: (
+    grad: number,
+    _out: number,
+    a: Float64Array,
+    b: Float64Array,
+    wantA = true,
+    wantB = true,
+  ): [Float64Array, Float64Array] => [wantA ? scaled(b, grad) : NOT_WANTED, wantB ? scaled(a, grad) : NOT_WANTED],
 });
 
 /** The sum of the elements. */
@@ -256,11 +258,7 @@ export const sum = /* @__PURE__ */ arrayGate({
   tangentBackward: "linear",
   reads: [],
   output: "number",
-  forward: (a: Float64Array): number => {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]!;
-    return s;
-  },
+  forward: (a: Float64Array): number => total(a),
   backward: (grad: number, _out: number, a: Float64Array): [Float64Array] => [new Float64Array(a.length).fill(grad)],
 });
 
@@ -270,12 +268,8 @@ export const sqnorm = /* @__PURE__ */ arrayGate({
   tangentBackward: sqnormTangentBackward,
   reads: [0],
   output: "number",
-  forward: (a: Float64Array): number => {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-    return s;
-  },
-  backward: (grad: number, _out: number, a: Float64Array): [Float64Array] => [a.map((v) => 2 * grad * v)],
+  forward: (a: Float64Array): number => dotProduct(a, a, a.length),
+  backward: (grad: number, _out: number, a: Float64Array): [Float64Array] => [scaled(a, 2 * grad)],
 });
 
 /** a + b, elementwise. */
@@ -286,7 +280,7 @@ export const add = /* @__PURE__ */ arrayGate({
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
     expectSameLength("add", a, b);
-    return a.map((v, i) => v + b[i]!);
+    return sumOf(a, b);
   },
   backward: (
     grad: Float64Array,
@@ -309,22 +303,21 @@ export const mul = /* @__PURE__ */ arrayGate({
   tangentBackward: "bilinear",
   reads: [0, 1],
   output: "array",
+  partial: true,
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
     expectSameLength("mul", a, b);
-    return a.map((v, i) => v * b[i]!);
+    return product(a, b);
   },
   backward: (
     grad: Float64Array,
     _out: Float64Array,
     a: Float64Array,
     b: Float64Array,
-  ): [Float64Array, Float64Array] => [grad.map((g, i) => g * b[i]!), grad.map((g, i) => g * a[i]!)],
+    wantA = true,
+    wantB = true,
+  ): [Float64Array, Float64Array] => [wantA ? product(grad, b) : NOT_WANTED, wantB ? product(grad, a) : NOT_WANTED],
   tangent: (out: Float64Array, a: Float64Array, b: Float64Array, da?: Float64Array, db?: Float64Array): Float64Array =>
-    plus(
-      da?.map((v, i) => v * b[i]!),
-      db?.map((v, i) => a[i]! * v),
-      out.length,
-    ),
+    plus(da && product(da, b), db && product(a, db), out.length),
 });
 
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */
@@ -333,12 +326,10 @@ export const reluArray = /* @__PURE__ */ arrayGate({
   tangentBackward: reluTangentBackward,
   reads: [0],
   output: "array",
-  forward: (a: Float64Array): Float64Array => a.map((v) => (v > 0 ? v : 0)),
-  backward: (grad: Float64Array, _out: Float64Array, a: Float64Array): [Float64Array] => [
-    grad.map((g, i) => (a[i]! > 0 ? g : 0)),
-  ],
+  forward: (a: Float64Array): Float64Array => positivePart(a, a),
+  backward: (grad: Float64Array, _out: Float64Array, a: Float64Array): [Float64Array] => [positivePart(grad, a)],
   tangent: (out: Float64Array, a: Float64Array, da?: Float64Array): Float64Array =>
-    da ? da.map((t, i) => (a[i]! > 0 ? t : 0)) : new Float64Array(out.length),
+    da ? positivePart(da, a) : new Float64Array(out.length),
 });
 
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
@@ -355,5 +346,9 @@ export const logSumExp = /* @__PURE__ */ arrayGate({
     for (let i = 0; i < a.length; i++) s += Math.exp(a[i]! - m);
     return Math.log(s) + m;
   },
-  backward: (grad: number, out: number, a: Float64Array): [Float64Array] => [a.map((v) => grad * Math.exp(v - out))],
+  backward: (grad: number, out: number, a: Float64Array): [Float64Array] => {
+    const g = new Float64Array(a.length);
+    for (let i = 0; i < g.length; i++) g[i] = grad * Math.exp(a[i]! - out);
+    return [g];
+  },
 });

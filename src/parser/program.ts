@@ -154,7 +154,12 @@ class ProgramBuilder implements CalleeResolver {
   /** A vector or matrix gate of adgen/gates, registered under its own name. */
   private arrayGate(name: string): CallTarget | undefined {
     const value = (builtinGates as Record<string, unknown>)[name] as
-      | { inputs?: ArrayGateCallee["inputs"]; reads?: ArrayGateCallee["reads"]; output?: ArrayGateCallee["output"] }
+      | {
+          inputs?: ArrayGateCallee["inputs"];
+          reads?: ArrayGateCallee["reads"];
+          output?: ArrayGateCallee["output"];
+          partial?: boolean;
+        }
       | undefined;
     if (!value?.inputs || !value.reads || !value.output) return undefined;
     let key = this.arrayGateKeys.get(name);
@@ -167,6 +172,7 @@ class ProgramBuilder implements CalleeResolver {
         inputs: [...value.inputs],
         reads: [...value.reads],
         output: value.output,
+        ...(value.partial ? { partial: true } : {}),
         module: GATES_MODULE,
       });
     }

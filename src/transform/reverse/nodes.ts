@@ -87,11 +87,14 @@ export abstract class SweepNodes extends SweepTape {
         a.kind === "var" && gate.reads.includes(i) && this.writtenAfter(a.name, n, block)
           ? this.snapshot(a.name, n, block)
           : a;
+      // A gate that can skip gradients is told which ones are wanted, when some are not.
+      const gradients = n.args.flatMap((_, i) => (gate.inputs[i] === "size" ? [] : [names[i] !== null]));
+      const wanted = gate.partial && gradients.includes(false) ? gradients.map((w) => c(w ? 1 : 0, String(w))) : [];
       const call: Expr = {
         kind: "op",
         op: "call",
         callee: `${n.callee!}.backward`,
-        args: [grad, v(n.name), ...n.args.map(asAtCall)],
+        args: [grad, v(n.name), ...n.args.map(asAtCall), ...wanted],
       };
       const st = { kind: "destructure" as const, names, expr: call };
       out.push(st);

@@ -1,0 +1,173 @@
+/**
+ * The loops under the vector and matrix gates (src/gates/kernels.ts) against naive loops, at
+ * sizes the tiles (4 rows × 2 columns, 4 accumulators) do not divide: 0, 1, 2, 3, 5, 8, 17.
+ * A tile that reads or writes one element too many, or forgets the last rows or columns, fails.
+ */
+import { describe, expect, it } from "vitest";
+import * as gates from "../src/gates/index.js";
+import { dotProduct, dotStrided, gemm, positivePart, product, scaled, sumOf, total } from "../src/gates/kernels.js";
+import { rng } from "./support/numeric.js";
+
+const SIZES = [0, 1, 2, 3, 5, 8, 17];
+const random = rng(2024);
+const rand = (n: number) => Float64Array.from({ length: n }, () => random() * 4 - 2);
+
+/** Agreement to rounding: the kernels sum in another order than the naive loops. */
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const scale = Math.max(1, Math.abs(expected[i]!));
+    if (!(Math.abs(actual[i]! - expected[i]!) <= 1e-12 * scale))
+      expect.fail(`entry ${i}: ${actual[i]} against ${expected[i]}`);
+  }
+}
+
+/** C = A·B by the definition, A(i, k) = A[i*ai + k*ak], B(k, j) = B[k*bk + j*bj]. */
+function naiveGemm(
+  A: Float64Array,
+  ai: number,
+  ak: number,
+  B: Float64Array,
+  bk: number,
+  bj: number,
+  n: number,
+  d: number,
+  m: number,
+): Float64Array {
+  const C = new Float64Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += A[i * ai + k * ak]! * B[k * bk + j * bj]!;
+      C[i * m + j] = s;
+    }
+  return C;
+}
+
+/** The naive matmul and its backward, the loops the gates had before kernels.ts. */
+function naiveMatmul(x: Float64Array, w: Float64Array, n: number, d: number, m: number) {
+  const y = new Float64Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < d; k++) for (let j = 0; j < m; j++) y[i * m + j]! += x[i * d + k]! * w[k * m + j]!;
+  return y;
+}
+function naiveMatmulBackward(g: Float64Array, x: Float64Array, w: Float64Array, n: number, d: number, m: number) {
+  const gx = new Float64Array(n * d);
+  const gw = new Float64Array(d * m);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < d; k++)
+      for (let j = 0; j < m; j++) {
+        gx[i * d + k]! += g[i * m + j]! * w[k * m + j]!;
+        gw[k * m + j]! += x[i * d + k]! * g[i * m + j]!;
+      }
+  return [gx, gw];
+}
+
+const triples = SIZES.flatMap((n) => SIZES.flatMap((d) => SIZES.map((m) => [n, d, m] as const)));
+
+describe("gemm, in its three forms, at every combination of awkward sizes", () => {
+  // C starts as NaN, so an entry no tile writes fails; so does one read past the end of A or B
+  // (undefined, which makes NaN).
+  it("x·w, g·wᵀ and xᵀ·g, written into a C that held garbage", () => {
+    for (const [n, d, m] of triples) {
+      const x = rand(n * d);
+      const w = rand(d * m);
+      const g = rand(n * m);
+      const into = (length: number) => new Float64Array(length).fill(NaN);
+      const y = into(n * m);
+      gemm(x, d, 1, w, m, 1, y, n, d, m);
+      expectClose(y, naiveGemm(x, d, 1, w, m, 1, n, d, m));
+      const gx = into(n * d);
+      gemm(g, m, 1, w, 1, m, gx, n, m, d);
+      expectClose(gx, naiveGemm(g, m, 1, w, 1, m, n, m, d));
+      const gw = into(d * m);
+      gemm(x, 1, d, g, m, 1, gw, d, n, m);
+      expectClose(gw, naiveGemm(x, 1, d, g, m, 1, d, n, m));
+    }
+  });
+});
+
+describe("the gates on the kernels, against the naive loops", () => {
+  it("matmul and its backward", () => {
+    for (const [n, d, m] of triples) {
+      const x = rand(n * d);
+      const w = rand(d * m);
+      const g = rand(n * m);
+      const y = gates.matmul(x, w, n, d, m);
+      expectClose(y, naiveMatmul(x, w, n, d, m));
+      const [gx, gw] = gates.matmul.backward(g, y, x, w, n, d, m);
+      const [ex, ew] = naiveMatmulBackward(g, x, w, n, d, m);
+      expectClose(gx, ex!);
+      expectClose(gw, ew!);
+    }
+  });
+
+  it("matvec and its backward", () => {
+    for (const n of SIZES)
+      for (const d of SIZES) {
+        const w = rand(n * d);
+        const x = rand(d);
+        const g = rand(n);
+        const y = gates.matvec(w, x, n, d);
+        const [gw, gx] = gates.matvec.backward(g, y, w, x, n, d);
+        const ey = new Float64Array(n);
+        const ew = new Float64Array(n * d);
+        const ex = new Float64Array(d);
+        for (let i = 0; i < n; i++)
+          for (let k = 0; k < d; k++) {
+            ey[i]! += w[i * d + k]! * x[k]!;
+            ew[i * d + k] = g[i]! * x[k]!;
+            ex[k]! += w[i * d + k]! * g[i]!;
+          }
+        expectClose(y, ey);
+        expectClose(gw, ew);
+        expectClose(gx, ex);
+      }
+  });
+});
+
+describe("reductions and elementwise loops", () => {
+  const lengths = [...SIZES, 4, 6, 7, 9, 33];
+  it("dotProduct, dotStrided, total", () => {
+    for (const length of lengths) {
+      const a = rand(3 * length);
+      const b = rand(3 * length);
+      let dot = 0;
+      let strided = 0;
+      let sum = 0;
+      for (let i = 0; i < length; i++) {
+        dot += a[i]! * b[i]!;
+        strided += a[1 + 3 * i]! * b[2 + 2 * i]!;
+        sum += a[i]!;
+      }
+      expectClose([dotProduct(a, b, length)], [dot]);
+      expectClose([dotStrided(a, 1, 3, b, 2, 2, length)], [strided]);
+      expectClose([total(a.subarray(0, length))], [sum]);
+      expectClose([gates.dot(a.subarray(0, length), b.subarray(0, length))], [dot]);
+      expectClose([gates.sum(a.subarray(0, length))], [sum]);
+    }
+  });
+
+  it("scaled, sumOf, product, positivePart", () => {
+    for (const length of lengths) {
+      const a = rand(length);
+      const b = rand(length);
+      expectClose(
+        scaled(a, 3),
+        Array.from(a, (v) => 3 * v),
+      );
+      expectClose(
+        sumOf(a, b),
+        Array.from(a, (v, i) => v + b[i]!),
+      );
+      expectClose(
+        product(a, b),
+        Array.from(a, (v, i) => v * b[i]!),
+      );
+      expectClose(
+        positivePart(a, b),
+        Array.from(a, (v, i) => (b[i]! > 0 ? v : 0)),
+      );
+    }
+  });
+});
