@@ -192,7 +192,7 @@ async function main(): Promise<number> {
   log(`${env.cpu}, ${env.cores} cores, ${env.memoryGB} GB; Node ${env.node}; load ${env.loadStart.toFixed(2)}`);
   log(`adgen ${env.commit}`);
 
-  const all = (await loadCases(root, genDir)).filter((c) => !only || only.includes(c.name));
+  const all = (await loadCases(root, genDir, only)).filter((c) => !only || only.includes(c.name));
   const results: CaseResult[] = [];
   const live: {
     c: BenchCase;

@@ -42,6 +42,8 @@ export function ownExprs(s: CodeStatement): Expr[] {
       return [s.index, s.expr];
     case "push":
       return s.values;
+    case "call":
+      return s.args;
     case "fields":
       return s.fields.map((f) => f.fallback);
     case "const":
@@ -99,6 +101,9 @@ export function mapOwnExprs(s: CodeStatement, f: (e: Expr) => Expr): void {
     case "push":
       s.values = s.values.map(f);
       break;
+    case "call":
+      s.args = s.args.map(f);
+      break;
     case "fields":
       for (const field of s.fields) field.fallback = f(field.fallback);
       break;
@@ -122,6 +127,7 @@ export function returnedExprs(r: CodeFunction["returns"]): Expr[] {
     case "value":
       return [r.value];
     case "driver":
+    case "none":
       return [];
   }
 }

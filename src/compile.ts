@@ -53,6 +53,12 @@ export interface CompileOptions {
    * the parameters' types in order; one that does not is refused (ADG1003).
    */
   wrtByPosition?: boolean;
+  /**
+   * Split functions too large for JavaScript engines to optimise into parts (src/simplify/split.ts):
+   * `true` (default) above adgen's sizes, `false` never, or the sizes, in its `codeSize` units
+   * (`above`: split a function larger than this; `part`: the largest part).
+   */
+  split?: boolean | { above?: number; part?: number };
   /** How to read relatively imported modules (default: from disk, relative to the working directory; in a browser, none). */
   readFile?: (path: string) => string | undefined;
 }
@@ -83,8 +89,8 @@ export interface SourcePosition {
 export interface GeneratedFunction {
   /** Its name in the generated code (`f_grad`, `g_pullback`, `g`). */
   name: string;
-  /** `grad`, `vjp` and `jvp` are the exported companions; `pullback` and `primal` serve them. */
-  kind: "grad" | "vjp" | "jvp" | "hvp" | "hessian" | "hessian_diag" | "jacobian" | "pullback" | "primal";
+  /** `grad`, `vjp` and `jvp` are the exported companions; `pullback` and `primal` serve them; a `part` is a piece of a function too large to optimise, split (src/simplify/split.ts). */
+  kind: "grad" | "vjp" | "jvp" | "hvp" | "hessian" | "hessian_diag" | "jacobian" | "pullback" | "primal" | "part";
   /** Its parameters and their types, in order. */
   params: IrParam[];
 }
@@ -159,7 +165,7 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     sinks[0]!.report(e.code ?? codes.forwardMode, e.message, e.pos);
     return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
-  simplify(module);
+  simplify(module, options.split);
   const printed = printModuleLines(module, {
     fileName: options.header ?? fileName,
     version,
@@ -204,6 +210,8 @@ function nestedCompanion(
       functions: [request.name],
       modes: [request.mode],
       format: false,
+      // The companion is read back and inlined as a helper: one function, never parts.
+      split: false,
       ...(request.wrt ? { wrt: request.wrt } : {}),
       ...(outer.readFile ? { readFile: outer.readFile } : {}),
       ...(outer.passes ? { passes: outer.passes } : {}),

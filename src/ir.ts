@@ -318,13 +318,17 @@ export type CodeStatement =
   /** `name += expr;` */
   | { kind: "accumulate"; name: string; expr: Expr }
   /** `for (let counter = 0; counter < source.length; counter++) target[counter] += source[counter];` */
-  | { kind: "addArray"; target: string; source: string; counter: string };
+  | { kind: "addArray"; target: string; source: string; counter: string }
+  /** `callee(args...);`: a call for its effects (a part of a split function, src/simplify/split.ts) */
+  | { kind: "call"; callee: string; args: Expr[] };
 
 /** A function of the generated module. */
 export interface CodeFunction {
   /** `entry`: the exported `f_grad`; `pullback`: a callee's `g_pullback`; `primal`: a callee's
-   * forward, for its callers' forward passes. */
-  kind: "entry" | "pullback" | "primal";
+   * forward, for its callers' forward passes; `part`: a piece of a function too large for
+   * JavaScript engines to optimise, which reads and writes the values it shares with the rest
+   * through a scratch array (src/simplify/split.ts). */
+  kind: "entry" | "pullback" | "primal" | "part";
   /** For an entry: what it computes, the gradient (`f_grad`), a vector-Jacobian product (`f_vjp`)
    * or a Jacobian-vector product (`f_jvp`, forward mode). */
   companion?: "grad" | "vjp" | "jvp" | "hvp" | "hessian" | "hessian_diag" | "jacobian";
@@ -356,7 +360,9 @@ export interface CodeFunction {
     | { kind: "tangent"; value: Expr; tangent: Expr }
     | { kind: "value"; value: Expr }
     /** A companion made of calls to others (`f_hessian`): its whole body is the driver's. */
-    | { kind: "driver"; driver: Driver };
+    | { kind: "driver"; driver: Driver }
+    /** A part of a split function: it returns nothing (its results are in the scratch array). */
+    | { kind: "none" };
 }
 
 /**

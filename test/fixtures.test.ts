@@ -34,6 +34,7 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
     fileName: fixture.input,
     ...(fixture.options.wrt ? { wrt: fixture.options.wrt } : {}),
     ...(fixture.options.modes ? { modes: fixture.options.modes } : {}),
+    ...(fixture.options.split ? { split: fixture.options.split } : {}),
   };
 
   it("matches its snapshot, deterministically", async () => {

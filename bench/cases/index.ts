@@ -19,10 +19,19 @@ export type { BenchCase, SkippedCase } from "./types.js";
  * and f itself (about 3,500): see bench/FINDINGS.md.
  */
 export const RANDOM_SIZES = [100, 1000, 2000, 10000];
+/**
+ * Sizes run only when named (`--only random-100k`): compiling them takes minutes (and forward
+ * mode and HVP as many again), too long for the full run. 100,000 operations is where f_grad
+ * overflowed the stack before large functions were split (bench/FINDINGS.md).
+ */
+export const LARGE_RANDOM_SIZES = [100000];
 
-export async function loadCases(root: string, genDir: string): Promise<(BenchCase | SkippedCase)[]> {
+/** `only`: the cases asked for by name, which may include LARGE_RANDOM_SIZES. */
+export async function loadCases(root: string, genDir: string, only?: string[]): Promise<(BenchCase | SkippedCase)[]> {
   const random = [];
   for (const ops of RANDOM_SIZES) random.push(await randomCase(ops, genDir));
+  for (const ops of LARGE_RANDOM_SIZES)
+    if (only?.includes(`random-${ops / 1000}k`)) random.push(await randomCase(ops, genDir));
   return [neuronCase, mlpCase, pendulumCase, projectileCase, ...random, ...(await gmmCases(root)), ...mlpMnistCases];
 }
 

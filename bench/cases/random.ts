@@ -20,7 +20,7 @@ export async function randomCase(ops: number, outDir: string): Promise<BenchCase
   const mod = (await import(pathToFileURL(file).href)) as Record<string, Primal>;
   return {
     name: `random-${ops >= 1000 ? `${ops / 1000}k` : ops}`,
-    title: `random straight-line program, ${program.ops} operations, ${program.params.length} parameters (seed ${RANDOM_SEED + ops})`,
+    title: `random straight-line program, ${program.ops} operations, ${program.params.length} parameters, ${(100 * program.live).toFixed(0)}% of statements live (seed ${RANDOM_SEED + ops})`,
     fileName: `bench/.out/gen/${name}.ts`,
     source: program.source,
     fn: name,

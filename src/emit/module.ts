@@ -104,7 +104,7 @@ function printFunction(f: CodeFunction, types: boolean): string {
   const backward = printStatements(f.backward, "  ", types);
   let body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];
   let returnType = "";
-  let ret: string;
+  let ret: string | undefined;
   switch (f.returns.kind) {
     case "entry": {
       const grads = gradEntries(
@@ -139,6 +139,9 @@ function printFunction(f: CodeFunction, types: boolean): string {
       // Its return is the last line of its body.
       body = [...body, ...driverBody(f.returns.driver, f.params, types)];
       ret = body.pop()!.trim();
+      break;
+    case "none":
+      returnType = ": void";
   }
   const exported = f.kind === "entry" ? "export " : "";
   const doc =
@@ -153,7 +156,7 @@ function printFunction(f: CodeFunction, types: boolean): string {
     ...doc,
     `${exported}function ${f.name}(${params})${types ? returnType : ""} {`,
     ...body,
-    mark(`  ${ret}`, "return"),
+    ...(ret === undefined ? [] : [mark(`  ${ret}`, "return")]),
     "}",
   ].join("\n");
 }
@@ -256,6 +259,9 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         break;
       case "release":
         lines.push(`${indent}${s.tape}.release();`);
+        break;
+      case "call":
+        lines.push(`${indent}${s.callee}(${s.args.map((e) => printExpr(e, types)).join(", ")});`);
         break;
       case "pop":
         lines.push(

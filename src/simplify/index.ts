@@ -2,7 +2,8 @@
  * Phase 4, simplify: CodeModule -> CodeModule, in order: forward-value reuse (reuse.ts), dead-code
  * elimination (dead.ts), copy
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
- * (coalesce.ts), then writing forward mode's single-use temporaries in place (inline.ts).
+ * (coalesce.ts), then writing forward mode's single-use temporaries in place (inline.ts), and last,
+ * splitting functions too large for JavaScript engines to optimise into parts (split.ts).
  */
 import type { CodeModule } from "../ir.js";
 import { coalesce } from "./coalesce.js";
@@ -10,11 +11,18 @@ import { propagateCopies } from "./copies.js";
 import { removeDeadCode } from "./dead.js";
 import { reuseForwardValues } from "./reuse.js";
 import { inlineTemporaries } from "./inline.js";
+import { PART_SIZE, SPLIT_ABOVE, splitLargeFunctions } from "./split.js";
 
-export function simplify(module: CodeModule): void {
+/** `split`: whether to split large functions, or at which sizes (CompileOptions.split). */
+export function simplify(module: CodeModule, split: boolean | { above?: number; part?: number } = true): void {
   reuseForwardValues(module);
   removeDeadCode(module);
   propagateCopies(module);
   coalesce(module);
   inlineTemporaries(module);
+  if (split !== false)
+    splitLargeFunctions(module, {
+      above: (split === true ? undefined : split.above) ?? SPLIT_ABOVE,
+      part: (split === true ? undefined : split.part) ?? PART_SIZE,
+    });
 }

@@ -129,7 +129,7 @@ function usedConstants(functions: CodeFunction[], constants: Program["constants"
     forEachExpr([...f.forward, ...f.backward], expr);
     if (f.returns.kind === "entry") [f.returns.value, ...f.returns.grads.map((g) => g.value)].forEach(expr);
     else if (f.returns.kind === "tuple") f.returns.values.forEach(expr);
-    else if (f.returns.kind !== "driver") expr(f.returns.value);
+    else if (f.returns.kind !== "driver" && f.returns.kind !== "none") expr(f.returns.value);
   }
   return [...constants].filter(([name]) => used.has(name)).map(([name, e]) => ({ name, expr: e }));
 }
@@ -205,6 +205,6 @@ function calledNames(body: CodeStatement[], returns: CodeFunction["returns"]): s
   forEachExpr(body, expr);
   if (returns.kind === "entry") returns.grads.forEach((g) => expr(g.value));
   else if (returns.kind === "tuple") returns.values.forEach(expr);
-  else if (returns.kind !== "driver") expr(returns.value);
+  else if (returns.kind !== "driver" && returns.kind !== "none") expr(returns.value);
   return names;
 }

@@ -29,6 +29,8 @@ export interface FixtureOptions {
   tolerance?: number;
   /** The companions to generate (compile's `modes`; default grad). */
   modes?: ModeName[];
+  /** compile's `split`: the sizes at which large functions are split (fixtures/split shows parts on small code). */
+  split?: { above: number; part: number };
   /** fixtures/passes: the optimisation passes whose effect `graph-before.txt` / `graph-after.txt` show. */
   passes?: string[];
 }
