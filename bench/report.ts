@@ -35,6 +35,8 @@ export interface CaseResult {
   resultBytesPerCall?: number;
   /** Measured bytes allocated per call of f, the same way. */
   primalBytesPerCall?: number;
+  /** Measured bytes f_grad pushes on its number tape per call (bench/tape-bytes.ts). */
+  tapeBytesPerCall?: number;
   /** Lines of f_grad that could allocate (static check); empty when it allocates only its result. */
   allocationSites?: string[];
 }
@@ -92,6 +94,7 @@ const COLUMNS: Column[] = [
   },
   { head: "grad/f", cell: (r) => fixed(gradF(r)) },
   { head: "grad/hand", cell: (r) => fixed(gradHand(r)) },
+  { head: "tape B", cell: (r) => (r.tapeBytesPerCall === undefined ? "—" : group(r.tapeBytesPerCall)) },
   { head: "jvp/f", cell: (r) => fixed(jvpF(r)) },
   { head: "hvp/f", cell: (r) => fixed(hvpF(r)) },
   { head: "tfjs", cell: peerCell("tfjs") },
@@ -406,6 +409,7 @@ export function renderMarkdown(results: Results, root: string): string {
       group(r.bytesPerCall!),
       r.resultBytesPerCall === undefined ? "—" : group(r.resultBytesPerCall),
       r.primalBytesPerCall === undefined ? "—" : group(r.primalBytesPerCall),
+      r.tapeBytesPerCall === undefined ? "—" : group(r.tapeBytesPerCall),
     ]);
 
   return `# Benchmarks
@@ -472,7 +476,7 @@ ${markdownTable(
 
 Allocation of f_grad:
 
-${markdownTable(["case", "allocation sites (static)", "f_grad bytes/call", "bare result of the same shape", "f bytes/call"], allocation)}
+${markdownTable(["case", "allocation sites (static)", "f_grad bytes/call", "bare result of the same shape", "f bytes/call", "f_grad tape bytes/call"], allocation)}
 
 ## Readability of the generated code
 

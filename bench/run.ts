@@ -39,6 +39,7 @@ import { tfjsPeer } from "./peers/tfjs.js";
 import type { Peer, PeerInstance } from "./peers/types.js";
 import { renderMarkdown, renderTable, type CaseResult, type Results } from "./report.js";
 import { rng, uniform } from "./rng.js";
+import { tapeBytesPerCall } from "./tape-bytes.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = join(root, "bench", ".out");
@@ -296,6 +297,7 @@ async function main(): Promise<number> {
     if (typeof gen.grad !== "string" && (!smoke || r === live[0]!.r)) {
       r.bytesPerCall = bytesPerCall(gen.grad, pool, r.ns.adgen!);
       r.primalBytesPerCall = bytesPerCall(c.f, pool, r.ns.f!);
+      r.tapeBytesPerCall = tapeBytesPerCall(gen.grad, pool[0]!);
       if (c.params) r.resultBytesPerCall = bytesPerCall(sameShape(gen.grad(...(pool[0] as never[]))), pool, r.ns.f!);
     }
     log(`  ${c.name.padEnd(12)} ${names.map((n) => `${n} ${r.ns[n]!.toFixed(1)} ns`).join(", ")}`);

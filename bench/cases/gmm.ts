@@ -1,5 +1,6 @@
 /**
- * The ADBench GMM objective on `1k_gmm_d2_K5` and `1k_gmm_d10_K5`: the hook for examples/gmm.
+ * The ADBench GMM objective on `1k_gmm_d2_K5`, `1k_gmm_d10_K5`, `1k_gmm_d10_K25` and `1k_gmm_d20_K50`:
+ * the hook for examples/gmm.
  *
  * It needs, in examples/gmm/:
  * - `gmm.ts`: `export function gmmObjective(alphas, means, icf, x, d, k, n, gamma, m): number`
@@ -29,7 +30,7 @@ interface GmmInstance {
   m: number;
 }
 
-const INSTANCES = ["1k_gmm_d2_K5", "1k_gmm_d10_K5"];
+const INSTANCES = ["1k_gmm_d2_K5", "1k_gmm_d10_K5", "1k_gmm_d10_K25", "1k_gmm_d20_K50"];
 
 export async function gmmCases(root: string): Promise<(BenchCase | SkippedCase)[]> {
   const dir = join(root, "examples", "gmm");

@@ -186,9 +186,9 @@ export function gmmObjective_grad(
           const t37 = t33 + t36;
           Qxcentered[j_1] = t37;
           li_1 = li_1 + 1;
-          tape.push(t35);
         }
         tape.push(li);
+        tape.push(xcentered[i_2]!);
         li = li_1;
       }
       const t38 = alphas[ik_2]!;
@@ -437,10 +437,10 @@ export function gmmObjective_grad(
       grad_sumQs[ik_2]! += grad_t39;
       grad_alphas[ik_2]! += grad_t38;
       for (let i_2 = Math.ceil(d) - 1; i_2 >= 0; i_2--) {
+        const t35 = tape.pop();
         const li = tape.pop();
         const j = i_2 + 1;
         for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
-          const t35 = tape.pop();
           const li_1 = li + (j_1 - j);
           const t34 = icf[li_1]!;
           const grad_t37 = grad_Qxcentered[j_1]!;

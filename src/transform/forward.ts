@@ -19,6 +19,11 @@ export interface TapePlan {
   arrays: string;
   /** Per loop body or arm inside a loop: the values to push at its end, in order. */
   pushes: Map<Statement[], string[]>;
+  /**
+   * Values pushed as the expression that computes them, not by name: a value fixed within an
+   * inner loop, pushed once at the end of the block around that loop (where its name is not in scope).
+   */
+  pushedAs: Map<string, Expr>;
   /** Per loop that is reversed: the name of its trip counter. */
   trips: Map<Loop, string>;
   /** Values computed inside branch arms (outside loops) that the backward pass reads. */
@@ -41,6 +46,7 @@ export const emptyPlan = (
   decisions: "decisions",
   arrays: "arrays",
   pushes: new Map(),
+  pushedAs: new Map(),
   trips: new Map(),
   hoisted: new Set(),
   backwardReads: new Set(),
@@ -178,7 +184,16 @@ export function forwardCode(
     const numbers = names.filter((n) => !plan.booleans.has(n) && !plan.arrayKinds.has(n));
     return [
       ...code,
-      ...(numbers.length ? [{ kind: "push" as const, tape: plan.tape, values: numbers.map(v), each: true }] : []),
+      ...(numbers.length
+        ? [
+            {
+              kind: "push" as const,
+              tape: plan.tape,
+              values: numbers.map((n) => plan.pushedAs.get(n) ?? v(n)),
+              each: true,
+            },
+          ]
+        : []),
       ...(decisions.length ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v) }] : []),
       ...(arrays.length ? [{ kind: "push" as const, tape: plan.arrays, values: arrays.map(v) }] : []),
     ];

@@ -55,8 +55,9 @@ export abstract class SweepState {
   protected readonly definedIn = new Map<string, Block>();
   /** The block containing each arm, loop head and loop body. */
   protected readonly parentOf = new Map<Block, Block>();
-  /** Loop bodies and heads. */
+  /** Loop bodies and heads; the bodies alone. */
   protected readonly loopBlocks = new Set<Block>();
+  protected readonly loopBodies = new Set<Block>();
   /** Arms of branches. */
   protected readonly arms = new Set<Block>();
   /** Scalars still waiting for contributions, counted at their defining block. */
@@ -95,6 +96,14 @@ export abstract class SweepState {
   /** Program order of blocks and of the last write to each array, for `unchangedFrom`. */
   protected readonly position = new Map<Block, number>();
   protected readonly lastStore = new Map<string, number>();
+  /** Program order of every write to each array (by its name and its root), and where each block ends. */
+  protected readonly storesAt = new Map<string, number[]>();
+  protected readonly blockEnd = new Map<Block, number>();
+  /**
+   * Values of a loop's body that are fixed within the loop (tape.ts), handed to the block around
+   * the loop: taped there once per iteration (pushed as the expression that computes them).
+   */
+  protected readonly lifted = new Map<Block, Map<string, Node>>();
   protected counter = 0;
   protected readonly nodeOf = new Map<string, Node>();
   protected readonly carriedOf = new Map<string, Loop>();
@@ -169,6 +178,8 @@ export abstract class SweepState {
       if (s.kind === "store") {
         this.lastStore.set(s.array.name, this.counter);
         this.lastStore.set(rootOf(this.roots, s.array.name), this.counter);
+        for (const name of new Set([s.array.name, rootOf(this.roots, s.array.name)]))
+          this.storesAt.set(name, [...(this.storesAt.get(name) ?? []), this.counter]);
         if (s.value.kind === "var" && this.isArray(s.value.name))
           this.rowOf.set(s.value.name, { matrix: s.array.name, index: s.index });
       }
@@ -210,6 +221,7 @@ export abstract class SweepState {
           this.names.reserve(c.name);
           this.definedIn.set(c.name, block);
         }
+        this.loopBodies.add(s.body);
         for (const inner of [s.head, s.body]) {
           this.parentOf.set(inner, block);
           this.loopBlocks.add(inner);
@@ -217,6 +229,7 @@ export abstract class SweepState {
         }
       }
     }
+    this.blockEnd.set(block, this.counter);
   }
 
   /** The block that makes the memory of array `name` (a row's: its matrix's). */
@@ -317,7 +330,7 @@ export abstract class SweepState {
   ): CodeStatement[];
   protected abstract inductionStep(c: Loop["carried"][number], loop: Loop): number | undefined;
   protected abstract isInteger(a: Node["args"][number], seen?: Set<string>): boolean;
-  protected abstract unchangedFrom(array: VarRef, block: Block): boolean;
+  protected abstract unchangedFrom(n: Node): boolean;
   protected abstract lastWrite(array: string): number;
   protected abstract node(n: Node, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void;
   protected abstract arrayGateCall(

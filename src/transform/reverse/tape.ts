@@ -7,7 +7,7 @@ import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../
 import { add, c, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
-import { isCondition } from "../../rules/table.js";
+import { isCondition, rules } from "../../rules/table.js";
 import { SweepCounting } from "./counting.js";
 import { rootOf } from "../../aliases.js";
 import { rowsOf } from "../../ir-types.js";
@@ -38,14 +38,19 @@ export abstract class SweepTape extends SweepCounting {
     // A loop body's own values include its phis: their values at the start of the iteration.
     // (The counter of a reversed `for` is that loop's own variable.)
     const phis = loop ? loop.carried.map((c) => c.name).filter((name) => name !== counterPhi) : [];
+    // Values of inner loops fixed within them (below) are this block's too: taped once per iteration here.
+    const lifted = this.lifted.get(block) ?? new Map<string, Node>();
     const own = [
       ...phis,
       ...definitionsOfBlock(block),
       ...(this.snapshotsIn.get(block) ?? []),
       ...[...this.plan.trips].filter(([l]) => this.loopParent(l) === block).map(([, t]) => t),
+      ...lifted.keys(),
     ];
     const ownSet = new Set(own);
-    const nodes = new Map(block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+    const nodes = new Map([...block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])), ...lifted]);
+    // What is fixed within this loop and not recomputed: handed to the block around the loop.
+    const liftedOut = new Set<string>();
 
     // What can be recomputed: memoised, so each name is decided once.
     const recompute = new Map<string, Expr | null>();
@@ -61,13 +66,13 @@ export abstract class SweepTape extends SweepCounting {
       } else {
         const n = nodes.get(name);
         const available = (a: Node["args"][number]) =>
-          a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null;
+          a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null || liftedOut.has(a.name);
         // A row is the same array whenever it is read again (rows are never replaced); the
         // length of an array that grows is not.
         if (n && (CHEAP.has(n.op) || n.op === "row") && !this.grownLength(n) && n.args.every(available))
           expr = nodeExpr(n);
-        else if (n && n.op === "index" && this.unchangedFrom(n.args[0] as VarRef, block) && available(n.args[1]!))
-          expr = nodeExpr(n);
+        else if (n && n.op === "index" && this.unchangedFrom(n) && available(n.args[1]!)) expr = nodeExpr(n);
+        else if (n && loop && this.fixedWithin(n, loop)) liftedOut.add(name);
       }
       recompute.set(name, expr);
       return expr;
@@ -80,13 +85,20 @@ export abstract class SweepTape extends SweepCounting {
       if (!ownSet.has(name) || needed.has(name)) return;
       needed.add(name);
       const e = recomputed(name);
-      if (!e) return;
+      if (!e) {
+        if (liftedOut.has(name)) {
+          const around = this.loopParent(loop!);
+          this.lifted.set(around, (this.lifted.get(around) ?? new Map<string, Node>()).set(name, nodes.get(name)!));
+          this.plan.pushedAs.set(name, nodeExpr(nodes.get(name)!));
+        }
+        return;
+      }
       const args = new Set<string>();
       collectReads([{ kind: "accumulate", name: "", expr: e }], args);
       args.forEach(need);
     };
     for (const name of own) if (reads.has(name)) need(name);
-    const taped = own.filter((name) => needed.has(name) && !recompute.get(name));
+    const taped = own.filter((name) => needed.has(name) && !recompute.get(name) && !liftedOut.has(name));
     const recomputes = own
       .filter((name) => needed.has(name) && recompute.get(name))
       .map((name): CodeStatement => ({ kind: "const", name, expr: recompute.get(name)! }));
@@ -128,6 +140,41 @@ export abstract class SweepTape extends SweepCounting {
     freeReads(code).forEach(want);
     return block.flatMap((s): CodeStatement[] =>
       s.kind === "node" && wanted.has(s.name) ? [{ kind: "const", name: s.name, expr: nodeExpr(s) }] : [],
+    );
+  }
+
+  /**
+   * Whether node `n` of `loop`'s body has one value in every iteration of the loop, so that the
+   * block around the loop can tape it once per iteration of its own (when that block is itself
+   * inside a loop; outside loops nothing is taped there). Its operands come from outside the loop
+   * (not the loop's phis), it is a pure operation on numbers (no call, no condition, no array),
+   * and a read `a[i]` needs no write to `a` from the start of the loop to the end of the block
+   * around it, where the forward pass pushes it by its expression.
+   */
+  protected fixedWithin(n: Node, loop: Loop): boolean {
+    const around = this.loopParent(loop);
+    // The block around plans a tape only if it is a loop body or an arm (not a loop's head).
+    if (!(this.loopBodies.has(around) || this.arms.has(around))) return false;
+    if (!this.inLoop(around) || n.op === "call" || this.isArray(n.name) || this.booleans.has(n.name)) return false;
+    const rule = rules[n.op];
+    if (!rule || (n.op !== "index" && (rule.derivative.kind === "memory" || rule.boolean || rule.array))) return false;
+    const outside = n.args.every(
+      (a) =>
+        a.kind === "const" || (!this.inside(a.name, [loop.head, loop.body]) && this.carriedOf.get(a.name) !== loop),
+    );
+    if (!outside) return false;
+    if (n.op !== "index") return true;
+    const array = (n.args[0] as VarRef).name;
+    return !this.writtenBetween(array, this.position.get(loop.head)!, this.blockEnd.get(around)!);
+  }
+
+  /** Whether some write to `array` (directly, through a row, or through a merge that chose it) is at a position in [from, to]. */
+  protected writtenBetween(array: string, from: number, to: number): boolean {
+    const hit = (name: string) => (this.storesAt.get(name) ?? []).some((p) => p >= from && p <= to);
+    return (
+      hit(array) ||
+      hit(rootOf(this.roots, array)) ||
+      (this.mergedInto.get(array) ?? []).some((m) => this.writtenBetween(m, from, to))
     );
   }
 
@@ -205,6 +252,9 @@ export abstract class SweepTape extends SweepCounting {
     if (a.kind === "const") return Number.isInteger(a.value);
     if (seen.has(a.name)) return false;
     seen.add(a.name);
+    // The types say so (a counter carried across loops: `li = 0`, stepped in an inner loop, is
+    // an integer in every iteration of the outer one).
+    if (this.graph.types.get(a.name)?.kind === "integer") return true;
     const n = this.nodeOf.get(a.name);
     if (n?.op === "length") return true;
     if (n && (n.op === "add" || n.op === "sub" || n.op === "mul")) return n.args.every((x) => this.isInteger(x, seen));
@@ -213,14 +263,16 @@ export abstract class SweepTape extends SweepCounting {
     return c !== undefined && this.inductionStep(c, loop!) !== undefined;
   }
 
-  /** Whether nothing writes `array` from the start of the outermost loop around `block` onwards. */
-  protected unchangedFrom(array: VarRef, block: Block): boolean {
-    // An array made inside a loop does not exist in the reversed iteration.
-    if (this.inLoop(this.madeIn(array.name))) return false;
+  /** Whether the read `n` (`a[i]`) can be done again: nothing writes `a` from the start of the outermost loop around it on. */
+  protected unchangedFrom(n: Node): boolean {
+    const array = (n.args[0] as VarRef).name;
+    // An array made inside a loop does not exist in the reversed iteration (unless taped: a
+    // reference per iteration keeps the whole array alive, more than the values read from it).
+    if (this.inLoop(this.madeIn(array))) return false;
     let outermost: Block | undefined;
-    for (let b: Block | undefined = block; b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
+    for (let b = this.definedIn.get(n.name); b; b = this.parentOf.get(b)) if (this.loopBlocks.has(b)) outermost = b;
     const start = outermost ? this.position.get(outermost)! : 0;
-    return this.lastWrite(array.name) < start;
+    return this.lastWrite(array) < start;
   }
 
   /** Whether `n` reads the length of an array that grows (push), which changes as it runs. */
