@@ -91,7 +91,14 @@ export async function gmmCases(root: string): Promise<(BenchCase | SkippedCase)[
       },
       entries: (a) =>
         [0, 1, 2].flatMap((arg) => Array.from((a[arg] as Float64Array).keys(), (i): [number, number] => [arg, i])),
-      skipPeers: { tfjs: "array case", mathjs: "array case" },
+      // Above a thousand parameters finite differences (2n + 1 objective calls) would take minutes:
+      // the check samples 400 entries, and the FD peer is not timed.
+      ...(parameters > 1000 ? { fdSample: 400 } : {}),
+      skipPeers: {
+        tfjs: "array case",
+        mathjs: "array case",
+        ...(parameters > 1000 ? { fd: `${parameters} parameters: 2n + 1 objective calls` } : {}),
+      },
     };
   });
 }
