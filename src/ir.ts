@@ -237,10 +237,7 @@ export interface ArrayGateCallee {
   /** The array inputs whose values (not only lengths) its backward reads, by index. */
   reads: number[];
   output: "array" | "number";
-  /**
-   * Its backward takes, after the inputs, a boolean per array or number input saying whether
-   * that input's gradient is wanted (default true); it skips the work for one that is not.
-   */
+  /** Its backward takes, after the inputs, a boolean per array or number input: is its gradient wanted (default true). */
   partial?: boolean;
   /** The module generated code imports it from. */
   module: string;

@@ -79,9 +79,9 @@ export function gmm_grad(
           const t37 = t32 + t36;
           Qc[r_1] = t37;
           li_1 = li_1 + 1;
-          tape.push(t35);
         }
         tape.push(li);
+        tape.push(c[j_4]!);
         li = li_1;
       }
       let sq = 0;
@@ -253,10 +253,10 @@ export function gmm_grad(
         grad_Qc[j_6]! += grad_t39;
       }
       for (let j_4 = t4 - 1; j_4 >= 0; j_4--) {
+        const t35 = tape.pop();
         const li = tape.pop();
         const r = j_4 + 1;
         for (let r_1 = t4 - 1; r_1 >= r; r_1--) {
-          const t35 = tape.pop();
           const li_1 = li + (r_1 - r);
           const t33 = l[k_6]!;
           const t34 = t33[li_1]!;
