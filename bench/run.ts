@@ -100,10 +100,15 @@ Object.assign(TOLERANCE, { "tfjs-cpu": 1e-4, "tfjs-wasm": 1e-4, "jax-f32": 1e-4,
 function directionLike(sample: GradResult): Record<string, number | number[] | Float64Array> {
   const random = rng(777);
   const entry = () => uniform(random, -1, 1);
-  const direction: Record<string, number | number[] | Float64Array> = {};
-  for (const [key, g] of Object.entries(sample.grad))
-    direction[key] = typeof g === "number" ? entry() : g instanceof Float64Array ? g.map(entry) : Array.from(g, entry);
-  return direction;
+  // Built at once (Object.fromEntries), as a user's literal is: an object that grows one keyed
+  // store at a time past about 20 properties becomes a dictionary in V8, and each tangent read
+  // from it a hash lookup (mlp's 33: about 900 ns per call, three times f itself).
+  return Object.fromEntries(
+    Object.entries(sample.grad).map(([key, g]) => [
+      key,
+      typeof g === "number" ? entry() : g instanceof Float64Array ? g.map(entry) : Array.from(g, entry),
+    ]),
+  );
 }
 
 /** `Σ grad · direction`: the directional derivative f_jvp must return. */

@@ -15,6 +15,7 @@ export const op = (name: OpName, ...args: Expr[]): Expr => ({ kind: "op", op: na
 export const isConst = (e: Expr, value?: number): e is Const =>
   e.kind === "const" && (value === undefined || Object.is(e.value, value) || e.value === value);
 
+const isSelect = (e: Expr): e is Expr & { kind: "op"; op: "select" } => e.kind === "op" && e.op === "select";
 const isNeg = (e: Expr): e is Expr & { kind: "op"; op: "neg" } => e.kind === "op" && e.op === "neg";
 
 export function neg(a: Expr): Expr {
@@ -55,9 +56,26 @@ export function add(a: Expr, b: Expr): Expr {
   if (isConst(b, 0)) return a;
   // x + x is 2x, exactly: doubling only changes the exponent.
   if (same(a, b)) return mul(c(2), a);
+  // (c ? x : 0) + (c ? 0 : y) is c ? x : y: one of the two is always 0 (max's and min's
+  // contributions, added into one tangent by forward mode).
+  const merged = mergeSelects(a, b);
+  if (merged) return merged;
+  // The same at the end of a sum, which `sum` builds from the left: (p + (c ? x : 0)) + (c ? 0 : y).
+  if (a.kind === "op" && a.op === "add") {
+    const last = mergeSelects(a.args[1]!, b);
+    if (last) return add(a.args[0]!, last);
+  }
   const nb = negated(b);
   if (nb) return sub(a, nb);
   return op("add", a, b);
+}
+
+/** `(c ? x : 0) + (c ? 0 : y)` as `c ? x : y` (one of the two is always 0), else undefined. */
+function mergeSelects(a: Expr, b: Expr): Expr | undefined {
+  if (!isSelect(a) || !isSelect(b) || !same(a.args[0]!, b.args[0]!)) return undefined;
+  const [cond, x, zx] = a.args as [Expr, Expr, Expr];
+  const [, zy, y] = b.args as [Expr, Expr, Expr];
+  return isConst(zx, 0) && isConst(zy, 0) ? select(cond, x, y) : undefined;
 }
 
 export function sub(a: Expr, b: Expr): Expr {
@@ -98,6 +116,8 @@ const isBool = (e: Expr, b: boolean): boolean => e.kind === "const" && e.text ==
 /** `cond ? a : b`; for booleans, `cond ? true : x` is `cond || x` and `cond ? x : false` is `cond && x`. */
 export function select(cond: Expr, a: Expr, b: Expr): Expr {
   if (isConst(a, 0) && isConst(b, 0) && a.text === undefined && b.text === undefined) return c(0);
+  // Both arms the same computation: no choice to make (max(x, x)'s two contributions to x).
+  if (a.kind !== "const" && same(a, b)) return a;
   if (isBool(a, true) && isBool(b, false)) return cond;
   if (isBool(a, true)) return op("or", cond, b);
   if (isBool(b, false)) return op("and", cond, a);

@@ -120,11 +120,15 @@ const call = (name: OpName, ...args: Expr[]): Expr => op(name, ...args);
 type MathFunction = { [K in keyof Math]: Math[K] extends (x: number) => number ? K : never }[keyof Math] & string;
 
 /**
- * d/dx x^y = y x^(y-1); d/dy x^y = x^y ln x, taken as 0 at x = 0 (where x^y is 0 for y > 0, and
- * out * ln x would be 0 * -Infinity). Shared by `**` and `Math.pow`.
+ * d/dx x^y = y x^(y-1), taken as 0 where y = 0 (x^0 is 1 for every x, while 0 * 0^-1 would be
+ * 0 * Infinity at x = 0); d/dy x^y = x^y ln x, taken as 0 at x = 0 (where x^y is 0 for y > 0, and
+ * out * ln x would be 0 * -Infinity). Shared by `**` and `Math.pow`. docs/KINKS.md has the table.
  */
 const powDerivative = binary(
-  ({ grad, x, y }) => mul(mul(grad, y), pow(x, sub(y, c(1)))),
+  ({ grad, x, y }) => {
+    const d = mul(mul(grad, y), pow(x, sub(y, c(1))));
+    return isConst(y) ? d : select(op("eq", y, c(0)), c(0), d);
+  },
   ({ grad, out, x }) => {
     const d = mul(mul(grad, out), call("log", x));
     if (isConst(x)) return x.value === 0 ? c(0) : d;

@@ -17,6 +17,7 @@ import { c, isConst, mul, sum, v } from "../../rules/expr.js";
 import { ruleOf } from "../../rules/table.js";
 import { analyzeActivity } from "../activity.js";
 import { instantiate } from "../template.js";
+import { lowerFormula } from "./lower.js";
 
 /** A zero tangent of an array gate's array input: `undefined`. */
 const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
@@ -75,16 +76,9 @@ export function tangentGraph(
       if (!objects.has(prefix)) objects.set(prefix, names.claim(`dot_${param.path!.slice(0, i).join("_")}`));
     }
 
-  /** Appends nodes computing `e` to `out`; the last is called `name`. An atom needs no node. */
-  const lower = (e: Expr, out: Statement[], pos: number, name?: string): Atom => {
-    if (e.kind !== "op") return e;
-    const args = e.args.map((a) => lower(a, out, pos));
-    const node: Node = { kind: "node", name: name ?? names.claim("d"), op: e.op, args, pos };
-    if (name === undefined) temporaries.add(node.name);
-    if (e.op === "call") node.callee = e.callee!;
-    out.push(node);
-    return v(node.name);
-  };
+  /** Appends statements computing `e` to `out`; the last defines `name`. An atom needs none. */
+  const how = { claim: () => names.claim("d"), temporary: (t: string) => temporaries.add(t) };
+  const lower = (e: Expr, out: Statement[], pos: number, name?: string): Atom => lowerFormula(e, out, pos, how, name);
   /** Defines the tangent of `name` as `e`: an atom is an alias, anything else a node. */
   const define = (name: string, e: Expr, out: Statement[], pos: number) => {
     if (e.kind !== "op") dot.set(name, e);
