@@ -119,6 +119,23 @@ describe("npm run gradbench, against fakes", { timeout: 180_000 }, () => {
     ).toBe(0);
     expect(Object.keys(results().evals.twice!.tools)).toEqual(["adgen"]);
     expect(results().evals.other!.tools.adgen!.verdict).toBe("failed");
+    // adgen's tool again alone, same options: manual's stored result stays.
+    expect(
+      gradbench(
+        "other",
+        "--eval-command",
+        fakeEval,
+        "--tools",
+        "adgen",
+        "--tool",
+        `adgen=${fakeTool("good", 3000)}`,
+        "--quiet",
+      ).code,
+    ).toBe(0);
+    const other = results().evals.other!;
+    expect(Object.keys(other.tools)).toEqual(["adgen", "manual"]);
+    expect(other.tools.adgen!.verdict).toBe("valid");
+    expect(report()).toContain("| [other](#other) | 3 | valid | valid | — | 3.00× (3.00× to 3.00×) | — |");
     // The report alone, from the results.
     rmSync(join(dir, "GB.md"));
     expect(gradbench("--render").code).toBe(0);

@@ -9,7 +9,7 @@ import { fingerprint, prepare, PrepareError } from "../gradbench/runner/prepare.
 import type { RelayRun } from "../gradbench/runner/relay.js";
 import { median, RelayState } from "../gradbench/runner/relay-state.js";
 import { ratioSummary, render, rows } from "../gradbench/runner/render.js";
-import { judge, type EvalResult, type ToolResult } from "../gradbench/runner/results.js";
+import { judge, mergeEval, type EvalResult, type ToolResult } from "../gradbench/runner/results.js";
 import { plan } from "../gradbench/runner/run.js";
 
 describe("options", () => {
@@ -257,6 +257,24 @@ describe("the report", () => {
     for (const missing of ["**ba**", "**ht**", "**lstm**", "dataclasses-json"]) expect(md).toContain(missing);
     // Sections in the required order, whatever order the results file has.
     expect(md.indexOf("## lse")).toBeLessThan(md.indexOf("## kmeans"));
+  });
+});
+
+describe("keeping results", () => {
+  const order = ["adgen", "manual", "tfjs"];
+  const now: EvalResult = { ...lse, date: "2026-12-01T10:00:00.000Z", tools: { adgen: lse.tools.adgen! }, skipped: {} };
+  it("keeps the tools not run again when the eval ran with the same options", () => {
+    const merged = mergeEval(lse, now, order);
+    expect(Object.keys(merged.tools)).toEqual(["adgen", "manual", "tfjs"]);
+    expect(merged.tools.manual).toBe(lse.tools.manual);
+    expect(merged.date).toBe(now.date);
+  });
+  it("replaces the record when the options differ, and drops a tool that now says it does not support the eval", () => {
+    expect(mergeEval(lse, { ...now, args: ["-n", "10"] }, order).tools).toEqual({ adgen: lse.tools.adgen });
+    const skipped = mergeEval(lse, { ...now, skipped: { tfjs: "not among the evals it supports" } }, order);
+    expect(Object.keys(skipped.tools)).toEqual(["adgen", "manual"]);
+    expect(skipped.skipped).toEqual({ tfjs: "not among the evals it supports" });
+    expect(mergeEval(undefined, now, order)).toBe(now);
   });
 });
 

@@ -15,6 +15,7 @@ export const times = (x: number | undefined): string =>
 
 const geomean = (xs: number[]) =>
   xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : undefined;
+const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 const cellText = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
 /** One row of an eval's table: the same evaluation (function, input) across the tools. */
@@ -96,12 +97,13 @@ function evalSection(r: EvalResult): string[] {
   const out = [`## ${r.eval}`, ""];
   const args = r.args.length ? `\`${r.args.join(" ")}\`` : "the eval's defaults";
   out.push(
-    `Run ${r.date.slice(0, 16).replace("T", " ")} UTC with ${args} (adgen ${r.machine.commit}, load ${r.machine.loadStart.toFixed(1)}).${r.note ? ` ${r.note}` : ""}`,
+    `Run ${utc(r.date)} with ${args} (adgen ${r.machine.commit}, load ${r.machine.loadStart.toFixed(1)}).${r.note ? ` ${r.note}` : ""}`,
     "",
   );
   for (const t of TOOL_NAMES) {
     const res = r.tools[t];
-    const line = `- ${t}: ${verdictText(res, r.skipped[t])}${res ? `, ${Math.round(res.seconds)} s in all` : ""}`;
+    const when = res?.date && res.date.slice(0, 16) !== r.date.slice(0, 16) ? `, run ${utc(res.date)}` : "";
+    const line = `- ${t}: ${verdictText(res, r.skipped[t])}${res ? `, ${Math.round(res.seconds)} s in all${when}` : ""}`;
     out.push(line);
     for (const e of res && res.verdict !== "valid" ? res.errors.slice(0, 3) : [])
       out.push(`  - ${cellText(e.length > 300 ? `${e.slice(0, 300)}…` : e)}`);

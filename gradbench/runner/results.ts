@@ -20,6 +20,8 @@ export interface ToolResult {
   /** What went wrong, when something did: define's error, exit codes, stderr, the first invalid answer. */
   errors: string[];
   command: string;
+  /** When this tool's run started. */
+  date?: string;
   /** Wall time of the whole run of the eval against this tool (input generation and validation included). */
   seconds: number;
   evaluations: Evaluation[];
@@ -85,6 +87,24 @@ export function judge(run: RelayRun): Pick<ToolResult, "verdict" | "detail" | "e
   const detail =
     run.defined === false ? "define failed" : run.timedOut ? `timed out, ${counts.join(", ")}` : counts.join(", ");
   return { verdict: broken ? "failed" : invalid.length ? "invalid" : "valid", detail, errors };
+}
+
+/**
+ * The stored record of an eval after a run of some of its tools: a tool not run this time keeps its
+ * stored result when the eval ran with the same options (the same inputs: the evals generate them
+ * deterministically), so that one tool can be run again alone.
+ */
+export function mergeEval(previous: EvalResult | undefined, now: EvalResult, order: readonly string[]): EvalResult {
+  if (!previous || JSON.stringify(previous.args) !== JSON.stringify(now.args)) return now;
+  const tools: Record<string, ToolResult> = {};
+  const skipped: Record<string, string> = {};
+  for (const t of order) {
+    const r = now.tools[t] ?? (now.skipped[t] === undefined ? previous.tools[t] : undefined);
+    if (r) tools[t] = r;
+    const why = now.skipped[t] ?? (r ? undefined : previous.skipped[t]);
+    if (why !== undefined) skipped[t] = why;
+  }
+  return { ...now, tools, skipped };
 }
 
 export function loadResults(file: string): Results {

@@ -8,8 +8,8 @@ import { UsageError } from "./options.js";
 import { defaultCache, prepare } from "./prepare.js";
 import { relay } from "./relay.js";
 import { render } from "./render.js";
-import { judge, loadResults, saveResults, writeFormatted, type EvalResult } from "./results.js";
-import { makeTools, supports, type Tool } from "./tools.js";
+import { judge, loadResults, mergeEval, saveResults, writeFormatted, type EvalResult } from "./results.js";
+import { makeTools, supports, TOOL_NAMES, type Tool } from "./tools.js";
 
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -74,6 +74,7 @@ export async function runEvals(o: Options, repo: string, log: (s: string) => voi
       }
       log(`gradbench: ${p.eval} against ${tool.name} (${tool.command})`);
       const t0 = Date.now();
+      const date = new Date(t0).toISOString();
       const at = () => `${Math.round((Date.now() - t0) / 1000)} s`.padStart(6);
       const run = await relay(
         evalSide,
@@ -104,7 +105,7 @@ export async function runEvals(o: Options, repo: string, log: (s: string) => voi
     record.machine.loadEnd = machineInfo(repo).loadStart;
     // Read again: another run may have stored other evals meanwhile.
     const results = loadResults(resultsFile);
-    results.evals[p.eval] = record;
+    results.evals[p.eval] = mergeEval(results.evals[p.eval], record, TOOL_NAMES);
     await saveResults(resultsFile, results);
     await writeReport(o, repo);
   }
