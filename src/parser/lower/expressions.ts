@@ -17,13 +17,16 @@ import {
   kindName,
   skipParens,
 } from "../syntax.js";
-import { LowerState } from "./state.js";
+import { LowerState, bool } from "./state.js";
 
 export abstract class LowerExpressions extends LowerState {
   /** A value for a variable: a number, a boolean when the expression is a condition, or an array. */
   protected value(e: ts.Expression, hint?: string): Atom {
     if (isConditionSyntax(e)) return this.condition(e, hint);
     const inner = skipParens(e);
+    // `let done = false`: a boolean local starting from a constant, as the loop flags do.
+    if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword)
+      return bool(inner.kind === ts.SyntaxKind.TrueKeyword);
     if (ts.isIdentifier(inner)) {
       const local = this.lookup(inner.text);
       if (local) return this.valueOf(local, inner);
@@ -242,6 +245,8 @@ export abstract class LowerExpressions extends LowerState {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);
       if (v?.kind === "var" && this.isBoolean(v)) return v;
+      // A boolean local that still holds its `true`/`false` (before the loop that changes it).
+      if (v && this.isBoolean(v)) return this.node("or", [v, bool(false)], inner, hint) as VarRef;
     }
     this.fail(
       codes.notCondition,
