@@ -151,7 +151,7 @@ describe("verdicts", () => {
       detail: "define failed",
       errors: ["define failed: no module"],
     });
-    expect(judge(run({ evaluations: [] })).verdict).toBe("failed");
+    expect(judge(run({ evaluations: [] }))).toMatchObject({ verdict: "failed", detail: "no evaluation" });
     expect(judge(run({ timedOut: true, seconds: 60 })).errors).toEqual(["timed out after 60 s"]);
     expect(judge(run({ evalExit: 1, evalStderr: "Traceback\nModuleNotFoundError: scipy" })).errors).toEqual([
       "the eval exited with 1: Traceback\nModuleNotFoundError: scipy",
@@ -254,6 +254,7 @@ describe("the report", () => {
     expect(md).toContain("- tfjs: not run: not among the evals it supports");
     expect(md).toContain("| size | function | adgen | manual | adgen/manual |"); // kmeans: no tfjs columns
     expect(md).toContain("| k=1 | cost | — | 1.00 s | — |");
+    expect(md).toContain("dir is the Newton direction: it needs the Hessian's diagonal");
     for (const missing of ["**ba**", "**ht**", "**lstm**", "dataclasses-json"]) expect(md).toContain(missing);
     // Sections in the required order, whatever order the results file has.
     expect(md.indexOf("## lse")).toBeLessThan(md.indexOf("## kmeans"));

@@ -5,7 +5,10 @@ import type { MachineInfo } from "./results.js";
 
 function version(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+    return execFileSync(cmd, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    })
       .split("\n")[0]!
       .trim();
   } catch {

@@ -42,10 +42,22 @@ export interface Options {
 
 export class UsageError extends Error {}
 
-const VALUED = ["--gradbench", "--cache", "--tools", "--tool", "--eval-command", "--results", "--out", "--timeout"];
+const VALUED = [
+  "--gradbench",
+  "--cache",
+  "--tools",
+  "--tool",
+  "--eval-command",
+  "--results",
+  "--out",
+  "--timeout",
+];
 const FLAGS = ["--render", "--quiet", "--help", "-h"];
 
-export function parseOptions(argv: string[], env: Record<string, string | undefined> = {}): Options {
+export function parseOptions(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Options {
   const o: Options = {
     evals: [],
     all: false,
@@ -73,7 +85,12 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     }
     if (!VALUED.includes(name)) {
       // The eval's own options, and the eval's name first.
-      if (positional.length === 0 && o.evalArgs.length === 0 && !arg.startsWith("-")) positional.push(arg);
+      if (
+        positional.length === 0 &&
+        o.evalArgs.length === 0 &&
+        !arg.startsWith("-")
+      )
+        positional.push(arg);
       else o.evalArgs.push(arg);
       continue;
     }
@@ -88,17 +105,26 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         break;
       case "--tools": {
         const tools = value.split(",").filter(Boolean);
-        const unknown = tools.filter((t) => !(TOOL_NAMES as readonly string[]).includes(t));
+        const unknown = tools.filter(
+          (t) => !(TOOL_NAMES as readonly string[]).includes(t),
+        );
         if (unknown.length)
-          throw new UsageError(`unknown tool ${unknown.join(", ")} (tools: ${TOOL_NAMES.join(", ")})`);
-        if (tools.length === 0) throw new UsageError("--tools needs at least one tool");
+          throw new UsageError(
+            `unknown tool ${unknown.join(", ")} (tools: ${TOOL_NAMES.join(", ")})`,
+          );
+        if (tools.length === 0)
+          throw new UsageError("--tools needs at least one tool");
         o.tools = tools;
         break;
       }
       case "--tool": {
         const at = value.indexOf("=");
         const tool = value.slice(0, at);
-        if (at <= 0 || !(TOOL_NAMES as readonly string[]).includes(tool) || value.slice(at + 1).trim() === "")
+        if (
+          at <= 0 ||
+          !(TOOL_NAMES as readonly string[]).includes(tool) ||
+          value.slice(at + 1).trim() === ""
+        )
           throw new UsageError(
             `--tool takes <name>=<command> with a name among ${TOOL_NAMES.join(", ")}, not "${value}"`,
           );
@@ -116,7 +142,10 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         break;
       case "--timeout": {
         const s = Number(value);
-        if (!(s > 0)) throw new UsageError(`--timeout takes a number of seconds, not "${value}"`);
+        if (!(s > 0))
+          throw new UsageError(
+            `--timeout takes a number of seconds, not "${value}"`,
+          );
         o.timeoutS = s;
         break;
       }
@@ -124,9 +153,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   if (o.help || o.render) return o;
   const which = positional[0];
-  if (which === undefined) throw new UsageError("which eval? (an eval's name, several separated by commas, or all)");
+  if (which === undefined)
+    throw new UsageError(
+      "which eval? (an eval's name, several separated by commas, or all)",
+    );
   if (which === "all") o.all = true;
   else o.evals = which.split(",").filter(Boolean);
-  if (o.evals.some((e) => !/^[a-z][a-z0-9_-]*$/.test(e))) throw new UsageError(`not an eval's name: ${which}`);
+  if (o.evals.some((e) => !/^[a-z][a-z0-9_-]*$/.test(e)))
+    throw new UsageError(`not an eval's name: ${which}`);
   return o;
 }

@@ -42,7 +42,9 @@ export function defaultCache(checkout: string, repo: string): string {
 }
 
 function* files(dir: string, root = dir): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     if (entry.name === ".git" || entry.name === "node_modules") continue;
     const p = join(dir, entry.name);
     if (entry.isDirectory()) yield* files(p, root);
@@ -52,7 +54,9 @@ function* files(dir: string, root = dir): Generator<string> {
 
 /** Every file's path, size and modification time: a copy made from the same fingerprint is up to date. */
 export function fingerprint(checkout: string, repo: string): string {
-  const h = createHash("sha256").update(`${PREPARATION}\0${resolve(checkout)}\0${resolve(repo)}\0`);
+  const h = createHash("sha256").update(
+    `${PREPARATION}\0${resolve(checkout)}\0${resolve(repo)}\0`,
+  );
   for (const f of files(checkout)) {
     const s = statSync(join(checkout, f));
     h.update(`${f}\0${s.size}\0${s.mtimeMs}\0`);
@@ -73,11 +77,15 @@ function makeWritable(dir: string): void {
 function jsonHpp(log: (s: string) => void): string {
   if (existsSync(JSON_HPP)) return JSON_HPP;
   log("gradbench: installing Debian's nlohmann-json3-dev for json.hpp");
-  const apt = (...args: string[]) => spawnSync("apt-get", args, { stdio: "ignore" }).status === 0;
+  const apt = (...args: string[]) =>
+    spawnSync("apt-get", args, { stdio: "ignore" }).status === 0;
   const ok =
-    apt("install", "-y", "nlohmann-json3-dev") || (apt("update") && apt("install", "-y", "nlohmann-json3-dev"));
+    apt("install", "-y", "nlohmann-json3-dev") ||
+    (apt("update") && apt("install", "-y", "nlohmann-json3-dev"));
   if (!ok || !existsSync(JSON_HPP))
-    throw new PrepareError(`${JSON_HPP} is missing and apt-get could not install nlohmann-json3-dev: install it`);
+    throw new PrepareError(
+      `${JSON_HPP} is missing and apt-get could not install nlohmann-json3-dev: install it`,
+    );
   return JSON_HPP;
 }
 
@@ -90,14 +98,21 @@ function tfjsModules(copy: string, repo: string): void {
   symlinkSync(join(copy, "js/common"), join(nm, "@gradbench/common"), "dir");
   for (const pkg of ["tfjs-core", "tfjs-backend-cpu"]) {
     const target = join(repo, "node_modules/@tensorflow", pkg);
-    if (!existsSync(target)) throw new PrepareError(`${target} is missing: run npm ci in the repository`);
+    if (!existsSync(target))
+      throw new PrepareError(
+        `${target} is missing: run npm ci in the repository`,
+      );
     symlinkSync(target, join(nm, "@tensorflow", pkg), "dir");
   }
   const tfjs = join(nm, "@tensorflow/tfjs");
   const hooks = pathToFileURL(join(repo, "bench/peers/tfjs-hooks.mjs")).href;
   writeFileSync(
     join(tfjs, "package.json"),
-    JSON.stringify({ name: "@tensorflow/tfjs", type: "module", main: "index.js" }),
+    JSON.stringify({
+      name: "@tensorflow/tfjs",
+      type: "module",
+      main: "index.js",
+    }),
   );
   writeFileSync(
     join(tfjs, "index.js"),
@@ -117,29 +132,49 @@ function tfjsModules(copy: string, repo: string): void {
 }
 
 function checkCheckout(checkout: string): void {
-  for (const p of ["python/gradbench/gradbench/evals", "tools/manual/Makefile", "cpp"])
+  for (const p of [
+    "python/gradbench/gradbench/evals",
+    "tools/manual/Makefile",
+    "cpp",
+  ])
     if (!existsSync(join(checkout, p)))
-      throw new PrepareError(`${checkout} does not look like a GradBench checkout (no ${p})`);
+      throw new PrepareError(
+        `${checkout} does not look like a GradBench checkout (no ${p})`,
+      );
 }
 
 /** Returns the prepared copy, making it when it is missing or out of date. */
-export function prepare(checkout: string, repo: string, cache: string, log: (s: string) => void): string {
-  if (!existsSync(checkout)) throw new PrepareError(`no GradBench checkout at ${checkout}`);
+export function prepare(
+  checkout: string,
+  repo: string,
+  cache: string,
+  log: (s: string) => void,
+): string {
+  if (!existsSync(checkout))
+    throw new PrepareError(`no GradBench checkout at ${checkout}`);
   checkCheckout(checkout);
   const print = fingerprint(checkout, repo);
   const stampFile = join(cache, STAMP);
   if (existsSync(stampFile)) {
-    const stamp = JSON.parse(readFileSync(stampFile, "utf8")) as { fingerprint?: string };
+    const stamp = JSON.parse(readFileSync(stampFile, "utf8")) as {
+      fingerprint?: string;
+    };
     if (stamp.fingerprint === print) {
       tfjsModules(cache, repo); // cheap, and follows the repository's packages
       return cache;
     }
   }
-  log(`gradbench: preparing ${checkout} in ${cache} (copy, json.hpp, the manual tool's build: about a minute)`);
-  if (existsSync(cache) && !lstatSync(cache).isDirectory()) throw new PrepareError(`${cache} is not a folder`);
+  log(
+    `gradbench: preparing ${checkout} in ${cache} (copy, json.hpp, the manual tool's build: about a minute)`,
+  );
+  if (existsSync(cache) && !lstatSync(cache).isDirectory())
+    throw new PrepareError(`${cache} is not a folder`);
   rmSync(cache, { recursive: true, force: true });
   mkdirSync(cache, { recursive: true });
-  cpSync(checkout, cache, { recursive: true, filter: (src) => !/[/\\](\.git|node_modules)$/.test(src) });
+  cpSync(checkout, cache, {
+    recursive: true,
+    filter: (src) => !/[/\\](\.git|node_modules)$/.test(src),
+  });
   makeWritable(cache);
   cpSync(jsonHpp(log), join(cache, "cpp/json.hpp"));
   // The binaries the evals validate against (the manual tool's define rebuilds its own anyway).
@@ -148,19 +183,36 @@ export function prepare(checkout: string, repo: string, cache: string, log: (s: 
     .map((l) => l.trim())
     .filter((e) => e && !(e in NOT_RUNNABLE))
     .map((e) => `bin/${e}`);
-  const build = spawnSync("make", ["-C", join(cache, "tools/manual"), "-j2", ...targets], { encoding: "utf8" });
-  writeFileSync(join(cache, "manual-build.log"), `${build.stdout ?? ""}${build.stderr ?? ""}`);
+  const build = spawnSync(
+    "make",
+    ["-C", join(cache, "tools/manual"), "-j2", ...targets],
+    { encoding: "utf8" },
+  );
+  writeFileSync(
+    join(cache, "manual-build.log"),
+    `${build.stdout ?? ""}${build.stderr ?? ""}`,
+  );
   if (build.status !== 0)
-    throw new PrepareError(`building the manual tool failed:\n${(build.stderr || build.stdout || "").slice(-2000)}`);
+    throw new PrepareError(
+      `building the manual tool failed:\n${(build.stderr || build.stdout || "").slice(-2000)}`,
+    );
   tfjsModules(cache, repo);
   try {
-    execFileSync("python3", ["-c", "import numpy, pydantic"], { stdio: "ignore" });
+    execFileSync("python3", ["-c", "import numpy, pydantic"], {
+      stdio: "ignore",
+    });
   } catch {
-    log("gradbench: warning: the evals need python3 with numpy and pydantic (and scipy for gmm)");
+    log(
+      "gradbench: warning: the evals need python3 with numpy and pydantic (and scipy for gmm)",
+    );
   }
   writeFileSync(
     stampFile,
-    JSON.stringify({ fingerprint: print, checkout: resolve(checkout), date: new Date().toISOString() }),
+    JSON.stringify({
+      fingerprint: print,
+      checkout: resolve(checkout),
+      date: new Date().toISOString(),
+    }),
   );
   return cache;
 }

@@ -42,7 +42,8 @@ export interface RelayRecord {
 }
 
 const ERROR_CHARS = 600;
-export const shorten = (s: string, n = ERROR_CHARS): string => (s.length > n ? `${s.slice(0, n)}…` : s);
+export const shorten = (s: string, n = ERROR_CHARS): string =>
+  s.length > n ? `${s.slice(0, n)}…` : s;
 
 export function median(xs: number[]): number | undefined {
   if (xs.length === 0) return undefined;
@@ -52,13 +53,22 @@ export function median(xs: number[]): number | undefined {
 
 type Json = Record<string, unknown>;
 
-function parse(line: string, from: string, problems: string[]): Json | undefined {
+function parse(
+  line: string,
+  from: string,
+  problems: string[],
+): Json | undefined {
   try {
     const v: unknown = JSON.parse(line);
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) return v as Json;
-    problems.push(`${from} sent a JSON line that is not an object: ${shorten(line, 120)}`);
+    if (v !== null && typeof v === "object" && !Array.isArray(v))
+      return v as Json;
+    problems.push(
+      `${from} sent a JSON line that is not an object: ${shorten(line, 120)}`,
+    );
   } catch {
-    problems.push(`${from} sent a line that is not JSON: ${shorten(line, 120)}`);
+    problems.push(
+      `${from} sent a line that is not JSON: ${shorten(line, 120)}`,
+    );
   }
   return undefined;
 }
@@ -72,7 +82,12 @@ export class RelayState {
   private readonly byId = new Map<unknown, Evaluation>();
 
   /** Called when a tool answers an evaluate message and when the eval analyses the answer. */
-  constructor(private readonly listener?: (e: Evaluation, event: "answered" | "analysed") => void) {}
+  constructor(
+    private readonly listener?: (
+      e: Evaluation,
+      event: "answered" | "analysed",
+    ) => void,
+  ) {}
 
   /** A line from the eval: returns what to send to the tool (undefined: nothing), and whether the tool's input ends after it. */
   fromEval(line: string): { toTool?: string; end: boolean; abort: boolean } {
@@ -99,21 +114,32 @@ export class RelayState {
     if (!r) return { abort: true };
     const m = this.pending.get(r.id);
     if (!m) {
-      this.record.problems.push(`the tool answered id ${JSON.stringify(r.id)}, which nothing asked`);
+      this.record.problems.push(
+        `the tool answered id ${JSON.stringify(r.id)}, which nothing asked`,
+      );
       return { abort: true };
     }
     this.pending.delete(r.id);
     const success = r.success === true;
     const error = typeof r.error === "string" ? shorten(r.error) : undefined;
-    if (m.kind === "start" && typeof r.tool === "string") this.record.toolName = r.tool;
+    if (m.kind === "start" && typeof r.tool === "string")
+      this.record.toolName = r.tool;
     if (m.kind === "define") {
       this.record.defined = success;
-      if (!success) this.record.defineError = error ?? "define failed without an error message";
+      if (!success)
+        this.record.defineError =
+          error ?? "define failed without an error message";
     }
     if (m.kind === "evaluate") {
       const timings = Array.isArray(r.timings) ? (r.timings as Timing[]) : [];
-      const ns = timings.filter((t) => t && t.name === "evaluate").map((t) => t.nanoseconds);
-      const e: Evaluation = { function: String(m.function), runs: ns.length, success };
+      const ns = timings
+        .filter((t) => t && t.name === "evaluate")
+        .map((t) => t.nanoseconds);
+      const e: Evaluation = {
+        function: String(m.function),
+        runs: ns.length,
+        success,
+      };
       if (typeof m.description === "string") e.description = m.description;
       const med = median(ns);
       if (med !== undefined) e.ns = med;

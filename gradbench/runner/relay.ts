@@ -4,7 +4,11 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
-import { RelayState, type Evaluation, type RelayRecord } from "./relay-state.js";
+import {
+  RelayState,
+  type Evaluation,
+  type RelayRecord,
+} from "./relay-state.js";
 
 export interface Side {
   /** A shell command (run by bash -c). */
@@ -39,11 +43,16 @@ const TAIL = 4000;
 
 function start(side: Side): ChildProcessWithoutNullStreams {
   // detached: its own process group, so a time-out ends the command and everything it started.
-  return spawn("bash", ["-c", side.command], { cwd: side.cwd, env: side.env ?? process.env, detached: true });
+  return spawn("bash", ["-c", side.command], {
+    cwd: side.cwd,
+    env: side.env ?? process.env,
+    detached: true,
+  });
 }
 
 function killGroup(p: ChildProcessWithoutNullStreams): void {
-  if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
+  if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined)
+    return;
   try {
     process.kill(-p.pid, "SIGKILL");
   } catch {
@@ -58,7 +67,11 @@ function closed(p: ChildProcessWithoutNullStreams): Promise<number | null> {
   });
 }
 
-export async function relay(evalSide: Side, toolSide: Side, options: RelayOptions): Promise<RelayRun> {
+export async function relay(
+  evalSide: Side,
+  toolSide: Side,
+  options: RelayOptions,
+): Promise<RelayRun> {
   const t0 = performance.now();
   const grace = options.graceMs ?? 120_000;
   const state = new RelayState(options.onEvaluation);
@@ -82,13 +95,15 @@ export async function relay(evalSide: Side, toolSide: Side, options: RelayOption
   createInterface({ input: ev.stdout }).on("line", (line) => {
     const r = state.fromEval(line);
     if (r.abort) return abort();
-    if (r.toTool !== undefined && tool.stdin.writable) tool.stdin.write(`${r.toTool}\n`);
+    if (r.toTool !== undefined && tool.stdin.writable)
+      tool.stdin.write(`${r.toTool}\n`);
     if (r.end) tool.stdin.end();
   });
   createInterface({ input: tool.stdout }).on("line", (line) => {
     const r = state.fromTool(line);
     if (r.abort) return abort();
-    if (r.toEval !== undefined && ev.stdin.writable) ev.stdin.write(`${r.toEval}\n`);
+    if (r.toEval !== undefined && ev.stdin.writable)
+      ev.stdin.write(`${r.toEval}\n`);
   });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -96,7 +111,10 @@ export async function relay(evalSide: Side, toolSide: Side, options: RelayOption
     abort();
   }, options.timeoutMs);
   // When one side is done, the other's input ends; it gets `grace` to finish.
-  const afterward = (done: ChildProcessWithoutNullStreams, other: ChildProcessWithoutNullStreams) =>
+  const afterward = (
+    done: ChildProcessWithoutNullStreams,
+    other: ChildProcessWithoutNullStreams,
+  ) =>
     closed(done).then(() => {
       other.stdin.end();
       setTimeout(() => killGroup(other), grace).unref();

@@ -1,22 +1,39 @@
 /** GRADBENCH.md from the raw results: per eval and size, each tool's time per function, the ratios and the verdicts. */
 import type { Evaluation } from "./relay-state.js";
-import { NOT_RUNNABLE, REQUIRED } from "./evals.js";
-import type { EvalResult, MachineInfo, Results, ToolResult } from "./results.js";
+import { NOT_RUNNABLE, REMARKS, REQUIRED } from "./evals.js";
+import type {
+  EvalResult,
+  MachineInfo,
+  Results,
+  ToolResult,
+} from "./results.js";
 import { TOOL_NAMES, TOOL_TITLES } from "./tools.js";
 
 export function duration(ns: number | undefined): string {
   if (ns === undefined) return "—";
-  const [v, unit] = ns < 1e3 ? [ns, "ns"] : ns < 1e6 ? [ns / 1e3, "µs"] : ns < 1e9 ? [ns / 1e6, "ms"] : [ns / 1e9, "s"];
+  const [v, unit] =
+    ns < 1e3
+      ? [ns, "ns"]
+      : ns < 1e6
+        ? [ns / 1e3, "µs"]
+        : ns < 1e9
+          ? [ns / 1e6, "ms"]
+          : [ns / 1e9, "s"];
   return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${unit}`;
 }
 
 export const times = (x: number | undefined): string =>
-  x === undefined || !Number.isFinite(x) ? "—" : `${x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0)}×`;
+  x === undefined || !Number.isFinite(x)
+    ? "—"
+    : `${x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0)}×`;
 
 const geomean = (xs: number[]) =>
-  xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : undefined;
+  xs.length
+    ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length)
+    : undefined;
 const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
-const cellText = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+const cellText = (s: string) =>
+  s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
 /** One row of an eval's table: the same evaluation (function, input) across the tools. */
 export interface Row {
@@ -41,7 +58,11 @@ export function rows(result: EvalResult): Row[] {
       const key = `${base}\0${k}`;
       let row = index.get(key);
       if (!row) {
-        row = { function: e.function, description: e.description ?? "", byTool: {} };
+        row = {
+          function: e.function,
+          description: e.description ?? "",
+          byTool: {},
+        };
         index.set(key, row);
         out.push(row);
       }
@@ -52,7 +73,8 @@ export function rows(result: EvalResult): Row[] {
 }
 
 /** A timed, successful evaluation's time. */
-const ok = (e: Evaluation | undefined) => (e && e.success && e.ns !== undefined ? e.ns : undefined);
+const ok = (e: Evaluation | undefined) =>
+  e && e.success && e.ns !== undefined ? e.ns : undefined;
 const ratioOf = (row: Row, a: string, b: string) => {
   const x = ok(row.byTool[a]);
   const y = ok(row.byTool[b]);
@@ -63,7 +85,11 @@ function timeCell(e: Evaluation | undefined): string {
   if (!e) return "—";
   if (!e.success) return "failed";
   const t = duration(e.ns);
-  return e.valid === false ? `${t} (invalid)` : e.valid === undefined ? `${t} (not judged)` : t;
+  return e.valid === false
+    ? `${t} (invalid)`
+    : e.valid === undefined
+      ? `${t} (not judged)`
+      : t;
 }
 
 const verdictText = (t: ToolResult | undefined, skipped: string | undefined) =>
@@ -80,11 +106,19 @@ export function ratioSummary(result: EvalResult, a: string, b: string): string {
     .filter((x): x is number => x !== undefined);
   if (rs.length === 0) return "—";
   const g = times(geomean(rs));
-  return rs.length === 1 ? g : `${g} (${times(Math.min(...rs))} to ${times(Math.max(...rs))})`;
+  return rs.length === 1
+    ? g
+    : `${g} (${times(Math.min(...rs))} to ${times(Math.max(...rs))})`;
 }
 
 function machineLine(m: MachineInfo): string {
-  const parts = [`${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB`, m.os, `Node ${m.node}`, m.python, m.cxx];
+  const parts = [
+    `${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB`,
+    m.os,
+    `Node ${m.node}`,
+    m.python,
+    m.cxx,
+  ];
   return parts.filter(Boolean).join("; ");
 }
 
@@ -92,27 +126,39 @@ function evalSection(r: EvalResult): string[] {
   const tools = TOOL_NAMES.filter((t) => r.tools[t]);
   const has = (t: string) => tools.includes(t as (typeof TOOL_NAMES)[number]);
   const ratios: [string, string, string][] = [];
-  if (has("adgen") && has("manual")) ratios.push(["adgen/manual", "adgen", "manual"]);
+  if (has("adgen") && has("manual"))
+    ratios.push(["adgen/manual", "adgen", "manual"]);
   if (has("tfjs") && has("adgen")) ratios.push(["tfjs/adgen", "tfjs", "adgen"]);
   const out = [`## ${r.eval}`, ""];
-  const args = r.args.length ? `\`${r.args.join(" ")}\`` : "the eval's defaults";
+  const args = r.args.length
+    ? `\`${r.args.join(" ")}\``
+    : "the eval's defaults";
   out.push(
     `Run ${utc(r.date)} with ${args} (adgen ${r.machine.commit}, load ${r.machine.loadStart.toFixed(1)}).${r.note ? ` ${r.note}` : ""}`,
     "",
   );
+  if (REMARKS[r.eval]) out.push(REMARKS[r.eval]!, "");
   for (const t of TOOL_NAMES) {
     const res = r.tools[t];
-    const when = res?.date && res.date.slice(0, 16) !== r.date.slice(0, 16) ? `, run ${utc(res.date)}` : "";
+    const when =
+      res?.date && res.date.slice(0, 16) !== r.date.slice(0, 16)
+        ? `, run ${utc(res.date)}`
+        : "";
     const line = `- ${t}: ${verdictText(res, r.skipped[t])}${res ? `, ${Math.round(res.seconds)} s in all${when}` : ""}`;
     out.push(line);
-    for (const e of res && res.verdict !== "valid" ? res.errors.slice(0, 3) : [])
+    for (const e of res && res.verdict !== "valid"
+      ? res.errors.slice(0, 3)
+      : [])
       out.push(`  - ${cellText(e.length > 300 ? `${e.slice(0, 300)}…` : e)}`);
   }
   out.push("");
   const table = rows(r);
   if (table.length === 0) return out;
   const head = ["size", "function", ...tools, ...ratios.map((x) => x[0])];
-  out.push(`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`);
+  out.push(
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`,
+  );
   for (const row of table) {
     const cells = [
       row.description || "—",
@@ -129,9 +175,13 @@ function evalSection(r: EvalResult): string[] {
 export function render(results: Results): string {
   const known = [
     ...REQUIRED,
-    ...Object.keys(results.evals).filter((e) => !(REQUIRED as readonly string[]).includes(e)),
+    ...Object.keys(results.evals).filter(
+      (e) => !(REQUIRED as readonly string[]).includes(e),
+    ),
   ];
-  const evals = known.map((e) => results.evals[e]).filter((r): r is EvalResult => r !== undefined);
+  const evals = known
+    .map((e) => results.evals[e])
+    .filter((r): r is EvalResult => r !== undefined);
   const out = [
     "# adgen on GradBench",
     "",
@@ -146,7 +196,8 @@ export function render(results: Results): string {
     "`--min-runs` and `--min-seconds`), so they leave out start-up, JSON and the eval's own work. adgen/manual above 1 means adgen is",
     "slower than the hand-written C++; tfjs/adgen above 1 means adgen is faster than TensorFlow.js. A ratio's summary is the",
     "geometric mean over the eval's rows, with the range. A verdict is valid when the eval judged every answer valid, invalid when it",
-    "judged one wrong, failed when a tool or the eval failed, crashed or timed out.",
+    "judged one wrong, failed when a tool or the eval failed, crashed or timed out. Times of a microsecond or less (hello's)",
+    "are at the resolution of the tools' timers, so their ratios say nothing; — is a time the tool did not report.",
     "",
     "## Summary",
     "",
@@ -156,7 +207,11 @@ export function render(results: Results): string {
   for (const r of evals) {
     const v = (t: string) => {
       const res = r.tools[t];
-      return res ? (res.verdict === "valid" ? "valid" : `**${res.verdict}**`) : "—";
+      return res
+        ? res.verdict === "valid"
+          ? "valid"
+          : `**${res.verdict}**`
+        : "—";
     };
     out.push(
       `| [${r.eval}](#${r.eval}) | ${rows(r).length} | ${v("adgen")} | ${v("manual")} | ${v("tfjs")} | ${ratioSummary(r, "adgen", "manual")} | ${ratioSummary(r, "tfjs", "adgen")} |`,
@@ -169,7 +224,8 @@ export function render(results: Results): string {
   out.push("## Machine", "", ...machines.map((m) => `- ${m}`), "");
   for (const r of evals) out.push(...evalSection(r));
   out.push("## Not run: ba, ht, lstm", "");
-  for (const [e, why] of Object.entries(NOT_RUNNABLE)) if (!results.evals[e]) out.push(`- **${e}** ${why}`);
+  for (const [e, why] of Object.entries(NOT_RUNNABLE))
+    if (!results.evals[e]) out.push(`- **${e}** ${why}`);
   out.push("");
   return out.join("\n");
 }

@@ -8,10 +8,18 @@ import { UsageError } from "./options.js";
 import { defaultCache, prepare } from "./prepare.js";
 import { relay } from "./relay.js";
 import { render } from "./render.js";
-import { judge, loadResults, mergeEval, saveResults, writeFormatted, type EvalResult } from "./results.js";
+import {
+  judge,
+  loadResults,
+  mergeEval,
+  saveResults,
+  writeFormatted,
+  type EvalResult,
+} from "./results.js";
 import { makeTools, supports, TOOL_NAMES, type Tool } from "./tools.js";
 
-const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const quote = (s: string) =>
+  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 
 interface Plan {
   eval: string;
@@ -30,25 +38,48 @@ export function plan(o: Options): Plan[] {
 }
 
 export async function writeReport(o: Options, repo: string): Promise<void> {
-  await writeFormatted(resolve(repo, o.out), render(loadResults(resolve(repo, o.results))));
+  await writeFormatted(
+    resolve(repo, o.out),
+    render(loadResults(resolve(repo, o.results))),
+  );
 }
 
 /** Runs the plan; returns whether adgen's tool was valid on every eval it ran. */
-export async function runEvals(o: Options, repo: string, log: (s: string) => void): Promise<boolean> {
-  const selected = (tools: Tool[]) => tools.filter((t) => o.tools.includes(t.name));
+export async function runEvals(
+  o: Options,
+  repo: string,
+  log: (s: string) => void,
+): Promise<boolean> {
+  const selected = (tools: Tool[]) =>
+    tools.filter((t) => o.tools.includes(t.name));
   const needsCheckout =
-    !o.evalCommand || selected(makeTools(repo, undefined, o.toolCommands)).some((t) => t.fromCheckout);
+    !o.evalCommand ||
+    selected(makeTools(repo, undefined, o.toolCommands)).some(
+      (t) => t.fromCheckout,
+    );
   let checkout: string | undefined;
   if (needsCheckout) {
     if (!o.gradbench)
-      throw new UsageError("where is GradBench? Give its checkout with --gradbench <path> or GRADBENCH=<path>");
-    checkout = prepare(o.gradbench, repo, o.cache ?? defaultCache(o.gradbench, repo), log);
+      throw new UsageError(
+        "where is GradBench? Give its checkout with --gradbench <path> or GRADBENCH=<path>",
+      );
+    checkout = prepare(
+      o.gradbench,
+      repo,
+      o.cache ?? defaultCache(o.gradbench, repo),
+      log,
+    );
   }
   const tools = selected(makeTools(repo, checkout, o.toolCommands));
   const resultsFile = resolve(repo, o.results);
   let allValid = true;
   for (const p of plan(o)) {
-    if (!o.evalCommand && !existsSync(join(checkout!, "python/gradbench/gradbench/evals", p.eval, "run.py")))
+    if (
+      !o.evalCommand &&
+      !existsSync(
+        join(checkout!, "python/gradbench/gradbench/evals", p.eval, "run.py"),
+      )
+    )
       throw new UsageError(`GradBench has no eval named ${p.eval}`);
     const command = o.evalCommand
       ? `${o.evalCommand.replaceAll("{eval}", p.eval)} ${p.args.map(quote).join(" ")}`
@@ -56,7 +87,9 @@ export async function runEvals(o: Options, repo: string, log: (s: string) => voi
     const evalSide = {
       command: command.trim(),
       cwd: checkout ?? repo,
-      env: checkout ? { ...process.env, PYTHONPATH: join(checkout, "python/gradbench") } : process.env,
+      env: checkout
+        ? { ...process.env, PYTHONPATH: join(checkout, "python/gradbench") }
+        : process.env,
     };
     const record: EvalResult = {
       eval: p.eval,
@@ -97,15 +130,22 @@ export async function runEvals(o: Options, repo: string, log: (s: string) => voi
         seconds: run.seconds,
         evaluations: run.evaluations,
       };
-      log(`gradbench: ${p.eval} × ${tool.name}: ${verdict.verdict} (${verdict.detail})`);
+      log(
+        `gradbench: ${p.eval} × ${tool.name}: ${verdict.verdict} (${verdict.detail})`,
+      );
       for (const e of verdict.verdict === "valid" ? [] : verdict.errors)
         log(`  ${e.split("\n").slice(0, 6).join("\n  ")}`);
-      if (tool.name === "adgen" && verdict.verdict !== "valid") allValid = false;
+      if (tool.name === "adgen" && verdict.verdict !== "valid")
+        allValid = false;
     }
     record.machine.loadEnd = machineInfo(repo).loadStart;
     // Read again: another run may have stored other evals meanwhile.
     const results = loadResults(resultsFile);
-    results.evals[p.eval] = mergeEval(results.evals[p.eval], record, TOOL_NAMES);
+    results.evals[p.eval] = mergeEval(
+      results.evals[p.eval],
+      record,
+      TOOL_NAMES,
+    );
     await saveResults(resultsFile, results);
     await writeReport(o, repo);
   }
@@ -114,7 +154,10 @@ export async function runEvals(o: Options, repo: string, log: (s: string) => voi
 
 export const repoRoot = (from: string): string => {
   let dir = from;
-  while (!existsSync(join(dir, "package.json")) || !readFileSync(join(dir, "package.json"), "utf8").includes('"adgen"'))
+  while (
+    !existsSync(join(dir, "package.json")) ||
+    !readFileSync(join(dir, "package.json"), "utf8").includes('"adgen"')
+  )
     dir = join(dir, "..");
   return dir;
 };

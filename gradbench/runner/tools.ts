@@ -18,7 +18,8 @@ export interface Tool {
 /** What each tool is, for the report. */
 export const TOOL_TITLES: Record<string, string> = {
   adgen:
-    "adgen's tool (`gradbench/tool/`, `npm run --silent gradbench-tool`): the evals in TypeScript, gradients by adgen",
+    "adgen's tool (`gradbench/tool/`, `npm run --silent gradbench-tool`): each eval as plain TypeScript " +
+    "(gradbench/tool/model/), differentiated by adgen ahead of time, in Node",
   manual:
     "GradBench's `manual` tool: hand-written C++ derivatives (g++ -O3), the golden outputs most evals validate against",
   tfjs: "GradBench's TensorFlow.js tool (`js/tensorflow`) on @tensorflow/tfjs-core with the CPU backend, in float32 (tfjs has no float64)",
@@ -37,7 +38,11 @@ const evalsTxt = (file: string): string[] | "all" =>
  * and runs in the repository). `checkout` is the prepared GradBench copy; only needed by the tools
  * that run from it.
  */
-export function makeTools(repo: string, checkout: string | undefined, overrides: Record<string, string>): Tool[] {
+export function makeTools(
+  repo: string,
+  checkout: string | undefined,
+  overrides: Record<string, string>,
+): Tool[] {
   const cp = checkout ?? "<GradBench copy>";
   const defaults: Record<ToolName, Tool> = {
     adgen: {
@@ -51,20 +56,26 @@ export function makeTools(repo: string, checkout: string | undefined, overrides:
       name: "manual",
       command: "python3 python/gradbench/gradbench/cpp.py manual",
       cwd: cp,
-      evals: checkout ? evalsTxt(join(checkout, "tools/manual/evals.txt")) : "all",
+      evals: checkout
+        ? evalsTxt(join(checkout, "tools/manual/evals.txt"))
+        : "all",
       fromCheckout: true,
     },
     tfjs: {
       name: "tfjs",
       command: `${JSON.stringify(join(repo, "node_modules/.bin/tsx"))} js/tensorflow/run.ts`,
       cwd: cp,
-      evals: checkout ? evalsTxt(join(checkout, "tools/tensorflow-js/evals.txt")) : "all",
+      evals: checkout
+        ? evalsTxt(join(checkout, "tools/tensorflow-js/evals.txt"))
+        : "all",
       fromCheckout: true,
     },
   };
   return TOOL_NAMES.map((name) => {
     const o = overrides[name];
-    return o === undefined ? defaults[name] : { name, command: o, cwd: repo, evals: "all", fromCheckout: false };
+    return o === undefined
+      ? defaults[name]
+      : { name, command: o, cwd: repo, evals: "all", fromCheckout: false };
   });
 }
 
