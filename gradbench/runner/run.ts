@@ -70,7 +70,8 @@ export async function runEvals(
       log,
     );
   }
-  const tools = selected(makeTools(repo, checkout, o.toolCommands));
+  const allTools = makeTools(repo, checkout, o.toolCommands);
+  const tools = selected(allTools);
   const resultsFile = resolve(repo, o.results);
   let allValid = true;
   for (const p of plan(o)) {
@@ -100,11 +101,15 @@ export async function runEvals(
       skipped: {},
     };
     if (p.note) record.note = p.note;
-    for (const tool of tools) {
-      if (!supports(tool, p.eval)) {
+    // Checked for the tools not selected too, when known: the report says why they have no result.
+    for (const tool of allTools)
+      if (
+        (tool.fromCheckout ? checkout !== undefined : true) &&
+        !supports(tool, p.eval)
+      )
         record.skipped[tool.name] = "not among the evals it supports";
-        continue;
-      }
+    for (const tool of tools) {
+      if (record.skipped[tool.name]) continue;
       log(`gradbench: ${p.eval} against ${tool.name} (${tool.command})`);
       const t0 = Date.now();
       const date = new Date(t0).toISOString();
