@@ -15,6 +15,15 @@ import { outputName, shown } from "./files.js";
 import { colors, humanDiagnostic } from "./report.js";
 import { fits, parseLengths, parsePoint, type Template } from "./check-args.js";
 import { hessianAsVjp } from "./check-hessian.js";
+import {
+  asInstance,
+  classParams,
+  recordAsType,
+  sampledLeaves,
+  sampleRecord,
+  userParams,
+  type UserParam,
+} from "./check-records.js";
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -159,9 +168,9 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     (f) => f.kind === "grad" || f.kind === "vjp" || f.kind === "jvp" || f.kind === "hessian",
   );
   const entryName = (c: GeneratedFunction) => c.name.replace(/_(grad|vjp|jvp|hessian)$/, "");
-  // f_vjp takes the upstream gradient last, f_jvp the tangents.
+  // f_vjp takes the upstream gradient last, f_jvp the tangents; a record's leaves are one parameter.
   const paramsOf = (c: GeneratedFunction) =>
-    c.kind === "grad" || c.kind === "hessian" ? c.params : c.params.slice(0, -1);
+    userParams(c.kind === "grad" || c.kind === "hessian" ? c.params : c.params.slice(0, -1));
   for (const t of templates) {
     const names = Object.keys(t);
     if (!companions.some((c) => names.every((n) => paramsOf(c).some((p) => p.name === n))))
@@ -186,12 +195,16 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     if (!companions.some((c) => paramsOf(c).some((p) => p.name === name && p.type !== "number")))
       return usage(`--length names '${name}', which is no array parameter of the functions checked`);
 
+  // Parameters declared with a class of the file: their values are made instances of it.
+  const instances = new Map(companions.map((c) => [c.name, classParams(source, entryName(c))]));
+  const classNames = [...new Set([...instances.values()].flatMap((m) => [...m.values()].map((v) => v.cls)))];
+
   // Run the file and the companions.
   const companionFile = opts.companion ? resolve(cwd, opts.companion) : join(dirname(file), outputName(file, "js"));
   let user: ReturnType<typeof loadModule>;
   let generated: ReturnType<typeof loadModule>;
   try {
-    user = loadModule(file, { names: companions.map(entryName) });
+    user = loadModule(file, { names: [...companions.map(entryName), ...classNames] });
   } catch (e) {
     io.stderr(`adgen check: running ${shown(file, cwd)} failed: ${(e as Error).message}\n`);
     return 1;
@@ -226,6 +239,12 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     }
     const params = paramsOf(c);
     const names = params.map((p) => p.name);
+    const classed = instances.get(c.name)!;
+    const given = (value: unknown, p: UserParam): unknown => {
+      const v = p.leaves ? recordAsType(value, p.leaves, asType) : asType(value, p.type);
+      const k = classed.get(p.name);
+      return k ? asInstance(v, user.exports[k.cls] ?? user.locals[k.cls], k.array) : v;
+    };
     const applying = templates.filter((t) => Object.keys(t).every((n) => names.includes(n)));
     const full = applying.filter((t) => names.every((n) => n in t));
     const partial = applying.filter((t) => !names.every((n) => n in t));
@@ -237,7 +256,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       tolerance,
       step,
       throwOnMismatch: false,
-      at: full.map((t) => params.map((p) => asType(t[p.name], p.type))),
+      at: full.map((t) => params.map((p) => given(t[p.name], p))),
       points:
         (points ?? (full.length > 0 && partial.length === 0 && templates.length > 0 ? 0 : 5)) *
         Math.max(1, partial.length),
@@ -245,12 +264,19 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
         const t = partial.length > 0 ? partial[i % partial.length]! : {};
         return params.map((p) =>
           p.name in t
-            ? asType(t[p.name], p.type)
-            : randomParam(p.type, lengths.named[p.name] ?? lengths.all, random, range as [number, number]),
+            ? given(t[p.name], p)
+            : p.leaves
+              ? given(
+                  sampleRecord(p.leaves, lengths.named[p.name] ?? lengths.all, (type) =>
+                    randomParam(type, lengths.named[p.name] ?? lengths.all, random, range as [number, number]),
+                  ),
+                  p,
+                )
+              : randomParam(p.type, lengths.named[p.name] ?? lengths.all, random, range as [number, number]),
         );
       },
     };
-    const unsampled = params.filter((p) => !isSampled(p.type));
+    const unsampled = params.filter((p) => (p.leaves ? !sampledLeaves(p, isSampled) : !isSampled(p.type)));
     if (
       unsampled.length > 0 &&
       (partial.length > 0 || options.points! > 0) &&

@@ -5,7 +5,9 @@
  */
 
 export type ArrayType = "Float64Array" | "number[]";
-export type ValueType = "number" | ArrayType;
+/** The program's record type: `interface R { x: number; y: number; ... }` (Program.record). */
+export type RecordType = "R";
+export type ValueType = "number" | ArrayType | RecordType;
 
 export type Expr =
   | { k: "num"; v: number }
@@ -29,7 +31,13 @@ export type Expr =
   /** `arr.reduce((acc, v) => body, init)` (without `init`: from `arr[0]`). */
   | { k: "reduce"; arr: string; acc: string; v: string; body: Expr; init?: Expr }
   /** `Math.max(...arr, ...rest)` / `Math.min`. */
-  | { k: "extremum"; fn: "max" | "min"; arr: string; rest: Expr[] };
+  | { k: "extremum"; fn: "max" | "min"; arr: string; rest: Expr[] }
+  /** A record variable (`p`). */
+  | { k: "rvar"; name: string }
+  /** A field of a record variable: `p.x`. */
+  | { k: "field"; obj: string; f: string }
+  /** An object literal of type R: `{ x: e, y: e }`, or `{ ...p, x: e }` (`spread` a record variable). */
+  | { k: "obj"; spread?: string; fields: { f: string; e: Expr }[] };
 
 export type Cond =
   | { k: "cmp"; op: "<" | ">" | "<=" | ">=" | "===" | "!=="; a: Expr; b: Expr }
@@ -51,6 +59,10 @@ export type Stmt =
   | { k: "assign"; name: string; op: "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "**="; value: Expr }
   | { k: "incr"; name: string; op: "++" | "--" }
   | { k: "store"; arr: string; i: Expr; op: "=" | "+=" | "-=" | "*="; value: Expr }
+  /** `p.x op value`, on a local record. */
+  | { k: "fstore"; obj: string; f: string; op: "=" | "+=" | "-=" | "*="; value: Expr }
+  /** `p = value`, a `let` record given a new record (a literal, a spread, a helper's). */
+  | { k: "rassign"; name: string; value: Expr }
   | { k: "if"; c: Cond; then: Stmt[]; else?: Stmt[] }
   | { k: "for"; init: { name: string; value: Expr }[]; test: Cond; update: ForUpdate[]; body: Stmt[] }
   /** With `index`, `for (const [index, name] of arr.entries())`. */
@@ -88,6 +100,8 @@ export interface GateDef {
 
 export interface Program {
   consts: { name: string; v: number }[];
+  /** The fields of the record type `R`, when the program has one. */
+  record?: string[];
   gates: GateDef[];
   helpers: Fn[];
   main: Fn;
@@ -145,6 +159,14 @@ export function printExpr(e: Expr, prec = 0): string {
       return `${e.arr}.reduce((${e.acc}, ${e.v}) => ${printExpr(e.body)}${e.init ? `, ${printExpr(e.init)}` : ""})`;
     case "extremum":
       return `Math.${e.fn}(...${e.arr}${e.rest.map((r) => `, ${printExpr(r)}`).join("")})`;
+    case "rvar":
+      return e.name;
+    case "field":
+      return `${e.obj}.${e.f}`;
+    case "obj": {
+      const parts = [...(e.spread ? [`...${e.spread}`] : []), ...e.fields.map((f) => `${f.f}: ${printExpr(f.e)}`)];
+      return `{ ${parts.join(", ")} }`;
+    }
   }
 }
 
@@ -209,6 +231,10 @@ class Printer {
         return this.line(n, `${s.name}${s.op};`);
       case "store":
         return this.line(n, `${s.arr}[${printExpr(s.i)}] ${s.op} ${printExpr(s.value)};`);
+      case "fstore":
+        return this.line(n, `${s.obj}.${s.f} ${s.op} ${printExpr(s.value)};`);
+      case "rassign":
+        return this.line(n, `${s.name} = ${printExpr(s.value)};`);
       case "if": {
         this.line(n, `if (${printCond(s.c)}) {`);
         this.body(s.then, n + 1);
@@ -280,6 +306,7 @@ export function printProgram(p: Program, o: PrintOptions = { types: true }): str
   const imports = [...(p.gates.length > 0 ? ["gate"] : []), ...p.imports].sort();
   if (o.types && imports.length > 0) pr.line(0, `import { ${imports.join(", ")} } from "adgen/gates";`);
   for (const c of p.consts) pr.line(0, `const ${c.name} = ${c.v};`);
+  if (p.record && o.types) pr.line(0, `interface R { ${p.record.map((f) => `${f}: number;`).join(" ")} }`);
   for (const g of p.gates) {
     pr.line(0, `const ${g.name} = gate({`);
     pr.line(1, `forward: ${o.types ? g.forward : stripTypes(g.forward)},`);
@@ -306,7 +333,11 @@ function stripTypes(s: string): string {
  * and the shrinker discards them.
  */
 export function invalidity(p: Program): string | undefined {
-  type Binding = { kind: "num" | "arr" | "bool"; mutable: boolean; declared: boolean };
+  type Binding = { kind: "num" | "arr" | "bool" | "rec"; mutable: boolean; declared: boolean };
+  const fields = new Set(p.record ?? []);
+  const field = (f: string) => {
+    if (!fields.has(f)) throw new Error(`R has no field '${f}'`);
+  };
   const known = new Set([...p.helpers.map((h) => h.name), ...p.gates.map((g) => g.name), ...p.imports]);
   let scopes: Map<string, Binding>[] = [];
   let returnType: ValueType = "number";
@@ -375,6 +406,20 @@ export function invalidity(p: Program): string | undefined {
         return;
       case "arrayLit":
         return e.items.forEach(expr);
+      case "rvar":
+        lookup(e.name, "rec");
+        return;
+      case "field":
+        lookup(e.obj, "rec");
+        return field(e.f);
+      case "obj": {
+        if (e.spread) lookup(e.spread, "rec");
+        e.fields.forEach((f) => (field(f.f), expr(f.e)));
+        const given = new Set(e.fields.map((f) => f.f));
+        if (!e.spread && [...fields].some((f) => !given.has(f)))
+          throw new Error("an object literal without every field");
+        return;
+      }
       case "newArray":
       case "num":
         return;
@@ -394,7 +439,7 @@ export function invalidity(p: Program): string | undefined {
     cond(c.a);
     cond(c.b);
   };
-  const kindOf = (t: ValueType): Binding["kind"] => (t === "number" ? "num" : "arr");
+  const kindOf = (t: ValueType): Binding["kind"] => (t === "number" ? "num" : t === "R" ? "rec" : "arr");
   const block = (stmts: Stmt[], loops: number, pre: [string, Omit<Binding, "declared">][] = []) => {
     const scope = new Map<string, Binding>();
     for (const s of stmts) {
@@ -430,6 +475,14 @@ export function invalidity(p: Program): string | undefined {
         lookup(s.arr, "arr");
         expr(s.i);
         return expr(s.value);
+      case "fstore":
+        expr(s.value);
+        lookup(s.obj, "rec");
+        return field(s.f);
+      case "rassign":
+        expr(s.value);
+        if (!lookup(s.name, "rec").mutable) throw new Error(`'${s.name}' is a const`);
+        return;
       case "if":
         cond(s.c);
         block(s.then, loops);

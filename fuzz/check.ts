@@ -34,7 +34,9 @@ export type Outcome =
 /** Limitations the README documents: a refusal of these is expected, any other refusal is a failure. */
 const documented: RegExp[] = [/array gates? .*return.* arrays? inside a loop/i];
 
-type Value = number | Float64Array | number[];
+/** A record parameter (`R`) is a plain object of numbers. */
+type Rec = { [field: string]: number };
+type Value = number | Float64Array | number[] | Rec;
 type Fn = (...xs: Value[]) => Value;
 
 const POINTS = 3;
@@ -82,10 +84,23 @@ function loadGenerated(code: string, name: string): (xs: Value[]) => { value: Va
   };
 }
 
-const copy = (x: Value): Value => (typeof x === "number" ? x : x.slice());
-const finite = (y: Value) => (typeof y === "number" ? Number.isFinite(y) : Array.from(y).every(Number.isFinite));
+const isRec = (x: unknown): x is Rec =>
+  typeof x === "object" && x !== null && !Array.isArray(x) && !(x instanceof Float64Array);
+const copy = (x: Value): Value => (typeof x === "number" ? x : isRec(x) ? { ...x } : x.slice());
+const finite = (y: Value) =>
+  typeof y === "number" ? Number.isFinite(y) : Object.values(y as ArrayLike<number>).every(Number.isFinite);
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
-const show = (v: unknown) => (typeof v === "number" ? String(v) : `[${Array.from(v as ArrayLike<number>).join(", ")}]`);
+const show = (v: unknown) =>
+  typeof v === "number"
+    ? String(v)
+    : isRec(v)
+      ? `{ ${Object.entries(v)
+          .map(([k, x]) => `${k}: ${x}`)
+          .join(", ")} }`
+      : `[${Array.from(v as ArrayLike<number>).join(", ")}]`;
+/** The entries of a parameter that get a partial derivative: none for a number, indices, a record's fields. */
+const keysOf = (x: Value): (number | string)[] =>
+  typeof x === "number" ? [] : isRec(x) ? Object.keys(x) : Array.from({ length: x.length }, (_, k) => k);
 
 function errorName(e: unknown): string {
   const n = (e as { name?: unknown })?.name;
@@ -99,6 +114,7 @@ export function points(p: Program, seed: number): Value[][] {
   return Array.from({ length: POINTS }, () =>
     p.main.params.map((q) => {
       if (q.type === "number") return draw();
+      if (q.type === "R") return Object.fromEntries((p.record ?? []).map((f) => [f, draw()]));
       const values = Array.from({ length: p.lengths[q.name]! }, draw);
       return q.type === "Float64Array" ? Float64Array.from(values) : values;
     }),
@@ -162,7 +178,7 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
     if (!finite(y)) continue;
     const weights = vector ? Array.from({ length: (y as ArrayLike<number>).length }, () => random() * 2 - 1) : [];
     const objective = (ys: Value[]): number => {
-      const out = original(...ys.map(copy));
+      const out = original(...ys.map(copy)) as number | ArrayLike<number>;
       if (typeof out === "number") return out;
       let s = 0;
       for (let i = 0; i < out.length; i++) s += weights[i]! * out[i]!;
@@ -188,7 +204,8 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
         return fail("wrong value", `value ${show(value)}, f gives ${y} ${where}`);
     } else {
       const v = value as ArrayLike<number> | undefined;
-      if (!v || v.length !== y.length || Array.from(y).some((e, i) => !same(e, v[i]!)))
+      const w = y as ArrayLike<number>;
+      if (!v || v.length !== w.length || Array.from(w).some((e, i) => !same(e, v[i]!)))
         return fail("wrong value", `value ${show(value)}, f gives ${show(y)} ${where}`);
     }
     for (let i = 0; i < xs.length; i++)
@@ -208,7 +225,9 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
       if (
         typeof x === "number"
           ? typeof g !== "number"
-          : typeof g === "number" || g.length !== x.length || g.constructor.name !== x.constructor.name
+          : isRec(x)
+            ? !isRec(g) || Object.keys(g).join(",") !== Object.keys(x).join(",")
+            : typeof g === "number" || isRec(g) || g.length !== x.length || g.constructor.name !== x.constructor.name
       )
         return fail("gradient shape", `grad.${names[i]} is ${show(g)}, parameter is ${show(x)}`);
     }
@@ -218,20 +237,21 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
     const eps = fround ? 2 ** -22 : 1e-13;
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]!;
-      const entries = typeof x === "number" ? 1 : x.length;
-      for (let k = 0; k < entries; k++) {
-        const base = typeof x === "number" ? x : x[k]!;
+      const entries = typeof x === "number" ? [undefined] : keysOf(x);
+      for (const k of entries) {
+        const base = k === undefined ? (x as number) : (x as Record<string | number, number>)[k]!;
         const along = (e: number) => {
           const ys = xs.slice();
-          if (typeof x === "number") ys[i] = e;
+          if (k === undefined) ys[i] = e;
           else {
-            const xc = copy(x) as number[];
+            const xc = copy(x) as Record<string | number, number>;
             xc[k] = e;
-            ys[i] = xc;
+            ys[i] = xc as Value;
           }
           return objective(ys);
         };
-        const g = typeof x === "number" ? (grad[names[i]!] as number) : (grad[names[i]!] as ArrayLike<number>)[k]!;
+        const g =
+          k === undefined ? (grad[names[i]!] as number) : (grad[names[i]!] as Record<string | number, number>)[k]!;
         const fd = (h: number) => finiteDifference((v) => along(v[0]!), [base], 0, h);
         // Roundoff of a difference quotient: eps |f| / step.
         const scale = 1 + Math.abs(objective(xs));
@@ -256,7 +276,7 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
         }
         return fail(
           "wrong gradient",
-          `∂f/∂${names[i]}${typeof x === "number" ? "" : `[${k}]`} is ${g}, finite differences give ${d2} ${where}`,
+          `∂f/∂${names[i]}${k === undefined ? "" : typeof k === "string" ? `.${k}` : `[${k}]`} is ${g}, finite differences give ${d2} ${where}`,
         );
       }
     }

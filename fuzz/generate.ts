@@ -23,6 +23,8 @@ type Var =
   /** A non-negative integer counter in [0, max]: an index, never assigned by the program. */
   | { kind: "ctr"; max: number }
   | { kind: "arr"; type: ArrayType; len: number; writable: boolean }
+  /** A record of type R: `writable` for a local one made by the function (its fields may be written). */
+  | { kind: "rec"; mutable: boolean; writable: boolean }
   | { kind: "bool" };
 
 /** A callable helper as the generator sees it. */
@@ -52,8 +54,10 @@ export class Generator {
   private gates: GateDef[] = [];
   private readonly imports = new Set<string>();
   private consts: { name: string; v: number }[] = [];
+  /** The fields of the program's record type R, if it has one. */
+  private record: string[] | undefined;
 
-  constructor(seed: number) {
+  constructor(private readonly seed: number) {
     this.random = rng(seed);
   }
 
@@ -114,6 +118,10 @@ export class Generator {
   program(): Program {
     this.consts = this.chance(0.3) ? [{ name: "K", v: this.pick([0.5, 2, 1.25]) }] : [];
     this.gates = customGates.filter(() => this.chance(0.25)).map((g) => ({ ...g }));
+    // Whether the program has records is drawn from a stream of its own, so that programs without
+    // records are the ones the seed gave before the fuzzer knew records (FINDINGS.md cites them).
+    const own = rng(this.seed ^ 0x7ec0);
+    this.record = own() < 0.35 ? [["x", "y"], ["x", "y", "z"], ["m"]][Math.floor(own() * 3)] : undefined;
     const nHelpers = this.weighted<number>([
       [3, () => 0],
       [3, () => 1],
@@ -124,6 +132,7 @@ export class Generator {
     const main = this.main();
     return {
       consts: this.consts,
+      ...(this.record ? { record: this.record } : {}),
       gates: this.gates,
       helpers: fns,
       main: main.fn,
@@ -154,12 +163,16 @@ export class Generator {
       params.push({ name: `a${i}`, type });
       lengths[`a${i}`] = this.pick([2, 3, 4, 6]);
     }
+    const records = this.record ? this.int(1, 2) : 0;
+    for (let i = 0; i < records; i++) params.push({ name: `r${i}`, type: "R" });
     for (const p of params)
       scope.set(
         p.name,
         p.type === "number"
           ? { kind: "num", mutable: false }
-          : { kind: "arr", type: p.type, len: lengths[p.name]!, writable: false },
+          : p.type === "R"
+            ? { kind: "rec", mutable: false, writable: false }
+            : { kind: "arr", type: p.type, len: lengths[p.name]!, writable: false },
       );
     const ret: ValueType = this.chance(0.15) ? "Float64Array" : "number";
     const retLen = this.pick([2, 3]);
@@ -192,7 +205,14 @@ export class Generator {
       lengths.push(0);
       scope.set("p0", { kind: "num", mutable: false });
     }
-    const ret: ValueType = takesArray && this.chance(0.3) ? "Float64Array" : "number";
+    // Helpers of records: a record parameter (read, never written), a record result.
+    if (this.record && this.chance(0.6)) {
+      params.push({ name: "s", type: "R" });
+      lengths.push(0);
+      scope.set("s", { kind: "rec", mutable: false, writable: false });
+    }
+    const ret: ValueType =
+      takesArray && this.chance(0.3) ? "Float64Array" : this.record && this.chance(0.4) ? "R" : "number";
     const retLen = this.pick([2, 3]);
     this.budget = this.int(1, 6);
     this.scopes = [scope];
@@ -205,7 +225,12 @@ export class Generator {
   private functionBody(place: Place): Stmt[] {
     // A function returning an array starts with the array it returns (it may return others).
     const out: Stmt[] = [];
-    if (place.ret !== "number") {
+    if (place.ret === "R") {
+      const name = this.name("out");
+      const init = this.objLit(false);
+      this.declare(name, { kind: "rec", mutable: true, writable: true });
+      out.push({ k: "decl", kind: "let", name, type: "R", init });
+    } else if (place.ret !== "number") {
       const name = this.name("out");
       const type = place.ret;
       this.declare(name, { kind: "arr", type, len: place.retLen, writable: true });
@@ -234,7 +259,11 @@ export class Generator {
     const nest = place.depth < 3 ? 1 : 0;
     const mutable = this.vars("num").filter(([, v]) => v.mutable).length > 0;
     const writable = this.arrays((v) => v.writable).length > 0;
+    const recs = this.record ? this.vars("rec") : [];
     return this.weighted<Stmt[]>([
+      [this.record ? 2 : 0, () => [this.recDeclStmt(place)]],
+      [recs.some(([, v]) => v.writable) ? 3 : 0, () => [this.fieldStoreStmt()]],
+      [recs.some(([, v]) => v.mutable) ? 3 : 0, () => [this.recAssignStmt(place)]],
       [4, () => [this.declStmt()]],
       [mutable ? 4 : 0, () => [this.assignStmt(place)]],
       [mutable ? 1 : 0, () => [this.incrStmt()]],
@@ -383,9 +412,9 @@ export class Generator {
         },
       ],
       [
-        place.loops === 0 && this.helpers.some((h) => h.ret !== "number" && this.canCall(h)) ? 2 : 0,
+        place.loops === 0 && this.helpers.some((h) => isArrayType(h.ret) && this.canCall(h)) ? 2 : 0,
         () => {
-          const h = this.pick(this.helpers.filter((h) => h.ret !== "number" && this.canCall(h)));
+          const h = this.pick(this.helpers.filter((h) => isArrayType(h.ret) && this.canCall(h)));
           init = this.helperCall(h);
           v = { kind: "arr", type: h.ret as ArrayType, len: h.retLen, writable: true };
         },
@@ -624,6 +653,14 @@ export class Generator {
 
   private returnStmt(place: Place): Stmt {
     if (place.ret === "number") return { k: "return", e: this.num(3) };
+    if (place.ret === "R") {
+      // A record the function made (never a parameter: the caller would get its own object back).
+      const own = this.vars("rec").filter(([, v]) => v.writable);
+      return {
+        k: "return",
+        e: own.length > 0 && this.chance(0.7) ? { k: "rvar", name: this.pick(own)[0] } : this.objLit(true),
+      };
+    }
     const fitting = this.arrays((v) => v.writable && v.len === place.retLen && v.type === place.ret);
     return { k: "return", e: { k: "avar", name: this.pick(fitting)[0], type: place.ret as ArrayType } };
   }
@@ -682,6 +719,7 @@ export class Generator {
       [ctrs.length > 0 ? 2 : 0, () => ({ k: "var", name: this.pick(ctrs)[0] })],
       [1, () => ({ k: "var", name: this.pick(mathConstants) })],
       [arrays.length > 0 ? 5 : 0, () => this.read()],
+      [this.vars("rec").length > 0 ? 5 : 0, () => this.fieldRead()],
       [arrays.length > 0 ? 1 : 0, () => ({ k: "len", arr: this.pick(arrays)[0] })],
     ]);
   }
@@ -748,17 +786,74 @@ export class Generator {
   /** A helper takes arrays of the lengths it was made for: callable when such arrays are in scope. */
   private canCall(h: Helper): boolean {
     return h.params.every(
-      (p, i) => p.type === "number" || this.arrays((v) => v.type === p.type && v.len === h.lengths[i]).length > 0,
+      (p, i) =>
+        p.type === "number" ||
+        (p.type === "R"
+          ? this.vars("rec").length > 0
+          : this.arrays((v) => v.type === p.type && v.len === h.lengths[i]).length > 0),
     );
   }
 
   private helperCall(h: Helper, sub: () => Expr = () => this.num(1)): Expr {
     const args = h.params.map((p, i): Expr => {
       if (p.type === "number") return sub();
+      if (p.type === "R") return { k: "rvar", name: this.pick(this.vars("rec"))[0] };
       const [name] = this.pick(this.arrays((v) => v.type === p.type && v.len === h.lengths[i]));
       return { k: "avar", name, type: p.type };
     });
     return { k: "call", fn: h.name, args, ret: h.ret };
+  }
+
+  // ------------------------------------------------------------ records
+
+  /** `p.x` of a record in scope. */
+  private fieldRead(): Expr {
+    const [obj] = this.pick(this.vars("rec"));
+    return { k: "field", obj, f: this.pick(this.record!) };
+  }
+
+  /** A new record: `{ x: e, y: e }`, or with `spread`, `{ ...p, x: e }` of a record in scope. */
+  private objLit(spread: boolean): Expr {
+    const recs = this.vars("rec");
+    if (spread && recs.length > 0 && this.chance(0.5)) {
+      const fields = this.record!.filter(() => this.chance(0.5)).map((f) => ({ f, e: this.num(2) }));
+      return { k: "obj", spread: this.pick(recs)[0], fields };
+    }
+    return { k: "obj", fields: this.record!.map((f) => ({ f, e: this.num(2) })) };
+  }
+
+  /** A new record value: a literal, a spread copy, or a helper's record. */
+  private recValue(place: Place): Expr {
+    const helpers = this.helpers.filter((h) => h.ret === "R" && this.canCall(h));
+    return this.weighted<Expr>([
+      [3, () => this.objLit(true)],
+      [helpers.length > 0 ? 3 : 0, () => this.helperCall(this.pick(helpers))],
+    ]);
+  }
+
+  /** `let p: R = { ... }` (or const): a local record, whose fields the function may write. */
+  private recDeclStmt(place: Place): Stmt {
+    // Not `p`: helpers' number parameters are p0, p1.
+    const name = this.name("o");
+    const kind = this.chance(0.6) ? "let" : "const";
+    const init = this.recValue(place);
+    this.declare(name, { kind: "rec", mutable: kind === "let", writable: true });
+    return { k: "decl", kind, name, type: "R", init };
+  }
+
+  /** `p.x op e` on a local record. */
+  private fieldStoreStmt(): Stmt {
+    const [obj] = this.pick(this.vars("rec").filter(([, v]) => v.writable));
+    const f = this.pick(this.record!);
+    const op = this.pick(["=", "=", "+=", "-=", "*="] as const);
+    const value = this.num(2);
+    return { k: "fstore", obj, f, op, value: op === "*=" ? math("tanh", value) : value };
+  }
+
+  /** `p = { ... }`, `p = h(p, ...)`: a `let` record given a new record (in a loop, carried by the loop). */
+  private recAssignStmt(place: Place): Stmt {
+    const [name] = this.pick(this.vars("rec").filter(([, v]) => v.mutable));
+    return { k: "rassign", name, value: this.recValue(place) };
   }
 
   private scalarGateCall(sub: () => Expr): Expr {
@@ -783,6 +878,7 @@ export class Generator {
 }
 
 const num = (v: number): Expr => ({ k: "num", v });
+const isArrayType = (t: ValueType): t is ArrayType => t === "Float64Array" || t === "number[]";
 const bin = (op: "+" | "-" | "*" | "/" | "%" | "**", a: Expr, b: Expr): Expr => ({ k: "bin", op, a, b });
 const cmp = (op: "<" | ">" | "<=" | ">=" | "===" | "!==", a: Expr, b: Expr): Cond => ({ k: "cmp", op, a, b });
 

@@ -129,6 +129,13 @@ function* stmtVariants(s: Stmt): Generator<Stmt> {
       for (const value of exprVariants(s.value)) yield { ...s, value };
       for (const i of exprVariants(s.i)) yield { ...s, i };
       return;
+    case "fstore":
+      if (s.op !== "=") yield { ...s, op: "=" };
+      for (const value of exprVariants(s.value)) yield { ...s, value };
+      return;
+    case "rassign":
+      for (const value of exprVariants(s.value)) yield { ...s, value };
+      return;
     case "return":
       for (const e of exprVariants(s.e)) yield { ...s, e };
       return;
@@ -161,10 +168,12 @@ function* stmtVariants(s: Stmt): Generator<Stmt> {
   }
 }
 
-/** Whether an expression is an array (arrays are only ever replaced by themselves). */
+/** Whether an expression is an array or a record (these are only ever replaced by themselves). */
 function isArray(e: Expr): boolean {
   return (
     e.k === "avar" ||
+    e.k === "rvar" ||
+    e.k === "obj" ||
     e.k === "newArray" ||
     e.k === "arrayLit" ||
     e.k === "slice" ||
@@ -195,6 +204,13 @@ function* exprVariants(e: Expr): Generator<Expr> {
       for (let i = 0; i < e.items.length; i++)
         for (const x of exprVariants(e.items[i]!)) yield { ...e, items: e.items.map((y, j) => (j === i ? x : y)) };
     if (e.k === "call") yield* argVariants(e);
+    if (e.k === "obj") {
+      // A spread copy without its spread (then every field must be given: else invalid, discarded).
+      if (e.spread) yield { k: "obj", fields: e.fields };
+      for (let i = 0; i < e.fields.length; i++)
+        for (const x of exprVariants(e.fields[i]!.e))
+          yield { ...e, fields: e.fields.map((f, j) => (j === i ? { ...f, e: x } : f)) };
+    }
     return;
   }
   if (e.k === "num") {

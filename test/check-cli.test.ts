@@ -212,6 +212,23 @@ function fixturePoints(fixture: Fixture, params: { name: string; type: string }[
   return [...given, ...random3];
 }
 
+describe("adgen check draws record parameters from their types", () => {
+  // A record, a class instance (made one, so f can call its methods), an array of records, a
+  // tuple and an array of tuples, a record of matrices: each drawn at random, no --at needed.
+  it.each([
+    "fixtures/records/lambert/input.ts",
+    "fixtures/classes/orbit/input.ts",
+    "fixtures/record-arrays/line-fit/input.ts",
+    "fixtures/tuples/polygon-area/input.ts",
+    "fixtures/nested/mlp-record/input.ts",
+  ])("%s", async (file) => {
+    const r = await adgen("check", file, "--points", "2");
+    expect(r.stdout, "some derivative is compared").toMatch(/ ok$/m);
+    expect(r.stderr + r.stdout).not.toMatch(/MISMATCH|NOT CHECKED|\[object Object\]/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
 describe("adgen check on every fixture: no false mismatch", () => {
   const suites = ["core", "branches", "loops", "arrays", "calls", "gates", "matrix", "passes", "nested"];
   // `adgen check` draws numbers and arrays, not records (a record parameter's points are given with

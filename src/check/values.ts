@@ -13,10 +13,23 @@ function isTypedArray(x: unknown): x is Float64Array | Float32Array {
   return ArrayBuffer.isView(x) && !(x instanceof DataView) && typeof (x as Float64Array).length === "number";
 }
 
+/**
+ * A record: a plain object, or an instance of a class of the user's (its own fields are its data,
+ * as adgen takes it; a built-in such as a Map or a Date is not one).
+ */
 function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== "object" || x === null) return false;
-  const proto = Object.getPrototypeOf(x) as unknown;
-  return proto === Object.prototype || proto === null;
+  if (typeof x !== "object" || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return false;
+  const proto = Object.getPrototypeOf(x) as { constructor?: unknown } | null;
+  if (proto === Object.prototype || proto === null) return true;
+  const ctor = proto.constructor;
+  return typeof ctor === "function" && !/\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(ctor));
+}
+
+/** A record like `x` (a class instance stays an instance of its class) with these fields. */
+function rebuild<T>(x: Record<string, unknown>, entries: [string, unknown][]): T {
+  const proto = Object.getPrototypeOf(x) as object | null;
+  const fields = Object.fromEntries(entries);
+  return (proto === Object.prototype ? fields : Object.assign(Object.create(proto) as object, fields)) as T;
 }
 
 /** Whether `x` is something the checker can walk: a number, or an array or plain object of such. */
@@ -51,7 +64,11 @@ export function getAt(x: unknown, path: Path): number | undefined {
 export function clone<T>(x: T): T {
   if (isTypedArray(x)) return x.slice() as T;
   if (Array.isArray(x)) return x.map(clone) as T;
-  if (isPlainObject(x)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, clone(v)])) as T;
+  if (isPlainObject(x))
+    return rebuild(
+      x,
+      Object.entries(x).map(([k, v]) => [k, clone(v)]),
+    );
   return x;
 }
 
@@ -61,7 +78,10 @@ export function mapLeaves<T>(x: T, leaf: (path: Path, value: number) => number, 
   if (isTypedArray(x)) return x.map((v, i) => leaf([...prefix, i], v)) as T;
   if (Array.isArray(x)) return x.map((e, i) => mapLeaves(e, leaf, [...prefix, i])) as T;
   if (isPlainObject(x))
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mapLeaves(v, leaf, [...prefix, k])])) as T;
+    return rebuild(
+      x,
+      Object.entries(x).map(([k, v]) => [k, mapLeaves(v, leaf, [...prefix, k])]),
+    );
   return x;
 }
 

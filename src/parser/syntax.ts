@@ -187,6 +187,17 @@ export function containsReturn(node: ts.Node): boolean {
   return ts.forEachChild(node, (child) => (containsReturn(child) ? true : undefined)) ?? false;
 }
 
+/** `Array.from(...)`, by its syntax. */
+export function isArrayFrom(e: ts.CallExpression): boolean {
+  const callee = e.expression;
+  return (
+    ts.isPropertyAccessExpression(callee) &&
+    callee.name.text === "from" &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === "Array"
+  );
+}
+
 /** Statements with no run-time effect: empty statements and type declarations. */
 export function isInert(st: ts.Statement): boolean {
   return ts.isEmptyStatement(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st);

@@ -20,6 +20,7 @@ import { codes, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import type { IsData } from "./data.js";
 import { GradError } from "./error.js";
 import { instantiate } from "./instantiate.js";
+import { instancesNote, kindOf } from "./shapes.js";
 import { API_MODES, compileCompanion, wrongReturnMessage, type ApiName } from "./modes.js";
 import { annotate, prepareSource, type ParamKind } from "./source.js";
 
@@ -235,13 +236,17 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: ApiName)
     const fn = instantiate(built.result.code, built.exportName, runtimeExports, label) as Compiled;
     return checked(f, fn, mode, arity);
   };
-  const fail = (found: CompileResult["diagnostics"], kinds: ParamKind[]): never => {
+  const fail = (found: CompileResult["diagnostics"], kinds: ParamKind[], args: unknown[] = []): never => {
     const diagnostics = found.map((d) => unseen(d, mode));
     const text = diagnostics.map(formatDiagnostic).join("\n");
     const typed = kinds.some((k) => k !== "number")
       ? ` with parameters typed from the first call's arguments (${prepared.params.map((p, i) => `${p.name ?? "_"}: ${kinds[i]}`).join(", ")})`
       : "";
-    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}`, diagnostics);
+    const note = instancesNote(
+      args,
+      prepared.params.map((p, i) => p.name ?? `#${i + 1}`),
+    );
+    throw new GradError(`${label}: adgen cannot differentiate this function${typed}\n\n${text}${note}`, diagnostics);
   };
 
   const numbers: ParamKind[] = prepared.params.map(() => "number");
@@ -260,7 +265,7 @@ function lazy(f: AnyFunction, wrt: readonly string[] | undefined, mode: ApiName)
     let compiled = byKinds.get(key);
     if (!compiled) {
       const built = build(kinds);
-      if ("diagnostics" in built) return fail(built.diagnostics, kinds);
+      if ("diagnostics" in built) return fail(built.diagnostics, kinds, args);
       byKinds.set(key, (compiled = built));
     }
     return compiled(...args);
@@ -304,51 +309,6 @@ function keyedByParameters(x: unknown, what: string, names: readonly string[], l
       throw new GradError(
         `${label}: ${what} has '${key}', which is not a differentiated parameter (${names.join(", ") || "none"})`,
       );
-}
-
-function kindOf(x: unknown, name: string, label: string): ParamKind {
-  if (typeof x === "number" || x === undefined) return "number";
-  return shapeOf(x, name, label, true);
-}
-
-/** The type of a value inside an argument: a number, an array, or a plain object's type literal (a record). */
-function shapeOf(x: unknown, name: string, label: string, top = false): ParamKind {
-  const shown = top ? `argument '${name}'` : `'${name}'`;
-  if (typeof x === "number") return "number";
-  if (x instanceof Float64Array) return "Float64Array";
-  if (Array.isArray(x)) {
-    // An array of arrays (a matrix, its rows number[]s or Float64Arrays), told by its first row.
-    if (x[0] instanceof Float64Array) return "Float64Array[]";
-    if (Array.isArray(x[0])) return "number[][]";
-    const at = x.findIndex((v) => typeof v !== "number");
-    if (at >= 0)
-      throw new GradError(
-        `${label}: '${name}[${at}]' is ${describeValue(x[at])}; adgen differentiates arrays of numbers (number[], Float64Array)`,
-      );
-    return "number[]";
-  }
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-    const fields = Object.entries(x);
-    if (fields.length === 0) throw new GradError(`${label}: ${shown} is an object without fields`);
-    const typed = fields.map(([k, v]) => {
-      if (!/^[A-Za-z_$][\w$]*$/.test(k))
-        throw new GradError(`${label}: ${shown} has a field '${k}'; record fields are plain names`);
-      return `${k}: ${shapeOf(v, `${name}.${k}`, label)}`;
-    });
-    return `{ ${typed.join("; ")} }`;
-  }
-  const instance =
-    x !== null && typeof x === "object" && typeof x.constructor === "function" && x.constructor !== Object
-      ? ` (an instance of ${x.constructor.name || "a class"}: grad(f) at run time reads only f's own text, not the class; ` +
-        `pass a plain object of its fields, or compile at build time with adgen's bundler plugin, which reads the class)`
-      : "";
-  throw new GradError(
-    `${label}: ${shown} is ${describeValue(x)}${instance}; adgen differentiates numbers, number[], Float64Array and plain objects of these`,
-  );
-}
-
-function describeValue(x: unknown): string {
-  return x === null ? "null" : typeof x === "object" ? `a ${x.constructor?.name ?? "object"}` : `a ${typeof x}`;
 }
 
 /**

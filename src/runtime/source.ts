@@ -30,11 +30,12 @@ export interface Param {
 }
 
 /**
- * What a parameter is, judged from an argument: a number, an array, an array of arrays, or a
- * record of these, as the type literal its shape makes
+ * What a parameter is, judged from an argument: a number, an array, an array of arrays, a
+ * record of these, or an array of records, as the type literal its shape makes
  * (`{ x: number; w: number[]; pos: { x: number; y: number } }`).
  */
-export type ParamKind = "number" | "number[]" | "Float64Array" | "number[][]" | "Float64Array[]" | `{ ${string} }`;
+export type ParamKind =
+  "number" | "number[]" | "Float64Array" | "number[][]" | "Float64Array[]" | `{ ${string} }` | `{ ${string} }[]`;
 
 /** Taken once: the source text of a function, whatever later code does to `Function`. */
 const functionToString = Function.prototype.toString;

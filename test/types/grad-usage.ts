@@ -95,6 +95,11 @@ const dpv: Float64Array = dpart.v;
 // @ts-expect-error: a method has no gradient
 void dpart.energy;
 const dpKeys: { x: number; v: Float64Array } = dpart;
+// An array of instances' gradient is an array of those plain records.
+declare function swarm(ps: Particle[]): number;
+const dswarm: { x: number; v: Float64Array }[] = grad(swarm, { wrt: ["ps"] })([new Particle(1, xs)]).grad.ps;
+// @ts-expect-error: an element's gradient has no methods either
+void dswarm[0]?.energy;
 
 // Arrays of arrays: the gradient has the parameter's kind, readonly stripped.
 declare function quad(A: readonly (readonly number[])[], X: Float64Array[], R: ReadonlyArray<Float64Array>): number;
@@ -136,6 +141,7 @@ export {
   data,
   dp,
   dpKeys,
+  dswarm,
   dpoly,
   dpv,
   dpx,

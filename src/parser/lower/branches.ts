@@ -5,7 +5,7 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Merge, Statement, VarRef } from "../../ir.js";
 import { LowerCalls } from "./calls.js";
-import { copyScopes, keyHint, sameAtom } from "./state.js";
+import { copyScopes, keyHint, sameAtom, type Scopes } from "./state.js";
 
 export abstract class LowerBranches extends LowerCalls {
   /** Lowers an `if` statement, or the single statement or block of an arm. */
@@ -38,8 +38,17 @@ export abstract class LowerBranches extends LowerCalls {
     const elseBody = this.arm(lowerElse);
     const afterElse = this.scopes;
 
-    const merges: Merge[] = [];
     this.scopes = before;
+    const merges = this.mergeScopes(before, afterThen, afterElse, at);
+    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
+  }
+
+  /**
+   * The merges of the locals the arms of a branch changed (`afterThen`, `afterElse`: the scopes
+   * after each arm, from `before`), each local of `before` then bound to its merge.
+   */
+  private mergeScopes(before: Scopes, afterThen: Scopes, afterElse: Scopes, at: ts.Node): Merge[] {
+    const merges: Merge[] = [];
     before.forEach((scope, level) => {
       for (const [name, local] of scope) {
         const t = afterThen[level]!.get(name)!.value;
@@ -63,7 +72,7 @@ export abstract class LowerBranches extends LowerCalls {
         local.value = { kind: "var", name: merged };
       }
     });
-    this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
+    return merges;
   }
 
   /** An `if` with a `return` inside: the code after it (`next`) continues each arm that falls through. */
@@ -102,7 +111,9 @@ export abstract class LowerBranches extends LowerCalls {
     if (thenResults.length !== elseResults.length)
       this.fail(
         codes.gate,
-        `backward of gate '${this.options.gate}' returns different numbers of gradients on different paths`,
+        this.options.gate === undefined
+          ? `'${this.fn.name}' returns different numbers of values on different paths (an internal error: please report it)`
+          : `backward of gate '${this.options.gate}' returns different numbers of gradients on different paths`,
         at,
       );
     const results = thenResults.map((t, i) =>
@@ -129,17 +140,30 @@ export abstract class LowerBranches extends LowerCalls {
     let a: Atom | undefined;
     let b: Atom | undefined;
     const lower = (arm: ts.Expression) => (where ? this.operand(arm, where) : this.number(arm));
+    // An arm may change locals (an inlined helper writing a record it was given): the other arm
+    // starts from their values before the branch, and what either changed merges after it. The
+    // locals stay the same objects (an assignment around the `?:` holds the one it assigns).
+    const before = copyScopes(this.scopes);
+    const reset = () =>
+      before.forEach((scope, level) => {
+        for (const [name, local] of scope) this.scopes[level]!.get(name)!.value = local.value;
+      });
     const thenBody = this.arm(() => (a = lower(e.whenTrue)));
+    const afterThen = copyScopes(this.scopes);
+    reset();
     const elseBody = this.arm(() => (b = lower(e.whenFalse)));
+    const afterElse = copyScopes(this.scopes);
+    reset();
     const merge = this.merged(a!, b!, [thenBody, elseBody], where ?? "value", e, () =>
       hint === undefined ? this.names.temp() : this.names.claim(hint),
     );
+    const changed = this.mergeScopes(this.scopes, afterThen, afterElse, e);
     this.body.push({
       kind: "branch",
       cond,
       then: thenBody,
       else: elseBody,
-      merges: merge.kind === "merge" ? [merge.merge] : [],
+      merges: [...(merge.kind === "merge" ? [merge.merge] : []), ...changed],
       pos: e.getStart(this.sf),
     });
     return merge.kind === "merge" ? { kind: "var", name: merge.merge.name } : merge.atom;
@@ -163,7 +187,9 @@ export abstract class LowerBranches extends LowerCalls {
     const what = where === "return" ? `'${this.fn.name}' returns` : `'${this.text(at)}' is`;
     if (this.isArray(t) !== this.isArray(e))
       this.fail(codes.notNumber, `${what} an array on one path and a number on another`, at);
-    if (!this.isArray(t)) return { kind: "merge", merge: { name: name(), then: t, else: e } };
+    // One value on both paths (an inlined helper's record field it did not write) is no merge.
+    if (!this.isArray(t))
+      return sameAtom(t, e) ? { kind: "same", atom: t } : { kind: "merge", merge: { name: name(), then: t, else: e } };
     const [a, b] = [t as VarRef, e as VarRef];
     if (a.name === b.name) return { kind: "same", atom: a };
     for (const side of [a, b]) this.unsharedArray(side, at, `${what} (on one path)`);

@@ -50,20 +50,9 @@ export abstract class LowerBuild extends LowerCallbacks {
         e,
       );
     const src = skipParens(source);
-    let n: Atom;
+    let n: Atom | undefined = this.fromLength(src);
     let array: VarRef | undefined;
-    if (ts.isObjectLiteralExpression(src)) {
-      const only = src.properties[0];
-      if (
-        src.properties.length !== 1 ||
-        !only ||
-        !ts.isPropertyAssignment(only) ||
-        !ts.isIdentifier(only.name) ||
-        only.name.text !== "length"
-      )
-        this.fail(codes.expression, "'Array.from' takes '{ length: n }' or an array", src);
-      n = this.number(only.initializer);
-    } else {
+    if (n === undefined) {
       array = this.arrayAtom(src);
       this.flatArray(array, src, "'Array.from'");
       n = this.node("length", [array], e);
@@ -88,7 +77,8 @@ export abstract class LowerBuild extends LowerCallbacks {
           : c(0);
         const start = this.body.length;
         const value = cb ? this.invoke(cb, [x, i], "value") : x;
-        if (this.isArray(value)) rows = this.newRow(value as VarRef, this.body.slice(start), cb!, out.name);
+        if (this.isArray(value))
+          rows = this.newRow(value as VarRef, this.body.slice(start), cb!, out.name, "Array.from");
         this.store(out, i, this.isArray(value) ? value : this.numeric(value, cb!), e);
       },
       cb ? this.indexName(cb, 1) : "i",
@@ -101,8 +91,30 @@ export abstract class LowerBuild extends LowerCallbacks {
     return out;
   }
 
-  /** A row the callback returns: an array it makes (so each row is a new array), not an array of arrays. */
-  private newRow(row: VarRef, made: Statement[], cb: ts.Node, matrix: string): "Float64Array" | "number[]" {
+  /** `n` of `Array.from({ length: n }, ...)`'s source; undefined for an array. */
+  protected fromLength(source: ts.Expression): Atom | undefined {
+    const src = skipParens(source);
+    if (!ts.isObjectLiteralExpression(src)) return undefined;
+    const only = src.properties[0];
+    if (
+      src.properties.length !== 1 ||
+      !only ||
+      !ts.isPropertyAssignment(only) ||
+      !ts.isIdentifier(only.name) ||
+      only.name.text !== "length"
+    )
+      this.fail(codes.expression, "'Array.from' takes '{ length: n }' or an array", src);
+    return this.number(only.initializer);
+  }
+
+  /** A row a callback returns: an array it makes (so each row is a new array), not an array of arrays. */
+  protected newRow(
+    row: VarRef,
+    made: Statement[],
+    cb: ts.Node,
+    matrix: string,
+    member: "Array.from" | "map",
+  ): "Float64Array" | "number[]" {
     if (this.nested.has(row.name))
       this.fail(
         codes.nestedArray,
@@ -117,7 +129,7 @@ export abstract class LowerBuild extends LowerCallbacks {
     if (!fresh || this.rowOf.has(row.name))
       this.fail(
         codes.rowAlias,
-        "the callback of 'Array.from' returns an array it does not make, so rows would be one array under several names; return a new array (new Array(m).fill(0), or a copy: '.slice()')",
+        `the callback of '${member}' returns an array it does not make, so rows would be one array under several names; return a new array (new Array(m).fill(0), or a copy: '.slice()')`,
         cb,
       );
     this.rowOf.set(row.name, matrix);

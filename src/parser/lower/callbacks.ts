@@ -146,9 +146,11 @@ export abstract class LowerCallbacks extends LowerStatements {
   }
 
   /** `array[i]`, named after the callback's parameter `k` if it has one. */
+  /** Element `i` of `array` for the callback's parameter `k`: of an array of arrays, row `i` itself. */
   protected at(array: VarRef, i: Atom, cb: Callback, k: number): Atom {
     const p = cb.parameters[k];
-    return this.node("index", [array, i], cb, p ? (p.name as ts.Identifier).text : undefined);
+    const name = p ? (p.name as ts.Identifier).text : undefined;
+    return this.nested.has(array.name) ? this.row(array, i, cb, name) : this.node("index", [array, i], cb, name);
   }
 
   protected indexName(cb: Callback, k: number): string {

@@ -36,7 +36,7 @@ export abstract class LowerCalls extends LowerNested {
       if (local)
         this.fail(
           codes.notFunction,
-          `'${object}' is a number; '${object}.${member}' is not a function adgen knows`,
+          `'${object}' is ${local.record ? `a record${local.record.name ? ` (${local.record.name})` : ""}` : local.view ? "an element of an array of records" : "a number"}; '${object}.${member}' is not a function adgen knows`,
           callee,
         );
       if (object === "Math") {

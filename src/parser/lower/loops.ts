@@ -226,8 +226,17 @@ export abstract class LowerLoops extends LowerBranches {
       local.value = { kind: "var", name: entry.name };
     });
     for (const [key, array] of arrayFields)
-      if (!sameAtom(this.lookup(key)!.value, array))
+      if (!sameAtom(this.lookup(key)!.value, array)) {
+        // An array of records is a record of arrays: a new array of records in the loop replaces them.
+        const root = key.split(".")[0]!;
+        if (this.lookup(root)?.record?.elements)
+          this.fail(
+            codes.statement,
+            `'${root}', an array of records, is given a new array in the loop ('${root} = ...'); adgen does not carry arrays through loops: make one array before the loop (a copy of a parameter: '.map((p) => ({ ...p }))') and write into its elements in the loop ('${root}[i].x = ...')`,
+            st,
+          );
         this.fail(codes.statement, `array field '${key}' is reassigned in a loop; write into its elements instead`, st);
+      }
     this.scopes.pop();
     this.body.push({ kind: "loop", carried, head, cond: cond!, body, pos: st.getStart(this.sf) });
   }
@@ -338,7 +347,9 @@ export abstract class LowerLoops extends LowerBranches {
     });
     this.scopes = before;
     if (!elseResults) return undefined;
-    return this.branchResults(cond, [], [result], elseBody, elseResults, at);
+    // An inlined helper also returns the fields of the records it writes: on the path that returned
+    // in the loop, their values then, which the loop carried out unchanged.
+    return this.branchResults(cond, [], [result, ...this.writtenLeaves(at)], elseBody, elseResults, at);
   }
 
   /** After a statement that may `break` or `continue`: the rest of the list runs only if it did not. */

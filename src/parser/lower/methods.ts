@@ -7,7 +7,7 @@
  */
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
-import type { Atom, OpName, VarRef } from "../../ir.js";
+import type { Atom, Node as IrNode, OpName, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { skipParens } from "../syntax.js";
 import { bool } from "./state.js";
@@ -108,10 +108,11 @@ export abstract class LowerMethods extends LowerBuild {
       return this.fill(made, e, true);
     }
     const array = this.arrayAtom(object);
-    if (this.nested.has(array.name))
+    // Over an array of arrays, a callback's element is a row (`A.map((row) => dot(row, x))`).
+    if (this.nested.has(array.name) && !METHODS[member]?.callback)
       this.fail(
         codes.nestedArray,
-        `'${this.text(callee)}(...)': array methods on an array of arrays are not supported; loop over its rows (for (const row of ${this.text(object)}))`,
+        `'${this.text(callee)}(...)': of the array methods, adgen lowers map, reduce, forEach, some and every on an array of arrays, not '${member}'; loop over its rows (for (const row of ${this.text(object)}))`,
         callee,
       );
     const spec = METHODS[member];
@@ -154,18 +155,34 @@ export abstract class LowerMethods extends LowerBuild {
     }
   }
 
-  /** `xs.map((x, i, xs) => ...)`: a new array of the same kind and length. */
+  /**
+   * `xs.map((x, i, xs) => ...)`: a new array of the same kind and length. Over an array of arrays
+   * (whose elements are rows) it is a `number[]`, or, when the callback makes a new array for each
+   * row (`A.map((row) => row.map(...))`), an array of arrays of those rows, as `Array.from` makes.
+   */
   private map(array: VarRef, cb: Callback, e: ts.CallExpression, hint?: string): Atom {
     const n = this.node("length", [array], e);
-    const out = this.make(this.arrays.get(array.name)!, n, e, hint);
+    const nested = this.nested.has(array.name);
+    const out = this.make(nested ? "number[]" : this.arrays.get(array.name)!, n, e, hint);
+    const made = this.body[this.body.length - 1] as IrNode;
+    let rows: "Float64Array" | "number[]" | undefined;
     this.counted(
       e,
       c(0),
       n,
       [],
-      (i) => this.store(out, i, this.invoke(cb, [this.at(array, i, cb, 0), i, array], "number"), e),
+      (i) => {
+        const start = this.body.length;
+        const value = this.invoke(cb, [this.at(array, i, cb, 0), i, array], nested ? "value" : "number");
+        if (this.isArray(value)) rows = this.newRow(value as VarRef, this.body.slice(start), cb, out.name, "map");
+        this.store(out, i, this.isArray(value) ? value : this.numeric(value, cb), e);
+      },
       this.indexName(cb, 1),
     );
+    if (rows) {
+      made.op = rows === "Float64Array" ? "float64Rows" : "rows";
+      this.nested.set(out.name, rows);
+    }
     return out;
   }
 
@@ -173,6 +190,12 @@ export abstract class LowerMethods extends LowerBuild {
   private reduce(array: VarRef, cb: Callback, e: ts.CallExpression): Atom {
     const n = this.node("length", [array], e);
     const initial = e.arguments[1];
+    if (!initial && this.nested.has(array.name))
+      this.fail(
+        codes.nestedArray,
+        `'${this.text(e)}': reduce over an array of arrays needs an initial number (its first row is not a number)`,
+        e,
+      );
     const init = initial ? this.number(initial) : this.node("index", [array, c(0)], e);
     const accName = (cb.parameters[0]!.name as ts.Identifier).text;
     const [result] = this.counted(

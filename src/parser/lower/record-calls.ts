@@ -31,6 +31,18 @@ export function returnsObjectLiteral(fn: ts.Node): boolean {
   return found;
 }
 
+/** Return types that are no record. */
+const NOT_RECORDS = new Set([
+  "number",
+  "boolean",
+  "void",
+  "number[]",
+  "readonly number[]",
+  "Float64Array",
+  "number[][]",
+  "Float64Array[]",
+]);
+
 export abstract class LowerRecordCalls extends LowerRecordWrites {
   // ---- helpers that take or return records
 
@@ -78,6 +90,20 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       (node.type === undefined && returnsObjectLiteral(node)) ||
       e.arguments.some((a) => ts.isObjectLiteralExpression(strip(a)) || this.recordKey(a) !== undefined);
     return takes ? src : undefined;
+  }
+
+  /**
+   * A call of a helper that takes records but is declared to return a number, a boolean, an array
+   * of numbers or nothing makes no record (`[h(x, p), 0]`, `return h(x, p)`): it is still inlined,
+   * as a call, where it is lowered.
+   */
+  protected isRecordExpression(e: ts.Expression): boolean {
+    const inner = strip(e);
+    if (ts.isCallExpression(inner) && !this.derivativeCallee(inner)) {
+      const declared = this.recordCallee(inner)?.fn.node.type;
+      if (declared && NOT_RECORDS.has(declared.getText().replace(/\s+/g, " "))) return false;
+    }
+    return super.isRecordExpression(e);
   }
 
   protected rootedAtCall(e: ts.Expression): boolean {

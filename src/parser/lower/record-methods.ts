@@ -8,7 +8,7 @@ import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Statement, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
-import { assignedOuterNames, skipParens } from "../syntax.js";
+import { assignedOuterNames, containsReturn, isArrayFrom, skipParens } from "../syntax.js";
 import { LowerElementCalls } from "./element-calls.js";
 import { leaves, recordType, shown, type RecordType } from "./record-types.js";
 import { isRecord, strip, type RecordValue } from "./records.js";
@@ -21,15 +21,24 @@ type Kind = "number" | "condition" | "none" | "record";
 const GIVES = { map: "array", reduce: "number", forEach: "statement", some: "condition", every: "condition" } as const;
 
 export abstract class LowerRecordMethods extends LowerElementCalls {
-  /** The callback of `xs.map(cb)` when it returns records (an object literal, a record, a declared record type). */
+  /**
+   * The callback of `xs.map(cb)`, `Array.from(xs, cb)` or `Array.from({ length: n }, cb)` when it
+   * returns records (an object literal, `new C(...)`, or a declared record type).
+   */
   protected recordCallback(e: ts.Expression): Callback | undefined {
-    if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "map")
-      return undefined;
-    const cb = e.arguments.length === 1 ? skipParens(e.arguments[0]!) : undefined;
+    if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return undefined;
+    const from = isArrayFrom(e);
+    if (e.expression.name.text !== "map" && !from) return undefined;
+    const cb = e.arguments.length === (from ? 2 : 1) ? skipParens(e.arguments[from ? 1 : 0]!) : undefined;
     if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return undefined;
     if (cb.type) return recordType(cb.type, this.sf) ? cb : undefined;
     const body = ts.isBlock(cb.body) ? cb.body.statements.find(ts.isReturnStatement)?.expression : cb.body;
-    return body && ts.isObjectLiteralExpression(strip(body)) ? cb : undefined;
+    if (!body) return undefined;
+    const made = strip(body);
+    // `new C(...)` reads nothing of the callback's scope to say it is a record.
+    return ts.isObjectLiteralExpression(made) || (ts.isNewExpression(made) && this.isRecordExpression(made))
+      ? cb
+      : undefined;
   }
 
   protected anyValue(e: ts.Expression, hint?: string, expected?: RecordType): Atom | RecordValue {
@@ -136,11 +145,38 @@ export abstract class LowerRecordMethods extends LowerElementCalls {
     };
   }
 
-  /** `xs.map((x, i) => ({ ... }))`: one array per leaf of the records it returns, filled in one loop. */
+  /**
+   * What `Array.from(source, cb)` iterates: `{ length: n }` (its elements, `undefined` in
+   * JavaScript, are a name the callback may not read) or an array.
+   */
+  private fromSource(source: ts.Expression): { n: Atom; bind: (i: Atom, name: ts.BindingName) => void } {
+    const length = this.fromLength(source);
+    if (length === undefined) {
+      const src = this.source(source);
+      return { n: this.node("length", [src.array], source), bind: src.bind };
+    }
+    return {
+      n: length,
+      bind: (_, name) => {
+        if (!ts.isIdentifier(name))
+          this.fail(codes.statement, `'${this.text(name)}': the elements of '{ length: n }' are undefined`, name);
+        this.scopes[this.scopes.length - 1]!.set(name.text, { keyword: "const", value: undefined });
+      },
+    };
+  }
+
+  /**
+   * `xs.map((x, i) => ({ ... }))`, `Array.from({ length: n }, (_, i) => ({ ... }))`: one array per
+   * leaf of the records it returns, filled in one loop.
+   */
   private mapRecords(e: ts.CallExpression, cb: Callback, expected: RecordType | undefined, hint?: string): RecordValue {
-    const src = this.source((e.expression as ts.PropertyAccessExpression).expression);
-    this.checkCallback(cb, "map", 2);
-    const n = this.node("length", [src.array], e);
+    const member = isArrayFrom(e) ? "Array.from" : "map";
+    const src =
+      member === "map"
+        ? this.source((e.expression as ts.PropertyAccessExpression).expression)
+        : this.fromSource(e.arguments[0]!);
+    this.checkCallback(cb, member, 2);
+    const n = "n" in src ? src.n : this.node("length", [src.array], e);
     let type = cb.type ? recordType(cb.type, this.sf) : expected;
     let columns: Map<string, VarRef> | undefined;
     const allocations: Statement[] = [];
@@ -355,10 +391,4 @@ export abstract class LowerRecordMethods extends LowerElementCalls {
     );
     return found!;
   }
-}
-
-function containsReturn(node: ts.Node): boolean {
-  if (ts.isReturnStatement(node)) return true;
-  if (ts.isFunctionLike(node)) return false;
-  return ts.forEachChild(node, containsReturn) ?? false;
 }

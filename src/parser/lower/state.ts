@@ -256,6 +256,8 @@ export abstract class LowerState {
     rest: () => Atom[] | undefined,
   ): Atom[] | undefined;
   protected abstract returned(e: ts.Expression): Atom[];
+  /** The current fields of the record parameters the helper being inlined writes (src/parser/lower/record-statements.ts). */
+  protected abstract writtenLeaves(at: ts.Node): Atom[];
   protected abstract operand(e: ts.Expression, where: "return" | "value", hint?: string): Atom;
   protected abstract statement(st: ts.Statement): void;
   protected abstract declarations(list: ts.VariableDeclarationList): void;
