@@ -37,7 +37,7 @@ export function cost_hvp(
       const closest_1 = Math.min(closest, dist);
       tape.push(closest);
       tape.push(dist);
-      decisions.push(closest <= dist, closest <= dist);
+      decisions.push(closest <= dist);
       closest = closest_1;
     }
     total = total + closest;
@@ -52,12 +52,11 @@ export function cost_hvp(
     let grad_closest_2 = grad_total_2;
     let grad_dot_closest_2 = grad_dot_total;
     for (let j = Math.ceil(k) - 1; j >= 0; j--) {
-      const d_4 = decisions.pop()!;
       const d_2 = decisions.pop()!;
       const dist = tape.pop();
       const closest = tape.pop();
       const t9 = j * d;
-      const grad_dot_dist = d_4 ? 0 : grad_dot_closest_2;
+      const grad_dot_dist = d_2 ? 0 : grad_dot_closest_2;
       const grad_dist = closest <= dist ? 0 : grad_closest_2;
       for (let e = Math.ceil(d) - 1; e >= 0; e--) {
         const t7 = t6 + e;
