@@ -245,6 +245,9 @@ export abstract class LowerExpressions extends LowerState {
     const call = ts.isNonNullExpression(inner) ? skipParens(inner.expression) : inner;
     if (ts.isCallExpression(call) && this.methodGives(call) === "condition")
       return this.method(call, "condition", hint) as VarRef;
+    // A literal `true` / `false` as a condition (`broke_1 || false` in generated code).
+    if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword)
+      return this.node("or", [bool(inner.kind === ts.SyntaxKind.TrueKeyword), bool(false)], inner, hint) as VarRef;
     if (ts.isIdentifier(inner)) {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);
