@@ -32,14 +32,21 @@ export const rootOf = (roots: Roots, name: string): string => roots.get(name) ??
 
 /**
  * Arrays that grow: written at their own length (`ys.push(v)` is lowered to `ys[ys.length] = v`),
- * or at the length of one that grows (forward mode's tangent `dot_ys` is written where `ys` is).
+ * or at the length of one that grows (forward mode's tangent `dot_ys` is written where `ys` is), or
+ * made empty and written at all (a stack, written at its counter).
  * Their length is not a constant of the array: it is read again after each write, and taped.
  */
 export function grownArrays(graph: Graph): Set<string> {
   const lengths = new Map<string, string>();
-  for (const s of statementsOf(graph.body))
+  const empty = new Set<string>();
+  for (const s of statementsOf(graph.body)) {
     if (s.kind === "node" && s.op === "length" && s.args[0]!.kind === "var") lengths.set(s.name, s.args[0]!.name);
-  const grown = new Set<string>();
+    if (s.kind === "node" && s.op === "arrayOf" && s.args.length === 0) empty.add(s.name);
+  }
+  // An array made empty grows wherever it is written (the stacks of src/parser/lower/stacks.ts).
+  const grown = new Set<string>(
+    [...statementsOf(graph.body)].flatMap((s) => (s.kind === "store" && empty.has(s.array.name) ? [s.array.name] : [])),
+  );
   for (let size = -1; size !== grown.size;) {
     size = grown.size;
     for (const s of statementsOf(graph.body)) {

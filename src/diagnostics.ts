@@ -46,8 +46,10 @@ export const codes = {
   classForm: "ADG2025",
   /** Derivative request adgen cannot read. `grad(g)` / `jvp(g)` / `hvp(g)` inside a differentiated function must name a function of the program and write its options out (`{ wrt: ["x"] }`); `vjp(g)` there is not supported. */
   nestedOperator: "ADG2050",
-  /** Generated code adgen cannot differentiate again. A construct of a generated companion (`g_grad`, `g_jvp`) that adgen does not read back as input, named in the message (the `Tape` of a reversed loop). */
+  /** Generated code adgen cannot differentiate again. A construct of a generated companion (`g_grad`, `g_jvp`) that adgen does not read back as input, named in the message. */
   nestedOwnOutput: "ADG2051",
+  /** Stack used otherwise than generated code does. A `Tape.acquire()` (adgen/gates) or `boolean[]` stack read back as input: declared with `const`, used through `push`, `pop` and `release` only, `pop` where its value (a number, a decision) is expected. */
+  tapeStack: "ADG2090",
   /** Nothing to differentiate in a derivative request. `grad(g)` where `g` is not a function of the program (a gate, a value), returns an array, or differentiates itself through its own derivative. */
   nestedTarget: "ADG2052",
   /** Unknown name. A name that is not a parameter, local, Math member or gate. */

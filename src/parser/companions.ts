@@ -70,16 +70,6 @@ export class Companions {
           : `${request}: adgen generated no '${name}' for '${ref.fn}'`,
       );
     }
-    // A reversed loop keeps its values on a Tape (push in the forward pass, pop in the backward
-    // one): memory outside the SSA graph, whose derivative adgen does not take.
-    const tape = [...mod.bindings.values()].some((x) => x.kind === "import" && x.imported === "Tape");
-    if (tape)
-      throw new DiagnosticError(
-        codes.nestedOwnOutput,
-        `${request}: '${name}' reverses a loop of '${ref.fn}' with a Tape (push and pop), which adgen does not differentiate again; use jvp(${ref.fn}) there: forward mode needs no tape`,
-        at.getStart(ref.mod.sf),
-        at.getEnd(),
-      );
     const made = { fn: b.fn, mod };
     this.made.set(key, made);
     return made;

@@ -152,6 +152,13 @@ export function assignedOuterNames(nodes: readonly (ts.Node | undefined)[]): Set
   const visit = (n: ts.Node): void => {
     if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)) assign(n.left);
     if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n.operator)) assign(n.operand);
+    // `s.push(v)` and `s.pop()` move the counter of a stack (src/parser/lower/stacks.ts).
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const object = skipParens(n.expression.expression);
+      const member = n.expression.name.text;
+      if (ts.isIdentifier(object) && (member === "push" || member === "pop") && !isDeclared(object.text))
+        names.add(stackCounter(object.text));
+    }
     // The scopes `let` and `const` declare in: a block (its statements), a for or for...of (all of it).
     let scope: Set<string> | undefined;
     if (ts.isBlock(n) || ts.isSourceFile(n) || ts.isCaseClause(n) || ts.isDefaultClause(n)) {
@@ -168,6 +175,9 @@ export function assignedOuterNames(nodes: readonly (ts.Node | undefined)[]): Set
   for (const n of nodes) if (n) visit(n);
   return names;
 }
+
+/** The hidden local counting the values on the stack `name` (src/parser/lower/stacks.ts). */
+export const stackCounter = (name: string): string => `#top_${name}`;
 
 /** Names declared with let/const anywhere in `node`. */
 export function declaredNames(node: ts.Node): Set<string> {

@@ -14,6 +14,9 @@ export abstract class LowerArrays extends LowerExpressions {
     const inner = skipParens(e);
     // `A[i]!` (under noUncheckedIndexedAccess) is the row `A[i]`.
     if (ts.isNonNullExpression(inner)) return this.array(inner.expression, hint);
+    // `[] as number[]` (generated code types an array that starts empty so).
+    if (ts.isAsExpression(inner) && ts.isArrayLiteralExpression(skipParens(inner.expression)))
+      return this.array(inner.expression, hint);
     const make = (op: OpName, args: Atom[], kind: "Float64Array" | "number[]") => {
       const a = this.node(op, args, inner, hint);
       this.arrays.set((a as VarRef).name, kind);

@@ -4,6 +4,7 @@
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Merge, Statement, VarRef } from "../../ir.js";
+import { isConditionSyntax, skipParens } from "../syntax.js";
 import { LowerCalls } from "./calls.js";
 import { copyScopes, keyHint, sameAtom, type Scopes } from "./state.js";
 
@@ -139,7 +140,13 @@ export abstract class LowerBranches extends LowerCalls {
     const cond = this.condition(e.condition, "cond");
     let a: Atom | undefined;
     let b: Atom | undefined;
-    const lower = (arm: ts.Expression) => (where ? this.operand(arm, where) : this.number(arm));
+    // A boolean chosen (`y > 4 ? false : growing`, in generated code): lowered as a value.
+    const lower = (arm: ts.Expression) =>
+      where === "value" && isBooleanSyntax(arm, (n) => this.isBoolean(this.lookup(n)?.value))
+        ? this.value(arm)
+        : where
+          ? this.operand(arm, where)
+          : this.number(arm);
     // An arm may change locals (an inlined helper writing a record it was given): the other arm
     // starts from their values before the branch, and what either changed merges after it. The
     // locals stay the same objects (an assignment around the `?:` holds the one it assigns).
@@ -154,9 +161,12 @@ export abstract class LowerBranches extends LowerCalls {
     const elseBody = this.arm(() => (b = lower(e.whenFalse)));
     const afterElse = copyScopes(this.scopes);
     reset();
+    if (this.isBoolean(a) !== this.isBoolean(b))
+      this.fail(codes.notNumber, `'${this.text(e)}' is a boolean on one path and not on another`, e);
     const merge = this.merged(a!, b!, [thenBody, elseBody], where ?? "value", e, () =>
       hint === undefined ? this.names.temp() : this.names.claim(hint),
     );
+    if (merge.kind === "merge" && this.isBoolean(a)) this.booleans.add(merge.merge.name);
     const changed = this.mergeScopes(this.scopes, afterThen, afterElse, e);
     this.body.push({
       kind: "branch",
@@ -225,4 +235,12 @@ export abstract class LowerBranches extends LowerCalls {
     this.arrays.set(merge.name, kind);
     return { kind: "merge", merge };
   }
+}
+
+/** Whether `e` is written as a boolean: a literal, a condition, or a boolean local (`local`). */
+function isBooleanSyntax(e: ts.Expression, local: (name: string) => boolean): boolean {
+  const inner = skipParens(e);
+  if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isIdentifier(inner)) return local(inner.text);
+  return isConditionSyntax(inner);
 }

@@ -24,6 +24,9 @@ export abstract class LowerExpressions extends LowerState {
   protected value(e: ts.Expression, hint?: string): Atom {
     if (isConditionSyntax(e)) return this.condition(e, hint);
     const inner = skipParens(e);
+    // A call giving a boolean (`decisions.pop()!`, src/parser/lower/stacks.ts).
+    const call = ts.isNonNullExpression(inner) ? skipParens(inner.expression) : inner;
+    if (ts.isCallExpression(call) && this.methodGives(call) === "condition") return this.condition(call, hint);
     // `let done = false`: a boolean local starting from a constant, as the loop flags do.
     if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword)
       return bool(inner.kind === ts.SyntaxKind.TrueKeyword);
@@ -239,8 +242,12 @@ export abstract class LowerExpressions extends LowerState {
     }
     if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken)
       return this.node("not", [this.condition(inner.operand)], inner, hint) as VarRef;
-    if (ts.isCallExpression(inner) && this.methodGives(inner) === "condition")
-      return this.method(inner, "condition", hint) as VarRef;
+    const call = ts.isNonNullExpression(inner) ? skipParens(inner.expression) : inner;
+    if (ts.isCallExpression(call) && this.methodGives(call) === "condition")
+      return this.method(call, "condition", hint) as VarRef;
+    // A literal `true` / `false` as a condition (`broke_1 || false` in generated code).
+    if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword)
+      return this.node("or", [bool(inner.kind === ts.SyntaxKind.TrueKeyword), bool(false)], inner, hint) as VarRef;
     if (ts.isIdentifier(inner)) {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);

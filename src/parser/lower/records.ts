@@ -14,7 +14,7 @@ import type { FunctionSource, ModuleScope } from "../module.js";
 import { nestedOf, rowsOf } from "../../ir-types.js";
 import { NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
 import { leaves, shown, type RecordType } from "./record-types.js";
-import { LowerMethods } from "./methods.js";
+import { LowerStacks } from "./stacks.js";
 import { type Local } from "./state.js";
 
 /** A record value while lowering: an atom or a record per field. `source` is the local it was read from. */
@@ -53,7 +53,7 @@ export const strip = (e: ts.Expression): ts.Expression => {
 export const kindOf = (t: RecordType["fields"][number]["type"]): string =>
   t.kind === "record" ? "a record" : rowsOf(t) ? "an array of arrays" : t.kind === "array" ? "an array" : "a number";
 
-export abstract class LowerRecords extends LowerMethods {
+export abstract class LowerRecords extends LowerStacks {
   /** Pairs of record locals that are one object (`const q = p`): writing either is refused. */
   protected shared = new Map<string, Set<string>>();
   /** While inlining a helper: the record type it returns (known from its annotation or first return). */
