@@ -57,6 +57,13 @@ function perInput<T>(make: (args: Args) => T): (args: Args) => T {
   };
 }
 
+/** The shapes of the MLP's arguments, in order: W1, b1, W2, b2, the inputs and the targets. */
+function argumentShapes(model: TensorModel): number[][] {
+  const [input, hidden, output] = model.sizes;
+  const { batch } = model;
+  return [[input, hidden], [hidden], [hidden, output], [output], [batch, input], [batch, output]];
+}
+
 // ---- tfjs ---------------------------------------------------------------------------------
 
 let wasmLoaded: Promise<void> | undefined;
@@ -71,19 +78,11 @@ async function tfjsBackend(backend: "cpu" | "wasm"): Promise<Tf> {
 }
 
 function tfjsMlp(tf: Tf, model: TensorModel, backend: string) {
-  const [input, hidden, output] = model.sizes;
   const { batch } = model;
   const tensors = perInput((args) =>
     tf.tidy(() => {
       const t = (i: number, shape: number[]) => tf.keep(tf.tensor(Float32Array.from(args[i] as Float64Array), shape));
-      return [
-        t(0, [input, hidden]),
-        t(1, [hidden]),
-        t(2, [hidden, output]),
-        t(3, [output]),
-        t(4, [batch, input]),
-        t(5, [batch, output]),
-      ];
+      return argumentShapes(model).map((shape, i) => t(i, shape));
     }),
   );
   let x!: Tensor;
@@ -156,7 +155,6 @@ function loadJax(): Promise<Jax> {
 
 function jaxMlp(jax: Jax, model: TensorModel, dtype: "float64" | "float32") {
   const { numpy: np, nn } = jax;
-  const [input, hidden, output] = model.sizes;
   const { batch } = model;
   type A = InstanceType<Jax["Array"]>;
   const tensors = perInput((args) => {
@@ -164,14 +162,7 @@ function jaxMlp(jax: Jax, model: TensorModel, dtype: "float64" | "float32") {
       const data = args[i] as Float64Array;
       return np.array(dtype === "float64" ? data.slice() : Float32Array.from(data)).reshape(shape);
     };
-    return [
-      t(0, [input, hidden]),
-      t(1, [hidden]),
-      t(2, [hidden, output]),
-      t(3, [output]),
-      t(4, [batch, input]),
-      t(5, [batch, output]),
-    ];
+    return argumentShapes(model).map((shape, i) => t(i, shape));
   });
   const loss = (W1: A, b1: A, W2: A, b2: A, x: A, y: A): A => {
     const h = np.tanh(np.matmul(x, W1).add(b1));
