@@ -42,24 +42,12 @@ const REFUSED: Record<string, string[]> = {
   // (its length), is also what the helper returns (`weighted_1`); adgen merges a chosen array
   // under one name (the duplicate would get two adjoints).
   ADG2001: ["calls/array-helper-written-through-result (f)"],
-  // A matrix made by Array.from is generated as `new Array<number[]>(n)` and its rows set in a loop.
-  ADG2002: [
-    "nested/alias-write-then-read (aliasRead)",
-    "nested/array-from-matrix (outerLoss)",
-    "nested/float64-rows-accumulate (accumulate)",
-    "nested/gate-row-written-after (gateThenWrite)",
-    "nested/helper-matrix-param (helpers)",
-    "nested/matrix-in-loop (perStep)",
-    "nested/matrix-methods (scaled)",
-    "nested/matrix-writes (writes)",
-    "nested/ragged-array-from (triangle)",
-    "nested/row-before-loop-writes (firstRow)",
-    "nested/rows-crossed (crossed)",
-    "nested/rows-two-names (twoNames)",
-    "nested/same-row-twice-to-helper (addRows)",
-    "second-order/matrix-hessian (energy)",
-    "tape/fixed-row-written-through-other-row (f)",
-  ],
+  // A tape of arrays holding matrices (`arrays.push(M)`, a matrix made in each iteration): an
+  // array of arrays of arrays, which the IR does not have.
+  // A row of a matrix pushed on the tape of arrays (`arrays.push(t13)`, `t13 = M[t12]` with `t12`
+  // taped too): a row of two matrices, whose adjoint adgen could not follow. (The transform could
+  // recompute the row from its taped index instead.)
+  ADG2090: ["nested/matrix-in-loop (perStep)", "nested/rows-set-by-loop (f)"],
   // An array gate's backward (`dot.backward(...)`), called by generated code, has no derivative
   // rule of its own: reverse over reverse through array gates would need one per gate.
   ADG3002: [
@@ -77,6 +65,7 @@ const REFUSED: Record<string, string[]> = {
     "matrix/mul-written-after (f)",
     "matrix/two-layer (loss)",
     "nested/float64-batch (batchLoss)",
+    "nested/gate-row-written-after (gateThenWrite)",
     "nested/row-helper-gate (rowTerms)",
     "passes/cse-gate-after-write (f)",
     "passes/licm-gate-written-in-loop (f)",
@@ -252,6 +241,6 @@ describe("f_grad differentiated again equals f_hessian", () => {
     );
     expect(wrong).toEqual([]);
     expect(Object.fromEntries(refused), messages.join("\n")).toEqual(REFUSED);
-    expect(compared).toBeGreaterThanOrEqual(200);
+    expect(compared).toBeGreaterThanOrEqual(222);
   }, 300_000);
 });
