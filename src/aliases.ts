@@ -33,7 +33,7 @@ export const rootOf = (roots: Roots, name: string): string => roots.get(name) ??
 /**
  * Arrays that grow: written at their own length (`ys.push(v)` is lowered to `ys[ys.length] = v`),
  * or at the length of one that grows (forward mode's tangent `dot_ys` is written where `ys` is), or
- * made empty and written at all (a stack, written at its counter).
+ * made empty and written at all (a stack, written at its counter; a tape of arrays, `rows(0)`).
  * Their length is not a constant of the array: it is read again after each write, and taped.
  */
 export function grownArrays(graph: Graph): Set<string> {
@@ -42,6 +42,14 @@ export function grownArrays(graph: Graph): Set<string> {
   for (const s of statementsOf(graph.body)) {
     if (s.kind === "node" && s.op === "length" && s.args[0]!.kind === "var") lengths.set(s.name, s.args[0]!.name);
     if (s.kind === "node" && s.op === "arrayOf" && s.args.length === 0) empty.add(s.name);
+    // A tape of arrays: an array of no rows yet.
+    if (
+      s.kind === "node" &&
+      (s.op === "rows" || s.op === "float64Rows") &&
+      s.args[0]!.kind === "const" &&
+      s.args[0]!.value === 0
+    )
+      empty.add(s.name);
   }
   // An array made empty grows wherever it is written (the stacks of src/parser/lower/stacks.ts).
   const grown = new Set<string>(

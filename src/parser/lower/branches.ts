@@ -4,6 +4,7 @@
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Merge, Statement, VarRef } from "../../ir.js";
+import { c } from "../../rules/expr.js";
 import { isConditionSyntax, skipParens } from "../syntax.js";
 import { LowerCalls } from "./calls.js";
 import { copyScopes, keyHint, sameAtom, type Scopes } from "./state.js";
@@ -40,21 +41,38 @@ export abstract class LowerBranches extends LowerCalls {
     const afterElse = this.scopes;
 
     this.scopes = before;
-    const merges = this.mergeScopes(before, afterThen, afterElse, at);
+    const merges = this.mergeScopes(before, afterThen, afterElse, [thenBody, elseBody], at);
     this.body.push({ kind: "branch", cond, then: thenBody, else: elseBody, merges, pos: at.getStart(this.sf) });
   }
 
   /**
    * The merges of the locals the arms of a branch changed (`afterThen`, `afterElse`: the scopes
-   * after each arm, from `before`), each local of `before` then bound to its merge.
+   * after each arm, from `before`; `bodies`: the arms' statements), each local of `before` then
+   * bound to its merge. An array variable merges when each arm gives it an array the arm makes
+   * (`let q: number[]; if (c) q = [x, y]; else q = [y, x];`, as generated code chooses arrays),
+   * each array under that one name (see `merged`); one declared `let q!: number[]` and assigned
+   * on one path only is an empty array on the other, as an unassigned `let s!: number` is NaN.
    */
-  private mergeScopes(before: Scopes, afterThen: Scopes, afterElse: Scopes, at: ts.Node): Merge[] {
+  private mergeScopes(
+    before: Scopes,
+    afterThen: Scopes,
+    afterElse: Scopes,
+    bodies: [Statement[], Statement[]],
+    at: ts.Node,
+  ): Merge[] {
     const merges: Merge[] = [];
+    // The arrays merged, by the local they are merged for: each may be reached by one name only.
+    const chosen = new Map<string, string>();
     before.forEach((scope, level) => {
       for (const [name, local] of scope) {
-        const t = afterThen[level]!.get(name)!.value;
-        const e = afterElse[level]!.get(name)!.value;
+        let t = afterThen[level]!.get(name)!.value;
+        let e = afterElse[level]!.get(name)!.value;
         if (sameAtom(t, local.value) && sameAtom(e, local.value)) continue;
+        if (local.definiteArray && this.isArray(t) !== this.isArray(e)) {
+          const empty = (body: Statement[]) => this.inArm(body, () => this.emptyArray(local.definiteArray!, at, name));
+          if (sameAtom(e, local.value)) e = empty(bodies[1]);
+          else if (sameAtom(t, local.value)) t = empty(bodies[0]);
+        }
         if (!t || !e) {
           local.value = undefined; // assigned on one path only: reading it later is a diagnostic
           continue;
@@ -63,8 +81,33 @@ export abstract class LowerBranches extends LowerCalls {
           local.value = t;
           continue;
         }
+        if (this.isArray(t) && this.isArray(e)) {
+          const [tNew, eNew] = [this.madeIn(t as VarRef, bodies[0]), this.madeIn(e as VarRef, bodies[1])];
+          if (!tNew || !eNew)
+            this.fail(
+              codes.statement,
+              tNew || eNew
+                ? `array variable '${name}' is given a new array on one path of a branch and keeps an array made before it on the other; give it a new array on both paths (a copy: '.slice()'), or write into its elements`
+                : `array variable '${name}' is given arrays made before the branch; give it a new array on both paths (a copy: '.slice()'), or write into its elements`,
+              at,
+            );
+          for (const side of [t, e] as VarRef[]) {
+            const other = chosen.get(side.name);
+            if (other !== undefined)
+              this.fail(
+                codes.statement,
+                `'${other}' and '${name}' are given the same array in a branch; adgen follows an array a branch chooses under one name`,
+                at,
+              );
+            chosen.set(side.name, name);
+          }
+          const merge = this.merged(t, e, bodies, "value", at, () => this.names.claim(keyHint(name)));
+          if (merge.kind === "merge") merges.push(merge.merge);
+          local.value = merge.kind === "merge" ? { kind: "var", name: merge.merge.name } : merge.atom;
+          continue;
+        }
         if (this.isArray(t) || this.isArray(e))
-          this.fail(codes.statement, `array variable '${name}' is reassigned in a branch; this is not supported`, at);
+          this.fail(codes.notNumber, `'${name}' is an array on one path and a number on the other`, at);
         const merged = this.names.claim(keyHint(name));
         if (this.isBoolean(t) && this.isBoolean(e)) this.booleans.add(merged);
         else if (this.isBoolean(t) || this.isBoolean(e))
@@ -167,7 +210,7 @@ export abstract class LowerBranches extends LowerCalls {
       hint === undefined ? this.names.temp() : this.names.claim(hint),
     );
     if (merge.kind === "merge" && this.isBoolean(a)) this.booleans.add(merge.merge.name);
-    const changed = this.mergeScopes(this.scopes, afterThen, afterElse, e);
+    const changed = this.mergeScopes(this.scopes, afterThen, afterElse, [thenBody, elseBody], e);
     this.body.push({
       kind: "branch",
       cond,
@@ -216,11 +259,7 @@ export abstract class LowerBranches extends LowerCalls {
       [a, thenBody],
       [b, elseBody],
     ] as const) {
-      const madeInArm = body!.some(
-        (s) =>
-          (s.kind === "node" && s.name === side.name) ||
-          (s.kind === "branch" && s.merges.some((m) => m.name === side.name)),
-      );
+      const madeInArm = this.madeIn(side, body!);
       const param = params.get(side.name);
       if (madeInArm || (where === "return" && param === undefined)) continue;
       this.fail(
@@ -234,6 +273,35 @@ export abstract class LowerBranches extends LowerCalls {
     const merge = { name: name(), then: t, else: e };
     this.arrays.set(merge.name, kind);
     return { kind: "merge", merge };
+  }
+
+  /** Whether `array` is made by `body` itself (a node of it, or a merge of a branch in it). */
+  protected madeIn(array: VarRef, body: Statement[]): boolean {
+    return body.some(
+      (s) =>
+        (s.kind === "node" && s.name === array.name) ||
+        (s.kind === "branch" && s.merges.some((m) => m.name === array.name)),
+    );
+  }
+
+  /** Runs `lower` appending to `body` (an arm lowered already). */
+  private inArm<T>(body: Statement[], lower: () => T): T {
+    const outer = this.body;
+    this.body = body;
+    try {
+      return lower();
+    } finally {
+      this.body = outer;
+    }
+  }
+
+  /** A new empty array of `kind`. */
+  private emptyArray(kind: "Float64Array" | "number[]", at: ts.Node, hint: string): VarRef {
+    const array = (
+      kind === "Float64Array" ? this.node("newFloat64Array", [c(0)], at, hint) : this.node("arrayOf", [], at, hint)
+    ) as VarRef;
+    this.arrays.set(array.name, kind);
+    return array;
   }
 }
 

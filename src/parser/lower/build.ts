@@ -2,15 +2,122 @@
  * Building arrays: `ys.push(v)` on a local `number[]` (a write at its length), and
  * `Array.from(...)`, whose callback may return a new row for each element: an array of arrays
  * (`Array.from({ length: n }, () => new Array(m).fill(0))`), each row set once as it is made.
+ * Generated code writes such an Array.from as `const M = new Array<number[]>(n)` and a counted
+ * loop setting each row (`for (let i = 0; ...; i++) { const r = ...; M[i] = r; }`), which is
+ * read back as the same thing: one loop sets the rows, at its counter, each a new array it makes.
  */
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
 import type { Atom, Node as IrNode, Statement, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
-import { skipParens } from "../syntax.js";
+import { definedBy, statementsOf } from "../../ir-walk.js";
+import { ARRAY_TYPES, skipParens } from "../syntax.js";
 import { LowerCallbacks } from "./callbacks.js";
+import { sameAtom } from "./state.js";
 
 export abstract class LowerBuild extends LowerCallbacks {
+  /** Arrays of arrays made without rows (`new Array<number[]>(n)`): the store that sets their rows, once lowered. */
+  private readonly unfilled = new Map<
+    string,
+    { depth: number; store?: Statement & { kind: "store" }; at?: ts.Node; checked?: true }
+  >();
+
+  /** `new Array<number[]>(n)`, `new Array<Float64Array>(n)`: an array of n rows, which a loop then sets. */
+  protected array(e: ts.Expression, hint?: string): Atom | undefined {
+    const inner = skipParens(e);
+    const [type] = (ts.isNewExpression(inner) && inner.typeArguments) || [];
+    const rows = type && ARRAY_TYPES[type.getText(this.sf).replace(/\s+/g, " ")];
+    if (
+      !rows ||
+      !ts.isIdentifier((inner as ts.NewExpression).expression) ||
+      (inner as ts.NewExpression).arguments?.length !== 1
+    )
+      return super.array(e, hint);
+    const n = this.number((inner as ts.NewExpression).arguments![0]!);
+    const made = this.node(rows === "Float64Array" ? "float64Rows" : "rows", [n], inner, hint) as VarRef;
+    this.arrays.set(made.name, "number[]");
+    this.nested.set(made.name, rows);
+    this.unfilled.set(made.name, { depth: this.loops.length });
+    return made;
+  }
+
+  /** `M[i] = r` with `M` made by `new Array<number[]>(n)`: sets row i, a new array (checked by `loop`). */
+  protected elementWrite(e: ts.Expression, target: ts.ElementAccessExpression): void {
+    const object = skipParens(target.expression);
+    const matrix = ts.isIdentifier(object) ? this.lookup(object.text)?.value : undefined;
+    const entry = matrix?.kind === "var" ? this.unfilled.get(matrix.name) : undefined;
+    if (!entry || !ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken)
+      return super.elementWrite(e, target);
+    const index = this.number(target.argumentExpression);
+    const row = this.value(e.right);
+    const refuse = (why: string): never => this.fail(codes.rowAlias, `'${this.text(e)}': ${why}`, e);
+    if (!this.isArray(row)) refuse(`'${this.text(e.right)}' is not an array; a row of '${this.text(object)}' is`);
+    const r = row as VarRef;
+    if (this.nested.has(r.name))
+      this.fail(
+        codes.nestedArray,
+        "arrays of arrays of arrays are not supported; the rows must be arrays of numbers",
+        e.right,
+      );
+    if (this.arrays.get(r.name) !== this.nested.get((matrix as VarRef).name))
+      refuse(
+        `the rows of '${this.text(object)}' are ${this.nested.get((matrix as VarRef).name)}s, and '${this.text(e.right)}' is a ${this.arrays.get(r.name)}`,
+      );
+    if (this.rowOf.has(r.name) || this.entryParams.has(r.name))
+      refuse(
+        `'${this.text(e.right)}' is ${this.entryParams.has(r.name) ? "a parameter" : "a row already"}; set each row to a new array (a copy: '.slice()')`,
+      );
+    if (entry.store || this.loops.length === 0)
+      refuse(
+        `the rows of '${this.text(object)}' are set once, by one loop over them ('for (let i = 0; i < n; i++) ${this.text(object)}[i] = ...'), each to a new array`,
+      );
+    entry.store = { kind: "store", array: matrix as VarRef, index, value: r, pos: e.getStart(this.sf) };
+    entry.at = e;
+    this.rowOf.set(r.name, (matrix as VarRef).name);
+    this.body.push(entry.store);
+  }
+
+  /**
+   * The loop that sets the rows of a `new Array<number[]>(n)` (the innermost loop around the
+   * store) sets each once: the store is in its body (not in a branch or an inner loop), at its
+   * counter (from 0, stepped by 1), of an array the iteration makes, and the matrix is made in no
+   * loop the rows loop is not in (in the block around it, or around the branch it is in), so no
+   * outer loop sets its rows again.
+   */
+  protected loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void {
+    super.loop(st);
+    const loop = this.body[this.body.length - 1]!;
+    if (loop.kind !== "loop") return;
+    const inner = new Set(statementsOf([loop]));
+    for (const entry of this.unfilled.values()) {
+      if (!entry.store || entry.checked || !inner.has(entry.store)) continue;
+      entry.checked = true;
+      const made = new Set([...inner].flatMap(definedBy));
+      const index = entry.store.index;
+      const counter = index.kind === "var" ? loop.carried.find((c) => c.name === index.name) : undefined;
+      const step =
+        counter &&
+        loop.body.find((s) => s.kind === "node" && counter.next.kind === "var" && s.name === counter.next.name);
+      const stepped =
+        step?.kind === "node" &&
+        step.op === "add" &&
+        sameAtom(step.args[0], index) &&
+        sameAtom(step.args[1], c(1)) &&
+        sameAtom(counter!.init, c(0));
+      const ok =
+        loop.body.includes(entry.store) &&
+        stepped &&
+        made.has((entry.store.value as VarRef).name) &&
+        entry.depth === this.loops.length;
+      if (!ok)
+        this.fail(
+          codes.rowAlias,
+          `'${this.text(entry.at!)}': the rows of an array made by 'new Array<...>(n)' are set once each: by one loop, at its counter ('for (let i = 0; i < n; i++) M[i] = r', not inside a branch of that loop), to an array the iteration makes; make the array inside every loop around that one, so that no outer loop sets its rows again`,
+          entry.at!,
+        );
+    }
+  }
+
   /**
    * `ys.push(a, b)`: `ys[ys.length] = a; ys[ys.length] = b` (the values first, as JavaScript
    * evaluates them). Only on a local `number[]`: its length is then read at each write, and taped.

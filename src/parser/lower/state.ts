@@ -66,6 +66,8 @@ export interface Local {
   view?: { arrays: Map<string, VarRef>; index: Atom };
   /** A derivative function (`const dg = grad(g)`), called later (src/parser/nested.ts). */
   derivative?: DerivativeRef;
+  /** `let q!: number[]` (generated code declares an array an arm assigns so): its kind. */
+  definiteArray?: "Float64Array" | "number[]";
 }
 
 /** The SSA name a local's key suggests: `p.x` -> `p_x`, the hidden `#i` -> `i`. */

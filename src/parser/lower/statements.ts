@@ -6,6 +6,7 @@ import { codes } from "../../diagnostics.js";
 import type { Atom } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import {
+  ARRAY_TYPES,
   COMPOUND_OPS,
   containsJump,
   containsReturn,
@@ -16,7 +17,7 @@ import {
   skipParens,
 } from "../syntax.js";
 import { LowerLoops } from "./loops.js";
-import { type Local } from "./state.js";
+import { bool, type Local } from "./state.js";
 
 export abstract class LowerStatements extends LowerLoops {
   /**
@@ -150,14 +151,19 @@ export abstract class LowerStatements extends LowerLoops {
         this.fail(codes.statement, `destructuring '${this.text(decl.name)}' is not supported`, decl.name);
       const name = decl.name.text;
       // `let s!: number` (generated code declares a value an arm assigns so): until assigned it
-      // holds what `undefined` is in arithmetic, NaN; a merge then carries the arm's value where
-      // that arm ran, the only paths on which the code reads it.
+      // holds what `undefined` is in arithmetic, NaN (`let b!: boolean`: false); a merge then
+      // carries the arm's value where that arm ran, the only paths on which the code reads it.
       const value = decl.initializer
         ? this.value(decl.initializer, name)
         : decl.exclamationToken
-          ? c(Number.NaN)
+          ? decl.type?.kind === ts.SyntaxKind.BooleanKeyword
+            ? bool(false)
+            : c(Number.NaN)
           : undefined;
-      this.scopes[this.scopes.length - 1]!.set(name, { keyword, value });
+      // `let q!: number[]`: where no arm assigns it, an empty array stands for it (branches.ts).
+      const definiteArray =
+        decl.exclamationToken && decl.type ? ARRAY_TYPES[decl.type.getText(this.sf).replace(/\s+/g, " ")] : undefined;
+      this.scopes[this.scopes.length - 1]!.set(name, { keyword, value, ...(definiteArray ? { definiteArray } : {}) });
     }
   }
 

@@ -1,0 +1,309 @@
+/**
+ * Issue 11 item 6: adgen's output is valid input, and differentiating `f_grad` gives the second
+ * derivatives `f_hessian` gives.
+ *
+ * For every fixture whose functions return a number (where `--mode hessian` applies: a function
+ * returning an array has none, ADG4010), `f_grad` and `f_hessian` are generated into one module.
+ * adgen then reads that module back and differentiates
+ *
+ *     h(...params, unit) = Σ_k flat(f_grad(...params).grad)[k] · unit[k]
+ *
+ * with respect to `f`'s differentiated parameters (reverse over reverse): with `unit` the k-th
+ * unit vector, `h_grad`'s gradient, flattened, is row k of the Hessian, and its value is the
+ * k-th entry of the gradient. `f_hessian` computes the row another way (forward over reverse:
+ * `f_hvp` along each unit vector). Both are exact, so they must agree to rounding (1e-10
+ * relative), far closer than finite differences can tell (test/nested.test.ts checks the
+ * re-differentiated `f_grad`s of functions of numbers against differences at 1e-5). Parameters
+ * may be numbers, arrays, matrices, records, tuples, arrays of records and class instances.
+ *
+ * A fixture adgen refuses to read back must be listed in `REFUSED` with its diagnostic and the
+ * reason, so a change in what is covered shows.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CompileResult, GeneratedFunction } from "../src/index.js";
+import { compileSync } from "../src/index.js";
+import type { Param } from "../src/ir.js";
+import { ts } from "ts-morph";
+import { passingFixtures, root } from "./support/fixtures.js";
+import { rng } from "./support/numeric.js";
+import { copy, flatten, samplePoint, type Value } from "./support/points.js";
+
+const out = join(root, "test", ".generated", "self-hessian");
+mkdirSync(out, { recursive: true });
+
+/** Relative agreement required between `f_hessian` and the derivative of `f_grad`. */
+const TOLERANCE = 1e-10;
+
+/**
+ * The fixtures whose `f_grad` adgen does not read back yet, by diagnostic code, as
+ * `suite/case (function)`: each group's reason is given.
+ */
+const REFUSED: Record<string, string[]> = {
+  // One array under two names after a branch: the helper's `c`, which the backward pass reads
+  // (its length), is also what the helper returns (`weighted_1`); adgen merges a chosen array
+  // under one name (the duplicate would get two adjoints).
+  ADG2001: ["calls/array-helper-written-through-result (f)"],
+  // A tape of arrays holding matrices (`arrays.push(M)`, a matrix made in each iteration): an
+  // array of arrays of arrays, which the IR does not have.
+  // A row of a matrix pushed on the tape of arrays (`arrays.push(t13)`, `t13 = M[t12]` with `t12`
+  // taped too): a row of two matrices, whose adjoint adgen could not follow. (The transform could
+  // recompute the row from its taped index instead.)
+  ADG2090: ["nested/matrix-in-loop (perStep)", "nested/rows-set-by-loop (f)"],
+  // The gradient of an array of tuples, generated as `anchors.map((_, i) => [ga0[i]!, ga1[i]!])`:
+  // adgen reads a callback's array literal as an array, not a tuple (a typed callback,
+  // `(_, i): [number, number] => ...`, would say which).
+  ADG3013: [
+    "record-arrays/aliasing (copies)",
+    "second-order/records-hessian (potential)",
+    "tuples/destructured-params (area)",
+    "tuples/polygon-area (area)",
+    "tuples/polygon-area (areaSquared)",
+  ],
+  // An array gate's backward (`dot.backward(...)`), called by generated code, has no derivative
+  // rule of its own: reverse over reverse through array gates would need one per gate.
+  ADG3002: [
+    "arrays/gate-in-arm-written-after (f)",
+    "arrays/gate-input-written-after (f)",
+    "arrays/gate-input-written-in-branch-after (f)",
+    "calls/array-helper-gate-written-after (f)",
+    "forward/two-layer (loss)",
+    "loops/gate-array-changes-each-iteration (f)",
+    "loops/gate-array-made-in-loop (f)",
+    "matrix/data-inputs (loss)",
+    "matrix/lecture-norm (f)",
+    "matrix/logsumexp-written-after (f)",
+    "matrix/matvec-written-after (f)",
+    "matrix/mul-written-after (f)",
+    "matrix/two-layer (loss)",
+    "nested/float64-batch (batchLoss)",
+    "nested/gate-row-written-after (gateThenWrite)",
+    "nested/row-helper-gate (rowTerms)",
+    "passes/cse-gate-after-write (f)",
+    "passes/licm-gate-written-in-loop (f)",
+    "second-order/gates-newton (loss)",
+  ],
+};
+
+type Gradient = { value: number; grad: Record<string, Value> };
+type HessianFn = (...xs: Value[]) => { value: number; grad: Record<string, Value>; hessian: number[][] };
+
+/** Why a fixture is not compared (from compiling it with `--mode grad,hessian`), or undefined when it is. */
+function exclusion(result: CompileResult): string | undefined {
+  if (result.diagnostics.length > 0 && result.diagnostics.every((d) => d.code === "ADG4010"))
+    return "returns an array: no f_hessian (ADG4010: a Hessian per output)";
+  return undefined;
+}
+
+/** A name not among `taken`. */
+function fresh(base: string, taken: Set<string>): string {
+  let name = base;
+  while (taken.has(name)) name += "_";
+  taken.add(name);
+  return name;
+}
+
+/** A parameter as the user declared it: its name, its type as the generated signature writes it, its leaves. */
+interface UserParam {
+  name: string;
+  type: string;
+  leaves: Param[];
+}
+
+/** `fGrad`'s parameters as declared in the generated `code` (a record's leaves grouped under it). */
+function userParams(fGrad: GeneratedFunction, code: string): UserParam[] {
+  const sf = ts.createSourceFile("generated.ts", code, ts.ScriptTarget.Latest, true);
+  const fn = sf.statements.find(
+    (st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === fGrad.name,
+  )!;
+  const params: UserParam[] = fn.parameters.map((p) => ({
+    name: p.name.getText(sf),
+    type: p.type!.getText(sf),
+    leaves: [],
+  }));
+  for (const leaf of fGrad.params) params.find((p) => p.name === (leaf.path?.[0] ?? leaf.name))!.leaves.push(leaf);
+  return params;
+}
+
+/** How a path's keys read a value from its root (`.x`, `[0]`). */
+const access = (keys: string[]): string => keys.map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join("");
+
+/**
+ * The wrapper `h(...params, unit) = Σ_k flat(grad)[k] · unit[k]` over the differentiated
+ * parameters `wrt`, flattened as `f_hessian` flattens them (src/emit/driver-inputs.ts): in
+ * parameter order a number, an array's elements, a matrix row by row, a record's leaves in field
+ * order, an array of records element by element.
+ */
+function wrapper(
+  fGrad: GeneratedFunction,
+  params: UserParam[],
+  module: string,
+  wrt: string[],
+): { source: string; unit: string } {
+  const taken = new Set(params.map((p) => p.name));
+  const [unit, g, s, o, k, i, row] = ["unit", "g", "s", "o", "k", "i", "row"].map((b) => fresh(b, taken)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const lines: string[] = [];
+  const sum = (x: string, type: string) => {
+    if (type === "number") lines.push(`${s} += ${x} * ${unit}[${o}];`, `${o} += 1;`);
+    else if (type === "number[]" || type === "Float64Array")
+      lines.push(
+        `for (let ${k} = 0; ${k} < ${x}.length; ${k}++) ${s} += ${x}[${k}] * ${unit}[${o} + ${k}];`,
+        `${o} += ${x}.length;`,
+      );
+    else if (type === "number[][]" || type === "Float64Array[]")
+      lines.push(
+        `for (let ${i} = 0; ${i} < ${x}.length; ${i}++) {`,
+        `  const ${row} = ${x}[${i}];`,
+        `  for (let ${k} = 0; ${k} < ${row}.length; ${k}++) ${s} += ${row}[${k}] * ${unit}[${o} + ${k}];`,
+        `  ${o} += ${row}.length;`,
+        `}`,
+      );
+    else throw new Error(`${fGrad.name}: a differentiated value '${x}' of type ${type}`);
+  };
+  for (const p of params.filter((q) => wrt.includes(q.name))) {
+    // An array of records: one loop over its elements for all the leaves under the same "[]".
+    const elements = new Map<string, string[][]>();
+    for (const leaf of p.leaves) {
+      const path = leaf.path ?? [leaf.name];
+      const at = path.indexOf("[]");
+      if (at < 0) {
+        sum(`${g}.${path[0]}${access(path.slice(1))}`, leaf.type);
+        continue;
+      }
+      const prefix = `${g}.${path[0]}${access(path.slice(1, at))}`;
+      if (!elements.has(prefix)) elements.set(prefix, []);
+      elements.get(prefix)!.push(path.slice(at + 1));
+    }
+    for (const [prefix, leaves] of elements)
+      lines.push(
+        `for (let ${i} = 0; ${i} < ${prefix}.length; ${i}++) {`,
+        ...leaves.map((l, q) => `  ${s} += ${prefix}[${i}]${access(l)} * ${unit}[${o} + ${q}];`),
+        `  ${o} += ${leaves.length};`,
+        `}`,
+      );
+  }
+  const source = [
+    `import { ${fGrad.name} } from "./${module}";`,
+    `export function h(${[...params.map((p) => `${p.name}: ${p.type}`), `${unit}: Float64Array`].join(", ")}): number {`,
+    `  const ${g} = ${fGrad.name}(${params.map((p) => p.name).join(", ")}).grad;`,
+    `  let ${s} = 0;`,
+    `  let ${o} = 0;`,
+    ...lines.map((l) => `  ${l}`),
+    `  return ${s};`,
+    `}`,
+    ``,
+  ].join("\n");
+  return { source, unit };
+}
+
+describe("f_grad differentiated again equals f_hessian", () => {
+  it("every fixture of numbers and arrays returning a number: reverse over reverse = forward over reverse", async () => {
+    const seeded = rng(0x4e55);
+    const excluded = new Map<string, string[]>();
+    const refused = new Map<string, string[]>();
+    const wrong: string[] = [];
+    const messages: string[] = [];
+    let compared = 0;
+    let entries = 0;
+    let worst = 0;
+    let worstAt = "";
+    for (const fixture of passingFixtures()) {
+      const source = readFileSync(join(fixture.dir, "input.ts"), "utf8");
+      const wrtOption = fixture.options.wrt ? { wrt: fixture.options.wrt } : {};
+      const both = compileSync(source, {
+        fileName: fixture.input,
+        ...wrtOption,
+        modes: ["grad", "hessian"],
+        format: false,
+      });
+      const why = exclusion(both);
+      if (why) {
+        excluded.set(why, [...(excluded.get(why) ?? []), fixture.name]);
+        continue;
+      }
+      expect(
+        both.diagnostics.map((d) => d.message),
+        fixture.name,
+      ).toEqual([]);
+      const module = fixture.name.replace("/", "--");
+      const file = join(out, `${module}.ts`);
+      writeFileSync(file, both.code);
+      const generated = (await import(file)) as Record<string, unknown>;
+      // The input's classes, which sampled points of a class's type are instances of.
+      const input = (await import(`${join(fixture.dir, "input.ts")}?all-exports`)) as Record<string, unknown>;
+      let checked = false;
+      for (const fGrad of both.functions.filter((g) => g.kind === "grad")) {
+        const base = fGrad.name.slice(0, -"_grad".length);
+        // What f_hessian differentiates: f_hvp's tangents' fields (not `Data<T>` parameters).
+        const fields = both.functions.find((g) => g.name === `${base}_hvp`)!.params.at(-1)!.fields ?? [];
+        const params = userParams(fGrad, both.code);
+        const names = params.map((p) => p.name);
+        const wrt = names.filter((p) => fields.some((q) => (q.path?.[0] ?? q.name) === p));
+        const { source: wrapped, unit } = wrapper(fGrad, params, module, wrt);
+        const second = compileSync(wrapped, { fileName: join(out, `${module}--${base}--h.ts`), wrt, format: false });
+        if (second.diagnostics.length > 0) {
+          const d = second.diagnostics[0]!;
+          refused.set(d.code, [...(refused.get(d.code) ?? []), `${fixture.name} (${base})`]);
+          messages.push(`${fixture.name} (${base}): ${d.code} ${d.message}`);
+          continue;
+        }
+        const hFile = join(out, `${module}--${base}--h.ts`);
+        writeFileSync(hFile, second.code);
+        const hGrad = ((await import(hFile)) as Record<string, unknown>).h_grad as (...xs: Value[]) => Gradient;
+        const fHessian = generated[`${base}_hessian`] as HessianFn;
+        const fGradOf = generated[fGrad.name] as (...xs: Value[]) => Gradient;
+        const chosen = (fixture.options.at ?? []).filter((xs) => xs.length === names.length) as Value[][];
+        const random = Array.from({ length: 2 }, () => samplePoint(fixture, names, seeded, input));
+        for (const xs of [...chosen, ...random]) {
+          const H = fHessian(...xs.map(copy)).hessian;
+          const gradient = wrt.flatMap((p) => flatten(fGradOf(...xs.map(copy)).grad[p]!));
+          const n = H.length;
+          for (let k = 0; k < n; k++) {
+            const e = new Float64Array(n);
+            e[k] = 1;
+            const r = hGrad(...xs.map(copy), e);
+            expect(Object.keys(r.grad), `${fixture.name}: h_grad differentiates ${wrt} (not ${unit})`).toEqual(wrt);
+            // h's value is ∂f/∂x_k: the f_grad adgen read back computes what f_grad does.
+            expect(
+              r.value === gradient[k] || (Number.isNaN(r.value) && Number.isNaN(gradient[k])),
+              `${fixture.name}: h = ∂f/∂x_${k}`,
+            ).toBe(true);
+            const row = wrt.flatMap((p) => flatten(r.grad[p]!));
+            expect(row.length, `${fixture.name}: row ${k} has ${n} entries`).toBe(n);
+            for (let j = 0; j < n; j++) {
+              const [a, b] = [row[j]!, H[k]![j]!];
+              const d = a === b ? 0 : Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b));
+              entries++;
+              if (d > worst || Number.isNaN(d)) {
+                worst = Number.isNaN(d) ? Infinity : d;
+                worstAt = `${fixture.name} ${base} H[${k}][${j}] at ${JSON.stringify(xs)}: ${a} and ${b}`;
+              }
+              if (!(d <= TOLERANCE))
+                wrong.push(
+                  `${fixture.name} ${base} H[${k}][${j}] at ${JSON.stringify(xs)}: f_grad's derivative ${a}, f_hessian ${b}`,
+                );
+            }
+          }
+        }
+        checked = true;
+      }
+      if (checked) compared++;
+    }
+    console.log(
+      `f_grad differentiated again = f_hessian: ${compared} fixtures compared (${entries} entries, largest relative difference ${worst}${worstAt ? `: ${worstAt}` : ""}); ` +
+        [...excluded].map(([why, list]) => `${list.length} excluded: ${why}`).join("; "),
+    );
+    expect(wrong).toEqual([]);
+    expect(Object.fromEntries(refused), messages.join("\n")).toEqual(REFUSED);
+    expect(compared).toBeGreaterThanOrEqual(255);
+  }, 300_000);
+});
