@@ -173,7 +173,6 @@ export function gmmObjective_grad(
         const t29 = xcentered[i]!;
         const t30 = t28 * t29;
         Qxcentered[i] = t30;
-        tape.push(t29);
       }
       for (let i_2 = 0; i_2 < d; i_2++) {
         const j = i_2 + 1;
@@ -188,7 +187,6 @@ export function gmmObjective_grad(
           li_1 = li_1 + 1;
         }
         tape.push(li);
-        tape.push(xcentered[i_2]!);
         li = li_1;
       }
       const t38 = alphas[ik_2]!;
@@ -200,11 +198,16 @@ export function gmmObjective_grad(
         const t43 = Qxcentered[t42]!;
         const t46 = t43 * t43;
         res = res + t46;
-        tape.push(t43);
       }
       const t47 = 0.5 * res;
       const t48 = t40 - t47;
       mainTerm[ik_2] = t48;
+      for (let k_2 = 0; k_2 < Qxcentered.length; k_2++) {
+        tape.push(Qxcentered[k_2]!);
+      }
+      for (let k_3 = 0; k_3 < xcentered.length; k_3++) {
+        tape.push(xcentered[k_3]!);
+      }
     }
     const mx: number = mainTerm[0]!;
     let mx_1 = mx;
@@ -213,7 +216,6 @@ export function gmmObjective_grad(
       const t51 = mainTerm[t50]!;
       const mx_2 = Math.max(mx_1, t51);
       tape.push(mx_1);
-      tape.push(t51);
       mx_1 = mx_2;
     }
     let semx = 0;
@@ -229,6 +231,9 @@ export function gmmObjective_grad(
     const logsumexp = t57 + mx_1;
     slse = slse + logsumexp;
     tape.push(semx);
+    for (let k_1 = 0; k_1 < mainTerm.length; k_1++) {
+      tape.push(mainTerm[k_1]!);
+    }
   }
   const t58 = -n;
   const t59 = t58 * d;
@@ -300,6 +305,9 @@ export function gmmObjective_grad(
   const t101 = t99 - t100;
   const gmmObjective = t101 + prior;
 
+  const mainTerm_saved = new Float64Array(mainTerm.length);
+  const Qxcentered_saved = new Float64Array(Qxcentered.length);
+  const xcentered_saved = new Float64Array(xcentered.length);
   const grad_alphas = new Float64Array(alphas.length);
   const grad_means = new Float64Array(means.length);
   const grad_icf = new Float64Array(icf.length);
@@ -397,6 +405,10 @@ export function gmmObjective_grad(
   const grad_t58 = grad_t59 * d;
   const grad_n = grad_t100 * logsumexp_1 - grad_t58;
   for (let ix = Math.ceil(n) - 1; ix >= 0; ix--) {
+    for (let k_1 = mainTerm.length - 1; k_1 >= 0; k_1--) {
+      const mainTerm_k = tape.pop();
+      mainTerm_saved[k_1] = mainTerm_k;
+    }
     const semx = tape.pop();
     const t16 = ix * d;
     const grad_semx = grad_slse / semx;
@@ -411,15 +423,23 @@ export function gmmObjective_grad(
     }
     let grad_mx_1 = grad_slse + grad_mx_1_1;
     for (let i_6 = Math.ceil(k) - 1; i_6 >= 1; i_6--) {
-      const t51 = tape.pop();
       const mx_1 = tape.pop();
       const t50 = 0 + i_6;
+      const t51 = mainTerm_saved[t50]!;
       const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1;
       grad_mainTerm[t50]! += grad_t51;
       grad_mx_1 = mx_1 >= t51 ? grad_mx_1 : 0;
     }
     grad_mainTerm[0]! += grad_mx_1;
     for (let ik_2 = Math.ceil(k) - 1; ik_2 >= 0; ik_2--) {
+      for (let k_3 = xcentered.length - 1; k_3 >= 0; k_3--) {
+        const xcentered_k = tape.pop();
+        xcentered_saved[k_3] = xcentered_k;
+      }
+      for (let k_2 = Qxcentered.length - 1; k_2 >= 0; k_2--) {
+        const Qxcentered_k = tape.pop();
+        Qxcentered_saved[k_2] = Qxcentered_k;
+      }
       const t19 = ik_2 * d;
       const grad_t48 = grad_mainTerm[ik_2]!;
       grad_mainTerm[ik_2] = 0;
@@ -427,8 +447,8 @@ export function gmmObjective_grad(
       const grad_t47 = -grad_t48;
       const grad_res = grad_t47 * 0.5;
       for (let i_4 = Math.ceil(d) - 1; i_4 >= 0; i_4--) {
-        const t43 = tape.pop();
         const t42 = 0 + i_4;
+        const t43 = Qxcentered_saved[t42]!;
         const grad_t43 = 2 * (grad_res * t43);
         grad_Qxcentered[t42]! += grad_t43;
       }
@@ -437,27 +457,26 @@ export function gmmObjective_grad(
       grad_sumQs[ik_2]! += grad_t39;
       grad_alphas[ik_2]! += grad_t38;
       for (let i_2 = Math.ceil(d) - 1; i_2 >= 0; i_2--) {
-        const t35 = tape.pop();
         const li = tape.pop();
         const j = i_2 + 1;
+        let grad_xcentered_sum = 0;
         for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
           const li_1 = li + (j_1 - j);
           const t34 = icf[li_1]!;
+          const t35 = xcentered_saved[i_2]!;
           const grad_t37 = grad_Qxcentered[j_1]!;
-          grad_Qxcentered[j_1] = 0;
-          const grad_t33 = grad_t37;
           const grad_t36 = grad_t37;
           const grad_t34 = grad_t36 * t35;
           const grad_t35 = grad_t36 * t34;
-          grad_xcentered[i_2]! += grad_t35;
+          grad_xcentered_sum += grad_t35;
           grad_icf[li_1]! += grad_t34;
-          grad_Qxcentered[j_1]! += grad_t33;
         }
+        grad_xcentered[i_2]! += grad_xcentered_sum;
       }
       for (let i = Math.ceil(d) - 1; i >= 0; i--) {
-        const t29 = tape.pop();
         const t27 = t19 + i;
         const t28 = Qdiags[t27]!;
+        const t29 = xcentered_saved[i]!;
         const grad_t30 = grad_Qxcentered[i]!;
         grad_Qxcentered[i] = 0;
         const grad_t28 = grad_t30 * t29;
@@ -488,10 +507,7 @@ export function gmmObjective_grad(
       const grad_t12 = grad_Qdiags[t11]!;
       grad_Qdiags[t11] = 0;
       const grad_t9 = grad_sumQs[ik]!;
-      grad_sumQs[ik] = 0;
-      const grad_t8 = grad_t9;
       const grad_q = grad_t12 * t12 + grad_t9;
-      grad_sumQs[ik]! += grad_t8;
       grad_icf[t7]! += grad_q;
     }
   }

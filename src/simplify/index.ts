@@ -1,21 +1,27 @@
 /**
- * Phase 4, simplify: CodeModule -> CodeModule, in order: forward-value reuse (reuse.ts), dead-code
+ * Phase 4, simplify: CodeModule -> CodeModule, in order: forward-value reuse (reuse.ts), adjoint
+ * elements cleared then added to folded into one store (cleared.ts), adjoint elements added to in
+ * every iteration of a loop summed in a variable (promote.ts), dead-code
  * elimination (dead.ts), copy
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
  * (coalesce.ts), then writing forward mode's single-use temporaries in place (inline.ts), and last,
  * splitting functions too large for JavaScript engines to optimise into parts (split.ts).
  */
 import type { CodeModule } from "../ir.js";
+import { foldClearedAdds } from "./cleared.js";
 import { coalesce } from "./coalesce.js";
 import { propagateCopies } from "./copies.js";
 import { removeDeadCode } from "./dead.js";
 import { reuseForwardValues } from "./reuse.js";
 import { inlineTemporaries } from "./inline.js";
+import { promoteLoopSums } from "./promote.js";
 import { PART_SIZE, SPLIT_ABOVE, splitLargeFunctions } from "./split.js";
 
 /** `split`: whether to split large functions, or at which sizes (CompileOptions.split). */
 export function simplify(module: CodeModule, split: boolean | { above?: number; part?: number } = true): void {
   reuseForwardValues(module);
+  foldClearedAdds(module);
+  promoteLoopSums(module);
   removeDeadCode(module);
   propagateCopies(module);
   coalesce(module);

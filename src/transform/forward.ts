@@ -24,6 +24,8 @@ export interface TapePlan {
    * inner loop, pushed once at the end of the block around that loop (where its name is not in scope).
    */
   pushedAs: Map<string, Expr>;
+  /** Per loop body: arrays whose elements it pushes at its end, after its values (reverse/elements.ts), and the counter. */
+  elements: Map<Statement[], { array: string; counter: string }[]>;
   /** Per loop that is reversed: the name of its trip counter. */
   trips: Map<Loop, string>;
   /** Values computed inside branch arms (outside loops) that the backward pass reads. */
@@ -47,6 +49,7 @@ export const emptyPlan = (
   arrays: "arrays",
   pushes: new Map(),
   pushedAs: new Map(),
+  elements: new Map(),
   trips: new Map(),
   hoisted: new Set(),
   backwardReads: new Set(),
@@ -194,6 +197,14 @@ export function forwardCode(
             },
           ]
         : []),
+      ...(plan.elements.get(block) ?? []).map(({ array, counter }): CodeStatement => ({
+        kind: "for",
+        counter,
+        init: c(0),
+        cond: op("lt", v(counter), op("length", v(array))),
+        step: 1,
+        body: [{ kind: "push", tape: plan.tape, values: [op("index", v(array), v(counter))], each: true }],
+      })),
       ...(decisions.length ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v) }] : []),
       ...(arrays.length ? [{ kind: "push" as const, tape: plan.arrays, values: arrays.map(v) }] : []),
     ];

@@ -142,13 +142,10 @@ export function det_grad(A: number[], ell: number) {
         grad_value_8 = 0;
       }
       const grad_t32 = grad_sum[m]!;
-      grad_sum[m] = 0;
-      const grad_t23 = grad_t32;
       const grad_t31 = grad_t32;
       const grad_t30 = grad_t31 * value;
       const grad_t29 = grad_t30 * t24;
       grad_A[t28]! += grad_t29;
-      grad_sum[m]! += grad_t23;
       grad_value_9 = grad_value_8 + grad_t31 * t30;
     }
     grad_value = grad_value_9;

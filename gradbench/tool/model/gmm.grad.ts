@@ -262,14 +262,11 @@ export function gmm_grad(
           const t34 = t33[li_1]!;
           const grad_t33 = grad_l[k_6]!;
           const grad_t37 = grad_Qc[r_1]!;
-          grad_Qc[r_1] = 0;
-          const grad_t32 = grad_t37;
           const grad_t36 = grad_t37;
           const grad_t34 = grad_t36 * t35;
           const grad_t35 = grad_t36 * t34;
           grad_c[j_4]! += grad_t35;
           grad_t33[li_1]! += grad_t34;
-          grad_Qc[r_1]! += grad_t32;
         }
       }
       for (let j_2 = t4 - 1; j_2 >= 0; j_2--) {
@@ -295,11 +292,8 @@ export function gmm_grad(
     for (let j = t4 - 1; j >= 0; j--) {
       const grad_t15 = grad_q[k_4]!;
       const grad_t17 = grad_sumQ[k_4]!;
-      grad_sumQ[k_4] = 0;
-      const grad_t14 = grad_t17;
       const grad_t16 = grad_t17;
       grad_t15[j]! += grad_t16;
-      grad_sumQ[k_4]! += grad_t14;
     }
   }
   const grad_t11 = grad_lseAlpha;

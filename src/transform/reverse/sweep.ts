@@ -46,6 +46,7 @@ class Reverser extends SweepLoops {
       if (!consumed) this.finish(returned, backward);
     }
     this.reverse(this.graph.body, backward, new Map());
+    backward.unshift(...this.copyAllocations);
 
     const grads = this.graph.params
       .filter((p) => this.wrt.has(p.name))

@@ -8,12 +8,12 @@ import { add, c, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition, rules } from "../../rules/table.js";
-import { SweepCounting } from "./counting.js";
+import { SweepElements } from "./elements.js";
 import { rootOf } from "../../aliases.js";
 import { rowsOf } from "../../ir-types.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
 
-export abstract class SweepTape extends SweepCounting {
+export abstract class SweepTape extends SweepElements {
   /**
    * The backward code of an arm or loop body: allocations and, inside loops, the values of this
    * block the code reads. Each is recomputed where that is cheap and exact (a loop counter from the
@@ -72,6 +72,7 @@ export abstract class SweepTape extends SweepCounting {
         if (n && (CHEAP.has(n.op) || n.op === "row") && !this.grownLength(n) && n.args.every(available))
           expr = nodeExpr(n);
         else if (n && n.op === "index" && this.unchangedFrom(n) && available(n.args[1]!)) expr = nodeExpr(n);
+        else if (n && n.op === "index" && available(n.args[1]!) && this.elementRead(n)) expr = this.elementRead(n)!;
         else if (n && loop && this.fixedWithin(n, loop)) liftedOut.add(name);
       }
       recompute.set(name, expr);
@@ -118,7 +119,7 @@ export abstract class SweepTape extends SweepCounting {
         ? { kind: "pop", tape: this.plan.decisions, name, array: true }
         : { kind: "pop", tape: this.plan.tape, name };
     });
-    return [...pops, ...recomputes, ...allocations, ...code];
+    return [...this.elementPops(block), ...pops, ...recomputes, ...allocations, ...code];
   }
 
   /**
@@ -166,16 +167,6 @@ export abstract class SweepTape extends SweepCounting {
     if (n.op !== "index") return true;
     const array = (n.args[0] as VarRef).name;
     return !this.writtenBetween(array, this.position.get(loop.head)!, this.blockEnd.get(around)!);
-  }
-
-  /** Whether some write to `array` (directly, through a row, or through a merge that chose it) is at a position in [from, to]. */
-  protected writtenBetween(array: string, from: number, to: number): boolean {
-    const hit = (name: string) => (this.storesAt.get(name) ?? []).some((p) => p >= from && p <= to);
-    return (
-      hit(array) ||
-      hit(rootOf(this.roots, array)) ||
-      (this.mergedInto.get(array) ?? []).some((m) => this.writtenBetween(m, from, to))
-    );
   }
 
   /**
