@@ -1,7 +1,8 @@
 /**
  * The loops under the vector and matrix gates (arrays.ts), written for V8: register tiles of
  * accumulators held in locals (4 rows × 2 columns of the result per pass over the inner
- * dimension, so each element loaded feeds 2 or 4 multiply-adds instead of one), four
+ * dimension, so each element loaded feeds 2 or 4 multiply-adds instead of one; a single row 8
+ * columns at a time, a cache line of B per step), four
  * accumulators for reductions, index arithmetic by increments, and no callbacks (`map`).
  * Every kernel also handles the sizes the tiles do not divide (0, 1, 3, 5, ...);
  * test/kernels.test.ts checks them against naive loops.
@@ -94,7 +95,10 @@ export function gemm(
   }
 }
 
-/** One row of C: C[c + j] = Σ_k A[a + k*ak] · B(k, j), four columns at a time. */
+/**
+ * One row of C: C[c + j] = Σ_k A[a + k*ak] · B(k, j), eight columns at a time (with B's rows
+ * contiguous, each k reads one cache line of B: a vector times a matrix, the MLP at batch 1).
+ */
 function gemmRow(
   A: Float64Array,
   a: number,
@@ -107,24 +111,36 @@ function gemmRow(
   d: number,
   m: number,
 ): void {
-  const columns = m & 3;
+  const columns = m & 7;
   for (let j = 0; j < columns; j++) C[c + j] = dotStrided(A, a, ak, B, j * bj, bk, d);
-  for (let j = columns; j < m; j += 4) {
+  for (let j = columns; j < m; j += 8) {
     let s0 = 0,
       s1 = 0,
       s2 = 0,
-      s3 = 0;
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0;
     for (let k = 0, pa = a, pb = j * bj; k < d; k++, pa += ak, pb += bk) {
       const x = A[pa]!;
       s0 += x * B[pb]!;
       s1 += x * B[pb + bj]!;
       s2 += x * B[pb + 2 * bj]!;
       s3 += x * B[pb + 3 * bj]!;
+      s4 += x * B[pb + 4 * bj]!;
+      s5 += x * B[pb + 5 * bj]!;
+      s6 += x * B[pb + 6 * bj]!;
+      s7 += x * B[pb + 7 * bj]!;
     }
     C[c + j] = s0;
     C[c + j + 1] = s1;
     C[c + j + 2] = s2;
     C[c + j + 3] = s3;
+    C[c + j + 4] = s4;
+    C[c + j + 5] = s5;
+    C[c + j + 6] = s6;
+    C[c + j + 7] = s7;
   }
 }
 
