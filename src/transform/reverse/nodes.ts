@@ -112,13 +112,17 @@ export abstract class SweepNodes extends SweepTape {
         const name = names[i] ?? null;
         if (name === null || a.kind !== "var") return;
         if (this.isArray(a.name)) {
-          if (!this.direct.has(a.name))
-            out.push({
-              kind: "addArray",
-              target: this.gradName.get(a.name)!,
-              source: name,
-              counter: this.names.claim("k"),
-            });
+          if (this.direct.has(a.name)) return;
+          const add = {
+            kind: "addArray" as const,
+            target: this.gradName.get(a.name)!,
+            source: name,
+            counter: this.names.claim("k"),
+          };
+          out.push(add);
+          // A fresh Float64Array of the input's length (not a zero that may come back empty).
+          if (this.arrayKinds.get(a.name) === "Float64Array" && !gate.zeroAsEmpty?.includes(i))
+            this.adoptable.set(add, (to) => (st.names[i] = to));
         } else {
           this.renamable.set(name, (to) => (st.names[i] = to));
           this.add(a.name, v(name), block, outflow);
