@@ -224,10 +224,7 @@ export interface Gate {
   exportName?: string;
 }
 
-/**
- * A vector or matrix gate of adgen/gates (`matmul`, `dot`, ...): its forward and backward run as
- * written; generated code calls `name(...)` forward and `name.backward(...)` backward.
- */
+/** A vector or matrix gate of adgen/gates (`matmul`, ...): generated code calls `name(...)` and `name.backward(...)`. */
 export interface ArrayGateCallee {
   kind: "arrayGate";
   /** Its export name, also its name in generated code. */
@@ -239,6 +236,8 @@ export interface ArrayGateCallee {
   output: "array" | "number";
   /** Its backward takes, after the inputs, a boolean per array or number input: is its gradient wanted (default true). */
   partial?: boolean;
+  /** Inputs whose gradient may come back empty when zero (a gate's tangent's): added, never kept (direct.ts). */
+  zeroAsEmpty?: number[];
   /** The module generated code imports it from. */
   module: string;
 }

@@ -1,6 +1,7 @@
 /**
  * The loops under the vector and matrix gates (src/gates/kernels.ts) against naive loops, at
- * sizes the tiles (4 rows × 2 columns, 4 accumulators) do not divide: 0, 1, 2, 3, 5, 8, 17.
+ * sizes the tiles (4 rows × 2 columns, rows of 8 columns, 4 accumulators) do not divide: 0, 1, 2,
+ * 3, 5, 7, 8, 9, 16, 17.
  * A tile that reads or writes one element too many, or forgets the last rows or columns, fails.
  */
 import { describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import * as gates from "../src/gates/index.js";
 import { dotProduct, dotStrided, gemm, positivePart, product, scaled, sumOf, total } from "../src/gates/kernels.js";
 import { rng } from "./support/numeric.js";
 
-const SIZES = [0, 1, 2, 3, 5, 8, 17];
+const SIZES = [0, 1, 2, 3, 5, 7, 8, 9, 16, 17];
 const random = rng(2024);
 const rand = (n: number) => Float64Array.from({ length: n }, () => random() * 4 - 2);
 

@@ -73,6 +73,8 @@ export interface TangentGate {
   inputs: readonly InputKind[];
   reads: readonly number[];
   output: "array" | "number";
+  /** Its backward takes a wanted flag per input and tangent with a gradient (tangent-backward.ts). */
+  partial: true;
   backward: TangentBackward;
 }
 
@@ -92,10 +94,13 @@ export function arrayGate<F extends Forward, B extends Backward<F>, T extends Ta
     inputs,
     reads: inputs.flatMap((k, i) => (k === "array" ? [i] : [])),
     output: spec.output,
+    partial: true as const,
     backward:
       typeof spec.tangentBackward === "function"
         ? spec.tangentBackward
-        : (spec.tangentBackward === "linear" ? linear : bilinear)(spec.inputs, spec.backward as never),
+        : spec.tangentBackward === "linear"
+          ? linear(spec.inputs, spec.backward as never)
+          : bilinear(spec.inputs, spec.backward as never, spec.partial === true),
   });
   return Object.assign(spec.forward, spec, { tangent }) as ArrayGate<F, B, T>;
 }

@@ -7,6 +7,11 @@
  * tangent is an array gate itself (arrays.ts attaches these), and the tangents of (bi)linear
  * gates' backwards are the gates' own backwards again. test/matrix-gates.test.ts checks every one
  * against finite differences of its tangent.
+ *
+ * Every tangent backward is `partial`: after the tangents (all slots present), adgen may pass a
+ * wanted flag per input and tangent with a gradient, and the backward may skip the others' work
+ * (the bilinear ones do: f_hvp never wants the gradient of an MLP's data `x`). A gradient that is
+ * zero everywhere comes back empty (ZERO_GRADIENT).
  */
 /** An array gate input's kind (as arrays.ts declares it). */
 type InputKind = "array" | "number" | "size";
@@ -15,7 +20,8 @@ type Value = Float64Array | number | undefined;
 /** A gate's backward: the upstream gradient, forward's result, the inputs; a gradient per input. */
 type Backward = (grad: never, out: never, ...inputs: never[]) => Value[];
 /**
- * A tangent's backward: a gradient for `out`, each input, each tangent given. Typed for the code
+ * A tangent's backward: a gradient for `out`, each input, each tangent given (after the tangents,
+ * adgen may pass wanted flags: `split`). Typed for the code
  * adgen generates, which reads only the gradients that exist: `out`'s is a number (it has one
  * only when the tangent reads a number `out`), every input and tangent is an array (no array gate
  * takes a number input; sizes get `undefined`, never read).
@@ -24,7 +30,7 @@ export type TangentBackward = (
   grad: Float64Array | number,
   tout: Float64Array | number,
   out: Float64Array | number,
-  ...rest: (Float64Array | number | undefined)[]
+  ...rest: (Float64Array | number | boolean | undefined)[]
 ) => TangentGradients;
 /** Room for `out`, five inputs (matmul's) and two tangents. */
 type TangentGradients = [
@@ -38,38 +44,59 @@ type TangentGradients = [
   Float64Array,
 ];
 
-/** Zero, shaped like `x`. */
-const zeroLike = (x: Value): Float64Array | number => (x instanceof Float64Array ? new Float64Array(x.length) : 0);
+/**
+ * A gradient that is zero everywhere, returned as an empty array instead of zeros of the input's
+ * length: generated code adds a tangent backward's array gradients into adjoint arrays (over the
+ * returned array's length, so this adds nothing) and never keeps one as an adjoint itself
+ * (`zeroAsEmpty` on the tangent gate's callee, src/transform/tangent/hvp.ts).
+ */
+export const ZERO_GRADIENT = new Float64Array(0);
+
+/** Zero, for an input like `x`: 0 for a number, the empty ZERO_GRADIENT for an array. */
+const zeroLike = (x: Value): Float64Array | number => (x instanceof Float64Array ? ZERO_GRADIENT : 0);
 
 /** The positions of the inputs that have tangents (every input but sizes). */
 const withTangents = (inputs: readonly InputKind[]) => inputs.flatMap((k, i) => (k === "size" ? [] : [i]));
 
-/** Splits `(out, ...inputs, ...tangents)` and makes the result, a slot per argument. */
+/**
+ * Splits `(out, ...inputs, ...tangents, ...wanted)` and makes the result, a slot per argument.
+ * `wanted` has a flag per input and tangent with a gradient (adgen passes them when some gradient
+ * is not wanted, with every tangent slot present); a missing flag means wanted. A slot not wanted
+ * stays `undefined`: generated code never reads it.
+ */
 function split(inputs: readonly InputKind[], rest: Value[]) {
   const n = inputs.length;
+  const t = withTangents(inputs).length;
   const xs = rest.slice(0, n);
-  const ts = rest.slice(n);
-  const result: Value[] = new Array<Value>(1 + n + ts.length).fill(undefined);
-  return { xs, ts, result, n };
+  const ts = rest.slice(n, n + t);
+  const flags = rest.slice(n + t) as unknown as (boolean | undefined)[];
+  const result: Value[] = new Array<Value>(1 + n + t).fill(undefined);
+  return { xs, ts, result, n, wanted: (k: number) => flags[k] !== false };
 }
 
 /**
  * A gate bilinear in its two differentiated inputs, f(a, b) (matmul, matvec, dot, mul): its
- * tangent is f(da, b) + f(a, db), whose backward is f's backward at (da, b) and at (a, db).
+ * tangent is f(da, b) + f(a, db), whose backward is f's backward at (da, b) and at (a, db). A
+ * `partial` backward is told which of its two gradients each of those calls needs.
  */
-export function bilinear(inputs: readonly InputKind[], backward: Backward): TangentBackward {
+export function bilinear(inputs: readonly InputKind[], backward: Backward, partial: boolean): TangentBackward {
   const [p, q] = withTangents(inputs) as [number, number];
-  const call = backward as unknown as (grad: Value, out: Value, ...xs: Value[]) => Value[];
+  const call = backward as unknown as (grad: Value, out: Value, ...xs: unknown[]) => Value[];
   return ((grad: Value, _tout: Value, out: Value, ...rest: Value[]) => {
-    const { xs, ts, result, n } = split(inputs, rest);
+    const { xs, ts, result, n, wanted } = split(inputs, rest);
     const [dp, dq] = ts;
-    const at = (i: number, x: Value) => xs.map((y, j) => (j === i ? x : y));
-    const viaDp = dp === undefined ? undefined : call(grad, out, ...at(p, dp));
-    const viaDq = dq === undefined ? undefined : call(grad, out, ...at(q, dq));
-    result[1 + p] = viaDq?.[p] ?? zeroLike(xs[p]);
-    result[1 + q] = viaDp?.[q] ?? zeroLike(xs[q]);
-    if (dp !== undefined) result[1 + n] = viaDp![p];
-    if (dq !== undefined) result[2 + n] = viaDq![q];
+    const [wp, wq, wdp, wdq] = [wanted(0), wanted(1), wanted(2), wanted(3)];
+    const at = (i: number, x: Value, wantA: boolean, wantB: boolean) => [
+      ...xs.map((y, j) => (j === i ? x : y)),
+      ...(partial ? [wantA, wantB] : []),
+    ];
+    // Through dp: the gradients of dp (in a's place) and of b; through dq: of a and of dq.
+    const viaDp = dp !== undefined && (wdp || wq) ? call(grad, out, ...at(p, dp, wdp, wq)) : undefined;
+    const viaDq = dq !== undefined && (wp || wdq) ? call(grad, out, ...at(q, dq, wp, wdq)) : undefined;
+    if (wp) result[1 + p] = viaDq ? viaDq[p] : zeroLike(xs[p]);
+    if (wq) result[1 + q] = viaDp ? viaDp[q] : zeroLike(xs[q]);
+    if (dp !== undefined && wdp) result[1 + n] = viaDp![p];
+    if (dq !== undefined && wdq) result[2 + n] = viaDq![q];
     return result;
   }) as unknown as TangentBackward;
 }
@@ -79,11 +106,13 @@ export function linear(inputs: readonly InputKind[], backward: Backward): Tangen
   const differentiated = withTangents(inputs);
   const call = backward as unknown as (grad: Value, out: Value, ...xs: Value[]) => Value[];
   return ((grad: Value, _tout: Value, out: Value, ...rest: Value[]) => {
-    const { xs, ts, result, n } = split(inputs, rest);
-    const grads = call(grad, out, ...xs);
+    const { xs, ts, result, n, wanted } = split(inputs, rest);
+    const t = differentiated.length;
+    const any = differentiated.some((_, k) => ts[k] !== undefined && wanted(t + k));
+    const grads = any ? call(grad, out, ...xs) : [];
     differentiated.forEach((i, k) => {
-      result[1 + i] = zeroLike(xs[i]);
-      if (k < ts.length && ts[k] !== undefined) result[1 + n + k] = grads[i];
+      if (wanted(k)) result[1 + i] = zeroLike(xs[i]);
+      if (ts[k] !== undefined && wanted(t + k)) result[1 + n + k] = grads[i];
     });
     return result;
   }) as unknown as TangentBackward;
@@ -98,7 +127,7 @@ export const sqnormTangentBackward = ((
   da?: Float64Array,
 ) => [
   undefined,
-  da ? da.map((v) => 2 * grad * v) : new Float64Array(a.length),
+  da ? da.map((v) => 2 * grad * v) : ZERO_GRADIENT,
   da ? a.map((v) => 2 * grad * v) : undefined,
 ]) as unknown as TangentBackward;
 
@@ -111,7 +140,7 @@ export const reluTangentBackward = ((
   da?: Float64Array,
 ) => [
   undefined,
-  new Float64Array(a.length),
+  ZERO_GRADIENT,
   da ? grad.map((g, i) => (a[i]! > 0 ? g : 0)) : undefined,
 ]) as unknown as TangentBackward;
 
@@ -127,7 +156,7 @@ export const logSumExpTangentBackward = ((
   a: Float64Array,
   da?: Float64Array,
 ) => {
-  if (!da) return [0, new Float64Array(a.length), undefined];
+  if (!da) return [0, ZERO_GRADIENT, undefined];
   const s = a.map((v) => Math.exp(v - out));
   return [-grad * tout, s.map((si, i) => grad * si * da[i]!), s.map((si) => grad * si)];
 }) as unknown as TangentBackward;

@@ -1,7 +1,9 @@
 /**
  * Adjoint arrays that need no array of their own: an array whose one use is an argument of an
  * array gate, in the block that makes it, gets all its gradient from that gate's backward; the
- * array the backward returns (a fresh one: every backward of adgen/gates allocates its results) is
+ * array the backward returns (a fresh one: every backward of adgen/gates allocates its results; a
+ * tangent's backward may return an empty one for zero, so the gate's own inputs there are never
+ * direct) is
  * then the adjoint itself (`const [grad_q] = sqnorm.backward(...)`), instead of a zero array it is
  * added into element by element.
  */
@@ -25,9 +27,12 @@ export function directAdjoints(
   const direct = new Set<string>();
   for (const block of blocksOf(graph.body))
     for (const s of block) {
-      if (s.kind !== "node" || s.op !== "call" || callees.get(s.callee!)?.kind !== "arrayGate") continue;
-      for (const a of s.args)
+      const callee = s.kind === "node" && s.op === "call" ? callees.get(s.callee!) : undefined;
+      if (s.kind !== "node" || callee?.kind !== "arrayGate") continue;
+      for (const [i, a] of s.args.entries())
         if (
+          // A gradient that may come back empty for zero is no array to keep (src/ir.ts).
+          !callee.zeroAsEmpty?.includes(i) &&
           a.kind === "var" &&
           uses.get(a.name) === 1 &&
           active.has(a.name) &&

@@ -10,6 +10,9 @@ import { instantiate } from "../template.js";
 import { SweepTape } from "./tape.js";
 import { type Block } from "./state.js";
 
+/** An input a call leaves out, passed explicitly when flags follow. */
+const UNDEFINED: Expr = { kind: "const", value: Number.NaN, text: "undefined" };
+
 export abstract class SweepNodes extends SweepTape {
   protected node(n: Node, block: Block, out: CodeStatement[], outflow: Map<string, Expr[]>): void {
     const callee = n.op === "call" ? this.callees.get(n.callee!) : undefined;
@@ -89,12 +92,19 @@ export abstract class SweepNodes extends SweepTape {
           : a;
       // A gate that can skip gradients is told which ones are wanted, when some are not.
       const gradients = n.args.flatMap((_, i) => (gate.inputs[i] === "size" ? [] : [names[i] !== null]));
-      const wanted = gate.partial && gradients.includes(false) ? gradients.map((w) => c(w ? 1 : 0, String(w))) : [];
+      // The flags follow every input: inputs the call leaves out (a gate's tangent omits trailing
+      // zero tangents) are passed as `undefined`, and not wanted.
+      const missing = gate.inputs.slice(n.args.length).filter((k) => k !== "size").length;
+      const partial = gate.partial && gradients.includes(false);
+      const wanted = partial
+        ? [...gradients, ...Array<boolean>(missing).fill(false)].map((w) => c(w ? 1 : 0, String(w)))
+        : [];
+      const padding = partial ? gate.inputs.slice(n.args.length).map(() => UNDEFINED) : [];
       const call: Expr = {
         kind: "op",
         op: "call",
         callee: `${n.callee!}.backward`,
-        args: [grad, v(n.name), ...n.args.map(asAtCall), ...wanted],
+        args: [grad, v(n.name), ...n.args.map(asAtCall), ...padding, ...wanted],
       };
       const st = { kind: "destructure" as const, names, expr: call };
       out.push(st);
@@ -102,13 +112,17 @@ export abstract class SweepNodes extends SweepTape {
         const name = names[i] ?? null;
         if (name === null || a.kind !== "var") return;
         if (this.isArray(a.name)) {
-          if (!this.direct.has(a.name))
-            out.push({
-              kind: "addArray",
-              target: this.gradName.get(a.name)!,
-              source: name,
-              counter: this.names.claim("k"),
-            });
+          if (this.direct.has(a.name)) return;
+          const add = {
+            kind: "addArray" as const,
+            target: this.gradName.get(a.name)!,
+            source: name,
+            counter: this.names.claim("k"),
+          };
+          out.push(add);
+          // A fresh Float64Array of the input's length (not a zero that may come back empty).
+          if (this.arrayKinds.get(a.name) === "Float64Array" && !gate.zeroAsEmpty?.includes(i))
+            this.adoptable.set(add, (to) => (st.names[i] = to));
         } else {
           this.renamable.set(name, (to) => (st.names[i] = to));
           this.add(a.name, v(name), block, outflow);

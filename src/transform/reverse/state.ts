@@ -26,6 +26,7 @@ import { c, isConst, op, operationKey, sum, v } from "../../rules/expr.js";
 import { ruleOf } from "../../rules/table.js";
 import { analyzeActivity } from "../activity.js";
 import { emptyPlan, type TapePlan } from "../forward.js";
+import type { Adoptable } from "./adopt.js";
 import { directAdjoints } from "./direct.js";
 
 export interface Differentiated {
@@ -109,6 +110,8 @@ export abstract class SweepState {
   protected readonly carriedOf = new Map<string, Loop>();
   /** Names used directly as array indices. */
   protected readonly indices = new Set<string>();
+  /** `addArray`s of a gate's fresh result, which may become the adjoint itself (adopt.ts). */
+  protected readonly adoptable: Adoptable = new Map();
   /** Arrays whose adjoint is the array their one array gate's backward returns (direct.ts). */
   protected direct = new Set<string>();
   /** Rows of arrays of arrays (src/aliases.ts): each array's root, and a row's matrix and index. */

@@ -7,6 +7,7 @@ import type { Callee, CodeStatement, Expr, Graph, VarRef } from "../../ir.js";
 import { c, op, v } from "../../rules/expr.js";
 import { forwardCode } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
+import { adoptFirstContributions } from "./adopt.js";
 import { SweepLoops } from "./loops.js";
 import { type Block, type Differentiated, type Mode } from "./state.js";
 
@@ -46,6 +47,7 @@ class Reverser extends SweepLoops {
       if (!consumed) this.finish(returned, backward);
     }
     this.reverse(this.graph.body, backward, new Map());
+    adoptFirstContributions(backward, this.adoptable);
     backward.unshift(...this.copyAllocations);
 
     const grads = this.graph.params

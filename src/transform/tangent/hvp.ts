@@ -82,6 +82,9 @@ function withTangentGates(callees: ReadonlyMap<string, Callee>): Map<string, Cal
       inputs: [...tangent.inputs],
       reads: [...tangent.reads],
       output: tangent.output,
+      partial: tangent.partial,
+      // (out, ...inputs, ...tangents): the inputs' gradients may come back empty for zero.
+      zeroAsEmpty: callee.inputs.map((_, i) => 1 + i),
       module: callee.module,
     });
   }
