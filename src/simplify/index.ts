@@ -2,7 +2,7 @@
  * Phase 4, simplify: CodeModule -> CodeModule, in order: forward-value reuse (reuse.ts), dead-code
  * elimination (dead.ts), copy
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
- * (coalesce.ts), then writing forward mode's single-use temporaries in place (inline.ts), and last,
+ * (coalesce.ts), then copy and constant propagation in f_hvp (propagate.ts), then writing forward mode's single-use temporaries in place (inline.ts), and last,
  * splitting functions too large for JavaScript engines to optimise into parts (split.ts).
  */
 import type { CodeModule } from "../ir.js";
@@ -11,6 +11,7 @@ import { propagateCopies } from "./copies.js";
 import { removeDeadCode } from "./dead.js";
 import { reuseForwardValues } from "./reuse.js";
 import { inlineTemporaries } from "./inline.js";
+import { propagateInHvp } from "./propagate.js";
 import { PART_SIZE, SPLIT_ABOVE, splitLargeFunctions } from "./split.js";
 
 /** `split`: whether to split large functions, or at which sizes (CompileOptions.split). */
@@ -19,6 +20,7 @@ export function simplify(module: CodeModule, split: boolean | { above?: number; 
   removeDeadCode(module);
   propagateCopies(module);
   coalesce(module);
+  propagateInHvp(module);
   inlineTemporaries(module);
   if (split !== false)
     splitLargeFunctions(module, {
