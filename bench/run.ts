@@ -124,15 +124,15 @@ function along(sample: GradResult, direction: ReturnType<typeof directionLike>):
 
 /**
  * Checks f_jvp against the gradient (tangent = grad · t) and f_hvp's value and gradient against
- * f_grad's, at a few points; returns the pools (arguments and the direction) to time them on.
+ * f_grad's, at a few points; returns, per mode checked, what it takes after f's arguments (the
+ * direction), to time it on f's own pool.
  */
 function checkModes(c: BenchCase, r: CaseResult, gen: Generated, pool: unknown[][], keys: string[]) {
   if (typeof gen.grad === "string") return {};
   const grad = gen.grad;
   const direction = directionLike(grad(...(pool[0] as never[])));
-  const withDirection = pool.map((args) => [...args, direction]);
   const points = pool.slice(0, c.inputs ? 1 : 3);
-  const out: { jvp?: unknown[][]; hvp?: unknown[][] } = {};
+  const out: { jvp?: unknown[]; hvp?: unknown[] } = {};
   for (const mode of ["jvp", "hvp"] as const) {
     const fn = gen[mode];
     if (typeof fn !== "function") {
@@ -155,7 +155,7 @@ function checkModes(c: BenchCase, r: CaseResult, gen: Generated, pool: unknown[]
       }),
     );
     check(r, mode, error);
-    out[mode] = withDirection;
+    out[mode] = [direction];
   }
   return out;
 }
@@ -279,9 +279,9 @@ async function main(): Promise<number> {
     }
     for (const mode of ["jvp", "hvp"] as const) {
       const fn = gen[mode];
-      const modePool = modes[mode];
-      if (typeof fn !== "function" || !modePool) continue;
-      runners.push(directRunner(fn, modePool, fn(...modePool[0]!) as never));
+      const extra = modes[mode];
+      if (typeof fn !== "function" || !extra) continue;
+      runners.push(directRunner(fn, pool, fn(...pool[0]!, ...extra) as never, extra));
       names.push(mode);
     }
     const timings = timeTogether(runners, timing);

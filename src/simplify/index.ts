@@ -4,8 +4,9 @@
  * every iteration of a loop summed in a variable (promote.ts), dead-code
  * elimination (dead.ts), copy
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
- * (coalesce.ts), then writing forward mode's single-use temporaries in place (inline.ts), and last,
- * splitting functions too large for JavaScript engines to optimise into parts (split.ts).
+ * (coalesce.ts), then copy and constant propagation in f_hvp (propagate.ts), then writing forward mode's single-use temporaries in place (inline.ts), then
+ * splitting functions too large for JavaScript engines to optimise into parts (split.ts), and last,
+ * moving the body of an `f_hvp` of numbers too large to be inlined into a kernel (kernel.ts).
  */
 import type { CodeModule } from "../ir.js";
 import { foldClearedAdds } from "./cleared.js";
@@ -14,7 +15,9 @@ import { propagateCopies } from "./copies.js";
 import { removeDeadCode } from "./dead.js";
 import { reuseForwardValues } from "./reuse.js";
 import { inlineTemporaries } from "./inline.js";
+import { hvpKernels } from "./kernel.js";
 import { promoteLoopSums } from "./promote.js";
+import { propagateInHvp } from "./propagate.js";
 import { PART_SIZE, SPLIT_ABOVE, splitLargeFunctions } from "./split.js";
 
 /** `split`: whether to split large functions, or at which sizes (CompileOptions.split). */
@@ -25,10 +28,12 @@ export function simplify(module: CodeModule, split: boolean | { above?: number; 
   removeDeadCode(module);
   propagateCopies(module);
   coalesce(module);
+  propagateInHvp(module);
   inlineTemporaries(module);
   if (split !== false)
     splitLargeFunctions(module, {
       above: (split === true ? undefined : split.above) ?? SPLIT_ABOVE,
       part: (split === true ? undefined : split.part) ?? PART_SIZE,
     });
+  hvpKernels(module);
 }

@@ -45,12 +45,11 @@ export function cost_hvp(
 
   const grad_centroids = new Float64Array(centroids.length);
   const grad_dot_centroids = new Float64Array(dot_centroids.length);
-  const grad_dot_total = 1;
   const grad_total_2 = 0;
   for (let i = Math.ceil(n) - 1; i >= 0; i--) {
     const t6 = i * d;
     let grad_closest_2 = grad_total_2;
-    let grad_dot_closest_2 = grad_dot_total;
+    let grad_dot_closest_2 = 1;
     for (let j = Math.ceil(k) - 1; j >= 0; j--) {
       const d_2 = decisions.pop()!;
       const dist = tape.pop();

@@ -26,7 +26,7 @@ export function hvpFunction(
       `'${source.name}' returns an array: Hessian-vector products are for functions that return a number`,
       source.pos,
     );
-  const { param: vName, graph, tangentParams, objects } = typedTangentGraph(source, wrt, program, "v");
+  const { param: vName, graph, tangentParams, objects, temporaries } = typedTangentGraph(source, wrt, program, "v");
   const callees = withTangentGates(program.callees);
   for (const s of statementsOf(graph.body))
     if (s.kind === "node" && s.callee?.endsWith(".tangent") && !callees.has(s.callee))
@@ -59,6 +59,8 @@ export function hvpFunction(
         hvps: params.map((p) => ({ param: p.name, value: gradOf.get(p.name) ?? zeroFor(p) })),
       },
       origin: { file: source.file, pos: source.pos },
+      // The pieces of tangent formulas: those read once are written in place (src/simplify/inline.ts).
+      temporaries,
     },
     usesTape: d.usesTape,
   };
