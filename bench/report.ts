@@ -536,7 +536,7 @@ function warmupMethod(t: TimingOptions): string {
   if (t.warmMaxMs === undefined || t.warmMaxMs <= t.warmMs) return `${t.warmMs} ms warm-up`;
   return (
     `warmed up round-robin until each variant has run at least ${t.warmMs} ms and ${group(t.warmCalls ?? 0)} calls ` +
-    `(V8 queues straight-line code for TurboFan after about 500 calls, whatever its size) and its time per call has ` +
+    `(V8 queues straight-line code for TurboFan after 500 to 750 calls, whatever its size) and its time per call has ` +
     `settled (the best repetition of the last quarter of the warm-up within 3% of the best before it) ` +
     `and the number of its functions V8 has optimised (a split function's parts included) has not changed in the second half of the warm-up, ` +
     `at most ${(t.warmMaxMs / 1000).toFixed(0)} s per case (bench/measure.ts \`warmUp\`; the table below says how long each took)`
@@ -549,7 +549,7 @@ function warmupSection(cases: CaseResult[]): string {
     .filter((r) => r.warmup)
     .map((r) => [r.name, ...["f", "adgen", "hand", "jvp", "hvp"].map((v) => warmCell(r.warmup![v]))]);
   if (rows.length === 0) return "";
-  return `Warm-up (time until warm, calls; "cap" where the time per call had not settled or the calls not been made by the cap):
+  return `Warm-up (time until warm, calls; "cap" where the variant was not warm by the cap):
 
 ${markdownTable(["case", "f", "f_grad", "hand", "f_jvp", "f_hvp"], rows)}
 
