@@ -23,6 +23,16 @@ export interface Generated {
   /** Forward mode `<fn>_jvp(...args, tangents)` and `<fn>_hvp(...args, v)`, or why there is none. */
   jvp?: Companion | string;
   hvp?: Companion | string;
+  /** Every function of each generated module (a split function's parts too), by variant: the bench asks V8 whether they are optimised. */
+  functions?: { adgen?: unknown[]; jvp?: unknown[]; hvp?: unknown[] };
+}
+
+/**
+ * The generated code, written with an export of all its functions (`generatedFunctions`), so
+ * that the bench can ask V8 whether the parts of a split function are optimised too.
+ */
+function withFunctionList(result: { code: string; functions: { name: string }[] }): string {
+  return `${result.code}\nexport const generatedFunctions = [${result.functions.map((f) => f.name).join(", ")}];\n`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,14 +56,16 @@ export async function generate(c: BenchCase, outDir: string): Promise<Generated>
   const graph = compileSync(c.source, { ...options, emit: "graph" });
   const graphNodes = graphNodesOf(graph.code, c.fn);
   const file = join(outDir, `${c.name}.grad.mjs`);
-  writeFileSync(file, result.code);
+  writeFileSync(file, withFunctionList(result));
   const mod = (await import(pathToFileURL(file).href)) as Record<string, Gradient>;
   const grad = mod[`${c.fn}_grad`];
   if (!grad) return { grad: `adgen generated no ${c.fn}_grad` };
+  const functions: Generated["functions"] = { adgen: mod.generatedFunctions as unknown as unknown[] };
   return {
     grad,
-    jvp: await companion(c, options, outDir, "jvp"),
-    hvp: await companion(c, options, outDir, "hvp"),
+    jvp: await companion(c, options, outDir, "jvp", functions),
+    hvp: await companion(c, options, outDir, "hvp", functions),
+    functions,
     file,
     graphNodes,
     allocationSites: allocationSites(result.code, `${c.fn}_grad`, c.wrt ?? c.params?.map((p) => p.name) ?? []),
@@ -67,12 +79,14 @@ async function companion(
   options: Parameters<typeof compileSync>[1],
   outDir: string,
   mode: "jvp" | "hvp",
+  functions: NonNullable<Generated["functions"]>,
 ): Promise<Companion | string> {
   const result = compileSync(c.source, { ...options, modes: [mode] });
   if (result.diagnostics.length > 0) return `adgen: ${result.diagnostics[0]!.message}`;
   const file = join(outDir, `${c.name}.${mode}.mjs`);
-  writeFileSync(file, result.code);
+  writeFileSync(file, withFunctionList(result));
   const mod = (await import(pathToFileURL(file).href)) as Record<string, Companion>;
+  functions[mode] = mod.generatedFunctions as unknown as unknown[];
   return mod[`${c.fn}_${mode}`] ?? `adgen generated no ${c.fn}_${mode}`;
 }
 

@@ -5,7 +5,7 @@ import type { ScalingResult } from "./compile-scaling.js";
 import { readability } from "./readability.js";
 import { tensorSection, tensorText, tensorVerdicts } from "./report-tensors.js";
 import type { Machine } from "./machine.js";
-import type { TimingOptions } from "./measure.js";
+import type { TimingOptions, Warmup } from "./measure.js";
 
 export interface CaseResult {
   name: string;
@@ -24,6 +24,8 @@ export interface CaseResult {
   /** Largest normwise relative difference from the reference gradient, by variant. */
   errors: Record<string, number>;
   samples?: Record<string, number[]>;
+  /** How the warm-up went, by variant (f, adgen, hand, jvp, hvp): bench/measure.ts `warmUp`. */
+  warmup?: Record<string, Warmup>;
   /** How a peer was set up for this case, where that varies. */
   remarks?: Record<string, string>;
   /** One-off set-up of the peers (deriving, compiling), ms. */
@@ -74,6 +76,17 @@ const times = (x: number | undefined) => (x === undefined ? "—" : x >= 100 ? `
 const fixed = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
 const ms = (x: number | undefined) =>
   x === undefined ? "—" : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${group(x)} ms`;
+
+/** A case's warm-up: per variant, how long until it was warm and its calls, or that the cap came first. */
+export function warmupText(warmup: Record<string, Warmup>, functions: Record<string, number> = {}): string {
+  return Object.entries(warmup)
+    .map(
+      ([n, w]) =>
+        `${n} ${(w.ms / 1000).toFixed(1)} s${w.warm ? "" : " (cap: not settled)"}, ${group(w.calls)} calls` +
+        (w.optimised !== undefined ? `, ${w.optimised}/${functions[n] ?? "?"} functions optimised` : ""),
+    )
+    .join("; ");
+}
 
 interface Column {
   head: string;
@@ -434,8 +447,7 @@ findings at the end are kept in bench/FINDINGS.md.
 - Each variant runs in its own loop, generated for it with \`new Function\` (its own JIT
   feedback), over a pool of ${1024} pre-generated inputs (4 for GMM), adding the value and every gradient
   entry to a checksum that is printed at the end, so that no work is dead.
-- f, f_grad and the hand-written gradient: calibrated to ${results.timing.repMs} ms per repetition, ${results.timing.warmMs} ms
-  warm-up, ${results.timing.reps} repetitions taken round-robin; the figure is the median time per call.
+- f, f_grad, the hand-written gradient, f_jvp and f_hvp: calibrated to ${results.timing.repMs} ms per repetition, ${warmupMethod(results.timing)}, then ${results.timing.reps} repetitions taken round-robin; the figure is the median time per call.
 - Peers: ${results.peerTiming.repMs} ms per repetition (at least one call), ${results.peerTiming.warmMs} ms warm-up, ${results.peerTiming.reps} repetitions, median.
 ${results.peers.map((p) => `  - ${p.name}: ${p.description}`).join("\n")}
 - Before timing, every gradient is checked against central finite differences, and every
@@ -461,7 +473,7 @@ ${markdownTable(
   live.map((r) => COLUMNS.map((c) => c.cell(r))),
 )}
 
-Cases:
+${warmupSection(live)}Cases:
 ${cases.map((r) => `- **${r.name}**: ${r.title}${r.skipped ? ` — *skipped: ${r.skipped}*` : ""}`).join("\n")}
 ${tensorSection(live)}${notes.length ? `\nWhere a figure is missing:\n${notes.join("\n")}\n` : ""}${remarks.length ? `\nPeer set-up (one-off, not in the figures above):\n${remarks.join("\n")}\n` : ""}
 Agreement with the reference gradient (largest normwise relative difference over the checked points):
@@ -517,4 +529,34 @@ ${markdownTable(
 )}
 ${results.failures.length ? `\n**Failed checks:**\n${results.failures.map((f) => `- ${f}`).join("\n")}\n` : ""}
 ${findings ? `\n${findings}\n` : ""}`;
+}
+
+/** The warm-up rule as a sentence, for results written before it existed too. */
+function warmupMethod(t: TimingOptions): string {
+  if (t.warmMaxMs === undefined || t.warmMaxMs <= t.warmMs) return `${t.warmMs} ms warm-up`;
+  return (
+    `warmed up round-robin until each variant has run at least ${t.warmMs} ms and ${group(t.warmCalls ?? 0)} calls ` +
+    `(V8 queues straight-line code for TurboFan after 500 to 750 calls, whatever its size) and its time per call has ` +
+    `settled (the best repetition of the last quarter of the warm-up within 3% of the best before it) ` +
+    `and the number of its functions V8 has optimised (a split function's parts included) has not changed in the second half of the warm-up, ` +
+    `at most ${(t.warmMaxMs / 1000).toFixed(0)} s per case (bench/measure.ts \`warmUp\`; the table below says how long each took)`
+  );
+}
+
+/** How long each case's variants took to warm up. */
+function warmupSection(cases: CaseResult[]): string {
+  const rows = cases
+    .filter((r) => r.warmup)
+    .map((r) => [r.name, ...["f", "adgen", "hand", "jvp", "hvp"].map((v) => warmCell(r.warmup![v]))]);
+  if (rows.length === 0) return "";
+  return `Warm-up (time until warm, calls; "cap" where the variant was not warm by the cap):
+
+${markdownTable(["case", "f", "f_grad", "hand", "f_jvp", "f_hvp"], rows)}
+
+`;
+}
+
+function warmCell(w: Warmup | undefined): string {
+  if (!w) return "—";
+  return `${(w.ms / 1000).toFixed(1)} s, ${group(w.calls)}${w.warm ? "" : " (cap)"}`;
 }

@@ -8,12 +8,15 @@
  *                                      every code path run once, nothing written (CI)
  *   npm run bench -- --only neuron,mlp run some cases only (nothing written)
  *   npm run bench -- --no-compile      leave out compile-time scaling (nothing written)
+ *   npm run bench -- --warm-max 120    let the warm-up of a case last up to 120 s (default 30;
+ *                                      bench/measure.ts `warmUp` says when a variant is warm)
  *   npm run bench -- --report          rewrite BENCHMARKS.md from bench/results.json (after
  *                                      editing bench/FINDINGS.md), measuring nothing
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import * as prettier from "prettier";
 import { generate, type Generated } from "./adgen.js";
 import { isSkipped, loadCases, type BenchCase } from "./cases/index.js";
@@ -28,6 +31,7 @@ import {
   peerRunner,
   time,
   timeTogether,
+  type Probe,
   type Runner,
   type TimingOptions,
 } from "./measure.js";
@@ -37,7 +41,7 @@ import { mathjsPeer } from "./peers/mathjs.js";
 import { tensorPeers } from "./peers/tensors.js";
 import { tfjsPeer } from "./peers/tfjs.js";
 import type { Peer, PeerInstance } from "./peers/types.js";
-import { renderMarkdown, renderTable, type CaseResult, type Results } from "./report.js";
+import { renderMarkdown, renderTable, warmupText, type CaseResult, type Results } from "./report.js";
 import { rng, uniform } from "./rng.js";
 import { tapeBytesPerCall } from "./tape-bytes.js";
 
@@ -59,8 +63,29 @@ const only = value("only")?.split(",");
 const withCompile = !flag("no-compile");
 const write = !smoke && !only && withCompile && !flag("no-write");
 
-const timing: TimingOptions = smoke ? { warmMs: 5, repMs: 2, reps: 1 } : { warmMs: 400, repMs: 30, reps: 15 };
+/**
+ * f, f_grad, the hand-written gradient, f_jvp and f_hvp warm up under one rule (bench/measure.ts
+ * `warmUp`): at least 400 ms and 1,000 calls each, then until each one's time per call has
+ * settled, at most `--warm-max` seconds per case.
+ */
+const timing: TimingOptions = smoke
+  ? { warmMs: 5, repMs: 2, reps: 1 }
+  : { warmMs: 400, warmMaxMs: Number(value("warm-max") ?? 30) * 1000, warmCalls: 1000, repMs: 30, reps: 15 };
 const peerTiming: TimingOptions = smoke ? { warmMs: 5, repMs: 2, reps: 1 } : { warmMs: 200, repMs: 100, reps: 5 };
+/**
+ * How many of `functions` V8 has optimised with TurboFan (`%GetOptimizationStatus`, natives
+ * syntax switched on at run time for this one function): the warm-up waits until that stops
+ * changing (bench/measure.ts `warmUp`).
+ */
+function optimisedProbe(functions: unknown[]): Probe {
+  setFlagsFromString("--allow-natives-syntax");
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const status = new Function("f", "return %GetOptimizationStatus(f);") as (f: unknown) => number;
+  return () => functions.filter((f) => (status(f) & TURBOFANNED) !== 0).length;
+}
+/** `%GetOptimizationStatus` bit: the function has TurboFan code. */
+const TURBOFANNED = 1 << 6;
+
 /** In smoke mode the peers run on the small cases only (the checks still cover every case). */
 const SMOKE_PEER_OPS = 200;
 const POOL = 1024;
@@ -269,13 +294,17 @@ async function main(): Promise<number> {
   for (const { c, r, pool, gen, modes } of live) {
     const runners: Runner[] = [directRunner(c.f, pool, c.f(...(pool[0] as never[])))];
     const names: ("f" | "adgen" | "hand" | "jvp" | "hvp")[] = ["f"];
+    // The functions each variant runs, whose optimisation the warm-up waits for.
+    const functions: unknown[][] = [[c.f]];
     if (typeof gen.grad !== "string") {
       runners.push(directRunner(gen.grad, pool, gen.grad(...(pool[0] as never[]))));
       names.push("adgen");
+      functions.push(gen.functions?.adgen ?? [gen.grad]);
     }
     if (c.hand) {
       runners.push(directRunner(c.hand, pool, c.hand(...(pool[0] as never[]))));
       names.push("hand");
+      functions.push([c.hand]);
     }
     for (const mode of ["jvp", "hvp"] as const) {
       const fn = gen[mode];
@@ -283,11 +312,13 @@ async function main(): Promise<number> {
       if (typeof fn !== "function" || !extra) continue;
       runners.push(directRunner(fn, pool, fn(...pool[0]!, ...extra) as never, extra));
       names.push(mode);
+      functions.push(gen.functions?.[mode] ?? [fn]);
     }
-    const timings = timeTogether(runners, timing);
+    const timings = timeTogether(runners, timing, smoke ? [] : functions.map(optimisedProbe));
     timings.forEach((t, i) => {
       r.ns[names[i]!] = t.ns;
       (r.samples ??= {})[names[i]!] = t.samples;
+      (r.warmup ??= {})[names[i]!] = t.warmup;
     });
     // Ratios from repetitions taken back to back, which cancels most of the machine's drift.
     const paired = (a: string, b: string) =>
@@ -306,6 +337,10 @@ async function main(): Promise<number> {
       if (c.params) r.resultBytesPerCall = bytesPerCall(sameShape(gen.grad(...(pool[0] as never[]))), pool, r.ns.f!);
     }
     log(`  ${c.name.padEnd(12)} ${names.map((n) => `${n} ${r.ns[n]!.toFixed(1)} ns`).join(", ")}`);
+    if (!smoke)
+      log(
+        `  ${"".padEnd(12)} warm-up: ${warmupText(r.warmup!, Object.fromEntries(names.map((n, i) => [n, functions[i]!.length])))}`,
+      );
   }
 
   // The peers.

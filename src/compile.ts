@@ -174,8 +174,14 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
   const position = (o: Origin | null): SourcePosition | null => {
     const starts = o && program.lineStarts.get(o.file);
     if (!o || !starts) return null;
+    // The last line starting at or before the position (a binary search: a scan from the first
+    // line per generated line was quadratic, 2 s of compileSync at 30,000 operations).
     let line = 0;
-    while (line + 1 < starts.length && starts[line + 1]! <= o.pos) line++;
+    for (let hi = starts.length - 1; line < hi;) {
+      const mid = (line + hi + 1) >> 1;
+      if (starts[mid]! <= o.pos) line = mid;
+      else hi = mid - 1;
+    }
     return { file: o.file, line: line + 1, column: o.pos - starts[line]! + 1 };
   };
   return {

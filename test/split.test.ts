@@ -59,6 +59,11 @@ describe("splitting large functions", () => {
     const fns = functionsOf(split.code);
     expect(fns.filter((f) => f.name.startsWith("big_grad_part")).length).toBeGreaterThan(5);
     expect(split.code).toMatch(/^const big_grad_scratch = new Float64Array\(\d+\);$/m);
+    // The number parameters reach the parts through the scratch array, stored once: no part takes
+    // arguments (passed to every part, they made the caller too large to optimise at 100,000 operations).
+    const parts = fns.filter((f) => f.name.startsWith("big_grad_part"));
+    expect(split.code.match(/^function big_grad_part\d+\(\)/gm)?.length).toBe(parts.length);
+    expect(split.code).toContain(`big_grad_scratch[0] = ${program.params[0]};`);
     expect(split.grad(...point)).toEqual(whole.grad(...point));
     // The same program compiles to the same text.
     expect(compileSync(program.source, { language: "js", split: SMALL }).code).toBe(split.code);

@@ -87,12 +87,30 @@ function coalesceBlock(
   all: () => CodeStatement[][],
 ): boolean {
   let changed = false;
+  // The statement of the block that reads each name first (itself or in a block nested in it):
+  // for a name read once, its only reader, found without scanning the block for each name.
+  // Built once; a statement replaced since is no longer in the block, and its names are found
+  // again on the next call (the caller calls again after any change).
+  let readers: Map<string, CodeStatement> | undefined;
+  const readerOf = (name: string) => {
+    if (!readers) {
+      readers = new Map();
+      for (const t of block) {
+        const read = new Set<string>();
+        for (const u of allStatements([t])) ownExprs(u).forEach((e) => reads(e, read));
+        for (const n of read) if (!readers.has(n)) readers.set(n, t);
+      }
+    }
+    return readers.get(name);
+  };
   for (let i = 0; i < block.length; i++) {
     const s = block[i]!;
     if (s.kind !== "const" && !(s.kind === "let" && s.init === undefined && !special(s.type))) continue;
     const a = s.name;
     if (count.get(a) !== 1) continue;
-    const j = block.findIndex((t, k) => k > i && copied(t, s.kind === "const") === a);
+    const reader = readerOf(a);
+    if (!reader || copied(reader, s.kind === "const") !== a) continue;
+    const j = block.indexOf(reader, i + 1);
     if (j < 0) continue;
     const target = block[j]! as CodeStatement & { kind: "set" | "let" };
     const b = target.name;

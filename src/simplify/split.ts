@@ -7,8 +7,11 @@
  * `const`s of numbers become functions `f_grad_part1`, `f_grad_part2`, ... of at most `PART_SIZE`
  * each, called in order. The numbers a part computes and another part (or the function) reads
  * pass through one Float64Array per split function, allocated once with the module
- * (`f_grad_scratch`), a slot per value from its store to its last load (slots are reused);
- * the parameters a part reads are its arguments.
+ * (`f_grad_scratch`), a slot per value from its store to its last load (slots are reused).
+ * The number parameters parts read are stored there too, once, at the function's start; the
+ * arrays a part reads are its arguments. (Passing the numbers as arguments cost the caller a
+ * register move per argument per call: at 100,000 operations, 334 parts taking 37,000
+ * arguments in all made the function itself larger than the size V8 optimises.)
  *
  * Only top-level straight-line code moves: a statement that is not a `const` of a number (a
  * loop, a branch, a tape, an array, a `let`), and a `const` reading a value of such a statement,
@@ -169,6 +172,14 @@ function splitFunction(
   const partCount = units.filter((u) => u.part).length;
   if (partCount === 0) return undefined;
 
+  // The number parameters no statement assigns, defined by a first unit before the first
+  // statement (parts read them through the scratch).
+  const assigned = new Set([...allStatements(body)].flatMap(assignedNames));
+  const viaScratch = new Set(
+    [...params.values()].filter((p) => p.type === "number" && !assigned.has(p.name)).map((p) => p.name),
+  );
+  units.unshift({ statements: [], part: false, backward: false, defines: [...viaScratch], reads: new Set() });
+
   // Where each name is defined, and who reads it through the scratch array: other parts, and
   // the function once (the first of its units to read a part's value declares it).
   const home = new Map<string, number>();
@@ -221,12 +232,12 @@ function splitFunction(
     index: { kind: "const", value: slot.get(n)! },
     expr: { kind: "var", name: n },
   });
-  const withStores = (statements: CodeStatement[]) =>
-    statements.flatMap((s) => {
-      const stored = definedNames(s).filter((n) => lastLoad.has(n));
-      for (const n of stored) slot.set(n, free.pop() ?? slots++);
-      return [s, ...stored.map(store)];
-    });
+  const storesOf = (names: string[]) => {
+    const stored = names.filter((n) => lastLoad.has(n));
+    for (const n of stored) slot.set(n, free.pop() ?? slots++);
+    return stored.map(store);
+  };
+  const withStores = (statements: CodeStatement[]) => statements.flatMap((s) => [s, ...storesOf(definedNames(s))]);
 
   const parts: CodeFunction[] = [];
   const forward: CodeStatement[] = [];
@@ -236,11 +247,12 @@ function splitFunction(
     for (const n of expiring[k]!) free.push(slot.get(n)!);
     const main = u.backward ? backward : forward;
     if (!u.part) {
-      main.push(...loaded, ...withStores(u.statements));
+      // The first unit is the parameters: stores only.
+      main.push(...loaded, ...(k === 0 ? storesOf(u.defines) : withStores(u.statements)));
       return;
     }
     const name = claim(`${f.name}_part${parts.length + 1}`);
-    const args = f.params.filter((p) => params.has(p.name) && u.reads.has(p.name));
+    const args = f.params.filter((p) => params.has(p.name) && u.reads.has(p.name) && !viaScratch.has(p.name));
     parts.push({
       kind: "part",
       name,
@@ -277,6 +289,20 @@ function definedNames(s: CodeStatement): string[] {
       return s.fields.map((x) => x.name);
     default:
       return [];
+  }
+}
+
+/** The names a statement assigns other than by declaring them. */
+function assignedNames(s: CodeStatement): string[] {
+  switch (s.kind) {
+    case "set":
+    case "accumulate":
+    case "increment":
+      return [s.name];
+    case "store":
+      return [s.array];
+    default:
+      return definedNames(s);
   }
 }
 
