@@ -56,6 +56,12 @@ describe("options", () => {
     for (const x of p) expect(x.args).toEqual([...ALL_RUNS[x.eval]!.args, "--min-seconds", "0.1"]);
     expect(plan(parseOptions(["gmm", "-d", "2"], {}))).toEqual([{ eval: "gmm", args: ["-d", "2"] }]);
   });
+  it("runs one eval given no eval options at the reduced sizes of `all`, with their note", () => {
+    const [det] = plan(parseOptions(["det", "--tools", "adgen"], {}));
+    expect(det!.args).toEqual(ALL_RUNS.det!.args);
+    expect(det!.note).toBe(ALL_RUNS.det!.note);
+    expect(plan(parseOptions(["det", "-l", "5"], {}))).toEqual([{ eval: "det", args: ["-l", "5"] }]);
+  });
 });
 
 const line = (m: object) => JSON.stringify(m);

@@ -35,7 +35,8 @@ export const ALL_RUNS: Record<string, AllRun> = {
     args: ["-l", "5", "6", "7", "8", "9", "10"],
     note:
       "ℓ up to 10 of the default 5 to 11: at 11 the manual tool's gradient by minors alone took 40 s a call " +
-      "(11! products), and the eval runs it again to validate each tool's answer.",
+      "(11! products), and the eval runs it again to validate each tool's answer; at 11 adgen's tool stops: its " +
+      "gradient grows a JavaScript array past V8's largest (a fatal 'invalid size' error at 169 million entries).",
   },
   ode: { args: [] },
   gmm: { args: [] },

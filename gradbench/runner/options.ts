@@ -8,7 +8,8 @@ TensorFlow.js tools on the same inputs; keeps the raw results in gradbench/resul
 evals' results are kept) and writes GRADBENCH.md from them.
 
 Eval options (-n 2500 10000, --min-seconds 0.2, ...) go to the eval's run.py; see its --help.
-With "all", the runner's reduced sizes (gradbench/runner/evals.ts) come first and yours after.
+With "all", the runner's reduced sizes (gradbench/runner/evals.ts) come first and yours after;
+an eval named alone runs at those sizes unless you give it eval options.
 
 Runner options:
   --gradbench <path>    the GradBench checkout (default: $GRADBENCH); copied and built in --cache

@@ -27,9 +27,14 @@ interface Plan {
   note?: string;
 }
 
+/**
+ * An eval runs at the sizes of ALL_RUNS (with their note) under `all`, and alone when it is given
+ * no eval options; eval options given to one eval replace them.
+ */
 export function plan(o: Options): Plan[] {
-  if (!o.all) return o.evals.map((e) => ({ eval: e, args: o.evalArgs }));
-  return REQUIRED.map((e) => {
+  if (!o.all && o.evalArgs.length > 0)
+    return o.evals.map((e) => ({ eval: e, args: o.evalArgs }));
+  return (o.all ? REQUIRED : o.evals).map((e) => {
     const run = ALL_RUNS[e] ?? { args: [] };
     const p: Plan = { eval: e, args: [...run.args, ...o.evalArgs] };
     if (run.note) p.note = run.note;
