@@ -82,6 +82,8 @@ function elementZero(paths: string[][], types: boolean): string {
 /** Code for one block; `t` adds a TypeScript annotation when types are printed; `fresh` names a local. */
 export function blockCode(b: Block, t: (annotation: string) => string, fresh: (base: string) => string) {
   const bang = t("!");
+  /** A number read by index (a tuple's element, `r.p[0]`) is `number | undefined` to tsc. */
+  const element = b.kind === "number" && b.access.endsWith("]") ? bang : "";
   // Names of locals, claimed only by the blocks that use them.
   let rowName: string | undefined;
   let elementName: string | undefined;
@@ -135,11 +137,11 @@ export function blockCode(b: Block, t: (annotation: string) => string, fresh: (b
     },
     /** Its numbers in `r`, spread into an array literal. */
     spread: (r: string): string =>
-      b.kind === "number" ? `${r}.${b.access}` : b.kind === "array" ? `...${r}.${b.access}` : `...${all(r)}`,
+      b.kind === "number" ? `${r}.${b.access}${element}` : b.kind === "array" ? `...${r}.${b.access}` : `...${all(r)}`,
     /** Its `j`-th number in `r`. */
     entry: (r: string, j: string): string =>
       b.kind === "number"
-        ? `${r}.${b.access}`
+        ? `${r}.${b.access}${element}`
         : b.kind === "array"
           ? `${r}.${b.access}[${j}]${bang}`
           : `${all(r)}[${j}]${bang}`,
