@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { compileSync } from "../src/index.js";
 import { isSkipped, loadCases, type BenchCase } from "./cases/index.js";
 import type { GradResult } from "./cases/types.js";
-import { directRunner, type Runner } from "./measure.js";
+import { directionLike, directRunner, type Runner } from "./measure.js";
 import { rng, uniform } from "./rng.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -28,18 +28,6 @@ mkdirSync(dir, { recursive: true });
 const REPS = Number(process.env.REPS ?? 15);
 const WARM_MS = Number(process.env.WARM ?? 1500);
 let sink = 0;
-
-/** A direction shaped like the gradient, as bench/run.ts builds it (at once, Object.fromEntries). */
-function directionLike(sample: GradResult): Record<string, unknown> {
-  const random = rng(777);
-  const entry = () => uniform(random, -1, 1);
-  return Object.fromEntries(
-    Object.entries(sample.grad).map(([key, g]) => [
-      key,
-      typeof g === "number" ? entry() : g instanceof Float64Array ? g.map(entry) : Array.from(g, entry),
-    ]),
-  );
-}
 
 /** CPU microseconds per call of `run`, for at least `ms` of CPU time. */
 function cpuTime(run: Runner, count: number, ms: number): number {

@@ -26,6 +26,7 @@ import { loadNow, machine } from "./machine.js";
 import {
   bytesPerCall,
   consumed,
+  directionLike,
   median,
   directRunner,
   peerRunner,
@@ -117,24 +118,6 @@ const TOLERANCE: Record<string, number> = { hand: 1e-9, fd: 1e-5, mathjs: 1e-8, 
 // The tensor peers (bench/peers/tensors.ts): float32 ones to what single precision gives on sums of 784 terms.
 // jax-js's float64 exp, tanh and log are accurate to about 1e-8 (log 5e-7), not to the last bit.
 Object.assign(TOLERANCE, { "tfjs-cpu": 1e-4, "tfjs-wasm": 1e-4, "jax-f32": 1e-4, "jax-f64": 1e-5 });
-
-/**
- * A direction for f_jvp and f_hvp, keyed and shaped like the gradient `sample` (a number per
- * number parameter, an array of the same kind and length per array parameter).
- */
-function directionLike(sample: GradResult): Record<string, number | number[] | Float64Array> {
-  const random = rng(777);
-  const entry = () => uniform(random, -1, 1);
-  // Built at once (Object.fromEntries), as a user's literal is: an object that grows one keyed
-  // store at a time past about 20 properties becomes a dictionary in V8, and each tangent read
-  // from it a hash lookup (mlp's 33: about 900 ns per call, three times f itself).
-  return Object.fromEntries(
-    Object.entries(sample.grad).map(([key, g]) => [
-      key,
-      typeof g === "number" ? entry() : g instanceof Float64Array ? g.map(entry) : Array.from(g, entry),
-    ]),
-  );
-}
 
 /** `Σ grad · direction`: the directional derivative f_jvp must return. */
 function along(sample: GradResult, direction: ReturnType<typeof directionLike>): number {

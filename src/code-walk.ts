@@ -56,6 +56,29 @@ export function ownExprs(s: CodeStatement): Expr[] {
   }
 }
 
+/**
+ * The names a statement declares at its own level (not in the blocks nested in it); with
+ * `counters`, also the counter a loop or an array addition declares.
+ */
+export function declaredNames(s: CodeStatement, counters = false): string[] {
+  switch (s.kind) {
+    case "const":
+    case "let":
+    case "pop":
+      return [s.name];
+    case "destructure":
+      return s.names.filter((n): n is string => n !== null);
+    case "fields":
+      return s.fields.map((x) => x.name);
+    case "for":
+    case "repeat":
+    case "addArray":
+      return counters ? [s.counter] : [];
+    default:
+      return [];
+  }
+}
+
 /** The names a statement reads directly, besides its expressions: arrays, tapes, accumulators. */
 export function ownNames(s: CodeStatement): string[] {
   switch (s.kind) {

@@ -17,7 +17,7 @@
  * code (forward mode inlines calls and gates).
  */
 import { freeReads } from "../code-live.js";
-import { allStatements } from "../code-walk.js";
+import { allStatements, declaredNames } from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr, Param } from "../ir.js";
 import { codeSize } from "./split.js";
 
@@ -41,7 +41,7 @@ export function hvpKernels(module: CodeModule, above = KERNEL_ABOVE): void {
     f.params.forEach((p) => taken.add(p.name));
     const body = [...f.forward, ...f.backward];
     freeReads(body).forEach((n) => taken.add(n));
-    for (const s of allStatements(body)) declared(s).forEach((n) => taken.add(n));
+    for (const s of allStatements(body)) declaredNames(s, true).forEach((n) => taken.add(n));
   }
   const claim = (base: string) => {
     let name = base;
@@ -123,24 +123,4 @@ function kernelOf(
     kernel,
     scratch: { name: scratch, expr: { kind: "op", op: "newFloat64Array", args: [{ kind: "const", value: next }] } },
   };
-}
-
-/** The names a statement declares. */
-function declared(s: CodeStatement): string[] {
-  switch (s.kind) {
-    case "const":
-    case "let":
-    case "pop":
-      return [s.name];
-    case "destructure":
-      return s.names.filter((n): n is string => n !== null);
-    case "fields":
-      return s.fields.map((x) => x.name);
-    case "for":
-    case "repeat":
-    case "addArray":
-      return [s.counter];
-    default:
-      return [];
-  }
 }

@@ -19,7 +19,7 @@
  * non-reentrant, which generated code never needs: it does not recurse (adgen refuses recursion).
  */
 import { freeReads } from "../code-live.js";
-import { allStatements, ownExprs, reads, returnedExprs } from "../code-walk.js";
+import { allStatements, declaredNames, ownExprs, reads, returnedExprs } from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr, Param } from "../ir.js";
 import { ruleOf } from "../rules/table.js";
 
@@ -137,7 +137,7 @@ function splitFunction(
   // Runs of movable statements large enough become parts, each at most `partSize`.
   const units: Unit[] = [];
   const unit = (statements: CodeStatement[], part: boolean, at: number): Unit => {
-    const defines = statements.flatMap(definedNames);
+    const defines = statements.flatMap((s) => declaredNames(s));
     return { statements, part, backward: at >= f.forward.length, defines, reads: freeReads(statements) };
   };
   for (let i = 0; i < body.length;) {
@@ -237,7 +237,7 @@ function splitFunction(
     for (const n of stored) slot.set(n, free.pop() ?? slots++);
     return stored.map(store);
   };
-  const withStores = (statements: CodeStatement[]) => statements.flatMap((s) => [s, ...storesOf(definedNames(s))]);
+  const withStores = (statements: CodeStatement[]) => statements.flatMap((s) => [s, ...storesOf(declaredNames(s))]);
 
   const parts: CodeFunction[] = [];
   const forward: CodeStatement[] = [];
@@ -276,22 +276,6 @@ function splitFunction(
   };
 }
 
-/** The names a statement declares at its own level (not in the blocks nested in it). */
-function definedNames(s: CodeStatement): string[] {
-  switch (s.kind) {
-    case "const":
-    case "let":
-    case "pop":
-      return [s.name];
-    case "destructure":
-      return s.names.filter((n): n is string => n !== null);
-    case "fields":
-      return s.fields.map((x) => x.name);
-    default:
-      return [];
-  }
-}
-
 /** The names a statement assigns other than by declaring them. */
 function assignedNames(s: CodeStatement): string[] {
   switch (s.kind) {
@@ -302,7 +286,7 @@ function assignedNames(s: CodeStatement): string[] {
     case "store":
       return [s.array];
     default:
-      return definedNames(s);
+      return declaredNames(s);
   }
 }
 
