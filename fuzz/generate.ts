@@ -17,6 +17,7 @@ import {
   reducingArrayGates,
 } from "./catalogue.js";
 import { rng } from "../test/support/numeric.js";
+import { withWorkArray } from "./work-arrays.js";
 
 type Var =
   | { kind: "num"; mutable: boolean }
@@ -130,6 +131,7 @@ export class Generator {
     const fns: Fn[] = [];
     for (let h = 0; h < nHelpers; h++) fns.push(this.helper(`h${h + 1}`));
     const main = this.main();
+    main.fn = withWorkArray(main.fn, rng(this.seed ^ 0x3a11), (prefix) => this.name(prefix));
     return {
       consts: this.consts,
       ...(this.record ? { record: this.record } : {}),
