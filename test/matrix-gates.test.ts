@@ -101,10 +101,45 @@ type AnyGate = ((...xs: (Float64Array | number)[]) => Float64Array | number) & {
     ) => (Float64Array | number | undefined)[];
   };
 };
-const arrayGates = Object.entries(gates).filter(([, g]) => typeof g === "function" && "inputs" in g) as [
+const topGates = Object.entries(gates).filter(([, g]) => typeof g === "function" && "inputs" in g) as [
   string,
   AnyGate,
 ][];
+/** The parts of each gate's backward (src/gates/backward-parts.ts), `matmul.backward[0]`, checked as gates. */
+const parts = topGates.flatMap(([name, gate]) =>
+  gate.inputs.flatMap((kind, i): [string, AnyGate][] => {
+    const part = (gate.backward as unknown as Record<number, AnyGate | undefined>)[i];
+    return kind === "array" && part ? [[`${name}.backward[${i}]`, part]] : [];
+  }),
+);
+// A part takes (grad, out, ...inputs): the gate's inputs, its result and an upstream gradient.
+for (const [name, gate] of topGates)
+  gate.inputs.forEach((_, i) => {
+    shapes[`${name}.backward[${i}]`] = (r) => {
+      const inputs = shapes[name]!(r);
+      const out = gate(...inputs);
+      return [typeof out === "number" ? r() * 4 - 2 : rand(r, out.length), out, ...inputs];
+    };
+  });
+const arrayGates = [...topGates, ...parts];
+
+describe.each(topGates)("array gate %s's backward", (name, gate) => {
+  // Generated f_grad is valid input: each entry of a backward is a gate (a part) computing
+  // exactly that entry, so adgen can differentiate the call again.
+  it("has a part per array input, computing that entry of the backward exactly", () => {
+    const r = rng(name.length * 17 + 1);
+    const inputs = shapes[name]!(r);
+    const out = gate(...inputs);
+    const upstream = typeof out === "number" ? 1.1 : rand(r, out.length);
+    const full = gate.backward(upstream, out, ...inputs);
+    gate.inputs.forEach((kind, i) => {
+      const part = (gate.backward as unknown as Record<number, AnyGate | undefined>)[i];
+      if (kind !== "array") return expect(part, `${name}.backward[${i}]`).toBeUndefined();
+      expect(part, `${name}.backward[${i}]`).toBeDefined();
+      expect(part!(upstream, out, ...inputs)).toEqual(full[i]);
+    });
+  });
+});
 
 describe.each(arrayGates)("array gate %s", (name, gate) => {
   it("has a check", () => expect(shapes[name], `${name} has no shapes to be checked with`).toBeDefined());
@@ -124,6 +159,20 @@ describe.each(arrayGates)("array gate %s", (name, gate) => {
     };
     const grads = gate.backward(upstream, out, ...inputs);
     gate.inputs.forEach((kind, i) => {
+      if (kind === "number") {
+        // A number input (a part's upstream gradient `grad`, logSumExp's part's `out`).
+        const fd = finiteDifference(
+          ([v]) => objective(inputs.map((x, j) => (j === i ? v! : x))),
+          [inputs[i] as number],
+          0,
+          1e-4,
+        );
+        expect(
+          close(grads[i] as number, fd, 1e-6),
+          `${name} input ${i}: backward ${grads[i]}, finite differences ${fd}`,
+        ).toBe(true);
+        return;
+      }
       if (kind !== "array") return;
       const a = inputs[i] as Float64Array;
       const g = grads[i] as Float64Array;
@@ -296,6 +345,7 @@ describe.each(arrayGates.filter(([, g]) => (g as { partial?: boolean }).partial)
         );
         differentiated.forEach((input, k) => {
           if (wanted[k]) expect(partial[input]).toEqual(full[input]);
+          else if (typeof full[input] === "number") expect(partial[input]).toBe(0);
           else expect((partial[input] as Float64Array).length).toBe(0);
         });
       }

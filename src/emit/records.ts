@@ -39,6 +39,14 @@ const elementsOf = (tree: Tree): Tree | undefined => {
   return each !== undefined && isTree(each) ? each : undefined;
 };
 
+/** An element of an array of records as its gradient's `map` builds it: numbers in tuples and records. */
+function elementType(tree: Tree): string {
+  const types = [...tree].map(([f, t]) => [f, isTree(t) ? elementType(t) : "number"] as const);
+  if (isTuple(tree)) return `[${types.map(([, ty]) => ty).join(", ")}]`;
+  return `{ ${types.map(([f, ty]) => `${f}: ${ty}`).join("; ")} }`;
+}
+const hasTuple = (tree: Tree): boolean => isTuple(tree) || [...tree.values()].some((t) => isTree(t) && hasTuple(t));
+
 /** An array leaf is read only: its readonly type takes the user's arrays (and matrices), readonly or not. */
 const readonlyType = (t: Param["type"]): string =>
   t === "number[]"
@@ -146,7 +154,10 @@ export function gradEntries(params: Param[], grads: { param: string; value: stri
       const g = byName.get(p.name)!;
       return /^[A-Za-z_$][\w$]*$/.test(g) ? `${g}[${i}]${types ? "!" : ""}` : "0";
     });
-    return `${name}.map((_, ${i}) => ${isTuple(each) ? element : `(${element})`})`;
+    // A tuple is typed as one (an untyped `[a, b]` is a `number[]`): the gradient keeps the
+    // parameter's shape, and adgen reads it back as tuples (test/self-hessian.test.ts).
+    const returns = types && hasTuple(each) ? `: ${elementType(each)}` : "";
+    return `${name}.map((_, ${i})${returns} => ${isTuple(each) ? element : `(${element})`})`;
   };
   const listed = (t: Tree): boolean => [...t.values()].every((x) => (isTree(x) ? listed(x) : byName.has(x.name)));
   return grouped(params).flatMap((g) =>

@@ -31,6 +31,14 @@ import {
   sqnormTangentBackward,
   type TangentBackward,
 } from "./tangent-backward.js";
+import {
+  backwardParts,
+  logSumExpParts,
+  reluParts,
+  sqnormParts,
+  type PartsOf,
+  type PartSource,
+} from "./backward-parts.js";
 import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
 
 export type InputKind = "array" | "number" | "size";
@@ -66,6 +74,8 @@ export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   tangentBackward: "linear" | "bilinear" | TangentBackward;
   /** Whether `tangent` reads `out`'s value (then `out` gets a gradient from it). */
   tangentReadsOut?: true;
+  /** The parts of `backward` (backward-parts.ts), for a gate neither linear nor bilinear. */
+  backwardParts?: PartSource["backwardParts"];
 }
 
 /** A gate's tangent is an array gate too: `(out, ...inputs, ...tangents)`, with its own backward. */
@@ -79,7 +89,7 @@ export interface TangentGate {
 }
 
 export type ArrayGate<F extends Forward, B extends Backward<F>, T = GradientTangent> = F &
-  ArrayGateSpec<F, B> & { tangent: T & TangentGate };
+  ArrayGateSpec<F, B> & { tangent: T & TangentGate; backward: B & PartsOf<ReturnType<B>> };
 
 /** Defines an array gate; the result is `forward` itself, carrying its spec. */
 export function arrayGate<F extends Forward, B extends Backward<F>, T extends Tangent = GradientTangent>(
@@ -102,7 +112,9 @@ export function arrayGate<F extends Forward, B extends Backward<F>, T extends Ta
           ? linear(spec.inputs, spec.backward as never)
           : bilinear(spec.inputs, spec.backward as never, spec.partial === true),
   });
-  return Object.assign(spec.forward, spec, { tangent }) as ArrayGate<F, B, T>;
+  // Each entry of the backward is an array gate too (`matmul.backward[0]`): second order over f_grad.
+  Object.assign(spec.backward, backwardParts(spec as unknown as PartSource));
+  return Object.assign(spec.forward, spec, { tangent }) as unknown as ArrayGate<F, B, T>;
 }
 
 /** A number-valued gate's tangent: its gradient (backward at upstream 1) dotted with the tangents. */
@@ -271,6 +283,7 @@ export const sum = /* @__PURE__ */ arrayGate({
 export const sqnorm = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   tangentBackward: sqnormTangentBackward,
+  backwardParts: sqnormParts,
   reads: [0],
   output: "number",
   forward: (a: Float64Array): number => dotProduct(a, a, a.length),
@@ -329,6 +342,7 @@ export const mul = /* @__PURE__ */ arrayGate({
 export const reluArray = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   tangentBackward: reluTangentBackward,
+  backwardParts: reluParts,
   reads: [0],
   output: "array",
   forward: (a: Float64Array): Float64Array => positivePart(a, a),
@@ -341,6 +355,7 @@ export const reluArray = /* @__PURE__ */ arrayGate({
 export const logSumExp = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   tangentBackward: logSumExpTangentBackward,
+  backwardParts: logSumExpParts,
   tangentReadsOut: true,
   reads: [0],
   output: "number",

@@ -8,7 +8,7 @@ import { SourceFiles, type Host } from "./files.js";
 import { companionNames, GATES_MODULE, pullbackName } from "../conventions.js";
 import { AlreadyReported, codes, DiagnosticError, DiagnosticSink } from "../diagnostics.js";
 import type { ArrayGateCallee, Callee, Gate, Graph, Program } from "../ir.js";
-import * as builtinGates from "../gates/index.js";
+import { builtinGate } from "../gates/find.js";
 import { NameAllocator } from "../names.js";
 import { Companions } from "./companions.js";
 import { ModuleConstants, type ConstantLookup } from "./constants.js";
@@ -151,9 +151,18 @@ class ProgramBuilder implements CalleeResolver {
       : undefined;
   }
 
-  /** A vector or matrix gate of adgen/gates, registered under its own name. */
-  private arrayGate(name: string): CallTarget | undefined {
-    const value = (builtinGates as Record<string, unknown>)[name] as
+  backwardPart(key: string, index: number): CallTarget | undefined {
+    const callee = this.callees.get(key);
+    if (callee?.kind !== "arrayGate") return undefined;
+    return this.arrayGate(`${callee.name}.backward[${index}]`, `${key}.backward[${index}]`);
+  }
+
+  /**
+   * A vector or matrix gate of adgen/gates, registered under its own name; a part of a backward
+   * (`matmul.backward[0]`) under `partKey`, the gate's name in generated code then the path.
+   */
+  private arrayGate(name: string, partKey?: string): CallTarget | undefined {
+    const value = builtinGate(name) as
       | {
           inputs?: ArrayGateCallee["inputs"];
           reads?: ArrayGateCallee["reads"];
@@ -162,10 +171,10 @@ class ProgramBuilder implements CalleeResolver {
         }
       | undefined;
     if (!value?.inputs || !value.reads || !value.output) return undefined;
-    let key = this.arrayGateKeys.get(name);
+    let key = this.arrayGateKeys.get(partKey ?? name);
     if (!key) {
-      key = this.names.claim(name);
-      this.arrayGateKeys.set(name, key);
+      key = partKey ?? this.names.claim(name);
+      this.arrayGateKeys.set(partKey ?? name, key);
       this.callees.set(key, {
         kind: "arrayGate",
         name,

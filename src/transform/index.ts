@@ -97,16 +97,18 @@ export function transform(
       if (emitted.has(name)) continue;
       const callee = program.callees.get(name);
       const pulled = pullbacks.get(name);
+      // A part of a gate's backward (`matmul.backward[0]`) comes with the gate's import.
+      const root = (path: string) => path.split(/[.[]/)[0]!;
       const imported =
         callee?.kind === "arrayGate"
-          ? { name: callee.name, module: callee.module }
+          ? { name: root(callee.name), module: callee.module }
           : callee?.kind === "gate" && callee.gate.module
             ? { name: callee.gate.exportName ?? callee.gate.name, module: callee.gate.module }
             : undefined;
       if (imported) {
         // `import { dot as dot_1 }` when a function of the user's is called `dot` too.
         const set = imports.get(imported.module) ?? new Set<string>();
-        set.add(imported.name === name ? name : `${imported.name} as ${name}`);
+        set.add(imported.name === root(name) ? imported.name : `${imported.name} as ${root(name)}`);
         imports.set(imported.module, set);
       } else if (callee && callee.kind !== "arrayGate") functions.push(primal(name, callee));
       else if (pulled) functions.push(pullback(pulled, program.callees.get(pulled)!, program, useTape));

@@ -18,11 +18,12 @@ import { c } from "../../rules/expr.js";
 import { leaves, recordType, shown, type RecordType } from "./record-types.js";
 import { isRecord, strip, type RecordValue } from "./records.js";
 import { sameAtom, type Local } from "./state.js";
-import { LowerTuples, type RecordKey } from "./tuples.js";
+import { LowerGateBackwards } from "./gate-backwards.js";
+import { type RecordKey } from "./tuples.js";
 
 type View = NonNullable<Local["view"]>;
 
-export abstract class LowerRecordArrays extends LowerTuples {
+export abstract class LowerRecordArrays extends LowerGateBackwards {
   private views = 0;
   /** How the user wrote each hidden element local (`@3` is `pts[i]`), for messages. */
   private written = new Map<string, string>();

@@ -147,7 +147,9 @@ export abstract class LowerRecords extends LowerStacks {
   }
 
   protected fieldValue(e: ts.Expression, name: string, expected?: RecordType, prefix?: string): Atom | RecordValue {
-    const v = this.anyValue(e, prefix === undefined ? name : `${prefix}_${name}`, expected);
+    // A tuple's element of no named value (`(p): [number, number] => [...]`) is a temporary, not `0`.
+    const hint = prefix !== undefined ? `${prefix}_${name}` : /^\d+$/.test(name) ? undefined : name;
+    const v = this.anyValue(e, hint, expected);
     if (!isRecord(v) && this.isBoolean(v))
       this.fail(codes.notNumber, `field '${name}' is a boolean; records hold numbers, arrays and records`, e);
     return v;

@@ -26,6 +26,8 @@ export interface CalleeResolver {
   constantMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): Const | string;
   /** The array form of a scalar gate called with an array (`relu` -> `reluArray`), if any. */
   arrayVariant(key: string): CallTarget | undefined;
+  /** The part of an array gate's backward giving input `index`'s gradient (`matmul.backward[0]`), if any. */
+  backwardPart(key: string, index: number): CallTarget | undefined;
   /** Names every callee may be called by in generated code, which locals must not shadow. */
   reserved(): Iterable<string>;
   /** The generated companion a derivative request (`grad(g)`) stands for, read as a function of the program. */

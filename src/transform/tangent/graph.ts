@@ -99,6 +99,14 @@ export function tangentGraph(
           return [kind === "array" && isConst(t, 0) ? UNDEFINED : t];
         });
         while (tangents.length > 0 && (tangents.at(-1) === UNDEFINED || isConst(tangents.at(-1)!, 0))) tangents.pop();
+        // No input varies, but a store may make the result vary (`z = add(k, k); z[0] = a[0]`): zeros.
+        if (tangents.length === 0 && callee.output === "array")
+          define(
+            n.name,
+            { kind: "op", op: "newFloat64Array", args: [{ kind: "op", op: "length", args: [v(n.name)] }] },
+            out,
+            at,
+          );
         if (tangents.length === 0) return;
         define(
           n.name,

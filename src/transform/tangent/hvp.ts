@@ -6,7 +6,7 @@
  * gradient's cost.
  */
 import type { Callee, CodeFunction, Graph, Program } from "../../ir.js";
-import * as builtinGates from "../../gates/index.js";
+import { builtinGate } from "../../gates/find.js";
 import type { TangentGate } from "../../gates/arrays.js";
 import { isArray } from "../../ir-types.js";
 import { statementsOf } from "../../ir-walk.js";
@@ -75,8 +75,7 @@ function withTangentGates(callees: ReadonlyMap<string, Callee>): Map<string, Cal
   const all = new Map(callees);
   for (const [key, callee] of callees) {
     if (callee.kind !== "arrayGate") continue;
-    const tangent = (builtinGates as unknown as Record<string, { tangent?: TangentGate } | undefined>)[callee.name]
-      ?.tangent;
+    const tangent = (builtinGate(callee.name) as { tangent?: TangentGate } | undefined)?.tangent;
     if (!tangent?.backward) continue;
     all.set(`${key}.tangent`, {
       kind: "arrayGate",

@@ -1,0 +1,104 @@
+/**
+ * An array gate's backward called as a function, as adgen's own `f_grad` calls it:
+ * `const [grad_x, grad_w] = matmul.backward(grad_y, y, x, w, n, d, m)`, with a `true`/`false`
+ * flag per differentiated input after the inputs when some gradient is not wanted. It is read as
+ * a tuple whose elements are calls to the backward's parts (src/gates/backward-parts.ts):
+ * `grad_x = matmul.backward[0](grad_y, y, x, w, n, d, m)`, each an array gate with derivatives of
+ * its own, so differentiating generated code again differentiates through the backward. An entry
+ * the flags leave out (an empty array at run time) and a size's (`undefined`) are no elements.
+ */
+import { ts } from "ts-morph";
+import { GATES_MODULE } from "../../conventions.js";
+import { codes } from "../../diagnostics.js";
+import type { Atom, VarRef } from "../../ir.js";
+import type { RecordType } from "./record-types.js";
+import { strip, type RecordValue } from "./records.js";
+import type { CallTarget } from "./state.js";
+import { LowerTuples } from "./tuples.js";
+
+export abstract class LowerGateBackwards extends LowerTuples {
+  protected isRecordExpression(e: ts.Expression): boolean {
+    const inner = strip(e);
+    return (ts.isCallExpression(inner) && this.backwardOf(inner) !== undefined) || super.isRecordExpression(e);
+  }
+
+  protected anyValue(e: ts.Expression, hint?: string, expected?: RecordType): Atom | RecordValue {
+    const inner = strip(e);
+    const gate = ts.isCallExpression(inner) ? this.backwardOf(inner) : undefined;
+    if (gate) return this.backwardCall(inner as ts.CallExpression, gate);
+    return super.anyValue(e, hint, expected);
+  }
+
+  /** The array gate `e` calls the backward of (`matmul.backward(...)`, `matmul` from adgen/gates). */
+  private backwardOf(e: ts.CallExpression): { target: CallTarget; name: string } | undefined {
+    const callee = e.expression;
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "backward") return undefined;
+    const object = callee.expression;
+    if (!ts.isIdentifier(object) || this.lookup(object.text)) return undefined;
+    const b = this.mod.bindings.get(object.text);
+    if (b?.kind !== "import" || b.from !== GATES_MODULE) return undefined;
+    const target = this.resolver.resolve(this.mod, object.text, object);
+    return target.inputs && target.output ? { target, name: object.text } : undefined;
+  }
+
+  /** The tuple of the parts' calls, named after the destructured names when there are some. */
+  private backwardCall(e: ts.CallExpression, gate: { target: CallTarget; name: string }): RecordValue {
+    const { target, name } = gate;
+    const inputs = target.inputs!;
+    const shown = `${name}.backward`;
+    const differentiated = inputs.flatMap((k, i) => (k === "size" ? [] : [i]));
+    const n = 2 + inputs.length;
+    if (e.arguments.length !== n && e.arguments.length !== n + differentiated.length)
+      this.fail(
+        codes.arity,
+        `'${shown}' takes ${n} arguments (grad, out, then the inputs)${differentiated.length > 0 ? `, or ${n + differentiated.length} with a wanted flag per input` : ""}, got ${e.arguments.length}`,
+        e,
+      );
+    const spread = e.arguments.find(ts.isSpreadElement);
+    if (spread) this.fail(codes.expression, "spread arguments are not supported", spread);
+    const kinds = [target.output!, target.output!, ...inputs];
+    const args = e.arguments.slice(0, n).map((a, i) => {
+      const atom = this.value(a);
+      const kind = kinds[i]!;
+      const what = i === 0 ? "grad" : i === 1 ? "out" : `input ${i - 1}`;
+      if (kind === "array") this.flatArray(atom, a, `${what} of '${shown}'`);
+      if ((kind === "array") !== this.isArray(atom))
+        this.fail(
+          kind === "array" ? codes.notArray : codes.notNumber,
+          `${what} of '${shown}' must be ${kind === "array" ? "a Float64Array" : "a number"}`,
+          a,
+        );
+      return kind === "array" ? atom : this.numeric(atom, a);
+    });
+    const wanted = e.arguments.slice(n).map((a) => {
+      const flag = strip(a);
+      if (flag.kind !== ts.SyntaxKind.TrueKeyword && flag.kind !== ts.SyntaxKind.FalseKeyword)
+        this.fail(codes.expression, `the wanted flags of '${shown}' must be 'true' or 'false'`, a);
+      return flag.kind === ts.SyntaxKind.TrueKeyword;
+    });
+    // The names the tuple is destructured into, for the parts' values.
+    const pattern = ts.isVariableDeclaration(e.parent) && e.parent.initializer === e ? e.parent.name : undefined;
+    const hint = (i: number) => {
+      const el = pattern && ts.isArrayBindingPattern(pattern) ? pattern.elements[i] : undefined;
+      return el && ts.isBindingElement(el) && ts.isIdentifier(el.name) ? el.name.text : undefined;
+    };
+    const fields = new Map<string, Atom>();
+    inputs.forEach((kind, i) => {
+      if (kind !== "array" || wanted[differentiated.indexOf(i)] === false) return;
+      const part = this.resolver.backwardPart(target.key, i);
+      if (!part) this.fail(codes.unknownCall, `'${shown}' has no derivative for input ${i}`, e);
+      const value = this.node("call", args, e, hint(i), part.key) as VarRef;
+      this.arrays.set(value.name, "Float64Array");
+      fields.set(String(i), value);
+    });
+    const type: RecordType = {
+      kind: "record",
+      tuple: true,
+      fields: [...fields.keys()].map((k) => ({
+        name: k,
+        type: { kind: "array", element: { kind: "number" }, storage: "Float64Array" },
+      })),
+    };
+    return { kind: "record", type, fields };
+  }
+}
