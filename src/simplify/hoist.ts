@@ -1,24 +1,24 @@
 /**
- * Loop-invariant reads in forward mode's companions (`f_jvp`, `f_hvp`): a `const` at the top of
- * a loop body whose value is the same in every iteration, because it reads only names from
- * outside the loop that the loop does not assign, and elements of arrays the loop cannot write,
- * is computed once before the loop. GMM's triangular product reads `xcentered[i]` and its tangent
- * in every inner iteration, and the reversed loop of `f_hvp` reads the taped copies the same way:
- * V8 keeps them in the loop, since a store to any Float64Array might write the one it reads.
+ * Loop-invariant reads in forward mode's companions (`f_jvp`, `f_hvp`): a `const` of a loop body
+ * whose value is the same in every iteration, because it reads only names declared before the
+ * loop that the loop does not assign, and elements of arrays the loop cannot write, is computed
+ * once before the loop. GMM's triangular product reads `xcentered[i]` and its tangent in every
+ * inner iteration, and the reversed loop of `f_hvp` reads their taped copies the same way: V8
+ * keeps such reads in the loop, since a store to any Float64Array might write the one it reads.
  *
  * Exact: the value is the same number, computed earlier. It is computed even when the loop runs
  * zero times, where no code reads it: an element read and arithmetic never throw (the array is a
- * parameter or one the function makes, never a `let` that might still be unassigned), and nothing
- * that allocates or calls moves.
+ * parameter, a tangent, a pop or a `const` that is not itself an element, never a `let` that
+ * might still be unassigned), and nothing that allocates or calls moves.
  *
- * Which arrays a loop cannot write: it writes only through stores and array additions (a loop
- * with a call writes nothing else a read could depend on only if there is no call; loops with one
- * move nothing). An array the function allocates whose name is only ever indexed, measured,
- * stored into or returned (never copied, passed, pushed or merged) is reached by that name alone:
- * a loop writing only such arrays writes none of the others, and such an array is written only
- * where its name is.
+ * Which arrays a loop cannot write: generated code writes arrays through stores and array
+ * additions, and a call may write any array it can reach. An array the function allocates whose
+ * name is only ever indexed, measured, stored into, added to or returned (never copied, passed,
+ * pushed or merged) is reached by that name alone: no call reaches it, a loop writing only such
+ * arrays and calling nothing writes no other array, and such an array is written only where its
+ * name is.
  */
-import { allStatements, innerCode, ownExprs, ownNames, reads } from "../code-walk.js";
+import { allStatements, declaredNames, innerCode, ownExprs, ownNames, reads } from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
 import { rules } from "../rules/table.js";
 
@@ -48,7 +48,7 @@ function hoistIn(f: CodeFunction): void {
   // A name declared twice (or a `let`) may be either binding: none of them counts.
   const count = new Map<string, number>();
   for (const s of allStatements(body))
-    for (const x of declared(s)) count.set(x, (count.get(x) ?? 0) + (s.kind === "let" ? 2 : 1));
+    for (const x of declaredNames(s, true)) count.set(x, (count.get(x) ?? 0) + (s.kind === "let" ? 2 : 1));
   for (const p of f.params) count.set(p.name, (count.get(p.name) ?? 0) + 1);
   for (const x of [...defined]) if (count.get(x) !== 1) defined.delete(x);
   const context = { fresh, defined };
@@ -56,7 +56,7 @@ function hoistIn(f: CodeFunction): void {
   const visible = new Set(f.params.map((p) => p.name));
   const top = () => [...f.forward, ...f.backward];
   walk(f.forward, top, visible, context);
-  f.forward.forEach((s) => declared(s).forEach((x) => visible.add(x)));
+  f.forward.forEach((s) => declaredNames(s, true).forEach((x) => visible.add(x)));
   walk(f.backward, top, visible, context);
 }
 
@@ -82,7 +82,7 @@ function walk(
     const s = list[i]!;
     const inner = new Set(here);
     if (s.kind === "for" || s.kind === "repeat") inner.add(s.counter);
-    // A \`while\`'s head and body are one block of the emitted code: one scope.
+    // A `while`'s head and body are one block of the emitted code: one scope.
     const whole = s.kind === "while" ? () => [...s.head, ...s.body] : undefined;
     for (const block of innerCode(s)) walk(block, whole ?? (() => block), inner, context);
     if (s.kind === "for" || s.kind === "repeat") {
@@ -90,11 +90,11 @@ function walk(
       list.splice(i, 0, ...moved);
       i += moved.length;
     }
-    declared(s).forEach((x) => here.add(x));
+    declaredNames(s, true).forEach((x) => here.add(x));
   }
 }
 
-/** The `const`s at the top of `loop`'s body that may move before it, taken out of the body. */
+/** The `const`s of `loop`'s body (its own statements) that may move before it, taken out of the body. */
 function invariants(
   loop: Loop,
   scope: CodeStatement[],
@@ -107,36 +107,11 @@ function invariants(
   let calls = false;
   const hasCall = (e: Expr): boolean => e.kind === "op" && (e.op === "call" || e.args.some(hasCall));
   for (const s of allStatements(loop.body)) {
-    switch (s.kind) {
-      case "const":
-      case "let":
-      case "pop":
-      case "set":
-      case "accumulate":
-      case "increment":
-        variant.add(s.name);
-        break;
-      case "destructure":
-        s.names.forEach((x) => x !== null && variant.add(x));
-        break;
-      case "fields":
-        s.fields.forEach((x) => variant.add(x.name));
-        break;
-      case "for":
-      case "repeat":
-        variant.add(s.counter);
-        break;
-      case "addArray":
-        variant.add(s.counter);
-        written.add(s.target);
-        break;
-      case "store":
-        written.add(s.array);
-        break;
-      case "call":
-        calls = true;
-    }
-    if (ownExprs(s).some(hasCall)) calls = true;
+    declaredNames(s, true).forEach((x) => variant.add(x));
+    if (s.kind === "set" || s.kind === "accumulate" || s.kind === "increment") variant.add(s.name);
+    if (s.kind === "store") written.add(s.array);
+    if (s.kind === "addArray") written.add(s.target);
+    if (s.kind === "call" || ownExprs(s).some(hasCall)) calls = true;
   }
   const writesOnlyFresh = !calls && [...written].every((a) => fresh.has(a));
   // Names the rest of the scope reads or declares: a hoisted `const` must not shadow one of them.
@@ -144,7 +119,7 @@ function invariants(
   for (const s of allStatements(scope.filter((x) => x !== loop))) {
     ownExprs(s).forEach((e) => reads(e, elsewhere));
     ownNames(s).forEach((x) => elsewhere.add(x));
-    declared(s).forEach((x) => elsewhere.add(x));
+    declaredNames(s, true).forEach((x) => elsewhere.add(x));
   }
   ownExprs(loop).forEach((e) => reads(e, elsewhere));
 
@@ -181,27 +156,8 @@ function invariants(
 
 function countDeclarations(list: CodeStatement[], name: string): number {
   let n = 0;
-  for (const s of allStatements(list)) if (declared(s).includes(name)) n++;
+  for (const s of allStatements(list)) if (declaredNames(s, true).includes(name)) n++;
   return n;
-}
-
-function declared(s: CodeStatement): string[] {
-  switch (s.kind) {
-    case "const":
-    case "let":
-    case "pop":
-      return [s.name];
-    case "destructure":
-      return s.names.filter((n): n is string => n !== null);
-    case "fields":
-      return s.fields.map((x) => x.name);
-    case "for":
-    case "repeat":
-    case "addArray":
-      return [s.counter];
-    default:
-      return [];
-  }
 }
 
 /**
@@ -213,7 +169,7 @@ function freshArrays(f: CodeFunction, body: CodeStatement[]): Set<string> {
   const count = new Map<string, number>();
   const candidates = new Set<string>();
   for (const s of allStatements(body)) {
-    for (const x of declared(s)) count.set(x, (count.get(x) ?? 0) + 1);
+    for (const x of declaredNames(s, true)) count.set(x, (count.get(x) ?? 0) + 1);
     if (s.kind === "const" && s.expr.kind === "op" && ALLOCATIONS.has(s.expr.op)) candidates.add(s.name);
   }
   for (const p of f.params) count.set(p.name, (count.get(p.name) ?? 0) + 1);
