@@ -5,6 +5,7 @@
  * elimination (dead.ts), copy
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
  * (coalesce.ts), then copy and constant propagation in f_hvp (propagate.ts), then writing forward mode's single-use temporaries in place (inline.ts), then
+ * moving loop-invariant reads out of f_jvp's and f_hvp's loops (hoist.ts), then
  * splitting functions too large for JavaScript engines to optimise into parts (split.ts), and last,
  * moving the body of an `f_hvp` of numbers too large to be inlined into a kernel (kernel.ts).
  */
@@ -16,6 +17,7 @@ import { removeDeadCode } from "./dead.js";
 import { reuseForwardValues } from "./reuse.js";
 import { inlineTemporaries } from "./inline.js";
 import { hvpKernels } from "./kernel.js";
+import { hoistInvariantReads } from "./hoist.js";
 import { promoteLoopSums } from "./promote.js";
 import { propagateInHvp } from "./propagate.js";
 import { PART_SIZE, SPLIT_ABOVE, splitLargeFunctions } from "./split.js";
@@ -30,6 +32,7 @@ export function simplify(module: CodeModule, split: boolean | { above?: number; 
   coalesce(module);
   propagateInHvp(module);
   inlineTemporaries(module);
+  hoistInvariantReads(module);
   if (split !== false)
     splitLargeFunctions(module, {
       above: (split === true ? undefined : split.above) ?? SPLIT_ABOVE,

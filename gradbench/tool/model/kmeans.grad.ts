@@ -57,6 +57,7 @@ export function cost_hvp(
       const t9 = j * d;
       const grad_dot_dist = d_2 ? 0 : grad_dot_closest_2;
       const grad_dist = closest <= dist ? 0 : grad_closest_2;
+      const grad_d_1 = grad_dot_dist * 2;
       for (let e = Math.ceil(d) - 1; e >= 0; e--) {
         const t7 = t6 + e;
         const t8 = points[t7]!;
@@ -65,7 +66,6 @@ export function cost_hvp(
         const dot_t11 = dot_centroids[t10]!;
         const diff = t8 - t11;
         const dot_diff = -dot_t11;
-        const grad_d_1 = grad_dot_dist * 2;
         const grad_dot_diff = grad_d_1 * diff;
         const grad_diff =
           grad_d_1 * dot_diff + grad_dist * diff + grad_dist * diff;

@@ -1,0 +1,193 @@
+/**
+ * Loop-invariant reads in forward mode's companions (`f_jvp`, `f_hvp`): a `const` of a loop body
+ * whose value is the same in every iteration, because it reads only names declared before the
+ * loop that the loop does not assign, and elements of arrays the loop cannot write, is computed
+ * once before the loop. GMM's triangular product reads `xcentered[i]` and its tangent in every
+ * inner iteration, and the reversed loop of `f_hvp` reads their taped copies the same way: V8
+ * keeps such reads in the loop, since a store to any Float64Array might write the one it reads.
+ *
+ * Exact: the value is the same number, computed earlier. It is computed even when the loop runs
+ * zero times, where no code reads it: an element read and arithmetic never throw (the array is a
+ * parameter, a tangent, a pop or a `const` that is not itself an element, never a `let` that
+ * might still be unassigned), and nothing that allocates or calls moves.
+ *
+ * Which arrays a loop cannot write: generated code writes arrays through stores and array
+ * additions, and a call may write any array it can reach. An array the function allocates whose
+ * name is only ever indexed, measured, stored into, added to or returned (never copied, passed,
+ * pushed or merged) is reached by that name alone: no call reaches it, a loop writing only such
+ * arrays and calling nothing writes no other array, and such an array is written only where its
+ * name is.
+ */
+import { allStatements, declaredNames, innerCode, ownExprs, ownNames, reads } from "../code-walk.js";
+import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
+import { rules } from "../rules/table.js";
+
+/** Operations that allocate a new array: a name bound to one of these is a fresh array. */
+const ALLOCATIONS = new Set(["newFloat64Array", "zeros"]);
+/** Operations that may not move: they allocate, or they are not pure arithmetic on numbers. */
+const FIXED = new Set(["call", "newFloat64Array", "zeros", "arrayOf", "slice", "rows", "float64Rows", "zerosLike"]);
+type Loop = CodeStatement & { kind: "for" | "repeat" };
+
+export function hoistInvariantReads(module: CodeModule): void {
+  for (const f of module.functions)
+    if (f.kind === "entry" && (f.companion === "hvp" || f.companion === "jvp")) hoistIn(f);
+}
+
+function hoistIn(f: CodeFunction): void {
+  const body = [...f.forward, ...f.backward];
+  const fresh = freshArrays(f, body);
+  // Names bound once to an array that is certainly there (not a `let`): parameters, tangents
+  // read from their argument, pops, and `const`s that are not element or row reads.
+  const defined = new Set<string>(f.params.map((p) => p.name));
+  for (const s of allStatements(body)) {
+    if (s.kind === "fields") s.fields.forEach((x) => defined.add(x.name));
+    if (s.kind === "pop") defined.add(s.name);
+    if (s.kind === "const" && !(s.expr.kind === "op" && (s.expr.op === "index" || s.expr.op === "row")))
+      defined.add(s.name);
+  }
+  // A name declared twice (or a `let`) may be either binding: none of them counts.
+  const count = new Map<string, number>();
+  for (const s of allStatements(body))
+    for (const x of declaredNames(s, true)) count.set(x, (count.get(x) ?? 0) + (s.kind === "let" ? 2 : 1));
+  for (const p of f.params) count.set(p.name, (count.get(p.name) ?? 0) + 1);
+  for (const x of [...defined]) if (count.get(x) !== 1) defined.delete(x);
+  const context = { fresh, defined };
+  // The top level of the function is one scope, forward then backward.
+  const visible = new Set(f.params.map((p) => p.name));
+  const top = () => [...f.forward, ...f.backward];
+  walk(f.forward, top, visible, context);
+  f.forward.forEach((s) => declaredNames(s, true).forEach((x) => visible.add(x)));
+  walk(f.backward, top, visible, context);
+}
+
+interface Context {
+  fresh: ReadonlySet<string>;
+  defined: ReadonlySet<string>;
+}
+
+/**
+ * Hoists out of every loop in `list` (inner loops first), inserting before each loop. `scope`
+ * gives the statements of the block a hoisted `const` joins as they are now (at the top level,
+ * forward and backward both; a `while`'s head and body); `visible`, the names declared before
+ * `list` begins.
+ */
+function walk(
+  list: CodeStatement[],
+  scope: () => CodeStatement[],
+  visible: ReadonlySet<string>,
+  context: Context,
+): void {
+  const here = new Set(visible);
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    const inner = new Set(here);
+    if (s.kind === "for" || s.kind === "repeat") inner.add(s.counter);
+    // A `while`'s head and body are one block of the emitted code: one scope.
+    const whole = s.kind === "while" ? () => [...s.head, ...s.body] : undefined;
+    for (const block of innerCode(s)) walk(block, whole ?? (() => block), inner, context);
+    if (s.kind === "for" || s.kind === "repeat") {
+      const moved = invariants(s, scope(), here, context);
+      list.splice(i, 0, ...moved);
+      i += moved.length;
+    }
+    declaredNames(s, true).forEach((x) => here.add(x));
+  }
+}
+
+/** The `const`s of `loop`'s body (its own statements) that may move before it, taken out of the body. */
+function invariants(
+  loop: Loop,
+  scope: CodeStatement[],
+  visible: ReadonlySet<string>,
+  { fresh, defined }: Context,
+): CodeStatement[] {
+  // What the loop assigns or declares (at any depth), what it writes, and whether it calls.
+  const variant = new Set<string>([loop.counter]);
+  const written = new Set<string>();
+  let calls = false;
+  const hasCall = (e: Expr): boolean => e.kind === "op" && (e.op === "call" || e.args.some(hasCall));
+  for (const s of allStatements(loop.body)) {
+    declaredNames(s, true).forEach((x) => variant.add(x));
+    if (s.kind === "set" || s.kind === "accumulate" || s.kind === "increment") variant.add(s.name);
+    if (s.kind === "store") written.add(s.array);
+    if (s.kind === "addArray") written.add(s.target);
+    if (s.kind === "call" || ownExprs(s).some(hasCall)) calls = true;
+  }
+  const writesOnlyFresh = !calls && [...written].every((a) => fresh.has(a));
+  // Names the rest of the scope reads or declares: a hoisted `const` must not shadow one of them.
+  const elsewhere = new Set<string>();
+  for (const s of allStatements(scope.filter((x) => x !== loop))) {
+    ownExprs(s).forEach((e) => reads(e, elsewhere));
+    ownNames(s).forEach((x) => elsewhere.add(x));
+    declaredNames(s, true).forEach((x) => elsewhere.add(x));
+  }
+  ownExprs(loop).forEach((e) => reads(e, elsewhere));
+
+  const moved: CodeStatement[] = [];
+  const movedNames = new Set<string>();
+  const movable = (e: Expr): boolean => {
+    // A name from outside the loop, declared before it (the loop might not run otherwise).
+    if (e.kind === "var") return !variant.has(e.name) && (visible.has(e.name) || movedNames.has(e.name));
+    if (e.kind === "const") return e.text === undefined || /^[\w$.]+$/.test(e.text);
+    if (FIXED.has(e.op) || !(e.op in rules)) return false;
+    // An element, a row, or a length (a store may grow an array) of an array the loop cannot write.
+    if (e.op === "index" || e.op === "row" || e.op === "length") {
+      const a = e.args[0]!;
+      if (a.kind !== "var" || !defined.has(a.name) || written.has(a.name)) return false;
+      if (!fresh.has(a.name) && !writesOnlyFresh) return false;
+    }
+    return e.args.every(movable);
+  };
+  // Anywhere in the body's own statements (not in its arms or loops): what a moved `const` reads
+  // is the same before the loop as at its place.
+  const body = loop.body;
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i]!;
+    if (s.kind !== "const") continue;
+    if (elsewhere.has(s.name) || !movable(s.expr)) continue;
+    if (countDeclarations(loop.body, s.name) !== 1) continue;
+    moved.push(s);
+    body.splice(i--, 1);
+    variant.delete(s.name);
+    movedNames.add(s.name);
+  }
+  return moved;
+}
+
+function countDeclarations(list: CodeStatement[], name: string): number {
+  let n = 0;
+  for (const s of allStatements(list)) if (declaredNames(s, true).includes(name)) n++;
+  return n;
+}
+
+/**
+ * The arrays the function allocates (`const a = new Float64Array(n)`, declared once) whose name
+ * is only indexed, measured, stored into, added to by an array addition, or returned: nothing
+ * else can reach them.
+ */
+function freshArrays(f: CodeFunction, body: CodeStatement[]): Set<string> {
+  const count = new Map<string, number>();
+  const candidates = new Set<string>();
+  for (const s of allStatements(body)) {
+    for (const x of declaredNames(s, true)) count.set(x, (count.get(x) ?? 0) + 1);
+    if (s.kind === "const" && s.expr.kind === "op" && ALLOCATIONS.has(s.expr.op)) candidates.add(s.name);
+  }
+  for (const p of f.params) count.set(p.name, (count.get(p.name) ?? 0) + 1);
+  const escaped = new Set<string>();
+  const bare = (e: Expr): void => {
+    if (e.kind === "var") escaped.add(e.name);
+    else if (e.kind === "op")
+      e.args.forEach((a, i) => {
+        // An element or row read and a length read do not let the array out.
+        if (i === 0 && a.kind === "var" && (e.op === "index" || e.op === "row" || e.op === "length")) return;
+        bare(a);
+      });
+  };
+  for (const s of allStatements(body)) {
+    ownExprs(s).forEach(bare);
+    // A tape pushed to or popped from is named, as is an array stored into or added to: no escape.
+    if (s.kind === "fields") escaped.add(s.source);
+  }
+  // Returning an array lets it out of the function only, when nothing runs any more.
+  return new Set([...candidates].filter((a) => count.get(a) === 1 && !escaped.has(a)));
+}
