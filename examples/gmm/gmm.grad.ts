@@ -186,7 +186,6 @@ export function gmmObjective_grad(
           Qxcentered[j_1] = t37;
           li_1 = li_1 + 1;
         }
-        tape.push(li);
         li = li_1;
       }
       const t38 = alphas[ik_2]!;
@@ -198,15 +197,14 @@ export function gmmObjective_grad(
         const t43 = Qxcentered[t42]!;
         const t46 = t43 * t43;
         res = res + t46;
+        tape.push(t43);
       }
       const t47 = 0.5 * res;
       const t48 = t40 - t47;
       mainTerm[ik_2] = t48;
-      for (let k_2 = 0; k_2 < Qxcentered.length; k_2++) {
-        tape.push(Qxcentered[k_2]!);
-      }
-      for (let k_3 = 0; k_3 < xcentered.length; k_3++) {
-        tape.push(xcentered[k_3]!);
+      tape.push(li);
+      for (let k_1 = 0; k_1 < xcentered.length; k_1++) {
+        tape.push(xcentered[k_1]!);
       }
     }
     const mx: number = mainTerm[0]!;
@@ -216,6 +214,7 @@ export function gmmObjective_grad(
       const t51 = mainTerm[t50]!;
       const mx_2 = Math.max(mx_1, t51);
       tape.push(mx_1);
+      tape.push(t51);
       mx_1 = mx_2;
     }
     let semx = 0;
@@ -231,9 +230,6 @@ export function gmmObjective_grad(
     const logsumexp = t57 + mx_1;
     slse = slse + logsumexp;
     tape.push(semx);
-    for (let k_1 = 0; k_1 < mainTerm.length; k_1++) {
-      tape.push(mainTerm[k_1]!);
-    }
   }
   const t58 = -n;
   const t59 = t58 * d;
@@ -305,8 +301,6 @@ export function gmmObjective_grad(
   const t101 = t99 - t100;
   const gmmObjective = t101 + prior;
 
-  const mainTerm_saved = new Float64Array(mainTerm.length);
-  const Qxcentered_saved = new Float64Array(Qxcentered.length);
   const xcentered_saved = new Float64Array(xcentered.length);
   const grad_alphas = new Float64Array(alphas.length);
   const grad_means = new Float64Array(means.length);
@@ -405,10 +399,6 @@ export function gmmObjective_grad(
   const grad_t58 = grad_t59 * d;
   const grad_n = grad_t100 * logsumexp_1 - grad_t58;
   for (let ix = Math.ceil(n) - 1; ix >= 0; ix--) {
-    for (let k_1 = mainTerm.length - 1; k_1 >= 0; k_1--) {
-      const mainTerm_k = tape.pop();
-      mainTerm_saved[k_1] = mainTerm_k;
-    }
     const semx = tape.pop();
     const t16 = ix * d;
     const grad_semx = grad_slse / semx;
@@ -423,23 +413,20 @@ export function gmmObjective_grad(
     }
     let grad_mx_1 = grad_slse + grad_mx_1_1;
     for (let i_6 = Math.ceil(k) - 1; i_6 >= 1; i_6--) {
+      const t51 = tape.pop();
       const mx_1 = tape.pop();
       const t50 = 0 + i_6;
-      const t51 = mainTerm_saved[t50]!;
       const grad_t51 = mx_1 >= t51 ? 0 : grad_mx_1;
       grad_mainTerm[t50]! += grad_t51;
       grad_mx_1 = mx_1 >= t51 ? grad_mx_1 : 0;
     }
     grad_mainTerm[0]! += grad_mx_1;
     for (let ik_2 = Math.ceil(k) - 1; ik_2 >= 0; ik_2--) {
-      for (let k_3 = xcentered.length - 1; k_3 >= 0; k_3--) {
+      for (let k_1 = xcentered.length - 1; k_1 >= 0; k_1--) {
         const xcentered_k = tape.pop();
-        xcentered_saved[k_3] = xcentered_k;
+        xcentered_saved[k_1] = xcentered_k;
       }
-      for (let k_2 = Qxcentered.length - 1; k_2 >= 0; k_2--) {
-        const Qxcentered_k = tape.pop();
-        Qxcentered_saved[k_2] = Qxcentered_k;
-      }
+      const li = tape.pop();
       const t19 = ik_2 * d;
       const grad_t48 = grad_mainTerm[ik_2]!;
       grad_mainTerm[ik_2] = 0;
@@ -447,8 +434,8 @@ export function gmmObjective_grad(
       const grad_t47 = -grad_t48;
       const grad_res = grad_t47 * 0.5;
       for (let i_4 = Math.ceil(d) - 1; i_4 >= 0; i_4--) {
+        const t43 = tape.pop();
         const t42 = 0 + i_4;
-        const t43 = Qxcentered_saved[t42]!;
         const grad_t43 = 2 * (grad_res * t43);
         grad_Qxcentered[t42]! += grad_t43;
       }
@@ -456,9 +443,11 @@ export function gmmObjective_grad(
       const grad_t39 = grad_t40;
       grad_sumQs[ik_2]! += grad_t39;
       grad_alphas[ik_2]! += grad_t38;
+      let li_end = li;
       for (let i_2 = Math.ceil(d) - 1; i_2 >= 0; i_2--) {
-        const li = tape.pop();
         const j = i_2 + 1;
+        const li = li_end - Math.max(0, Math.ceil(d) - j);
+        li_end = li;
         let grad_xcentered_sum = 0;
         for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
           const li_1 = li + (j_1 - j);

@@ -80,7 +80,6 @@ export function gmm_grad(
           Qc[r_1] = t37;
           li_1 = li_1 + 1;
         }
-        tape.push(li);
         tape.push(c[j_4]!);
         li = li_1;
       }
@@ -97,6 +96,7 @@ export function gmm_grad(
       const t45 = 0.5 * sq;
       const t46 = t44 - t45;
       beta[k_6] = t46;
+      tape.push(li);
     }
     let maxBeta = -Infinity;
     for (let k_8 = 0; k_8 < t1; k_8++) {
@@ -236,6 +236,7 @@ export function gmm_grad(
       grad_maxBeta = maxBeta >= t48 ? grad_maxBeta : 0;
     }
     for (let k_6 = t1 - 1; k_6 >= 0; k_6--) {
+      const li = tape.pop();
       const grad_c = new Array<number>(t4).fill(0);
       const grad_Qc = new Array<number>(t4).fill(0);
       const grad_t46 = grad_beta[k_6]!;
@@ -252,10 +253,12 @@ export function gmm_grad(
         const grad_t39 = 2 * (grad_sq * t39);
         grad_Qc[j_6]! += grad_t39;
       }
+      let li_end = li;
       for (let j_4 = t4 - 1; j_4 >= 0; j_4--) {
         const t35 = tape.pop();
-        const li = tape.pop();
         const r = j_4 + 1;
+        const li = li_end - Math.max(0, t4 - r);
+        li_end = li;
         for (let r_1 = t4 - 1; r_1 >= r; r_1--) {
           const li_1 = li + (r_1 - r);
           const t33 = l[k_6]!;

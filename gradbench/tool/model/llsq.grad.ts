@@ -28,7 +28,6 @@ export function llsq_grad(x: number[], n: number) {
       const t9 = inner * inner;
       sum = sum + t9;
       tape.push(t5);
-      tape.push(ti);
       tape.push(inner);
     }
     sum_out = sum;
@@ -47,8 +46,8 @@ export function llsq_grad(x: number[], n: number) {
     let grad_t4_1 = 0;
     for (let i = Math.ceil(n) - 1; i >= 0; i--) {
       const inner = tape.pop();
-      const ti = tape.pop();
       const t5 = tape.pop();
+      const ti = -1 + t5;
       const grad_inner_1 = 2 * (grad_sum_2 * inner);
       let grad_mul_2 = 0;
       let grad_ti_1 = 0;

@@ -24,6 +24,34 @@ export abstract class SweepElements extends SweepCounting {
   protected readonly elementCopies = new Map<Block, ElementCopy[]>();
   /** The copies, allocated at the start of the backward pass. */
   protected readonly copyAllocations: CodeStatement[] = [];
+  /** Per copy: the reads the backward code makes from it (sites, not executions). */
+  protected readonly copyReads = new Map<string, number>();
+  /** When set, the only copies allowed: per loop body, its arrays (`copiesWorthKeeping` of an earlier sweep). */
+  allowedCopies?: ReadonlyMap<Block, ReadonlySet<string>>;
+
+  /**
+   * The copies worth making, or undefined when all of them are. A copy pushes the array's
+   * elements once per iteration of its loop body; each read it replaces would have pushed about
+   * as many (it is in a loop over the array's length, moving the index). So a copy saves tape
+   * only when at least two reads of the backward code use it; with one, it pushes as much and
+   * adds its loops.
+   */
+  copiesWorthKeeping(): Map<Block, Set<string>> | undefined {
+    const keep = new Map<Block, Set<string>>();
+    let dropped = false;
+    for (const [block, copies] of this.elementCopies)
+      for (const { array, copy } of copies) {
+        if ((this.copyReads.get(copy) ?? 0) >= 2) keep.set(block, (keep.get(block) ?? new Set()).add(array));
+        else dropped = true;
+      }
+    return dropped ? keep : undefined;
+  }
+
+  /** Counts a read of the backward code from a copy (`expr` as `elementRead` made it). */
+  protected countCopyRead(expr: Expr): void {
+    const a = expr.kind === "op" && expr.op === "index" ? expr.args[0] : undefined;
+    if (a?.kind === "var" && this.copyReads.has(a.name)) this.copyReads.set(a.name, this.copyReads.get(a.name)! + 1);
+  }
 
   /**
    * The read `n` (`a[i]`) as a read of a copy taped once per iteration of an enclosing loop body
@@ -62,7 +90,7 @@ export abstract class SweepElements extends SweepCounting {
       } else if (around.kind === "branch") start = this.position.get(around.then)!;
       b = parent;
     }
-    if (!chosen) return undefined;
+    if (!chosen || (this.allowedCopies && !this.allowedCopies.get(chosen)?.has(array))) return undefined;
     const copies = this.elementCopies.get(chosen) ?? [];
     let entry = copies.find((x) => x.array === array);
     if (!entry) {
@@ -73,6 +101,7 @@ export abstract class SweepElements extends SweepCounting {
         popped: this.names.claim(`${array}_k`),
       };
       copies.push(entry);
+      this.copyReads.set(entry.copy, 0);
       this.elementCopies.set(chosen, copies);
       this.copyAllocations.push({
         kind: "const",

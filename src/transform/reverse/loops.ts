@@ -79,6 +79,8 @@ export abstract class SweepLoops extends SweepBranches {
     for (const c of carried)
       out.push({ kind: "let", name: carriedGrad.get(c.name)!, init: this.gradient.get(c.name) ?? zero });
     for (const a of accumulators) out.push({ kind: "let", name: a.name, init: c(0) });
+    // A counter carried backwards starts from its value after the loop.
+    for (const { phi, back } of this.carriedBack.get(loop) ?? []) out.push({ kind: "let", name: back, init: v(phi) });
     if (counter) {
       const { init } = counter.carried;
       const last = counter.last ?? add(init, mul(sub(v(trips!), c(1)), c(counter.step)));

@@ -19,7 +19,14 @@ export function differentiate(
   tapeClass = "Tape",
   moduleNames: Iterable<string> = [],
 ): Differentiated {
-  return new Reverser(graph, wrt, callees, mode, tapeClass, moduleNames).run();
+  const first = new Reverser(graph, wrt, callees, mode, tapeClass, moduleNames);
+  const result = first.run();
+  // Copies that save no tape (elements.ts): the sweep again without them.
+  const keep = first.copiesWorthKeeping();
+  if (!keep) return result;
+  const second = new Reverser(graph, wrt, callees, mode, tapeClass, moduleNames);
+  second.allowedCopies = keep;
+  return second.run();
 }
 
 class Reverser extends SweepLoops {

@@ -4,7 +4,7 @@
  * which are pushed on the tape by the forward pass and popped by the backward one.
  */
 import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
-import { add, c, mul, op, sub, v } from "../../rules/expr.js";
+import { add, c, isConst, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition, rules } from "../../rules/table.js";
@@ -13,7 +13,17 @@ import { rootOf } from "../../aliases.js";
 import { rowsOf } from "../../ir-types.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
 
+/** The names an expression reads, as atoms. */
+function readsOf(e: Expr): VarRef[] {
+  const names = new Set<string>();
+  collectReads([{ kind: "accumulate", name: "", expr: e }], names);
+  return [...names].map((name) => ({ kind: "var", name }));
+}
+
 export abstract class SweepTape extends SweepElements {
+  /** Per loop: its counters carried backwards (`carriedDelta`), each with the variable holding its value at the end of the reversed iteration. */
+  protected readonly carriedBack = new Map<Loop, { phi: string; back: string }[]>();
+
   /**
    * The backward code of an arm or loop body: allocations and, inside loops, the values of this
    * block the code reads. Each is recomputed where that is cheap and exact (a loop counter from the
@@ -48,25 +58,42 @@ export abstract class SweepTape extends SweepElements {
       ...lifted.keys(),
     ];
     const ownSet = new Set(own);
+    const backwards: { phi: string; back: string }[] = [];
     const nodes = new Map([...block.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])), ...lifted]);
     // What is fixed within this loop and not recomputed: handed to the block around the loop.
     const liftedOut = new Set<string>();
 
     // What can be recomputed: memoised, so each name is decided once.
     const recompute = new Map<string, Expr | null>();
+    const available = (a: Atom): boolean =>
+      a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null || liftedOut.has(a.name);
     const recomputed = (name: string): Expr | null => {
       if (recompute.has(name)) return recompute.get(name)!;
       recompute.set(name, null); // a cycle recomputes nothing
       let expr: Expr | null = null;
       const carried = loop?.carried.find((c) => c.name === name);
       const step = carried && iteration ? this.inductionStep(carried, loop!) : undefined;
+      const delta = carried && step === undefined ? this.carriedDelta(carried, loop!) : undefined;
+      // The value of an inner loop's counter after it: its start plus its step times the trip count.
+      const inner = block.find((s): s is Loop => s.kind === "loop" && s.carried.some((x) => x.name === name));
+      const exit =
+        inner &&
+        this.innerExit(
+          inner.carried.find((x) => x.name === name)!,
+          inner,
+        );
       if (step !== undefined) {
         // The value at the start of forward iteration number `iteration` (from 0): init + iteration * step.
         expr = add(carried!.init, mul(iteration!, c(step)));
+      } else if (delta && readsOf(delta).every(available)) {
+        // Carried backwards: its value at the end of the iteration minus what the iteration added.
+        const back = this.names.claim(`${name}_end`);
+        backwards.push({ phi: name, back });
+        expr = sub(v(back), delta);
+      } else if (exit && readsOf(exit).every(available)) {
+        expr = exit;
       } else {
         const n = nodes.get(name);
-        const available = (a: Node["args"][number]) =>
-          a.kind === "const" || !ownSet.has(a.name) || recomputed(a.name) !== null || liftedOut.has(a.name);
         // A row is the same array whenever it is read again (rows are never replaced); the
         // length of an array that grows is not.
         if (n && (CHEAP.has(n.op) || n.op === "row") && !this.grownLength(n) && n.args.every(available))
@@ -99,10 +126,34 @@ export abstract class SweepTape extends SweepElements {
       args.forEach(need);
     };
     for (const name of own) if (reads.has(name)) need(name);
+    // `+ - *` of values the reversed iteration has anyway (popped or recomputed) is computed
+    // again rather than taped: `t = a * b` with `a` popped costs no push.
+    for (const name of own) {
+      const n = nodes.get(name);
+      if (!needed.has(name) || recompute.get(name) || liftedOut.has(name) || !n || !CHEAP.has(n.op)) continue;
+      if (this.grownLength(n) || lifted.has(name)) continue;
+      const has = (a: Atom) =>
+        a.kind === "const" || !ownSet.has(a.name) || (needed.has(a.name) && !liftedOut.has(a.name));
+      if (n.args.every(has)) recompute.set(name, nodeExpr(n));
+    }
     const taped = own.filter((name) => needed.has(name) && !recompute.get(name) && !liftedOut.has(name));
-    const recomputes = own
-      .filter((name) => needed.has(name) && recompute.get(name))
-      .map((name): CodeStatement => ({ kind: "const", name, expr: recompute.get(name)! }));
+    // In the order their reads need (a counter carried backwards reads the bounds of an inner loop).
+    const recomputes: CodeStatement[] = [];
+    const emitted = new Set<string>();
+    const emit = (name: string) => {
+      const expr = recompute.get(name);
+      if (!expr || !needed.has(name) || emitted.has(name)) return;
+      emitted.add(name);
+      const args = new Set<string>();
+      collectReads([{ kind: "accumulate", name: "", expr }], args);
+      args.forEach(emit);
+      recomputes.push({ kind: "const", name, expr });
+      this.countCopyRead(expr);
+    };
+    own.forEach(emit);
+    const carriedBack = backwards.filter((b) => emitted.has(b.phi));
+    if (loop && carriedBack.length > 0) this.carriedBack.set(loop, carriedBack);
+    for (const { phi, back } of carriedBack) recomputes.push({ kind: "set", name: back, expr: v(phi) });
     if (taped.length > 0) this.plan.pushes.set(block, taped);
     const pops = [...taped].reverse().map((name): CodeStatement => {
       const array = this.arrayKinds.get(name);
@@ -218,6 +269,65 @@ export abstract class SweepTape extends SweepElements {
               ? ceil(boundExpr)
               : undefined;
     return last ? { carried: counter, step, last } : { carried: counter, step };
+  }
+
+  /**
+   * What iteration of `loop` adds to a counter carried across loops (`li`, stepped in an inner
+   * loop), as an expression of the iteration's own values, or undefined. The counter's value at
+   * the end of the iteration is built from its value at the start by adding integer constants and
+   * running inner loops (statements of the body) that step it by an integer constant: such a loop
+   * adds its step times its trip count, known when the loop is reversed over a counter with a last
+   * value. The counter holds integers (an integer start, or used as an index), so subtracting the
+   * sum again gives its value at the start exactly.
+   */
+  protected carriedDelta(carried: Carried, loop: Loop): Expr | undefined {
+    let indexed = this.isInteger(carried.init) || this.indices.has(carried.name);
+    const delta = (a: Atom, depth: number): Expr | undefined => {
+      if (a.kind !== "var" || depth > 16) return undefined;
+      if (a.name === carried.name) return c(0);
+      const n = loop.body.find((s): s is Node => s.kind === "node" && s.name === a.name);
+      if (n) {
+        const [x, k] = n.args;
+        if ((n.op !== "add" && n.op !== "sub") || k?.kind !== "const" || !Number.isInteger(k.value)) return undefined;
+        const inner = delta(x!, depth + 1);
+        return inner && add(inner, c(n.op === "add" ? k.value : -k.value));
+      }
+      const inner = loop.body.find((s): s is Loop => s.kind === "loop" && s.carried.some((x) => x.name === a.name));
+      const x = inner?.carried.find((y) => y.name === a.name);
+      const added = x && this.innerAdds(x, inner!);
+      const before = added && delta(x!.init, depth + 1);
+      if (!before) return undefined;
+      if (this.indices.has(x!.name)) indexed = true;
+      return add(before, added!);
+    };
+    const result = delta(carried.next, 0);
+    return result && indexed ? result : undefined;
+  }
+
+  /** The value of the counter `x` of `loop` after the loop: its start plus what the loop adds (`innerAdds`). */
+  protected innerExit(x: Carried, loop: Loop): Expr | undefined {
+    const added = this.innerAdds(x, loop);
+    return added && add(x.init, added);
+  }
+
+  /**
+   * What `loop` adds to its counter `x` (stepped by an integer constant): the step times the trip
+   * count, known when the loop is reversed over a counter with a last value; else undefined.
+   */
+  protected innerAdds(x: Carried, loop: Loop): Expr | undefined {
+    const step = this.inductionStep(x, loop);
+    const counter = this.reversedCounter(loop);
+    if (step === undefined || !counter?.last) return undefined;
+    const { init } = counter.carried;
+    // Integers: (last + 1) - init counting up, init - (last - 1) counting down, exactly.
+    const shift = (e: Expr, k: number) =>
+      e.kind === "op" && e.op === "add" && isConst(e.args[1]!)
+        ? add(e.args[0]!, c(e.args[1].value + k))
+        : e.kind === "op" && e.op === "sub" && isConst(e.args[1]!)
+          ? sub(e.args[0]!, c(e.args[1].value - k))
+          : add(e, c(k));
+    const span = counter.step === 1 ? sub(shift(counter.last, 1), init) : sub(init, shift(counter.last, -1));
+    return mul(op("max", c(0), span), c(step));
   }
 
   /** The step of a loop counter `c = init, c + step, ...` with integer init and step, else undefined. */
