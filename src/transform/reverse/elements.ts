@@ -86,7 +86,8 @@ export abstract class SweepElements extends SweepCounting {
       if (!parent || !around) break;
       if (around.kind === "loop") {
         start = this.position.get(around.head)!;
-        if (around.body === b && this.runsOver(around, length) && this.varies(n.args[1]!, around)) overLength = true;
+        if (around.body === b && this.runsOver(around, length, array) && this.varies(n.args[1]!, around))
+          overLength = true;
       } else if (around.kind === "branch") start = this.position.get(around.then)!;
       b = parent;
     }
@@ -131,13 +132,17 @@ export abstract class SweepElements extends SweepCounting {
     );
   }
 
-  /** Whether `loop`'s condition compares with `length` (the length an array was made with). */
-  private runsOver(loop: Loop, length: Atom): boolean {
+  /** Whether `loop`'s condition compares with `length` (the length `array` was made with) or with `array.length`. */
+  private runsOver(loop: Loop, length: Atom, array: string): boolean {
     const cond = loop.head.find((s): s is Node => s.kind === "node" && s.name === loop.cond.name);
     if (!cond || !["lt", "le", "gt", "ge"].includes(cond.op)) return false;
+    const lengthOf = (name: string) => {
+      const read = this.nodeOf.get(name);
+      return read?.op === "length" && read.args[0]!.kind === "var" && read.args[0]!.name === array;
+    };
     return cond.args.some((a) =>
       a.kind === "var"
-        ? length.kind === "var" && a.name === length.name
+        ? (length.kind === "var" && a.name === length.name) || lengthOf(a.name)
         : length.kind === "const" && a.value === length.value,
     );
   }
