@@ -79,7 +79,7 @@ export function potential_jvp(
 
 export function naiveEulerR_grad(w: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t4 = 10 - w;
   let x = 0;
   let y = 8;
@@ -171,7 +171,8 @@ export function naiveEulerR_grad(w: number) {
     tape.push(t16);
     tape.push(grad_t9);
     tape.push(grad_t3);
-    decisions.push(cond, t28);
+    decisions.push(cond);
+    decisions.push(t28);
     trips++;
     x = x_1;
     y = y_1;
@@ -188,8 +189,8 @@ export function naiveEulerR_grad(w: number) {
   let grad_vy_3 = 0;
   let grad_t4_1 = 0;
   for (let it = trips; it > 0; it--) {
-    const t28 = decisions.pop()!;
-    const cond = decisions.pop()!;
+    const t28 = decisions.pop();
+    const cond = decisions.pop();
     const grad_t3 = tape.pop();
     const grad_t9 = tape.pop();
     const t16 = tape.pop();
@@ -286,6 +287,7 @@ export function naiveEulerR_grad(w: number) {
   }
   const grad_w = -grad_t4_1;
   tape.release();
+  decisions.release();
   return { value: result, grad: { w: grad_w } };
 }
 
@@ -435,7 +437,7 @@ export function naiveEulerR_jvp(w: number, tangents: { w?: number }) {
 
 export function naiveEulerF_grad(w: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t4 = 10 - w;
   let x = 0;
   let y = 8;
@@ -546,7 +548,8 @@ export function naiveEulerF_grad(w: number) {
     tape.push(t27);
     tape.push(dot_t19_1);
     tape.push(t31);
-    decisions.push(cond, t36);
+    decisions.push(cond);
+    decisions.push(t36);
     trips++;
     x = x_1;
     y = y_1;
@@ -563,8 +566,8 @@ export function naiveEulerF_grad(w: number) {
   let grad_vy_3 = 0;
   let grad_t4_1 = 0;
   for (let it = trips; it > 0; it--) {
-    const t36 = decisions.pop()!;
-    const cond = decisions.pop()!;
+    const t36 = decisions.pop();
+    const cond = decisions.pop();
     const t31 = tape.pop();
     const dot_t19_1 = tape.pop();
     const t27 = tape.pop();
@@ -682,6 +685,7 @@ export function naiveEulerF_grad(w: number) {
   }
   const grad_w = -grad_t4_1;
   tape.release();
+  decisions.release();
   return { value: result, grad: { w: grad_w } };
 }
 
