@@ -278,7 +278,7 @@ export type CodeStatement =
       kind: "let";
       name: string;
       init?: Expr | boolean;
-      /** `tape`: a pooled Tape of numbers; `decisions`: a `boolean[]`; `arrays`: a tape of arrays. */
+      /** `tape`: a pooled Tape of numbers; `decisions`: a pooled tape of decisions (`Tape.decisions()`); `arrays`: a tape of arrays. */
       type?: ValueType | "tape" | "decisions" | "arrays";
       /** A tape of arrays that also holds arrays of arrays. */
       nested?: true;
@@ -304,11 +304,10 @@ export type CodeStatement =
   | { kind: "for"; counter: string; init: Expr; cond: Expr; step: number; body: CodeStatement[] }
   /** `tape.push(values...)`; with `each`, one `tape.push(value)` per value (a Tape takes one at a time) */
   | { kind: "push"; tape: string; values: Expr[]; each?: boolean }
-  /** `tape.release();`: returns a pooled Tape */
+  /** `tape.release();`: returns a pooled tape (of numbers or of decisions) */
   | { kind: "release"; tape: string }
-  /** `const name = tape.pop();` (`tape.pop()!` from a `boolean[]`, with `array`; `tape.pop() as
-   * Float64Array` from the tape of arrays, with `cast`) */
-  | { kind: "pop"; tape: string; name: string; array?: boolean; cast?: "Float64Array" | "number[]" | NestedType }
+  /** `const name = tape.pop();` (`tape.pop() as Float64Array` from the tape of arrays, with `cast`) */
+  | { kind: "pop"; tape: string; name: string; cast?: "Float64Array" | "number[]" | NestedType }
   /** `name++;` */
   | { kind: "increment"; name: string }
   /** `name += expr;` */

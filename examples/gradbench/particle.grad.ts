@@ -79,7 +79,7 @@ export function potential_jvp(
 
 export function naiveEulerR_grad(w: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t4 = 10 - w;
   let x = 0;
   let y = 8;
@@ -165,10 +165,14 @@ export function naiveEulerR_grad(w: number) {
     tape.push(t19);
     tape.push(t20);
     tape.push(t6);
+    tape.push(t7);
     tape.push(grad_t18);
     tape.push(t14);
+    tape.push(t16);
     tape.push(grad_t9);
-    decisions.push(cond, t28);
+    tape.push(grad_t3);
+    decisions.push(cond);
+    decisions.push(t28);
     trips++;
     x = x_1;
     y = y_1;
@@ -185,11 +189,14 @@ export function naiveEulerR_grad(w: number) {
   let grad_vy_3 = 0;
   let grad_t4_1 = 0;
   for (let it = trips; it > 0; it--) {
-    const t28 = decisions.pop()!;
-    const cond = decisions.pop()!;
+    const t28 = decisions.pop();
+    const cond = decisions.pop();
+    const grad_t3 = tape.pop();
     const grad_t9 = tape.pop();
+    const t16 = tape.pop();
     const t14 = tape.pop();
     const grad_t18 = tape.pop();
+    const t7 = tape.pop();
     const t6 = tape.pop();
     const t20 = tape.pop();
     const t19 = tape.pop();
@@ -200,9 +207,6 @@ export function naiveEulerR_grad(w: number) {
     const t1_1 = tape.pop();
     const vy = tape.pop();
     const vx = tape.pop();
-    const t7 = 2 * t19;
-    const t16 = 2 * t10;
-    const grad_t3 = grad_t18 + grad_t9;
     let grad_ax: number;
     let grad_ay: number;
     if (t28) {
@@ -283,6 +287,7 @@ export function naiveEulerR_grad(w: number) {
   }
   const grad_w = -grad_t4_1;
   tape.release();
+  decisions.release();
   return { value: result, grad: { w: grad_w } };
 }
 
@@ -432,7 +437,7 @@ export function naiveEulerR_jvp(w: number, tangents: { w?: number }) {
 
 export function naiveEulerF_grad(w: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t4 = 10 - w;
   let x = 0;
   let y = 8;
@@ -529,11 +534,13 @@ export function naiveEulerF_grad(w: number) {
     tape.push(t1_1);
     tape.push(t5);
     tape.push(t10);
+    tape.push(t7);
     tape.push(dot_t10);
     tape.push(t11);
     tape.push(t13);
     tape.push(t15);
     tape.push(t19);
+    tape.push(t16);
     tape.push(dot_t19);
     tape.push(t20);
     tape.push(t22);
@@ -541,7 +548,8 @@ export function naiveEulerF_grad(w: number) {
     tape.push(t27);
     tape.push(dot_t19_1);
     tape.push(t31);
-    decisions.push(cond, t36);
+    decisions.push(cond);
+    decisions.push(t36);
     trips++;
     x = x_1;
     y = y_1;
@@ -558,8 +566,8 @@ export function naiveEulerF_grad(w: number) {
   let grad_vy_3 = 0;
   let grad_t4_1 = 0;
   for (let it = trips; it > 0; it--) {
-    const t36 = decisions.pop()!;
-    const cond = decisions.pop()!;
+    const t36 = decisions.pop();
+    const cond = decisions.pop();
     const t31 = tape.pop();
     const dot_t19_1 = tape.pop();
     const t27 = tape.pop();
@@ -567,18 +575,18 @@ export function naiveEulerF_grad(w: number) {
     const t22 = tape.pop();
     const t20 = tape.pop();
     const dot_t19 = tape.pop();
+    const t16 = tape.pop();
     const t19 = tape.pop();
     const t15 = tape.pop();
     const t13 = tape.pop();
     const t11 = tape.pop();
     const dot_t10 = tape.pop();
+    const t7 = tape.pop();
     const t10 = tape.pop();
     const t5 = tape.pop();
     const t1_1 = tape.pop();
     const vy = tape.pop();
     const vx = tape.pop();
-    const t7 = 2 * t10;
-    const t16 = 2 * t19;
     let grad_ax: number;
     let grad_ay: number;
     if (t36) {
@@ -677,6 +685,7 @@ export function naiveEulerF_grad(w: number) {
   }
   const grad_w = -grad_t4_1;
   tape.release();
+  decisions.release();
   return { value: result, grad: { w: grad_w } };
 }
 

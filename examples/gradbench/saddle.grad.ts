@@ -66,7 +66,7 @@ export function objective_jvp(
 
 export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t1 = objective(p1x, p1y, s0, s1);
   let fx = -t1;
   const t7 = -1 * s1;
@@ -173,7 +173,8 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
           i_5 = i;
           eta_6 = eta;
         }
-        decisions.push(cond_2, t25);
+        decisions.push(cond_2);
+        decisions.push(t25);
         returned = returned_2;
       }
       decisions.push(cond_1);
@@ -191,7 +192,8 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
     tape.push(x);
     tape.push(y);
     tape.push(eta);
-    decisions.push(cond, t14);
+    decisions.push(cond);
+    decisions.push(t14);
     trips++;
     x = x_4;
     y = y_4;
@@ -210,8 +212,8 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
   let grad_p1x_7 = 0;
   let grad_p1y_7 = 0;
   for (let it = trips; it > 0; it--) {
-    const t14 = decisions.pop()!;
-    const cond = decisions.pop()!;
+    const t14 = decisions.pop();
+    const cond = decisions.pop();
     const eta = tape.pop();
     const y = tape.pop();
     const x = tape.pop();
@@ -223,7 +225,7 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
     let grad_p1x_4: number;
     let grad_p1y_4: number;
     if (t14) {
-      const cond_1 = decisions.pop()!;
+      const cond_1 = decisions.pop();
       if (cond_1) {
         grad_x_11 = grad_x_5;
         grad_y_11 = grad_y_5;
@@ -233,8 +235,8 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
         grad_p1x_4 = 0;
         grad_p1y_4 = 0;
       } else {
-        const t25 = decisions.pop()!;
-        const cond_2 = decisions.pop()!;
+        const t25 = decisions.pop();
+        const cond_2 = decisions.pop();
         let grad_xp: number;
         let grad_yp: number;
         let grad_x_7: number;
@@ -242,7 +244,7 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
         let grad_gx_1_3: number;
         let grad_gy_1_3: number;
         if (t25) {
-          const cond_3 = decisions.pop()!;
+          const cond_3 = decisions.pop();
           if (cond_3) {
             const grad_grad_p2y_1 = -grad_gy_1_1;
             const grad_grad_p2x_1 = -grad_gx_1_1;
@@ -341,6 +343,7 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const grad_t7 = grad_grad_p2y * 2;
   const grad_s1 = grad_y_5 - grad_t7;
   tape.release();
+  decisions.release();
   return {
     value: result,
     grad: { p1x: grad_p1x_7, p1y: grad_p1y_7, s0: grad_s0, s1: grad_s1 },
@@ -572,7 +575,7 @@ export function maxR_jvp(
 
 export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t1 = objective(p1x, p1y, s0, s1);
   let fx = -t1;
   const t2 = 0 * p1x;
@@ -700,7 +703,8 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
           i_5 = i;
           eta_6 = eta;
         }
-        decisions.push(cond_2, t27);
+        decisions.push(cond_2);
+        decisions.push(t27);
         returned = returned_2;
       }
       decisions.push(cond_1);
@@ -718,7 +722,8 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
     tape.push(x);
     tape.push(y);
     tape.push(eta);
-    decisions.push(cond, t16);
+    decisions.push(cond);
+    decisions.push(t16);
     trips++;
     x = x_4;
     y = y_4;
@@ -738,8 +743,8 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
   let grad_p1y_7 = 0;
   let grad_dot_t3_5 = 0;
   for (let it = trips; it > 0; it--) {
-    const t16 = decisions.pop()!;
-    const cond = decisions.pop()!;
+    const t16 = decisions.pop();
+    const cond = decisions.pop();
     const eta = tape.pop();
     const y = tape.pop();
     const x = tape.pop();
@@ -752,7 +757,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
     let grad_p1y_4: number;
     let grad_dot_t3_4: number;
     if (t16) {
-      const cond_1 = decisions.pop()!;
+      const cond_1 = decisions.pop();
       if (cond_1) {
         grad_x_11 = grad_x_5;
         grad_y_11 = grad_y_5;
@@ -763,8 +768,8 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
         grad_p1y_4 = 0;
         grad_dot_t3_4 = 0;
       } else {
-        const t27 = decisions.pop()!;
-        const cond_2 = decisions.pop()!;
+        const t27 = decisions.pop();
+        const cond_2 = decisions.pop();
         let grad_xp: number;
         let grad_yp: number;
         let grad_x_7: number;
@@ -772,7 +777,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
         let grad_gx_1_3: number;
         let grad_gy_1_3: number;
         if (t27) {
-          const cond_3 = decisions.pop()!;
+          const cond_3 = decisions.pop();
           if (cond_3) {
             const grad_dot_objective_3 = -grad_gy_1_1;
             const grad_dot_t6_3 = -grad_dot_objective_3;
@@ -884,6 +889,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const grad_t5 = grad_dot_t4 * 2;
   const grad_s0 = grad_x_5 + grad_t5;
   tape.release();
+  decisions.release();
   return {
     value: result,
     grad: { p1x: grad_p1x_7, p1y: grad_p1y_7, s0: grad_s0, s1: grad_s1 },

@@ -179,7 +179,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         break;
       case "let":
         if (s.type === "tape") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.acquire();`);
-        else if (s.type === "decisions") lines.push(`${indent}const ${s.name}${types ? ": boolean[]" : ""} = [];`);
+        else if (s.type === "decisions") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.decisions();`);
         else if (s.type === "arrays")
           lines.push(
             `${indent}const ${s.name}${types ? `: (Float64Array | number[]${s.nested ? " | number[][] | Float64Array[]" : ""})[]` : ""} = [];`,
@@ -264,9 +264,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         lines.push(`${indent}${s.callee}(${s.args.map((e) => printExpr(e, types)).join(", ")});`);
         break;
       case "pop":
-        lines.push(
-          `${indent}const ${s.name} = ${s.tape}.pop()${types && s.cast ? ` as ${s.cast}` : types && s.array ? "!" : ""};`,
-        );
+        lines.push(`${indent}const ${s.name} = ${s.tape}.pop()${types && s.cast ? ` as ${s.cast}` : ""};`);
         break;
       case "increment":
         lines.push(`${indent}${s.name}++;`);

@@ -12,7 +12,7 @@
  */
 import { reluArray } from "./arrays.js";
 
-export { Tape } from "./tape.js";
+export { Decisions, Tape } from "./tape.js";
 
 export {
   add,

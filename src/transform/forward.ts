@@ -205,7 +205,9 @@ export function forwardCode(
         step: 1,
         body: [{ kind: "push", tape: plan.tape, values: [op("index", v(array), v(counter))], each: true }],
       })),
-      ...(decisions.length ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v) }] : []),
+      ...(decisions.length
+        ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v), each: true }]
+        : []),
       ...(arrays.length ? [{ kind: "push" as const, tape: plan.arrays, values: arrays.map(v) }] : []),
     ];
   };

@@ -5,7 +5,7 @@ import { Tape } from "adgen/gates";
 
 export function det_grad(A: number[], ell: number) {
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t1 = ell + 1;
   const r = new Array<number>(t1).fill(0);
   const c = new Array<number>(t1).fill(0);
@@ -116,11 +116,11 @@ export function det_grad(A: number[], ell: number) {
   let grad_value = 1;
   for (let it = trips; it > 0; it--) {
     const value = tape.pop();
-    const enter = decisions.pop()!;
+    const enter = decisions.pop();
     const m = tape.pop();
     let grad_value_9: number;
     if (enter) {
-      const cond = decisions.pop()!;
+      const cond = decisions.pop();
       if (cond) {
         const t18 = tape.pop();
         grad_A[t18]! += grad_value;
@@ -130,7 +130,7 @@ export function det_grad(A: number[], ell: number) {
         grad_value_9 = grad_value;
       }
     } else {
-      const cond_1 = decisions.pop()!;
+      const cond_1 = decisions.pop();
       const t30 = tape.pop();
       const t28 = tape.pop();
       const t24 = tape.pop();
@@ -151,5 +151,6 @@ export function det_grad(A: number[], ell: number) {
     grad_value = grad_value_9;
   }
   tape.release();
+  decisions.release();
   return { value: value, grad: { A: grad_A, ell: 0 } };
 }

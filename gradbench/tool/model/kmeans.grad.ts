@@ -11,7 +11,7 @@ export function cost_hvp(
 ) {
   const { centroids: dot_centroids = new Float64Array(centroids.length) } = v;
   const tape = Tape.acquire();
-  const decisions: boolean[] = [];
+  const decisions = Tape.decisions();
   const t1 = points.length;
   const n = t1 / d;
   const t2 = centroids.length;
@@ -51,7 +51,7 @@ export function cost_hvp(
     let grad_closest_2 = grad_total_2;
     let grad_dot_closest_2 = 1;
     for (let j = Math.ceil(k) - 1; j >= 0; j--) {
-      const d_2 = decisions.pop()!;
+      const d_2 = decisions.pop();
       const dist = tape.pop();
       const closest = tape.pop();
       const t9 = j * d;
@@ -79,6 +79,7 @@ export function cost_hvp(
     }
   }
   tape.release();
+  decisions.release();
   return {
     value: total,
     grad: { centroids: grad_dot_centroids, d: 0 },

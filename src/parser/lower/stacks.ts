@@ -1,7 +1,8 @@
 /**
  * Stacks, as adgen's own generated code uses them to reverse loops (src/transform/reverse/tape.ts),
  * so that its output is valid input: `const tape = Tape.acquire()` (Tape from adgen/gates) holds
- * numbers, `const decisions: boolean[] = []` holds the branch decisions, and
+ * numbers, `const decisions = Tape.decisions()` the branch decisions (as does a `boolean[]`
+ * starting empty, which adgen wrote before), and
  * `const arrays: (Float64Array | number[])[] = []` the arrays a reversed iteration reads. Each is
  * lowered to an array and a hidden counter, the local `#top_<name>`: `push(v)` stores at the
  * counter and increments it, `pop()` decrements it and reads there (a decision as `!== 0`),
@@ -60,20 +61,22 @@ export abstract class LowerStacks extends LowerMethods {
   }
 
   /**
-   * What `decl` declares if it is a stack: `Tape.acquire()` of adgen/gates, a `boolean[]` starting
-   * empty, or an array of a union of array types starting empty (`(Float64Array | number[])[]`).
+   * What `decl` declares if it is a stack: `Tape.acquire()` or `Tape.decisions()` of adgen/gates, a
+   * `boolean[]` starting empty, or an array of a union of array types starting empty
+   * (`(Float64Array | number[])[]`).
    */
   private stackKind(decl: ts.VariableDeclaration): "number" | "boolean" | "array" | undefined {
     const init = decl.initializer && skipParens(decl.initializer);
     if (!init) return undefined;
     if (ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression)) {
       const object = init.expression.expression;
-      if (!ts.isIdentifier(object) || init.expression.name.text !== "acquire" || this.lookup(object.text))
+      const method = init.expression.name.text;
+      if (!ts.isIdentifier(object) || (method !== "acquire" && method !== "decisions") || this.lookup(object.text))
         return undefined;
       const b = this.mod.bindings.get(object.text);
       if (b?.kind !== "import" || b.imported !== "Tape" || b.from !== "adgen/gates") return undefined;
-      if (init.arguments.length > 0) this.fail(codes.arity, "'Tape.acquire' takes no arguments", init);
-      return "number";
+      if (init.arguments.length > 0) this.fail(codes.arity, `'Tape.${method}' takes no arguments`, init);
+      return method === "acquire" ? "number" : "boolean";
     }
     const type = decl.type;
     if (

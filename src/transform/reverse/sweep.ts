@@ -88,7 +88,9 @@ class Reverser extends SweepLoops {
       ...(this.usesTape
         ? [{ kind: "let" as const, name: this.plan.tape, type: "tape" as const, tapeClass: this.tapeClass }]
         : []),
-      ...(this.usesDecisions ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const }] : []),
+      ...(this.usesDecisions
+        ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const, tapeClass: this.tapeClass }]
+        : []),
       ...(this.usesArrays
         ? [
             {
@@ -100,13 +102,16 @@ class Reverser extends SweepLoops {
           ]
         : []),
     ];
-    const release: CodeStatement[] = this.usesTape ? [{ kind: "release", tape: this.plan.tape }] : [];
+    const release: CodeStatement[] = [
+      ...(this.usesTape ? [{ kind: "release" as const, tape: this.plan.tape }] : []),
+      ...(this.usesDecisions ? [{ kind: "release" as const, tape: this.plan.decisions }] : []),
+    ];
     return {
       forward: [...tapes, ...forward],
       backward: [...backward, ...release],
       grads,
       seed,
-      usesTape: this.usesTape,
+      usesTape: this.usesTape || this.usesDecisions,
       gradNames: this.gradName,
     };
   }

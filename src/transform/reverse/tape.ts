@@ -166,9 +166,7 @@ export abstract class SweepTape extends SweepElements {
       const decision = this.booleans.has(name);
       if (decision) this.usesDecisions = true;
       else this.usesTape = true;
-      return decision
-        ? { kind: "pop", tape: this.plan.decisions, name, array: true }
-        : { kind: "pop", tape: this.plan.tape, name };
+      return { kind: "pop", tape: decision ? this.plan.decisions : this.plan.tape, name };
     });
     return [...this.elementPops(block), ...pops, ...recomputes, ...allocations, ...code];
   }
