@@ -165,12 +165,9 @@ export function naiveEulerR_grad(w: number) {
     tape.push(t19);
     tape.push(t20);
     tape.push(t6);
-    tape.push(t7);
     tape.push(grad_t18);
     tape.push(t14);
-    tape.push(t16);
     tape.push(grad_t9);
-    tape.push(grad_t3);
     decisions.push(cond);
     decisions.push(t28);
     trips++;
@@ -191,12 +188,9 @@ export function naiveEulerR_grad(w: number) {
   for (let it = trips; it > 0; it--) {
     const t28 = decisions.pop();
     const cond = decisions.pop();
-    const grad_t3 = tape.pop();
     const grad_t9 = tape.pop();
-    const t16 = tape.pop();
     const t14 = tape.pop();
     const grad_t18 = tape.pop();
-    const t7 = tape.pop();
     const t6 = tape.pop();
     const t20 = tape.pop();
     const t19 = tape.pop();
@@ -207,6 +201,9 @@ export function naiveEulerR_grad(w: number) {
     const t1_1 = tape.pop();
     const vy = tape.pop();
     const vx = tape.pop();
+    const t7 = 2 * t19;
+    const t16 = 2 * t10;
+    const grad_t3 = grad_t18 + grad_t9;
     let grad_ax: number;
     let grad_ay: number;
     if (t28) {
@@ -534,13 +531,11 @@ export function naiveEulerF_grad(w: number) {
     tape.push(t1_1);
     tape.push(t5);
     tape.push(t10);
-    tape.push(t7);
     tape.push(dot_t10);
     tape.push(t11);
     tape.push(t13);
     tape.push(t15);
     tape.push(t19);
-    tape.push(t16);
     tape.push(dot_t19);
     tape.push(t20);
     tape.push(t22);
@@ -575,18 +570,18 @@ export function naiveEulerF_grad(w: number) {
     const t22 = tape.pop();
     const t20 = tape.pop();
     const dot_t19 = tape.pop();
-    const t16 = tape.pop();
     const t19 = tape.pop();
     const t15 = tape.pop();
     const t13 = tape.pop();
     const t11 = tape.pop();
     const dot_t10 = tape.pop();
-    const t7 = tape.pop();
     const t10 = tape.pop();
     const t5 = tape.pop();
     const t1_1 = tape.pop();
     const vy = tape.pop();
     const vx = tape.pop();
+    const t7 = 2 * t10;
+    const t16 = 2 * t19;
     let grad_ax: number;
     let grad_ay: number;
     if (t36) {
