@@ -34,12 +34,15 @@ export function simplify(module: CodeModule, split: boolean | { above?: number; 
   coalesce(module);
   propagateInHvp(module);
   inlineTemporaries(module);
-  fuseGateTangents(module);
+  if (split !== false) fuseGateTangents(module);
   if (split !== false)
     splitLargeFunctions(module, {
       above: (split === true ? undefined : split.above) ?? SPLIT_ABOVE,
       part: (split === true ? undefined : split.part) ?? PART_SIZE,
     });
+  // A kernel is a part too, and `matmul.jvp` no graph reads: a companion read back by a nested
+  // request (split: false) must stay one function of the forms the parser reads.
+  if (split === false) return;
   hvpKernels(module);
   jvpKernels(module);
 }
