@@ -56,7 +56,9 @@ export interface CompileOptions {
   /**
    * Split functions too large for JavaScript engines to optimise into parts (src/simplify/split.ts):
    * `true` (default) above adgen's sizes, `false` never, or the sizes, in its `codeSize` units
-   * (`above`: split a function larger than this; `part`: the largest part).
+   * (`above`: split a function larger than this; `part`: the largest part). `false` also keeps
+   * every companion one function of the forms adgen reads back (no `f_hvp`/`f_jvp` kernel, no
+   * fused `matmul.jvp`), as a nested request's companion must be.
    */
   split?: boolean | { above?: number; part?: number };
   /** How to read relatively imported modules (default: from disk, relative to the working directory; in a browser, none). */

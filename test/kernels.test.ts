@@ -1,5 +1,6 @@
 /**
- * The loops under the vector and matrix gates (src/gates/kernels.ts) against naive loops, at
+ * The loops under the vector and matrix gates (src/gates/kernels.ts, and forward mode's fused
+ * products in src/gates/tangent-kernels.ts: 4 rows × 2 columns, rows of 4 columns) against naive loops, at
  * sizes the tiles (4 rows × 2 columns, rows of 8 columns, 4 accumulators) do not divide: 0, 1, 2,
  * 3, 5, 7, 8, 9, 16, 17.
  * A tile that reads or writes one element too many, or forgets the last rows or columns, fails.
@@ -7,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import * as gates from "../src/gates/index.js";
 import { dotProduct, dotStrided, gemm, positivePart, product, scaled, sumOf, total } from "../src/gates/kernels.js";
+import { gemmTangentAB, gemmTangentB } from "../src/gates/tangent-kernels.js";
 import { rng } from "./support/numeric.js";
 
 const SIZES = [0, 1, 2, 3, 5, 7, 8, 9, 16, 17];
@@ -85,6 +87,67 @@ describe("gemm, in its three forms, at every combination of awkward sizes", () =
       gemm(x, 1, d, g, m, 1, gw, d, n, m);
       expectClose(gw, naiveGemm(x, 1, d, g, m, 1, d, n, m));
     }
+  });
+});
+
+describe("forward mode's fused products (value and tangent in one pass)", () => {
+  // C and dC start as NaN: an entry no tile writes fails, as does a read past an array's end.
+  const into = (length: number) => new Float64Array(length).fill(NaN);
+  const plus = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]!);
+  it("gemmTangentB: C = A·B and dC = A·dB", () => {
+    for (const [n, d, m] of triples) {
+      const [A, B, dB] = [rand(n * d), rand(d * m), rand(d * m)];
+      const [C, dC] = [into(n * m), into(n * m)];
+      gemmTangentB(A, B, dB, C, dC, n, d, m);
+      expectClose(C, naiveMatmul(A, B, n, d, m));
+      expectClose(dC, naiveMatmul(A, dB, n, d, m));
+    }
+  });
+
+  it("gemmTangentAB: C = A·B and dC = dA·B + A·dB", () => {
+    for (const [n, d, m] of triples) {
+      const [A, dA, B, dB] = [rand(n * d), rand(n * d), rand(d * m), rand(d * m)];
+      const [C, dC] = [into(n * m), into(n * m)];
+      gemmTangentAB(A, dA, B, dB, C, dC, n, d, m);
+      expectClose(C, naiveMatmul(A, B, n, d, m));
+      expectClose(dC, plus(naiveMatmul(dA, B, n, d, m), naiveMatmul(A, dB, n, d, m)));
+    }
+  });
+
+  /** Each tangent given, or left out (undefined: zero). */
+  const choices = <A, B>(a: A, b: B) =>
+    [
+      [a, b],
+      [a, undefined],
+      [undefined, b],
+      [undefined, undefined],
+    ] as const;
+
+  it("matmul.jvp, with each tangent given or left out", () => {
+    for (const [n, d, m] of triples) {
+      const [x, dx, w, dw] = [rand(n * d), rand(n * d), rand(d * m), rand(d * m)];
+      for (const [tx, tw] of choices(dx, dw)) {
+        const [y, dy] = gates.matmul.jvp(x, w, n, d, m, tx, tw);
+        expectClose(y, naiveMatmul(x, w, n, d, m));
+        const fromX = tx ? naiveMatmul(tx, w, n, d, m) : new Float64Array(n * m);
+        const fromW = tw ? naiveMatmul(x, tw, n, d, m) : new Float64Array(n * m);
+        expectClose(dy, plus(fromX, fromW));
+      }
+    }
+  });
+
+  it("matvec.jvp, with each tangent given or left out", () => {
+    for (const n of SIZES)
+      for (const d of SIZES) {
+        const [w, dw, x, dx] = [rand(n * d), rand(n * d), rand(d), rand(d)];
+        for (const [tw, tx] of choices(dw, dx)) {
+          const [y, dy] = gates.matvec.jvp(w, x, n, d, tw, tx);
+          expectClose(y, naiveMatmul(w, x, n, d, 1));
+          const fromW = tw ? naiveMatmul(tw, x, n, d, 1) : new Float64Array(n);
+          const fromX = tx ? naiveMatmul(w, tx, n, d, 1) : new Float64Array(n);
+          expectClose(dy, plus(fromW, fromX));
+        }
+      }
   });
 });
 

@@ -395,3 +395,61 @@ describe("shape errors are clear run-time errors", () => {
     expect(() => gates.dot(F([1, 2]), F([1]))).toThrow("adgen/gates dot: the arrays have lengths 2 and 1");
   });
 });
+
+describe("forward mode's fused products: gate.jvp is [gate(...), gate.tangent(...)]", () => {
+  // Sizes the tiles (4 rows × 2 columns, rows of 4 columns) do not divide, batch 1 and larger,
+  // each tangent given or left out. The fused kernels sum in the gate's own order, so they agree
+  // to rounding only.
+  const r = rng(4711);
+  const agree = (a: Float64Array, b: Float64Array, what: string) => {
+    expect(a.length, what).toBe(b.length);
+    a.forEach((v, i) => expect(close(v, b[i]!, 1e-12), `${what}[${i}]: ${v} against ${b[i]}`).toBe(true));
+  };
+  const choices = <T>(a: T, b: T) => [
+    [a, b],
+    [a, undefined],
+    [undefined, b],
+  ];
+  it("matmul", () => {
+    for (const [n, d, m] of [
+      [1, 7, 5],
+      [1, 9, 13],
+      [3, 7, 5],
+      [5, 11, 3],
+      [6, 3, 1],
+      [9, 10, 7],
+    ] as const) {
+      const [x, w] = [rand(r, n * d), rand(r, d * m)];
+      const out = gates.matmul(x, w, n, d, m);
+      for (const [dx, dw] of choices(rand(r, n * d), rand(r, d * m))) {
+        const [y, dy] = gates.matmul.jvp(x, w, n, d, m, dx, dw);
+        agree(y, out, `matmul ${n}×${d}×${m}`);
+        agree(dy, gates.matmul.tangent(out, x, w, n, d, m, dx, dw), `matmul's tangent ${n}×${d}×${m} ${!!dx} ${!!dw}`);
+      }
+    }
+  });
+  it("matvec", () => {
+    for (const [n, d] of [
+      [1, 7],
+      [3, 5],
+      [5, 9],
+      [8, 8],
+    ] as const) {
+      const [w, x] = [rand(r, n * d), rand(r, d)];
+      const out = gates.matvec(w, x, n, d);
+      for (const [dw, dx] of choices(rand(r, n * d), rand(r, d))) {
+        const [y, dy] = gates.matvec.jvp(w, x, n, d, dw, dx?.subarray(0, d));
+        agree(y, out, `matvec ${n}×${d}`);
+        agree(dy, gates.matvec.tangent(out, w, x, n, d, dw, dx?.subarray(0, d)), `matvec's tangent ${n}×${d}`);
+      }
+    }
+  });
+  it("a wrong length is the gate's error", () => {
+    expect(() => gates.matmul.jvp(F([1, 2, 3]), F([1, 2]), 2, 2, 1)).toThrow(
+      "adgen/gates matmul: 'x' has length 3, but the shape n×d = 2×2 needs 4",
+    );
+    expect(() => gates.matmul.jvp(F([1, 2]), F([1, 2]), 1, 2, 1, undefined, F([1]))).toThrow(
+      "adgen/gates matmul: 'dw' has length 1, but the shape d×m = 2×1 needs 2",
+    );
+  });
+});

@@ -3,6 +3,9 @@
 
 import { Tape } from "adgen/gates";
 
+const naiveEulerR_jvp_scratch = new Float64Array(2);
+const naiveEulerF_jvp_scratch = new Float64Array(2);
+
 export function potential_grad(x: number, y: number, w: number) {
   const t1 = 10 - x;
   const t3 = t1 * t1;
@@ -289,6 +292,14 @@ export function naiveEulerR_grad(w: number) {
 }
 
 export function naiveEulerR_jvp(w: number, tangents: { w?: number }) {
+  const s = naiveEulerR_jvp_scratch;
+  s[0] = w;
+  naiveEulerR_jvp_kernel(tangents);
+  return { value: s[0]!, tangent: s[1]! };
+}
+
+function naiveEulerR_jvp_kernel(tangents: { w?: number }): void {
+  const w = naiveEulerR_jvp_scratch[0]!;
   const { w: dot_w = 0 } = tangents;
   const t4 = 10 - w;
   const dot_t4 = -dot_w;
@@ -429,7 +440,9 @@ export function naiveEulerR_jvp(w: number, tangents: { w?: number }) {
     dot_vy = dot_vy_2;
     dot_result = dot_result_1;
   }
-  return { value: result, tangent: dot_result };
+
+  naiveEulerR_jvp_scratch[0] = result;
+  naiveEulerR_jvp_scratch[1] = dot_result;
 }
 
 export function naiveEulerF_grad(w: number) {
@@ -685,6 +698,14 @@ export function naiveEulerF_grad(w: number) {
 }
 
 export function naiveEulerF_jvp(w: number, tangents: { w?: number }) {
+  const s = naiveEulerF_jvp_scratch;
+  s[0] = w;
+  naiveEulerF_jvp_kernel(tangents);
+  return { value: s[0]!, tangent: s[1]! };
+}
+
+function naiveEulerF_jvp_kernel(tangents: { w?: number }): void {
+  const w = naiveEulerF_jvp_scratch[0]!;
   const { w: dot_w = 0 } = tangents;
   const t4 = 10 - w;
   const dot_t4 = -dot_w;
@@ -849,5 +870,7 @@ export function naiveEulerF_jvp(w: number, tangents: { w?: number }) {
     dot_vy = dot_vy_2;
     dot_result = dot_result_1;
   }
-  return { value: result, tangent: dot_result };
+
+  naiveEulerF_jvp_scratch[0] = result;
+  naiveEulerF_jvp_scratch[1] = dot_result;
 }

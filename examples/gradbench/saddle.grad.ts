@@ -3,6 +3,9 @@
 
 import { Tape } from "adgen/gates";
 
+const maxR_jvp_scratch = new Float64Array(4);
+const maxF_jvp_scratch = new Float64Array(4);
+
 export function objective_grad(
   p1x: number,
   p1y: number,
@@ -357,6 +360,25 @@ export function maxR_jvp(
   s1: number,
   tangents: { p1x?: number; p1y?: number; s0?: number; s1?: number },
 ) {
+  const s = maxR_jvp_scratch;
+  s[0] = p1x;
+  s[1] = p1y;
+  s[2] = s0;
+  s[3] = s1;
+  maxR_jvp_kernel(tangents);
+  return { value: s[0]!, tangent: s[1]! };
+}
+
+function maxR_jvp_kernel(tangents: {
+  p1x?: number;
+  p1y?: number;
+  s0?: number;
+  s1?: number;
+}): void {
+  const p1x = maxR_jvp_scratch[0]!;
+  const p1y = maxR_jvp_scratch[1]!;
+  const s0 = maxR_jvp_scratch[2]!;
+  const s1 = maxR_jvp_scratch[3]!;
   const {
     p1x: dot_p1x = 0,
     p1y: dot_p1y = 0,
@@ -570,7 +592,9 @@ export function maxR_jvp(
     dot_gx = dot_gx_6;
     dot_gy = dot_gy_6;
   }
-  return { value: result, tangent: dot_result };
+
+  maxR_jvp_scratch[0] = result;
+  maxR_jvp_scratch[1] = dot_result;
 }
 
 export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
@@ -903,6 +927,25 @@ export function maxF_jvp(
   s1: number,
   tangents: { p1x?: number; p1y?: number; s0?: number; s1?: number },
 ) {
+  const s = maxF_jvp_scratch;
+  s[0] = p1x;
+  s[1] = p1y;
+  s[2] = s0;
+  s[3] = s1;
+  maxF_jvp_kernel(tangents);
+  return { value: s[0]!, tangent: s[1]! };
+}
+
+function maxF_jvp_kernel(tangents: {
+  p1x?: number;
+  p1y?: number;
+  s0?: number;
+  s1?: number;
+}): void {
+  const p1x = maxF_jvp_scratch[0]!;
+  const p1y = maxF_jvp_scratch[1]!;
+  const s0 = maxF_jvp_scratch[2]!;
+  const s1 = maxF_jvp_scratch[3]!;
   const {
     p1x: dot_p1x = 0,
     p1y: dot_p1y = 0,
@@ -1137,7 +1180,9 @@ export function maxF_jvp(
     dot_gx = dot_gx_6;
     dot_gy = dot_gy_6;
   }
-  return { value: result, tangent: dot_result };
+
+  maxF_jvp_scratch[0] = result;
+  maxF_jvp_scratch[1] = dot_result;
 }
 
 function objective(p1x: number, p1y: number, p2x: number, p2y: number): number {

@@ -39,7 +39,9 @@ import {
   type PartsOf,
   type PartSource,
 } from "./backward-parts.js";
+import { matmulJvp, matvecJvp } from "./jvp.js";
 import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
+import { expectLength, expectSameLength } from "./shapes.js";
 
 export type InputKind = "array" | "number" | "size";
 
@@ -144,109 +146,116 @@ function plus(a: Float64Array | undefined, b: Float64Array | undefined, length: 
   return sumOf(a, b);
 }
 
-/** A clear run-time error for a shape mismatch. */
-function expectLength(gate: string, name: string, a: Float64Array, length: number, shape: string): void {
-  if (a.length !== length)
-    throw new RangeError(
-      `adgen/gates ${gate}: '${name}' has length ${a.length}, but the shape ${shape} needs ${length}`,
-    );
+/**
+ * `a + b` of arrays a gate's tangent has just made (its own, read by nothing else): the one
+ * given when the other is a zero tangent, not a copy of it.
+ */
+function plusFresh(a: Float64Array | undefined, b: Float64Array | undefined, length: number): Float64Array {
+  if (a === undefined) return b ?? new Float64Array(length);
+  if (b === undefined) return a;
+  for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  return a;
 }
 
-function expectSameLength(gate: string, a: Float64Array, b: Float64Array): void {
-  if (a.length !== b.length)
-    throw new RangeError(`adgen/gates ${gate}: the arrays have lengths ${a.length} and ${b.length}`);
-}
+/** Adds forward mode's fused value-and-tangent `jvp` (jvp.ts) to a gate. */
+const withJvp = <G, J>(gate: G, jvp: J): G & { jvp: J } => Object.assign(gate as object, { jvp }) as G & { jvp: J };
 
 /** The gradient of an input whose gradient is not wanted: empty, never read. */
 const NOT_WANTED = new Float64Array(0);
 
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
-export const matmul = /* @__PURE__ */ arrayGate({
-  inputs: ["array", "array", "size", "size", "size"],
-  tangentBackward: "bilinear",
-  reads: [0, 1],
-  output: "array",
-  partial: true,
-  forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
-    expectLength("matmul", "x", x, n * d, `n×d = ${n}×${d}`);
-    expectLength("matmul", "w", w, d * m, `d×m = ${d}×${m}`);
-    const y = new Float64Array(n * m);
-    gemm(x, d, 1, w, m, 1, y, n, d, m);
-    return y;
-  },
-  // dL/dx = dL/dy · wᵀ, dL/dw = xᵀ · dL/dy.
-  backward: (
-    grad: Float64Array,
-    _out: Float64Array,
-    x: Float64Array,
-    w: Float64Array,
-    n: number,
-    d: number,
-    m: number,
-    wantX = true,
-    wantW = true,
-  ): [Float64Array, Float64Array, undefined, undefined, undefined] => {
-    let gx = NOT_WANTED;
-    let gw = NOT_WANTED;
-    if (wantX) gemm(grad, m, 1, w, 1, m, (gx = new Float64Array(n * d)), n, m, d);
-    if (wantW) gemm(x, 1, d, grad, m, 1, (gw = new Float64Array(d * m)), d, n, m);
-    return [gx, gw, undefined, undefined, undefined];
-  },
-  // dy = dx w + x dw.
-  tangent: (
-    out: Float64Array,
-    x: Float64Array,
-    w: Float64Array,
-    n: number,
-    d: number,
-    m: number,
-    dx?: Float64Array,
-    dw?: Float64Array,
-  ): Float64Array => plus(dx && matmul(dx, w, n, d, m), dw && matmul(x, dw, n, d, m), out.length),
-});
+export const matmul = /* @__PURE__ */ withJvp(
+  arrayGate({
+    inputs: ["array", "array", "size", "size", "size"],
+    tangentBackward: "bilinear",
+    reads: [0, 1],
+    output: "array",
+    partial: true,
+    forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
+      expectLength("matmul", "x", x, n * d, `n×d = ${n}×${d}`);
+      expectLength("matmul", "w", w, d * m, `d×m = ${d}×${m}`);
+      const y = new Float64Array(n * m);
+      gemm(x, d, 1, w, m, 1, y, n, d, m);
+      return y;
+    },
+    // dL/dx = dL/dy · wᵀ, dL/dw = xᵀ · dL/dy.
+    backward: (
+      grad: Float64Array,
+      _out: Float64Array,
+      x: Float64Array,
+      w: Float64Array,
+      n: number,
+      d: number,
+      m: number,
+      wantX = true,
+      wantW = true,
+    ): [Float64Array, Float64Array, undefined, undefined, undefined] => {
+      let gx = NOT_WANTED;
+      let gw = NOT_WANTED;
+      if (wantX) gemm(grad, m, 1, w, 1, m, (gx = new Float64Array(n * d)), n, m, d);
+      if (wantW) gemm(x, 1, d, grad, m, 1, (gw = new Float64Array(d * m)), d, n, m);
+      return [gx, gw, undefined, undefined, undefined];
+    },
+    // dy = dx w + x dw.
+    tangent: (
+      out: Float64Array,
+      x: Float64Array,
+      w: Float64Array,
+      n: number,
+      d: number,
+      m: number,
+      dx?: Float64Array,
+      dw?: Float64Array,
+    ): Float64Array => plusFresh(dx && matmul(dx, w, n, d, m), dw && matmul(x, dw, n, d, m), out.length),
+  }),
+  matmulJvp,
+);
 
 /** y = w x, with w of shape n×d and x of length d; y has length n. */
-export const matvec = /* @__PURE__ */ arrayGate({
-  inputs: ["array", "array", "size", "size"],
-  tangentBackward: "bilinear",
-  reads: [0, 1],
-  output: "array",
-  partial: true,
-  forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
-    expectLength("matvec", "w", w, n * d, `n×d = ${n}×${d}`);
-    expectLength("matvec", "x", x, d, `d = ${d}`);
-    const y = new Float64Array(n);
-    gemm(w, d, 1, x, 1, 0, y, n, d, 1);
-    return y;
-  },
-  // dL/dw = dL/dy xᵀ (an outer product), dL/dx = wᵀ dL/dy.
-  backward: (
-    grad: Float64Array,
-    _out: Float64Array,
-    w: Float64Array,
-    x: Float64Array,
-    n: number,
-    d: number,
-    wantW = true,
-    wantX = true,
-  ): [Float64Array, Float64Array, undefined, undefined] => {
-    let gw = NOT_WANTED;
-    let gx = NOT_WANTED;
-    if (wantW) gemm(grad, 1, 0, x, 0, 1, (gw = new Float64Array(n * d)), n, 1, d);
-    if (wantX) gemm(grad, 0, 1, w, d, 1, (gx = new Float64Array(d)), 1, n, d);
-    return [gw, gx, undefined, undefined];
-  },
-  // dy = dw x + w dx.
-  tangent: (
-    out: Float64Array,
-    w: Float64Array,
-    x: Float64Array,
-    n: number,
-    d: number,
-    dw?: Float64Array,
-    dx?: Float64Array,
-  ): Float64Array => plus(dw && matvec(dw, x, n, d), dx && matvec(w, dx, n, d), out.length),
-});
+export const matvec = /* @__PURE__ */ withJvp(
+  arrayGate({
+    inputs: ["array", "array", "size", "size"],
+    tangentBackward: "bilinear",
+    reads: [0, 1],
+    output: "array",
+    partial: true,
+    forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
+      expectLength("matvec", "w", w, n * d, `n×d = ${n}×${d}`);
+      expectLength("matvec", "x", x, d, `d = ${d}`);
+      const y = new Float64Array(n);
+      gemm(w, d, 1, x, 1, 0, y, n, d, 1);
+      return y;
+    },
+    // dL/dw = dL/dy xᵀ (an outer product), dL/dx = wᵀ dL/dy.
+    backward: (
+      grad: Float64Array,
+      _out: Float64Array,
+      w: Float64Array,
+      x: Float64Array,
+      n: number,
+      d: number,
+      wantW = true,
+      wantX = true,
+    ): [Float64Array, Float64Array, undefined, undefined] => {
+      let gw = NOT_WANTED;
+      let gx = NOT_WANTED;
+      if (wantW) gemm(grad, 1, 0, x, 0, 1, (gw = new Float64Array(n * d)), n, 1, d);
+      if (wantX) gemm(grad, 0, 1, w, d, 1, (gx = new Float64Array(d)), 1, n, d);
+      return [gw, gx, undefined, undefined];
+    },
+    // dy = dw x + w dx.
+    tangent: (
+      out: Float64Array,
+      w: Float64Array,
+      x: Float64Array,
+      n: number,
+      d: number,
+      dw?: Float64Array,
+      dx?: Float64Array,
+    ): Float64Array => plusFresh(dw && matvec(dw, x, n, d), dx && matvec(w, dx, n, d), out.length),
+  }),
+  matvecJvp,
+);
 
 /** a · b. */
 export const dot = /* @__PURE__ */ arrayGate({
@@ -335,7 +344,7 @@ export const mul = /* @__PURE__ */ arrayGate({
     wantB = true,
   ): [Float64Array, Float64Array] => [wantA ? product(grad, b) : NOT_WANTED, wantB ? product(grad, a) : NOT_WANTED],
   tangent: (out: Float64Array, a: Float64Array, b: Float64Array, da?: Float64Array, db?: Float64Array): Float64Array =>
-    plus(da && product(da, b), db && product(a, db), out.length),
+    plusFresh(da && product(da, b), db && product(a, db), out.length),
 });
 
 /** max(a, 0), elementwise; the gradient routes where a > 0 (0 at 0). `relu` on an array calls this. */

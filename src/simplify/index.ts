@@ -6,8 +6,10 @@
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
  * (coalesce.ts), then copy and constant propagation in f_hvp (propagate.ts), then writing forward mode's single-use temporaries in place (inline.ts), then
  * moving loop-invariant reads out of f_jvp's and f_hvp's loops (hoist.ts), then
+ * fusing f_jvp's array gate calls with their tangents where the gate has a fused `jvp` (fuse.ts), then
  * splitting functions too large for JavaScript engines to optimise into parts (split.ts), and last,
- * moving the body of an `f_hvp` of numbers too large to be inlined into a kernel (kernel.ts).
+ * moving the body of an `f_hvp` of numbers too large to be inlined into a kernel (kernel.ts), and
+ * of an `f_jvp` of numbers (jvp-kernel.ts).
  */
 import type { CodeModule } from "../ir.js";
 import { foldClearedAdds } from "./cleared.js";
@@ -15,7 +17,9 @@ import { coalesce } from "./coalesce.js";
 import { propagateCopies } from "./copies.js";
 import { removeDeadCode } from "./dead.js";
 import { reuseForwardValues } from "./reuse.js";
+import { fuseGateTangents } from "./fuse.js";
 import { inlineTemporaries } from "./inline.js";
+import { jvpKernels } from "./jvp-kernel.js";
 import { hvpKernels } from "./kernel.js";
 import { hoistInvariantReads } from "./hoist.js";
 import { promoteLoopSums } from "./promote.js";
@@ -33,10 +37,15 @@ export function simplify(module: CodeModule, split: boolean | { above?: number; 
   propagateInHvp(module);
   inlineTemporaries(module);
   hoistInvariantReads(module);
+  if (split !== false) fuseGateTangents(module);
   if (split !== false)
     splitLargeFunctions(module, {
       above: (split === true ? undefined : split.above) ?? SPLIT_ABOVE,
       part: (split === true ? undefined : split.part) ?? PART_SIZE,
     });
+  // A kernel is a part too, and `matmul.jvp` no graph reads: a companion read back by a nested
+  // request (split: false) must stay one function of the forms the parser reads.
+  if (split === false) return;
   hvpKernels(module);
+  jvpKernels(module);
 }

@@ -33,6 +33,19 @@ const MAX_PARAMS = 6;
 /** Moves the body of each `f_hvp` of numbers that V8 would not inline into a kernel. */
 export function hvpKernels(module: CodeModule, above = KERNEL_ABOVE): void {
   const functions: CodeFunction[] = [];
+  const claim = nameClaimer(module);
+  for (const f of module.functions) {
+    functions.push(f);
+    if (!eligible(f, above)) continue;
+    const { kernel, scratch } = kernelOf(f, claim);
+    functions.push(kernel);
+    module.constants.push(scratch);
+  }
+  module.functions = functions;
+}
+
+/** Claims module-level names no function of `module` declares or reads (a kernel's, its scratch array's). */
+export function nameClaimer(module: CodeModule): (base: string) => string {
   const taken = new Set<string>(module.functions.map((f) => f.name));
   module.constants.forEach((c) => taken.add(c.name));
   for (const set of module.imports.values()) set.forEach((n) => taken.add(n));
@@ -43,20 +56,12 @@ export function hvpKernels(module: CodeModule, above = KERNEL_ABOVE): void {
     freeReads(body).forEach((n) => taken.add(n));
     for (const s of allStatements(body)) declaredNames(s, true).forEach((n) => taken.add(n));
   }
-  const claim = (base: string) => {
+  return (base: string) => {
     let name = base;
     for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
     taken.add(name);
     return name;
   };
-  for (const f of module.functions) {
-    functions.push(f);
-    if (!eligible(f, above)) continue;
-    const { kernel, scratch } = kernelOf(f, claim);
-    functions.push(kernel);
-    module.constants.push(scratch);
-  }
-  module.functions = functions;
 }
 
 function eligible(f: CodeFunction, above: number): boolean {

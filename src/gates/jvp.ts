@@ -1,0 +1,70 @@
+/**
+ * Forward mode's fused products: `matmul.jvp` and `matvec.jvp` give the gate's value and its
+ * tangent at once, `[y, dy]`, from one pass over each matrix (tangent-kernels.ts). f_jvp calls
+ * them in place of the forward call followed by `gate.tangent(out, ...)` (src/simplify/fuse.ts),
+ * which makes a pass over the shared operand per product: an MLP's f_jvp read its first layer's
+ * weights once for the value and its data once more for the tangent.
+ */
+import { gemm } from "./kernels.js";
+import { expectLength } from "./shapes.js";
+import { gemmTangentAB, gemmTangentB } from "./tangent-kernels.js";
+
+/**
+ * y = A·B and dy = dA·B + A·dB, A of shape n×d and B of d×m (row-major); `undefined` is a zero
+ * tangent. `gate` and the names are for the error messages.
+ */
+function productWithTangent(
+  gate: string,
+  names: [string, string],
+  A: Float64Array,
+  B: Float64Array,
+  n: number,
+  d: number,
+  m: number,
+  dA: Float64Array | undefined,
+  dB: Float64Array | undefined,
+): [Float64Array, Float64Array] {
+  // Shapes are written out only for an error: strings built on every call cost a few percent at batch 1.
+  if (A.length !== n * d || B.length !== d * m || (dA && dA.length !== n * d) || (dB && dB.length !== d * m)) {
+    const shapeA = `n×d = ${n}×${d}`;
+    const shapeB = gate === "matvec" ? `d = ${d}` : `d×m = ${d}×${m}`;
+    expectLength(gate, names[0], A, n * d, shapeA);
+    expectLength(gate, names[1], B, d * m, shapeB);
+    if (dA) expectLength(gate, `d${names[0]}`, dA, n * d, shapeA);
+    if (dB) expectLength(gate, `d${names[1]}`, dB, d * m, shapeB);
+  }
+  const y = new Float64Array(n * m);
+  const dy = new Float64Array(n * m);
+  if (dB && dA) gemmTangentAB(A, dA, B, dB, y, dy, n, d, m);
+  else if (dB) gemmTangentB(A, B, dB, y, dy, n, d, m);
+  else {
+    gemm(A, d, 1, B, m, 1, y, n, d, m);
+    if (dA) gemm(dA, d, 1, B, m, 1, dy, n, d, m);
+  }
+  return [y, dy];
+}
+
+/** `matmul(x, w, n, d, m)` and its tangent `dx w + x dw`. */
+export function matmulJvp(
+  x: Float64Array,
+  w: Float64Array,
+  n: number,
+  d: number,
+  m: number,
+  dx?: Float64Array,
+  dw?: Float64Array,
+): [Float64Array, Float64Array] {
+  return productWithTangent("matmul", ["x", "w"], x, w, n, d, m, dx, dw);
+}
+
+/** `matvec(w, x, n, d)` and its tangent `dw x + w dx` (w·x is an n×d by d×1 product). */
+export function matvecJvp(
+  w: Float64Array,
+  x: Float64Array,
+  n: number,
+  d: number,
+  dw?: Float64Array,
+  dx?: Float64Array,
+): [Float64Array, Float64Array] {
+  return productWithTangent("matvec", ["w", "x"], w, x, n, d, 1, dw, dx);
+}
