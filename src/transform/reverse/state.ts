@@ -110,6 +110,11 @@ export abstract class SweepState {
   protected readonly carriedOf = new Map<string, Loop>();
   /** Names used directly as array indices. */
   protected readonly indices = new Set<string>();
+  /**
+   * Names used as an index by a read or store outside every branch arm of their block: the read
+   * runs whenever the block does, so (indices being in bounds) the name holds an integer there.
+   */
+  protected readonly steadyIndices = new Set<string>();
   /** `addArray`s of a gate's fresh result, which may become the adjoint itself (adopt.ts). */
   protected readonly adoptable: Adoptable = new Map();
   /** Arrays whose adjoint is the array their one array gate's backward returns (direct.ts). */
@@ -194,6 +199,8 @@ export abstract class SweepState {
       }
       if (s.kind === "node" && s.op === "index" && s.args[1]!.kind === "var") this.indices.add(s.args[1]!.name);
       if (s.kind === "store" && s.index.kind === "var") this.indices.add(s.index.name);
+      const used = s.kind === "node" && s.op === "index" ? s.args[1]! : s.kind === "store" ? s.index : undefined;
+      if (used?.kind === "var" && !this.arms.has(block)) this.steadyIndices.add(used.name);
       if (s.kind === "loop") for (const c of s.carried) this.carriedOf.set(c.name, s);
       if (s.kind === "node") {
         this.names.reserve(s.name);

@@ -275,11 +275,16 @@ export abstract class SweepTape extends SweepElements {
    * the end of the iteration is built from its value at the start by adding integer constants and
    * running inner loops (statements of the body) that step it by an integer constant: such a loop
    * adds its step times its trip count, known when the loop is reversed over a counter with a last
-   * value. The counter holds integers (an integer start, or used as an index), so subtracting the
-   * sum again gives its value at the start exactly.
+   * value. Subtracting the sum again gives the value at the start exactly when the counter holds
+   * integers: it starts at an integer for sure, or every value a step is added to was first used
+   * as an index by a read that runs (`steadyIndices`): the iteration's start value, or, when all
+   * steps are inner loops, each inner loop's own counter (an inner loop that runs reads its start
+   * value before stepping it; one that does not run adds nothing). A read in a branch arm proves
+   * nothing: it may never run, and `1e-20 + 8 - 8` is 0.
    */
   protected carriedDelta(carried: Carried, loop: Loop): Expr | undefined {
-    let indexed = this.isInteger(carried.init) || this.indices.has(carried.name);
+    let constantSteps = false;
+    const inners: string[] = [];
     const delta = (a: Atom, depth: number): Expr | undefined => {
       if (a.kind !== "var" || depth > 16) return undefined;
       if (a.name === carried.name) return c(0);
@@ -287,6 +292,7 @@ export abstract class SweepTape extends SweepElements {
       if (n) {
         const [x, k] = n.args;
         if ((n.op !== "add" && n.op !== "sub") || k?.kind !== "const" || !Number.isInteger(k.value)) return undefined;
+        constantSteps = true;
         const inner = delta(x!, depth + 1);
         return inner && add(inner, c(n.op === "add" ? k.value : -k.value));
       }
@@ -294,12 +300,15 @@ export abstract class SweepTape extends SweepElements {
       const x = inner?.carried.find((y) => y.name === a.name);
       const added = x && this.innerAdds(x, inner!);
       const before = added && delta(x!.init, depth + 1);
-      if (!before) return undefined;
-      if (this.indices.has(x!.name)) indexed = true;
-      return add(before, added!);
+      inners.push(a.name);
+      return before && add(before, added!);
     };
     const result = delta(carried.next, 0);
-    return result && indexed ? result : undefined;
+    const integers =
+      this.isInteger(carried.init) ||
+      this.steadyIndices.has(carried.name) ||
+      (!constantSteps && inners.length > 0 && inners.every((name) => this.steadyIndices.has(name)));
+    return result && integers ? result : undefined;
   }
 
   /** The value of the counter `x` of `loop` after the loop: its start plus what the loop adds (`innerAdds`). */
