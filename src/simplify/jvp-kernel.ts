@@ -15,10 +15,8 @@
  * The scratch array makes `f_jvp` non-reentrant, which it need not be: the kernel calls no user
  * code (forward mode inlines calls and gates).
  */
-import { allStatements } from "../code-walk.js";
-import type { CodeFunction, CodeModule, CodeStatement, Expr, Param } from "../ir.js";
-import { KERNEL_ABOVE, nameClaimer } from "./kernel.js";
-import { codeSize } from "./split.js";
+import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
+import { KERNEL_ABOVE, kernelEligible, nameClaimer } from "./kernel.js";
 
 /** At most this many number parameters: about 9 bytes of bytecode each keep the caller inlinable. */
 const MAX_PARAMS = 40;
@@ -29,23 +27,12 @@ export function jvpKernels(module: CodeModule, above = KERNEL_ABOVE): void {
   const claim = nameClaimer(module);
   for (const f of module.functions) {
     functions.push(f);
-    if (!eligible(f, above)) continue;
+    if (!kernelEligible(f, above, "jvp", "tangent", MAX_PARAMS)) continue;
     const { kernel, scratch } = kernelOf(f, claim);
     functions.push(kernel);
     module.constants.push(scratch);
   }
   module.functions = functions;
-}
-
-function eligible(f: CodeFunction, above: number): boolean {
-  if (f.kind !== "entry" || f.companion !== "jvp" || f.returns.kind !== "tangent") return false;
-  const [tangents, ...rest] = [...f.params].reverse();
-  const numbers = (p: Param) => p.type === "number" && !p.fields && !p.path;
-  if (!tangents?.fields?.every(numbers) || !rest.every(numbers) || rest.length > MAX_PARAMS) return false;
-  const body = [...f.forward, ...f.backward];
-  // A split function's parts already share a scratch array; its size is not the point.
-  if ([...allStatements(body)].some((s) => s.kind === "call")) return false;
-  return body[0]?.kind === "fields" && codeSize(body) > above;
 }
 
 function kernelOf(

@@ -36,7 +36,7 @@ export function hvpKernels(module: CodeModule, above = KERNEL_ABOVE): void {
   const claim = nameClaimer(module);
   for (const f of module.functions) {
     functions.push(f);
-    if (!eligible(f, above)) continue;
+    if (!kernelEligible(f, above, "hvp", "entry", MAX_PARAMS)) continue;
     const { kernel, scratch } = kernelOf(f, claim);
     functions.push(kernel);
     module.constants.push(scratch);
@@ -64,11 +64,21 @@ export function nameClaimer(module: CodeModule): (base: string) => string {
   };
 }
 
-function eligible(f: CodeFunction, above: number): boolean {
-  if (f.kind !== "entry" || f.companion !== "hvp" || f.returns.kind !== "entry") return false;
-  const [v, ...rest] = [...f.params].reverse();
+/**
+ * Whether `f` is an entry companion of `companion` returning `returns`, of at most `maxParams`
+ * number parameters and a last parameter of number fields (the direction), too large to inline.
+ */
+export function kernelEligible(
+  f: CodeFunction,
+  above: number,
+  companion: "hvp" | "jvp",
+  returns: "entry" | "tangent",
+  maxParams: number,
+): boolean {
+  if (f.kind !== "entry" || f.companion !== companion || f.returns.kind !== returns) return false;
+  const [direction, ...rest] = [...f.params].reverse();
   const numbers = (p: Param) => p.type === "number" && !p.fields && !p.path;
-  if (!v?.fields?.every(numbers) || !rest.every(numbers) || rest.length > MAX_PARAMS) return false;
+  if (!direction?.fields?.every(numbers) || !rest.every(numbers) || rest.length > maxParams) return false;
   const body = [...f.forward, ...f.backward];
   // A split function's parts already share a scratch array; its size is not the point.
   if ([...allStatements(body)].some((s) => s.kind === "call")) return false;
