@@ -1,28 +1,27 @@
 /**
- * Bytes a generated gradient puts on adgen's number tape per call, measured without touching the
- * timed code: the pooled tapes' buffers are filled with a marker after a first call (which grows
- * them to this call's size), a second call overwrites the part it uses, and what is no longer the
- * marker is what that call pushed. Tapes of nested pullbacks count each at their own peak. The
- * boolean and array tapes (plain arrays in generated code) are not counted.
+ * Bytes a generated gradient puts on adgen's number tape per call, measured apart from the timed
+ * calls: during one call `Tape.prototype.push` is wrapped to record each tape's peak length (tapes
+ * grow in segments, src/gates/segments.ts, so their buffers no longer tell). Tapes of nested
+ * pullbacks count each at their own peak. The decisions tape (a byte per branch decision) and the
+ * tape of arrays are not counted.
  */
 import { Tape } from "adgen/gates";
 
-const MARKER = -1.2345678901234567e-301;
-
-interface TapeInside {
-  buffer: Float64Array;
-}
-
 export function tapeBytesPerCall(fn: (...args: never[]) => unknown, args: unknown[]): number {
-  const pool = (Tape as unknown as { pool: TapeInside[] }).pool;
   fn(...(args as never[]));
-  for (const tape of pool) tape.buffer.fill(MARKER);
-  fn(...(args as never[]));
-  let values = 0;
-  for (const tape of pool) {
-    let top = tape.buffer.length;
-    while (top > 0 && Object.is(tape.buffer[top - 1], MARKER)) top--;
-    values += top;
+  const proto = Tape.prototype;
+  const push = proto.push;
+  const peaks = new Map<Tape, number>();
+  proto.push = function (this: Tape, value: number): void {
+    push.call(this, value);
+    if (this.length > (peaks.get(this) ?? 0)) peaks.set(this, this.length);
+  };
+  try {
+    fn(...(args as never[]));
+  } finally {
+    proto.push = push;
   }
+  let values = 0;
+  for (const peak of peaks.values()) values += peak;
   return values * 8;
 }
