@@ -53,8 +53,9 @@ function hoistIn(f: CodeFunction): void {
   for (const x of [...defined]) if (count.get(x) !== 1) defined.delete(x);
   const context = { fresh, defined };
   // The top level of the function is one scope, forward then backward.
-  const visible = new Set(f.params.map((p) => p.name));
-  const top = () => [...f.forward, ...f.backward];
+  const visible = new Names();
+  f.params.forEach((p) => visible.add(p.name));
+  const top = scopeOf(() => [...f.forward, ...f.backward]);
   walk(f.forward, top, visible, context);
   f.forward.forEach((s) => declaredNames(s, true).forEach((x) => visible.add(x)));
   walk(f.backward, top, visible, context);
@@ -66,27 +67,67 @@ interface Context {
 }
 
 /**
+ * Names declared so far, block by block: a block's own over those of the blocks around it (a copy
+ * per block would make hoisting quadratic in a long function).
+ */
+class Names {
+  private readonly own = new Set<string>();
+  constructor(private readonly outer?: Names) {}
+  add(name: string): void {
+    this.own.add(name);
+  }
+  has(name: string): boolean {
+    return this.own.has(name) || (this.outer?.has(name) ?? false);
+  }
+}
+
+/**
+ * A block a hoisted `const` joins, with how many of its statements (at any depth) mention each
+ * name, counted once when first asked: hoisting moves statements only within the block, so the
+ * counts stay true while its loops are hoisted out of one by one.
+ */
+interface Scope {
+  mentions(): ReadonlyMap<string, number>;
+}
+
+function scopeOf(statements: () => CodeStatement[]): Scope {
+  let counted: Map<string, number> | undefined;
+  return { mentions: () => (counted ??= mentions(statements())) };
+}
+
+/** For each name, how many of `list`'s statements (at any depth) read, assign or declare it. */
+function mentions(list: CodeStatement[]): Map<string, number> {
+  const count = new Map<string, number>();
+  for (const s of allStatements(list)) for (const x of mentioned(s)) count.set(x, (count.get(x) ?? 0) + 1);
+  return count;
+}
+
+/** The names one statement reads, assigns or declares (its own, not its blocks'). */
+function mentioned(s: CodeStatement): Set<string> {
+  const names = new Set<string>();
+  ownExprs(s).forEach((e) => reads(e, names));
+  ownNames(s).forEach((x) => names.add(x));
+  declaredNames(s, true).forEach((x) => names.add(x));
+  return names;
+}
+
+/**
  * Hoists out of every loop in `list` (inner loops first), inserting before each loop. `scope`
  * gives the statements of the block a hoisted `const` joins as they are now (at the top level,
  * forward and backward both; a `while`'s head and body); `visible`, the names declared before
  * `list` begins.
  */
-function walk(
-  list: CodeStatement[],
-  scope: () => CodeStatement[],
-  visible: ReadonlySet<string>,
-  context: Context,
-): void {
-  const here = new Set(visible);
+function walk(list: CodeStatement[], scope: Scope, visible: Names, context: Context): void {
+  const here = new Names(visible);
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
-    const inner = new Set(here);
+    const inner = new Names(here);
     if (s.kind === "for" || s.kind === "repeat") inner.add(s.counter);
     // A `while`'s head and body are one block of the emitted code: one scope.
-    const whole = s.kind === "while" ? () => [...s.head, ...s.body] : undefined;
-    for (const block of innerCode(s)) walk(block, whole ?? (() => block), inner, context);
+    const whole = s.kind === "while" ? scopeOf(() => [...s.head, ...s.body]) : undefined;
+    for (const block of innerCode(s)) walk(block, whole ?? scopeOf(() => block), inner, context);
     if (s.kind === "for" || s.kind === "repeat") {
-      const moved = invariants(s, scope(), here, context);
+      const moved = invariants(s, scope, here, context);
       list.splice(i, 0, ...moved);
       i += moved.length;
     }
@@ -95,12 +136,7 @@ function walk(
 }
 
 /** The `const`s of `loop`'s body (its own statements) that may move before it, taken out of the body. */
-function invariants(
-  loop: Loop,
-  scope: CodeStatement[],
-  visible: ReadonlySet<string>,
-  { fresh, defined }: Context,
-): CodeStatement[] {
+function invariants(loop: Loop, scope: Scope, visible: Names, { fresh, defined }: Context): CodeStatement[] {
   // What the loop assigns or declares (at any depth), what it writes, and whether it calls.
   const variant = new Set<string>([loop.counter]);
   const written = new Set<string>();
@@ -114,14 +150,16 @@ function invariants(
     if (s.kind === "call" || ownExprs(s).some(hasCall)) calls = true;
   }
   const writesOnlyFresh = !calls && [...written].every((a) => fresh.has(a));
-  // Names the rest of the scope reads or declares: a hoisted `const` must not shadow one of them.
-  const elsewhere = new Set<string>();
-  for (const s of allStatements(scope.filter((x) => x !== loop))) {
-    ownExprs(s).forEach((e) => reads(e, elsewhere));
-    ownNames(s).forEach((x) => elsewhere.add(x));
-    declaredNames(s, true).forEach((x) => elsewhere.add(x));
-  }
-  ownExprs(loop).forEach((e) => reads(e, elsewhere));
+  // Names the rest of the scope mentions, or the loop's head reads: a hoisted `const` must not
+  // shadow one of them. The scope's statements less the loop's own (at any depth).
+  const inLoop = mentions([loop]);
+  const head = new Set<string>();
+  ownExprs(loop).forEach((e) => reads(e, head));
+  const elsewhere = (x: string): boolean => head.has(x) || (scope.mentions().get(x) ?? 0) > (inLoop.get(x) ?? 0);
+  // How many times the loop declares each name, at any depth.
+  const declarations = new Map<string, number>();
+  for (const s of allStatements(loop.body))
+    for (const x of declaredNames(s, true)) declarations.set(x, (declarations.get(x) ?? 0) + 1);
 
   const moved: CodeStatement[] = [];
   const movedNames = new Set<string>();
@@ -144,20 +182,13 @@ function invariants(
   for (let i = 0; i < body.length; i++) {
     const s = body[i]!;
     if (s.kind !== "const") continue;
-    if (elsewhere.has(s.name) || !movable(s.expr)) continue;
-    if (countDeclarations(loop.body, s.name) !== 1) continue;
+    if (!movable(s.expr) || declarations.get(s.name) !== 1 || elsewhere(s.name)) continue;
     moved.push(s);
     body.splice(i--, 1);
     variant.delete(s.name);
     movedNames.add(s.name);
   }
   return moved;
-}
-
-function countDeclarations(list: CodeStatement[], name: string): number {
-  let n = 0;
-  for (const s of allStatements(list)) if (declaredNames(s, true).includes(name)) n++;
-  return n;
 }
 
 /**
