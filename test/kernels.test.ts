@@ -128,10 +128,38 @@ describe("forward mode's fused products (value and tangent in one pass)", () => 
       const [x, dx, w, dw] = [rand(n * d), rand(n * d), rand(d * m), rand(d * m)];
       for (const [tx, tw] of choices(dx, dw)) {
         const [y, dy] = gates.matmul.jvp(x, w, n, d, m, tx, tw);
-        expectClose(y, naiveMatmul(x, w, n, d, m));
+        // The value is the gate's to the last bit: f_jvp's and f_hvp's value is f's exactly.
+        expect(y, `matmul.jvp ${n}×${d}×${m}`).toEqual(gates.matmul(x, w, n, d, m));
         const fromX = tx ? naiveMatmul(tx, w, n, d, m) : new Float64Array(n * m);
         const fromW = tw ? naiveMatmul(x, tw, n, d, m) : new Float64Array(n * m);
         expectClose(dy, plus(fromX, fromW));
+      }
+    }
+  });
+
+  it("matmul.jvp and matvec.jvp with aliased operands: one array as both inputs, an input as its own tangent", () => {
+    for (const k of SIZES) {
+      const [s, ds] = [rand(k * k), rand(k * k)];
+      const square = naiveMatmul(s, s, k, k, k);
+      for (const [tx, tw] of [
+        [ds, ds],
+        [s, s],
+        [s, undefined],
+        [undefined, ds],
+      ] as const) {
+        const [y, dy] = gates.matmul.jvp(s, s, k, k, k, tx, tw);
+        expect(y, `matmul.jvp(s, s) ${k}`).toEqual(gates.matmul(s, s, k, k, k));
+        expectClose(y, square);
+        const fromX = tx ? naiveMatmul(tx, s, k, k, k) : new Float64Array(k * k);
+        const fromW = tw ? naiveMatmul(s, tw, k, k, k) : new Float64Array(k * k);
+        expectClose(dy, plus(fromX, fromW));
+      }
+      // A 1×k row times itself as a vector: matvec(a, a, 1, k) = a·a.
+      const a = rand(k);
+      for (const t of [a, ds.subarray(0, k)]) {
+        const [y, dy] = gates.matvec.jvp(a, a, 1, k, t, t);
+        expect(y, `matvec.jvp(a, a) ${k}`).toEqual(gates.matvec(a, a, 1, k));
+        expectClose(dy, plus(naiveMatmul(t, a, 1, k, 1), naiveMatmul(a, t, 1, k, 1)));
       }
     }
   });
@@ -142,7 +170,7 @@ describe("forward mode's fused products (value and tangent in one pass)", () => 
         const [w, dw, x, dx] = [rand(n * d), rand(n * d), rand(d), rand(d)];
         for (const [tw, tx] of choices(dw, dx)) {
           const [y, dy] = gates.matvec.jvp(w, x, n, d, tw, tx);
-          expectClose(y, naiveMatmul(w, x, n, d, 1));
+          expect(y, `matvec.jvp ${n}×${d}`).toEqual(gates.matvec(w, x, n, d));
           const fromW = tw ? naiveMatmul(tw, x, n, d, 1) : new Float64Array(n);
           const fromX = tx ? naiveMatmul(w, tx, n, d, 1) : new Float64Array(n);
           expectClose(dy, plus(fromW, fromX));

@@ -397,9 +397,11 @@ describe("shape errors are clear run-time errors", () => {
 });
 
 describe("forward mode's fused products: gate.jvp is [gate(...), gate.tangent(...)]", () => {
-  // Sizes the tiles (4 rows × 2 columns, rows of 4 columns) do not divide, batch 1 and larger,
-  // each tangent given or left out. The fused kernels sum in the gate's own order, so they agree
-  // to rounding only.
+  // Sizes the tiles (4 rows × 2 columns, rows of 4 columns, gemm's rows of 8) do not divide,
+  // 1×N and N×1 results, batch 1 and larger, each tangent given or left out, and aliased operands
+  // (one array as both inputs, or as an input and a tangent). The value is the gate's bit for bit
+  // (f_jvp's and f_hvp's value is f's exactly); the tangent sums in another order than the
+  // gate's tangent (two products added), so it agrees to rounding.
   const r = rng(4711);
   const agree = (a: Float64Array, b: Float64Array, what: string) => {
     expect(a.length, what).toBe(b.length);
@@ -410,39 +412,71 @@ describe("forward mode's fused products: gate.jvp is [gate(...), gate.tangent(..
     [a, undefined],
     [undefined, b],
   ];
-  it("matmul", () => {
+  /** The check of each gate's `jvp`, by name: a gate with a `jvp` and no check fails. */
+  const checks: Record<string, () => void> = {};
+  checks.matmul = () => {
     for (const [n, d, m] of [
       [1, 7, 5],
       [1, 9, 13],
       [3, 7, 5],
       [5, 11, 3],
       [6, 3, 1],
+      [7, 9, 1],
       [9, 10, 7],
+      [1, 64, 10],
     ] as const) {
       const [x, w] = [rand(r, n * d), rand(r, d * m)];
       const out = gates.matmul(x, w, n, d, m);
       for (const [dx, dw] of choices(rand(r, n * d), rand(r, d * m))) {
         const [y, dy] = gates.matmul.jvp(x, w, n, d, m, dx, dw);
-        agree(y, out, `matmul ${n}×${d}×${m}`);
+        expect(y, `matmul ${n}×${d}×${m}`).toEqual(out);
         agree(dy, gates.matmul.tangent(out, x, w, n, d, m, dx, dw), `matmul's tangent ${n}×${d}×${m} ${!!dx} ${!!dw}`);
       }
     }
-  });
-  it("matvec", () => {
+    // Aliased: s·s, with s also its own tangent.
+    for (const k of [1, 3, 5, 9]) {
+      const s = rand(r, k * k);
+      const out = gates.matmul(s, s, k, k, k);
+      for (const [ds, dt] of [...choices(s, s), ...choices(rand(r, k * k), undefined)]) {
+        const [y, dy] = gates.matmul.jvp(s, s, k, k, k, ds, dt ?? ds);
+        expect(y, `matmul(s, s) ${k}`).toEqual(out);
+        agree(dy, gates.matmul.tangent(out, s, s, k, k, k, ds, dt ?? ds), `matmul(s, s)'s tangent ${k}`);
+      }
+    }
+  };
+  checks.matvec = () => {
     for (const [n, d] of [
       [1, 7],
       [3, 5],
       [5, 9],
       [8, 8],
+      [9, 1],
+      [6, 13],
     ] as const) {
       const [w, x] = [rand(r, n * d), rand(r, d)];
       const out = gates.matvec(w, x, n, d);
       for (const [dw, dx] of choices(rand(r, n * d), rand(r, d))) {
         const [y, dy] = gates.matvec.jvp(w, x, n, d, dw, dx?.subarray(0, d));
-        agree(y, out, `matvec ${n}×${d}`);
+        expect(y, `matvec ${n}×${d}`).toEqual(out);
         agree(dy, gates.matvec.tangent(out, w, x, n, d, dw, dx?.subarray(0, d)), `matvec's tangent ${n}×${d}`);
       }
     }
+    // Aliased: a row times itself, a·a (1×d by d), with a also its own tangent.
+    for (const d of [1, 5, 9]) {
+      const a = rand(r, d);
+      const out = gates.matvec(a, a, 1, d);
+      for (const t of [a, rand(r, d)]) {
+        const [y, dy] = gates.matvec.jvp(a, a, 1, d, t, t);
+        expect(y, `matvec(a, a) ${d}`).toEqual(out);
+        agree(dy, gates.matvec.tangent(out, a, a, 1, d, t, t), `matvec(a, a)'s tangent ${d}`);
+      }
+    }
+  };
+  const fused = topGates.filter(([, g]) => typeof (g as { jvp?: unknown }).jvp === "function").map(([name]) => name);
+  it("some gates have a fused jvp", () => expect(fused.length).toBeGreaterThan(0));
+  it.each(fused)("%s.jvp is the gate's value (bit for bit) and its tangent", (name) => {
+    expect(checks[name], `${name}.jvp has no check`).toBeDefined();
+    checks[name]!();
   });
   it("a wrong length is the gate's error", () => {
     expect(() => gates.matmul.jvp(F([1, 2, 3]), F([1, 2]), 2, 2, 1)).toThrow(

@@ -4,9 +4,11 @@
  * loaded feeds the value and the tangent, and B and dB are each read once, where a product
  * followed by its tangent (two or three products) makes a pass over the shared operand per
  * product. Written like kernels.ts: register tiles in locals, leftovers before the main loops.
- * test/kernels.test.ts checks them against naive loops, test/matrix-gates.test.ts `matmul.jvp`
- * against the gate and its tangent.
+ * test/kernels.test.ts checks them against naive loops, and their C against gemm's bit for bit
+ * (f_jvp's and f_hvp's value must be f's exactly); test/matrix-gates.test.ts `matmul.jvp` against
+ * the gate and its tangent.
  */
+import { dotStrided } from "./kernels.js";
 
 /**
  * C = A·B and dC = A·dB (A's tangent zero): rows four at a time, two columns of B and of dB per
@@ -131,7 +133,11 @@ export function gemmTangentB(
   }
 }
 
-/** One row of gemmTangentB, from A[a] and into C[c], dC[c]: four columns of B and dB per pass. */
+/**
+ * One row of gemmTangentB, from A[a] and into C[c], dC[c]: four columns of B and dB per pass,
+ * after the first `m & 7` columns, which are dot products summed as gemm's leftover row sums
+ * them (dotStrided), so that C is gemm's C to the last bit.
+ */
 function rowTangentB(
   A: Float64Array,
   a: number,
@@ -143,17 +149,10 @@ function rowTangentB(
   d: number,
   m: number,
 ): void {
-  const columns = m & 3;
+  const columns = m & 7;
   for (let j = 0; j < columns; j++) {
-    let s = 0,
-      t = 0;
-    for (let k = 0, pb = j; k < d; k++, pb += m) {
-      const x = A[a + k]!;
-      s += x * B[pb]!;
-      t += x * dB[pb]!;
-    }
-    C[c + j] = s;
-    dC[c + j] = t;
+    C[c + j] = dotStrided(A, a, 1, B, j, m, d);
+    dC[c + j] = dotStrided(A, a, 1, dB, j, m, d);
   }
   for (let j = columns; j < m; j += 4) {
     let s0 = 0,
@@ -188,7 +187,10 @@ function rowTangentB(
 
 /**
  * C = A·B and dC = dA·B + A·dB (both tangents), a row at a time, four columns of B and dB per
- * pass: each B and dB element loaded once feeds three multiply-adds.
+ * pass: each B and dB element loaded once feeds three multiply-adds. Each entry of C is summed
+ * in gemm's order (kernels.ts), so that f_jvp's and f_hvp's value is f's to the last bit: in k
+ * order, except the first `m & 7` columns of gemm's leftover rows (the first `n & 3`), which
+ * gemm sums with dotStrided.
  */
 export function gemmTangentAB(
   A: Float64Array,
@@ -201,21 +203,29 @@ export function gemmTangentAB(
   d: number,
   m: number,
 ): void {
-  const columns = m & 3;
+  const rows = n & 3;
   for (let i = 0, a = 0, c = 0; i < n; i++, a += d, c += m) {
-    for (let j = 0; j < columns; j++) {
-      let s = 0,
-        t = 0;
-      for (let k = 0, pb = j; k < d; k++, pb += m) {
-        const x = A[a + k]!;
-        const b = B[pb]!;
-        s += x * b;
-        t += dA[a + k]! * b + x * dB[pb]!;
+    let j = 0;
+    if (i < rows) {
+      for (const columns = m & 7; j < columns; j++) {
+        C[c + j] = dotStrided(A, a, 1, B, j, m, d);
+        dC[c + j] = dotStrided(dA, a, 1, B, j, m, d) + dotStrided(A, a, 1, dB, j, m, d);
       }
-      C[c + j] = s;
-      dC[c + j] = t;
+    } else {
+      for (const columns = m & 3; j < columns; j++) {
+        let s = 0,
+          t = 0;
+        for (let k = 0, pb = j; k < d; k++, pb += m) {
+          const x = A[a + k]!;
+          const b = B[pb]!;
+          s += x * b;
+          t += dA[a + k]! * b + x * dB[pb]!;
+        }
+        C[c + j] = s;
+        dC[c + j] = t;
+      }
     }
-    for (let j = columns; j < m; j += 4) {
+    for (; j < m; j += 4) {
       let s0 = 0,
         s1 = 0,
         s2 = 0,
