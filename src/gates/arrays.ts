@@ -41,7 +41,7 @@ import {
 } from "./backward-parts.js";
 import { matmulJvp, matvecJvp } from "./jvp.js";
 import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
-import { expectLength, expectSameLength } from "./shapes.js";
+import { expectSameLength, expectShape } from "./shapes.js";
 
 export type InputKind = "array" | "number" | "size";
 
@@ -172,8 +172,8 @@ export const matmul = /* @__PURE__ */ withJvp(
     output: "array",
     partial: true,
     forward: (x: Float64Array, w: Float64Array, n: number, d: number, m: number): Float64Array => {
-      expectLength("matmul", "x", x, n * d, `n×d = ${n}×${d}`);
-      expectLength("matmul", "w", w, d * m, `d×m = ${d}×${m}`);
+      expectShape("matmul", "x", x, "n×d", n, d);
+      expectShape("matmul", "w", w, "d×m", d, m);
       const y = new Float64Array(n * m);
       gemm(x, d, 1, w, m, 1, y, n, d, m);
       return y;
@@ -220,8 +220,8 @@ export const matvec = /* @__PURE__ */ withJvp(
     output: "array",
     partial: true,
     forward: (w: Float64Array, x: Float64Array, n: number, d: number): Float64Array => {
-      expectLength("matvec", "w", w, n * d, `n×d = ${n}×${d}`);
-      expectLength("matvec", "x", x, d, `d = ${d}`);
+      expectShape("matvec", "w", w, "n×d", n, d);
+      expectShape("matvec", "x", x, "d", d);
       const y = new Float64Array(n);
       gemm(w, d, 1, x, 1, 0, y, n, d, 1);
       return y;

@@ -6,16 +6,16 @@
  * weights once for the value and its data once more for the tangent.
  */
 import { gemm } from "./kernels.js";
-import { expectLength } from "./shapes.js";
+import { expectShape } from "./shapes.js";
 import { gemmTangentAB, gemmTangentB } from "./tangent-kernels.js";
 
 /**
  * y = A·B and dy = dA·B + A·dB, A of shape n×d and B of d×m (row-major); `undefined` is a zero
- * tangent. `gate` and the names are for the error messages.
+ * tangent. `gate` and the names (of A, B, dA, dB) are for the error messages.
  */
 function productWithTangent(
   gate: string,
-  names: [string, string],
+  names: [string, string, string, string],
   A: Float64Array,
   B: Float64Array,
   n: number,
@@ -24,15 +24,13 @@ function productWithTangent(
   dA: Float64Array | undefined,
   dB: Float64Array | undefined,
 ): [Float64Array, Float64Array] {
-  // Shapes are written out only for an error: strings built on every call cost a few percent at batch 1.
-  if (A.length !== n * d || B.length !== d * m || (dA && dA.length !== n * d) || (dB && dB.length !== d * m)) {
-    const shapeA = `n×d = ${n}×${d}`;
-    const shapeB = gate === "matvec" ? `d = ${d}` : `d×m = ${d}×${m}`;
-    expectLength(gate, names[0], A, n * d, shapeA);
-    expectLength(gate, names[1], B, d * m, shapeB);
-    if (dA) expectLength(gate, `d${names[0]}`, dA, n * d, shapeA);
-    if (dB) expectLength(gate, `d${names[1]}`, dB, d * m, shapeB);
-  }
+  const vector = gate === "matvec";
+  expectShape(gate, names[0], A, "n×d", n, d);
+  if (vector) expectShape(gate, names[1], B, "d", d);
+  else expectShape(gate, names[1], B, "d×m", d, m);
+  if (dA) expectShape(gate, names[2], dA, "n×d", n, d);
+  if (dB && vector) expectShape(gate, names[3], dB, "d", d);
+  else if (dB) expectShape(gate, names[3], dB, "d×m", d, m);
   const y = new Float64Array(n * m);
   const dy = new Float64Array(n * m);
   if (dB && dA) gemmTangentAB(A, dA, B, dB, y, dy, n, d, m);
@@ -54,7 +52,7 @@ export function matmulJvp(
   dx?: Float64Array,
   dw?: Float64Array,
 ): [Float64Array, Float64Array] {
-  return productWithTangent("matmul", ["x", "w"], x, w, n, d, m, dx, dw);
+  return productWithTangent("matmul", ["x", "w", "dx", "dw"], x, w, n, d, m, dx, dw);
 }
 
 /** `matvec(w, x, n, d)` and its tangent `dw x + w dx` (w·x is an n×d by d×1 product). */
@@ -66,5 +64,5 @@ export function matvecJvp(
   dw?: Float64Array,
   dx?: Float64Array,
 ): [Float64Array, Float64Array] {
-  return productWithTangent("matvec", ["w", "x"], w, x, n, d, 1, dw, dx);
+  return productWithTangent("matvec", ["w", "x", "dw", "dx"], w, x, n, d, 1, dw, dx);
 }

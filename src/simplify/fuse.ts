@@ -4,8 +4,9 @@
  * `jvp` where it has one: `const [y, dot_y] = matmul.jvp(x, w, ..., dot_x, dot_w);` (src/gates/jvp.ts),
  * which makes one pass over each matrix for the value and the tangent together. The tangent
  * graph puts the tangent right after the forward call, so only adjacent pairs are fused: nothing
- * between them can write the inputs. Only in `f_jvp`: `f_hvp`'s sweep reads the pair as two
- * gates (src/transform/tangent/hvp.ts).
+ * between them can write the inputs. In `f_jvp` and in `f_hvp`'s forward pass: the reverse
+ * sweep (src/transform/tangent/hvp.ts) has already read the pair as two gates, and its backward
+ * reads `y` and `dot_y` by name, which the fused call still defines.
  */
 import * as builtinGates from "../gates/index.js";
 import { innerCode } from "../code-walk.js";
@@ -16,7 +17,7 @@ const hasJvp = (name: string): boolean =>
   typeof (builtinGates as unknown as Record<string, { jvp?: unknown } | undefined>)[name]?.jvp === "function";
 
 export function fuseGateTangents(module: CodeModule): void {
-  for (const f of module.functions) if (f.companion === "jvp") f.forward = block(f.forward);
+  for (const f of module.functions) if (f.companion === "jvp" || f.companion === "hvp") f.forward = block(f.forward);
 }
 
 function block(list: CodeStatement[]): CodeStatement[] {
