@@ -24,13 +24,13 @@ function productWithTangent(
   dA: Float64Array | undefined,
   dB: Float64Array | undefined,
 ): [Float64Array, Float64Array] {
-  const vector = gate === "matvec";
+  // matvec's B is a vector of d: its shape is named "d", not "d×1".
+  const expectB = (name: string, b: Float64Array) =>
+    gate === "matvec" ? expectShape(gate, name, b, "d", d) : expectShape(gate, name, b, "d×m", d, m);
   expectShape(gate, names[0], A, "n×d", n, d);
-  if (vector) expectShape(gate, names[1], B, "d", d);
-  else expectShape(gate, names[1], B, "d×m", d, m);
+  expectB(names[1], B);
   if (dA) expectShape(gate, names[2], dA, "n×d", n, d);
-  if (dB && vector) expectShape(gate, names[3], dB, "d", d);
-  else if (dB) expectShape(gate, names[3], dB, "d×m", d, m);
+  if (dB) expectB(names[3], dB);
   const y = new Float64Array(n * m);
   const dy = new Float64Array(n * m);
   if (dB && dA) gemmTangentAB(A, dA, B, dB, y, dy, n, d, m);
