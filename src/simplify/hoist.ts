@@ -6,8 +6,13 @@
  * inner iteration, and the reversed loop of `f_hvp` reads their taped copies the same way: V8
  * keeps such reads in the loop, since a store to any Float64Array might write the one it reads.
  *
- * Exact: the value is the same number, computed earlier. It is computed even when the loop runs
- * zero times, where no code reads it: an element read and arithmetic never throw (the array is a
+ * Exact: the value is the same number, computed earlier. Unless the loop certainly runs once (its
+ * condition holds for the counter's first value, as in `for (let k = 0; k < 3; k++)`), the moved
+ * values and the loop go into a branch on that condition, `if (k0 < n) { moved; loop }`: computed
+ * when the loop does not run, a value no code reads is harmless here, but a companion read back
+ * and differentiated (a nested `jvp(g)`, adgen run on its own output) would give it an adjoint of
+ * 0 and a partial that may be NaN there (`Math.sqrt(x)` in a loop that runs only while `x > 0`),
+ * as in src/optimise/licm.ts. An element read and arithmetic never throw (the array is a
  * parameter, a tangent, a pop or a `const` that is not itself an element, never a `let` that
  * might still be unassigned), and nothing that allocates or calls moves.
  *
@@ -126,12 +131,47 @@ function walk(list: CodeStatement[], scope: Scope, visible: Names, context: Cont
     // A `while`'s head and body are one block of the emitted code: one scope.
     const whole = s.kind === "while" ? scopeOf(() => [...s.head, ...s.body]) : undefined;
     for (const block of innerCode(s)) walk(block, whole ?? scopeOf(() => block), inner, context);
-    if (s.kind === "for" || s.kind === "repeat") {
+    const entry = s.kind === "for" || s.kind === "repeat" ? entryCondition(s) : false;
+    if ((s.kind === "for" || s.kind === "repeat") && entry !== false) {
       const moved = invariants(s, scope, here, context);
-      list.splice(i, 0, ...moved);
-      i += moved.length;
+      if (entry === true) {
+        list.splice(i, 0, ...moved);
+        i += moved.length;
+      } else if (moved.length > 0) list[i] = { kind: "if", cond: entry, then: [...moved, s], else: [] };
     }
     declaredNames(s, true).forEach((x) => here.add(x));
+  }
+}
+
+/**
+ * Whether `loop` runs at least once: `true` when it certainly does, `false` when it certainly
+ * does not (nothing to gain by hoisting), else the condition on entry to branch on.
+ */
+function entryCondition(loop: Loop): Expr | boolean {
+  const cond: Expr =
+    loop.kind === "repeat"
+      ? { kind: "op", op: "gt", args: [loop.from, { kind: "const", value: 0 }] }
+      : replaceName(loop.cond, loop.counter, loop.init);
+  const value = constantValue(cond);
+  return value === undefined ? cond : value !== 0;
+}
+
+function replaceName(e: Expr, name: string, by: Expr): Expr {
+  if (e.kind === "var") return e.name === name ? by : e;
+  if (e.kind === "const") return e;
+  return { ...e, args: e.args.map((a) => replaceName(a, name, by)) };
+}
+
+/** `e`'s value when it is arithmetic and comparisons of constants, else undefined. */
+function constantValue(e: Expr): number | undefined {
+  if (e.kind === "const") return e.value;
+  if (e.kind === "var" || e.op === "call" || !(e.op in rules)) return undefined;
+  const args = e.args.map(constantValue);
+  if (args.some((a) => a === undefined)) return undefined;
+  try {
+    return rules[e.op]!.eval(...(args as number[]));
+  } catch {
+    return undefined;
   }
 }
 

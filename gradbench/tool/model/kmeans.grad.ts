@@ -57,22 +57,24 @@ export function cost_hvp(
       const t9 = j * d;
       const grad_dot_dist = d_2 ? 0 : grad_dot_closest_2;
       const grad_dist = closest <= dist ? 0 : grad_closest_2;
-      const grad_d_1 = grad_dot_dist * 2;
-      for (let e = Math.ceil(d) - 1; e >= 0; e--) {
-        const t7 = t6 + e;
-        const t8 = points[t7]!;
-        const t10 = t9 + e;
-        const t11 = centroids[t10]!;
-        const dot_t11 = dot_centroids[t10]!;
-        const diff = t8 - t11;
-        const dot_diff = -dot_t11;
-        const grad_dot_diff = grad_d_1 * diff;
-        const grad_diff =
-          grad_d_1 * dot_diff + grad_dist * diff + grad_dist * diff;
-        const grad_dot_t11 = -grad_dot_diff;
-        const grad_t11 = -grad_diff;
-        grad_dot_centroids[t10]! += grad_dot_t11;
-        grad_centroids[t10]! += grad_t11;
+      if (Math.ceil(d) - 1 >= 0) {
+        const grad_d_1 = grad_dot_dist * 2;
+        for (let e = Math.ceil(d) - 1; e >= 0; e--) {
+          const t7 = t6 + e;
+          const t8 = points[t7]!;
+          const t10 = t9 + e;
+          const t11 = centroids[t10]!;
+          const dot_t11 = dot_centroids[t10]!;
+          const diff = t8 - t11;
+          const dot_diff = -dot_t11;
+          const grad_dot_diff = grad_d_1 * diff;
+          const grad_diff =
+            grad_d_1 * dot_diff + grad_dist * diff + grad_dist * diff;
+          const grad_dot_t11 = -grad_dot_diff;
+          const grad_t11 = -grad_diff;
+          grad_dot_centroids[t10]! += grad_dot_t11;
+          grad_centroids[t10]! += grad_t11;
+        }
       }
       grad_closest_2 = closest <= dist ? grad_closest_2 : 0;
       grad_dot_closest_2 = d_2 ? grad_dot_closest_2 : 0;
