@@ -37,6 +37,10 @@ export interface FuzzReport {
   /** Gradient entries compared with finite differences, and skipped at non-smooth points. */
   checked: number;
   skipped: number;
+  /** f_jvp tangents compared with the gradient; f_hvp entries compared with differences of f_grad, and skipped. */
+  tangents: number;
+  hvp: number;
+  hvpSkipped: number;
   ms: number;
 }
 
@@ -51,6 +55,9 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     failed: 0,
     checked: 0,
     skipped: 0,
+    tangents: 0,
+    hvp: 0,
+    hvpSkipped: 0,
     ms: 0,
   };
   const byKey = new Map<string, Failure>();
@@ -63,6 +70,9 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         report.passed++;
         report.checked += outcome.checked;
         report.skipped += outcome.skipped;
+        report.tangents += outcome.modes.tangents;
+        report.hvp += outcome.modes.hvp;
+        report.hvpSkipped += outcome.modes.hvpSkipped;
         break;
       case "refused":
         report.refused[outcome.code] = (report.refused[outcome.code] ?? 0) + 1;
@@ -108,6 +118,7 @@ export function formatReport(r: FuzzReport): string {
   const lines = [
     `fuzz: ${count} programs, ${r.failed} failures (seed ${seed})`,
     `  passed ${r.passed}: ${r.checked} gradient entries checked against finite differences, ${r.skipped} skipped at non-smooth points`,
+    `  forward and second order: ${r.tangents} f_jvp tangents checked against the gradient, ${r.hvp} f_hvp entries against differences of f_grad (${r.hvpSkipped} skipped at non-smooth points)`,
     `  refusals by code: ${refusals(r)} (failures unless the README documents the limitation)`,
     `  invalid programs (a generator bug, not adgen's): ${r.invalid.length}`,
     `  ${(r.ms / 1000).toFixed(1)} s`,
