@@ -9,6 +9,7 @@ import { compile } from "../src/index.js";
 import { finiteDifference, rng } from "../test/support/numeric.js";
 import { invalidity, printProgram, type Program } from "./ast.js";
 import { checkModesAt, loadModes, type ModeCounts } from "./modes.js";
+import { loadNested } from "./nested.js";
 import {
   copy,
   errorName,
@@ -119,7 +120,13 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
 
   const modes = await loadModes(source, vector);
   if ("status" in modes) return modes;
-  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0 };
+  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0, nestedRefused: 0 };
+  const sizes = p.main.params.map((q) =>
+    q.type === "number" ? 1 : q.type === "R" ? (p.record ?? []).length : p.lengths[q.name]!,
+  );
+  const nested = vector ? undefined : await loadNested(p, source, sizes, rng(seed ^ 0x2e57));
+  if (nested && "status" in nested) return nested;
+  if (nested) counts.nestedRefused = nested.refused.length;
 
   const fround = source.includes("Math.fround");
   const random = rng(seed ^ 0x5eed);
@@ -239,7 +246,7 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
     };
     let compared: Outcome | ModeCounts;
     try {
-      compared = checkModesAt({ modes, names, xs, y, gradAt, weights, random, fround, where });
+      compared = checkModesAt({ modes, names, xs, y, gradAt, weights, random, fround, where, nested });
     } catch (e) {
       return fail(
         "run failure",
@@ -251,6 +258,7 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
     counts.tangents += compared.tangents;
     counts.hvp += compared.hvp;
     counts.hvpSkipped += compared.hvpSkipped;
+    counts.nested += compared.nested;
   }
   return { status: "pass", checked, skipped, modes: counts };
 }

@@ -12,6 +12,7 @@
  */
 import { compile } from "../src/index.js";
 import type { Outcome } from "./check.js";
+import { checkNestedAt, type Nested } from "./nested.js";
 import { copy, errorName, fail, isRec, keysOf, loadGenerated, same, show, type Rec, type Value } from "./values.js";
 
 type Jvp = (xs: unknown[]) => { value: Value; tangent: Value };
@@ -20,11 +21,17 @@ export interface Modes {
   jvp: Jvp;
   hvp?: Hvp;
 }
-/** What one point's check compared: tangents, and hvp entries compared or skipped (not smooth). */
+/**
+ * What one point's check compared: tangents, hvp entries compared or skipped (not smooth), and
+ * entries of nested gradients compared with f_hvp (fuzz/nested.ts).
+ */
 export interface ModeCounts {
   tangents: number;
   hvp: number;
   hvpSkipped: number;
+  nested: number;
+  /** Outer functions refused for a documented limitation of nesting. */
+  nestedRefused: number;
 }
 
 /** Compiles and loads `f_jvp` (and `f_hvp` for a number result), or the failure to. */
@@ -78,12 +85,14 @@ export interface PointCheck {
   random: () => number;
   fround: boolean;
   where: string;
+  /** The outer functions of fuzz/nested.ts, for a number result. */
+  nested?: Nested;
 }
 
 /** Checks `f_jvp` and `f_hvp` at one point: a failure, or what it compared. */
 export function checkModesAt(c: PointCheck): Outcome | ModeCounts {
   const { modes, names, xs, y, random, where } = c;
-  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0 };
+  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0, nestedRefused: 0 };
   const grad = c.gradAt(xs);
   const flat = (g: Record<string, Value>) => names.flatMap((n) => entries(g[n]!));
   const g = flat(grad);
@@ -119,7 +128,7 @@ export function checkModesAt(c: PointCheck): Outcome | ModeCounts {
     return fail("wrong tangent", `tangent ${tangent}, grad · t gives ${dot} ${where}`);
   counts.tangents++;
 
-  if (!modes.hvp || c.fround) return counts;
+  if (!modes.hvp) return counts;
   let second: ReturnType<Hvp>;
   try {
     second = modes.hvp([...xs.map(copy), tangents]);
@@ -136,6 +145,17 @@ export function checkModesAt(c: PointCheck): Outcome | ModeCounts {
     if (!(Math.abs(g2[k]! - g[k]!) <= 1e-9 * (1 + Math.abs(g[k]!))))
       return fail("wrong hvp", `f_hvp's grad entry ${k} is ${g2[k]}, f_grad gives ${g[k]} ${where}`);
 
+  if (c.nested) {
+    // f_jvp and f_hvp along the nested functions' direction, every parameter given.
+    const along = Object.fromEntries(names.map((n, i) => [n, rebuild(xs[i]!, c.nested!.direction[i]!)]));
+    const jt = modes.jvp([...xs.map(copy), along]).tangent as number;
+    const hv = flat(modes.hvp([...xs.map(copy), along]).hvp);
+    const compared = checkNestedAt(c.nested, names, xs, g, jt, hv, where);
+    if (typeof compared !== "number") return compared;
+    counts.nested += compared;
+  }
+
+  if (c.fround) return counts;
   // Central differences of f_grad along the direction, at two steps.
   const along = (s: number) =>
     flat(
