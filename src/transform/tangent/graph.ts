@@ -11,6 +11,7 @@
  */
 import type { DiagnosticCode } from "../../diagnostics.js";
 import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
+import { rowsOf } from "../../ir-types.js";
 import { definitionsOf, mapInnerBlocks, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
 import { NameAllocator } from "../../names.js";
 import { c, isConst, mul, sum, v } from "../../rules/expr.js";
@@ -145,6 +146,9 @@ export function tangentGraph(
             out,
             at,
           );
+        else if (n.op === "slice" && isConst(tangentOf(a!), 0))
+          // A copy of an array without a tangent (data) that a later store makes vary: zeros.
+          define(n.name, zerosLike(a!), out, at);
         else if (n.op === "slice" || n.op === "newFloat64Array" || n.op === "zeros")
           define(n.name, { kind: "op", op: n.op, args: n.op === "slice" ? [tangentOf(a!)] : n.args }, out, at);
         else if (n.op === "row")
@@ -171,6 +175,14 @@ export function tangentGraph(
     const n = lower({ kind: "op", op: "length", args: [a] }, out, pos);
     const zeros = type.storage === "Float64Array" ? "newFloat64Array" : "zeros";
     return lower({ kind: "op", op: zeros, args: [n] }, out, pos, names.claim(`dot_${(a as VarRef).name}`));
+  };
+  /** New zeros shaped like array `a`: of its length, or row by row for an array of arrays. */
+  const zerosLike = (a: Atom): Expr => {
+    const type = a.kind === "var" ? graph.types.get(a.name) : undefined;
+    const rows = rowsOf(type);
+    if (rows) return { kind: "op", op: rows === "Float64Array" ? "float64ZerosLike" : "zerosLike", args: [a] };
+    const zeros = type?.kind === "array" && type.storage === "number[]" ? "zeros" : "newFloat64Array";
+    return { kind: "op", op: zeros, args: [{ kind: "op", op: "length", args: [a] }] };
   };
   /** Whether `a` is an array with a tangent array. */
   const tangentArray = (a: Atom): boolean => a.kind === "var" && dot.get(a.name)?.kind === "var";
