@@ -36,6 +36,7 @@ import {
   logSumExpParts,
   reluParts,
   sqnormParts,
+  type ArrayTangents,
   type PartsOf,
   type PartSource,
 } from "./backward-parts.js";
@@ -90,8 +91,13 @@ export interface TangentGate {
   backward: TangentBackward;
 }
 
-export type ArrayGate<F extends Forward, B extends Backward<F>, T = GradientTangent> = F &
-  ArrayGateSpec<F, B> & { tangent: T & TangentGate; backward: B & PartsOf<ReturnType<B>> };
+/** `D`: the types of the gradients of its parts' tangents after `grad`'s (backward-parts.ts). */
+export type ArrayGate<
+  F extends Forward,
+  B extends Backward<F>,
+  T = GradientTangent,
+  D extends readonly unknown[] = ArrayTangents,
+> = F & ArrayGateSpec<F, B> & { tangent: T & TangentGate; backward: B & PartsOf<F, ReturnType<B>, D> };
 
 /** Defines an array gate; the result is `forward` itself, carrying its spec. */
 export function arrayGate<F extends Forward, B extends Backward<F>, T extends Tangent = GradientTangent>(
@@ -360,24 +366,30 @@ export const reluArray = /* @__PURE__ */ arrayGate({
     da ? positivePart(da, a) : new Float64Array(out.length),
 });
 
+/** A gate whose part takes its `out` as a number input (logSumExp's): that tangent's gradient is a number. */
+const partReadsOut = <F extends Forward, B extends Backward<F>, T>(gate: ArrayGate<F, B, T>) =>
+  gate as ArrayGate<F, B, T, [number, Float64Array]>;
+
 /** log Σ exp(a), shifted by the maximum; its gradient is the softmax of a. */
-export const logSumExp = /* @__PURE__ */ arrayGate({
-  inputs: ["array"],
-  tangentBackward: logSumExpTangentBackward,
-  backwardParts: logSumExpParts,
-  tangentReadsOut: true,
-  reads: [0],
-  output: "number",
-  forward: (a: Float64Array): number => {
-    let m = -Infinity;
-    for (let i = 0; i < a.length; i++) m = Math.max(m, a[i]!);
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += Math.exp(a[i]! - m);
-    return Math.log(s) + m;
-  },
-  backward: (grad: number, out: number, a: Float64Array): [Float64Array] => {
-    const g = new Float64Array(a.length);
-    for (let i = 0; i < g.length; i++) g[i] = grad * Math.exp(a[i]! - out);
-    return [g];
-  },
-});
+export const logSumExp = /* @__PURE__ */ partReadsOut(
+  arrayGate({
+    inputs: ["array"],
+    tangentBackward: logSumExpTangentBackward,
+    backwardParts: logSumExpParts,
+    tangentReadsOut: true,
+    reads: [0],
+    output: "number",
+    forward: (a: Float64Array): number => {
+      let m = -Infinity;
+      for (let i = 0; i < a.length; i++) m = Math.max(m, a[i]!);
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += Math.exp(a[i]! - m);
+      return Math.log(s) + m;
+    },
+    backward: (grad: number, out: number, a: Float64Array): [Float64Array] => {
+      const g = new Float64Array(a.length);
+      for (let i = 0; i < g.length; i++) g[i] = grad * Math.exp(a[i]! - out);
+      return [g];
+    },
+  }),
+);

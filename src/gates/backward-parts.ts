@@ -38,11 +38,22 @@ export interface PartSource {
   backwardParts?: (spec: PartSource) => PartGate[];
 }
 
-/** A part's backward: `(u, part's out, grad, out, ...inputs, ...wanted)`, a gradient per input. */
-export type PartBackward = (u: Float64Array, cp: Float64Array, ...rest: unknown[]) => Value[];
+/**
+ * A part's backward: `(u, part's out, grad, out, ...inputs, ...wanted)`, a gradient per input
+ * (`B`: the gate's output's type for `grad` and `out`, then each input's as the gate's backward
+ * gives it).
+ */
+export type PartBackward<B extends readonly unknown[] = Value[]> = (
+  u: Float64Array,
+  cp: Float64Array,
+  ...rest: unknown[]
+) => B;
 
-/** A part: an array gate computing one entry of a gate's backward (typed for generated code). */
-export type PartGate = ((
+/**
+ * A part: an array gate computing one entry of a gate's backward, typed for generated code, which
+ * destructures what its backward (`B`) and its tangent's backward (`T`) return by position.
+ */
+export type PartGate<B extends readonly unknown[] = Value[], T extends readonly unknown[] = Value[]> = ((
   grad: Float64Array | number,
   out: Float64Array | number,
   ...rest: unknown[]
@@ -51,21 +62,54 @@ export type PartGate = ((
   reads: readonly number[];
   output: "array";
   partial?: true;
-  backward: PartBackward;
+  backward: PartBackward<B>;
   tangent: ((cp: Float64Array, ...rest: unknown[]) => Float64Array) & {
     inputs: readonly InputKind[];
     reads: readonly number[];
     output: "array";
     partial: true;
-    backward: TangentBackward;
+    backward: (
+      grad: Float64Array | number,
+      tout: Float64Array | number,
+      out: Float64Array | number,
+      ...rest: unknown[]
+    ) => T;
   };
 };
 
 /** The parts of a gate's backward, one per array input, by the input's index (sizes have none). */
 export type Parts = { readonly [index: number]: PartGate };
 
-/** The parts' types: one at each index where the backward (returning `R`) returns an array. */
-export type PartsOf<R> = { readonly [K in keyof R as R[K] extends Float64Array ? K : never]: PartGate };
+/** A gate's gradients, one per input of `F` (the backward's `R`, `undefined` for sizes past its end). */
+type GradientsOf<F extends Call, R> = Gradients<Parameters<F>, R>;
+type Gradients<P extends readonly unknown[], R> = { [K in keyof P]: K extends keyof R ? R[K] : undefined };
+/** What a part's backward returns: gradients for `grad`, `out` (typed as the gate's output), each input. */
+type PartGradients<F extends Call, R> = [ReturnType<F>, ReturnType<F>, ...GradientsOf<F, R>];
+/**
+ * What its tangent's backward returns: for the part's `out` (a size: `undefined`, never read), the
+ * part's inputs as above, then the tangents given: `grad`'s, then arrays' (a part whose `out` is a
+ * number input, logSumExp's, says so with `PartsOf`'s `D`).
+ */
+type PartTangentGradients<F extends Call, R, D extends readonly unknown[]> = [
+  number,
+  ...PartGradients<F, R>,
+  ReturnType<F>,
+  ...D,
+];
+
+/** Room for the array tangents of a part's inputs (a fixed length: noUncheckedIndexedAccess). */
+export type ArrayTangents = [Float64Array, Float64Array, Float64Array, Float64Array];
+
+/**
+ * The parts' types: one at each index where the backward of `F` (returning `R`) returns an array;
+ * `D`, the types of the tangents' gradients after `grad`'s.
+ */
+export type PartsOf<F extends Call, R, D extends readonly unknown[] = ArrayTangents> = {
+  readonly [K in keyof R as R[K] extends Float64Array ? K : never]: PartGate<
+    PartGradients<F, R>,
+    PartTangentGradients<F, R, D>
+  >;
+};
 
 /** The parts of `spec`'s backward, keyed by input index. */
 export function backwardParts(spec: PartSource): Parts {
