@@ -5,15 +5,32 @@
  * gradient entry against Richardson central differences of the original, at points where the
  * original is smooth across the stencil (two step sizes agree).
  */
-import vm from "node:vm";
-import * as gates from "../src/gates/index.js";
 import { compile } from "../src/index.js";
 import { finiteDifference, rng } from "../test/support/numeric.js";
 import { invalidity, printProgram, type Program } from "./ast.js";
+import { checkModesAt, loadModes, type ModeCounts } from "./modes.js";
+import { loadNested } from "./nested.js";
+import {
+  copy,
+  errorName,
+  fail,
+  finite,
+  isRec,
+  keysOf,
+  loadGenerated,
+  loadOriginal,
+  same,
+  show,
+  TIMEOUT_MS,
+  type Fn,
+  type Value,
+} from "./values.js";
 
 export type FailureKind =
   | "wrong value"
   | "wrong gradient"
+  | "wrong tangent"
+  | "wrong hvp"
   | "gradient shape"
   | "argument modified"
   | "compile crash"
@@ -23,8 +40,11 @@ export type FailureKind =
   | "refused";
 
 export type Outcome =
-  /** `checked` gradient entries agreed with finite differences; `skipped` were at non-smooth points. */
-  | { status: "pass"; checked: number; skipped: number }
+  /**
+   * `checked` gradient entries agreed with finite differences; `skipped` were at non-smooth
+   * points; `modes`: f_jvp's tangents and f_hvp's entries compared (fuzz/modes.ts).
+   */
+  | { status: "pass"; checked: number; skipped: number; modes: ModeCounts }
   /** adgen refused the program with a diagnostic for a limitation the README documents. */
   | { status: "refused"; code: string; message: string }
   /** The original program itself misbehaves (a shrinking step broke it): not adgen's failure. */
@@ -34,78 +54,7 @@ export type Outcome =
 /** Limitations the README documents: a refusal of these is expected, any other refusal is a failure. */
 const documented: RegExp[] = [/array gates? .*return.* arrays? inside a loop/i];
 
-/** A record parameter (`R`) is a plain object of numbers. */
-type Rec = { [field: string]: number };
-type Value = number | Float64Array | number[] | Rec;
-type Fn = (...xs: Value[]) => Value;
-
 const POINTS = 3;
-/**
- * Generated code runs in microseconds; seconds mean a loop that does not end. Generous, since a
- * loaded machine (CI, two cores) can stall a run for a few hundred milliseconds.
- */
-const TIMEOUT_MS = 5000;
-
-function fail(kind: FailureKind, detail: string, key: string = kind): Outcome {
-  return { status: "fail", kind, detail, key };
-}
-
-function context(): vm.Context {
-  return vm.createContext({ ...gates, Math, Float64Array, Array, Error, __steps: 0 });
-}
-
-/** The original, as JavaScript printed from the AST, with a loop guard. */
-function loadOriginal(p: Program): Fn {
-  const ctx = context();
-  vm.runInContext(`"use strict";\n${printProgram(p, { types: false, guard: true })}\nglobalThis.__f = f;`, ctx);
-  const f = ctx.__f as Fn;
-  return (...xs) => {
-    ctx.__steps = 0;
-    return f(...xs);
-  };
-}
-
-/** The generated module's companion; its imports of adgen/gates are bound from the context. */
-function loadGenerated(code: string, name: string): (xs: Value[]) => { value: Value; grad: Record<string, Value> } {
-  const body: string[] = [];
-  for (const line of code.split("\n")) {
-    if (/^import\b/.test(line)) {
-      if (!/from "adgen\/gates";\s*$/.test(line)) throw new Error(`imports from outside adgen/gates: ${line}`);
-      continue;
-    }
-    body.push(line.replace(/^export\s+/, ""));
-  }
-  const ctx = context();
-  vm.runInContext(`"use strict";\n${body.join("\n")}\nglobalThis.__g = ${name};`, ctx, { timeout: TIMEOUT_MS });
-  return (xs) => {
-    ctx.__args = xs;
-    vm.runInContext("globalThis.__out = __g(...__args);", ctx, { timeout: TIMEOUT_MS });
-    return ctx.__out as { value: Value; grad: Record<string, Value> };
-  };
-}
-
-const isRec = (x: unknown): x is Rec =>
-  typeof x === "object" && x !== null && !Array.isArray(x) && !(x instanceof Float64Array);
-const copy = (x: Value): Value => (typeof x === "number" ? x : isRec(x) ? { ...x } : x.slice());
-const finite = (y: Value) =>
-  typeof y === "number" ? Number.isFinite(y) : Object.values(y as ArrayLike<number>).every(Number.isFinite);
-const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
-const show = (v: unknown) =>
-  typeof v === "number"
-    ? String(v)
-    : isRec(v)
-      ? `{ ${Object.entries(v)
-          .map(([k, x]) => `${k}: ${x}`)
-          .join(", ")} }`
-      : `[${Array.from(v as ArrayLike<number>).join(", ")}]`;
-/** The entries of a parameter that get a partial derivative: none for a number, indices, a record's fields. */
-const keysOf = (x: Value): (number | string)[] =>
-  typeof x === "number" ? [] : isRec(x) ? Object.keys(x) : Array.from({ length: x.length }, (_, k) => k);
-
-function errorName(e: unknown): string {
-  const n = (e as { name?: unknown })?.name;
-  return typeof n === "string" ? n : "Error";
-}
 
 /** Points: scalars in [-2, 2], arrays of the program's lengths, from the program's own seed. */
 export function points(p: Program, seed: number): Value[][] {
@@ -162,12 +111,22 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
 
   const vector = p.main.ret !== "number";
   const companion = vector ? "f_vjp" : "f_grad";
-  let generated: ReturnType<typeof loadGenerated>;
+  let generated: (xs: Value[]) => { value: Value; grad: Record<string, Value> };
   try {
     generated = loadGenerated(code, companion);
   } catch (e) {
     return fail("load failure", String(e), `load failure ${errorName(e)}`);
   }
+
+  const modes = await loadModes(source, vector);
+  if ("status" in modes) return modes;
+  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0, nestedRefused: 0 };
+  const sizes = p.main.params.map((q) =>
+    q.type === "number" ? 1 : q.type === "R" ? (p.record ?? []).length : p.lengths[q.name]!,
+  );
+  const nested = vector ? undefined : await loadNested(p, source, sizes, rng(seed ^ 0x2e57));
+  if (nested && "status" in nested) return nested;
+  if (nested) counts.nestedRefused = nested.refused.length;
 
   const fround = source.includes("Math.fround");
   const random = rng(seed ^ 0x5eed);
@@ -280,6 +239,26 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
         );
       }
     }
+    const gradAt = (zs: Value[]): Record<string, Value> => {
+      const a = zs.map(copy);
+      if (vector) a.push(y instanceof Float64Array ? Float64Array.from(weights) : weights.slice());
+      return generated(a).grad;
+    };
+    let compared: Outcome | ModeCounts;
+    try {
+      compared = checkModesAt({ modes, names, xs, y, gradAt, weights, random, fround, where, nested });
+    } catch (e) {
+      return fail(
+        "run failure",
+        `f_grad at a nearby point throws ${String(e)} ${where}`,
+        `run failure ${errorName(e)}`,
+      );
+    }
+    if ("status" in compared) return compared;
+    counts.tangents += compared.tangents;
+    counts.hvp += compared.hvp;
+    counts.hvpSkipped += compared.hvpSkipped;
+    counts.nested += compared.nested;
   }
-  return { status: "pass", checked, skipped };
+  return { status: "pass", checked, skipped, modes: counts };
 }

@@ -37,6 +37,13 @@ export interface FuzzReport {
   /** Gradient entries compared with finite differences, and skipped at non-smooth points. */
   checked: number;
   skipped: number;
+  /** f_jvp tangents compared with the gradient; f_hvp entries compared with differences of f_grad, and skipped. */
+  tangents: number;
+  hvp: number;
+  hvpSkipped: number;
+  /** Nested gradients' entries compared with f_hvp, and outer functions refused as documented. */
+  nested: number;
+  nestedRefused: number;
   ms: number;
 }
 
@@ -51,6 +58,11 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     failed: 0,
     checked: 0,
     skipped: 0,
+    tangents: 0,
+    hvp: 0,
+    hvpSkipped: 0,
+    nested: 0,
+    nestedRefused: 0,
     ms: 0,
   };
   const byKey = new Map<string, Failure>();
@@ -63,6 +75,11 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         report.passed++;
         report.checked += outcome.checked;
         report.skipped += outcome.skipped;
+        report.tangents += outcome.modes.tangents;
+        report.hvp += outcome.modes.hvp;
+        report.hvpSkipped += outcome.modes.hvpSkipped;
+        report.nested += outcome.modes.nested;
+        report.nestedRefused += outcome.modes.nestedRefused;
         break;
       case "refused":
         report.refused[outcome.code] = (report.refused[outcome.code] ?? 0) + 1;
@@ -108,6 +125,8 @@ export function formatReport(r: FuzzReport): string {
   const lines = [
     `fuzz: ${count} programs, ${r.failed} failures (seed ${seed})`,
     `  passed ${r.passed}: ${r.checked} gradient entries checked against finite differences, ${r.skipped} skipped at non-smooth points`,
+    `  forward and second order: ${r.tangents} f_jvp tangents checked against the gradient, ${r.hvp} f_hvp entries against differences of f_grad (${r.hvpSkipped} skipped at non-smooth points)`,
+    `  nested: ${r.nested} entries of grad(grad(f) · c) and grad(jvp(f)(c)) equal to f_hvp's H·c (${r.nestedRefused} outer functions refused for known limitations)`,
     `  refusals by code: ${refusals(r)} (failures unless the README documents the limitation)`,
     `  invalid programs (a generator bug, not adgen's): ${r.invalid.length}`,
     `  ${(r.ms / 1000).toFixed(1)} s`,

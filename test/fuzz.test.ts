@@ -1,7 +1,8 @@
 /**
  * The fuzzer's smoke run (docs/FUZZING.md): 300 random programs of the subset adgen accepts,
  * each compiled, run, and compared with the original (value exactly) and with finite differences
- * (gradient). Any failure fails the test and prints the minimal programs it shrank to.
+ * (gradient); f_jvp against the gradient, f_hvp against differences of f_grad (fuzz/modes.ts), and
+ * grad of grad(f) and of jvp(f) against f_hvp (fuzz/nested.ts). Any failure fails the test and prints the minimal programs it shrank to.
  * Also: the generator's programs are valid TypeScript (tsc --strict), and the same seed gives the
  * same programs.
  */
@@ -16,7 +17,7 @@ import { formatReport, fuzz } from "../fuzz/fuzz.js";
 import { generate } from "../fuzz/generate.js";
 import { root } from "./support/fixtures.js";
 
-it("smoke: 300 random programs, no wrong value, gradient, crash, hang or wrong refusal", async () => {
+it("smoke: 300 random programs, no wrong value, gradient, tangent, hvp or nested gradient, crash, hang or wrong refusal", async () => {
   const report = await fuzz({ count: 300, seed: 1, shrinkPerKind: 1, shrinkMs: 5_000 });
   expect(report.invalid, "the generator made programs outside the subset").toEqual([]);
   expect(report.failed, formatReport(report)).toBe(0);

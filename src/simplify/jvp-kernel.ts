@@ -15,7 +15,9 @@
  * The scratch array makes `f_jvp` non-reentrant, which it need not be: the kernel calls no user
  * code (forward mode inlines calls and gates).
  */
+import { allStatements } from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
+import { ruleOf } from "../rules/table.js";
 import { KERNEL_ABOVE, kernelEligible, nameClaimer } from "./kernel.js";
 
 /** At most this many number parameters: about 9 bytes of bytecode each keep the caller inlinable. */
@@ -27,12 +29,37 @@ export function jvpKernels(module: CodeModule, above = KERNEL_ABOVE): void {
   const claim = nameClaimer(module);
   for (const f of module.functions) {
     functions.push(f);
-    if (!kernelEligible(f, above, "jvp", "tangent", MAX_PARAMS)) continue;
+    if (!kernelEligible(f, above, "jvp", "tangent", MAX_PARAMS) || !returnsNumbers(f)) continue;
     const { kernel, scratch } = kernelOf(f, claim);
     functions.push(kernel);
     module.constants.push(scratch);
   }
   module.functions = functions;
+}
+
+/**
+ * Whether `f`'s value and tangent are numbers, which the scratch array can hold: constants, number
+ * parameters, and names declared as numbers or as arithmetic on them. A function of numbers may
+ * still return an array it builds (`const out = new Float64Array(2)`): no kernel for it.
+ */
+function returnsNumbers(f: CodeFunction): boolean {
+  const numbers = new Set(f.params.filter((p) => p.type === "number" && !p.fields).map((p) => p.name));
+  const numeric = (e: Expr): boolean => {
+    if (e.kind === "const") return true;
+    if (e.kind === "var") return numbers.has(e.name);
+    if (e.op === "call") return false;
+    // An element or a length is a number whatever the array (a row is op `row`).
+    if (e.op === "index" || e.op === "length") return true;
+    const rule = ruleOf(e.op);
+    return !rule.array && rule.derivative.kind !== "memory" && e.args.every(numeric);
+  };
+  for (const s of allStatements([...f.forward, ...f.backward])) {
+    if (s.kind === "fields") for (const x of s.fields) if (x.fallback.kind === "const") numbers.add(x.name);
+    if (s.kind === "let" && s.type === "number") numbers.add(s.name);
+    if (s.kind === "const" && (s.type === "number" || numeric(s.expr))) numbers.add(s.name);
+  }
+  const r = f.returns as Extract<CodeFunction["returns"], { kind: "tangent" }>;
+  return numeric(r.value) && numeric(r.tangent);
 }
 
 function kernelOf(
