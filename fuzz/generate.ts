@@ -405,8 +405,8 @@ export class Generator {
         },
       ],
       [
-        // Array gates that return arrays are refused inside loops (a documented limitation).
-        f64.length > 0 && place.loops === 0 ? 3 : 0,
+        // Inside loops too: each iteration's result is a new array.
+        f64.length > 0 ? 3 : 0,
         () => {
           const call = this.arrayGateCall();
           init = call.e;

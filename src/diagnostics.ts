@@ -20,7 +20,7 @@ export const codes = {
   operator: "ADG2003",
   /** Switch. `switch` statements; write them as `if` / `else if` / `else` (branches and `?:` are supported). */
   branch: "ADG2004",
-  /** Loop form. What loops cannot do yet: returning an array from inside a loop, labelled `break`/`continue`, `for...in`, array gates returning arrays in a loop, a loop that never ends. */
+  /** Loop form. What loops cannot do yet: returning an array from inside a loop, labelled `break`/`continue`, `for...in`, a loop that never ends. */
   loop: "ADG2005",
   /** Unsupported function form. async, generator, generic or body-less functions. */
   functionForm: "ADG2006",

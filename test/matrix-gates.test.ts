@@ -317,6 +317,24 @@ describe.each(arrayGates)("array gate %s declares what its backward reads", (nam
     expect(gate.backward(upstream, otherOut, ...scrambled)).toEqual(expected);
   });
 
+  // f_hvp hands a tangent's backward the tangent it returned, which the program may since have
+  // written in place (a sum into it), and copies none of the arrays its tangent does not read.
+  it("gives the same tangent gradients when its array result and the arrays its tangent does not read hold other values", () => {
+    const r = rng(name.length * 13 + 5);
+    const inputs = shapes[name]!(r);
+    const out = gate(...inputs);
+    const tangents = gate.inputs.flatMap((kind, i) =>
+      kind === "size" ? [] : [kind === "array" ? rand(r, (inputs[i] as Float64Array).length) : r()],
+    );
+    const args = [out, ...inputs, ...tangents] as [Float64Array | number, ...(Float64Array | number)[]];
+    const t = gate.tangent(...args);
+    const u = typeof t === "number" ? 1.3 : rand(r, t.length);
+    const expected = gate.tangent.backward(u, t, ...args);
+    const other = (x: Float64Array | number) => (typeof x === "number" ? x : rand(r, x.length));
+    const scrambled = args.map((x, i) => (gate.tangent.inputs[i] === "size" ? other(x) : x)) as typeof args;
+    expect(gate.tangent.backward(u, other(t), ...scrambled)).toEqual(expected);
+  });
+
   it("reads only array inputs, each once", () => {
     expect(gate.reads.every((i) => gate.inputs[i] === "array")).toBe(true);
     expect(new Set(gate.reads).size).toBe(gate.reads.length);

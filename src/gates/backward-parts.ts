@@ -312,9 +312,12 @@ export function logSumExpParts(spec: PartSource): PartGate[] {
     const [g0, o0, d] = [(dg ?? 0) as number, (dout ?? 0) as number, da as Float64Array | undefined];
     return s.map((si, i) => si * (g0 + (grad as number) * ((d ? d[i]! : 0) - o0)));
   };
+  // It computes the tangent `t` again rather than read `tout`: generated code may write the
+  // tangent in place after the call (`dot_grad_w[k] = dot_t7`, a sum into the gradient), and
+  // keeps a gate's inputs as they were at the call (`reads`), not its result.
   const tangentBackward = ((
     w: Float64Array,
-    tout: Float64Array,
+    _tout: unknown,
     _cp: unknown,
     grad: number,
     out: number,
@@ -325,19 +328,20 @@ export function logSumExpParts(spec: PartSource): PartGate[] {
   ) => {
     const s = softmax(a, out);
     const q = s.map((si, i) => w[i]! * si);
+    const t = s.map((si, i) => si * ((dg ?? 0) + grad * ((da ? da[i]! : 0) - (dout ?? 0))));
     let sq = 0;
     let sqd = 0;
     let swt = 0;
     for (let i = 0; i < s.length; i++) {
       sq += q[i]!;
       sqd += q[i]! * ((da ? da[i]! : 0) - (dout ?? 0));
-      swt += w[i]! * tout[i]!;
+      swt += w[i]! * t[i]!;
     }
     return [
       undefined,
       sqd,
       -swt,
-      w.map((wi, i) => wi * tout[i]!),
+      w.map((wi, i) => wi * t[i]!),
       dg === undefined ? undefined : sq,
       dout === undefined ? undefined : -grad * sq,
       da === undefined ? undefined : q.map((qi) => grad * qi),

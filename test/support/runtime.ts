@@ -19,3 +19,16 @@ export function refusedForInvisibleNames(e: unknown, fixture: Fixture): boolean 
     return ["ADG3001", "ADG3002"].includes(d.code) && name !== undefined && (imported || topLevel.test(input));
   });
 }
+
+/**
+ * The runtime sees `f.toString()` with its types erased: `new Array<Float64Array>(n)` (a matrix
+ * whose rows the function sets) reads as `new Array(n)`, which adgen refuses (ADG2002).
+ */
+export function refusedForErasedTypes(e: unknown, fixture: Fixture): boolean {
+  if (!(e instanceof GradError) || e.diagnostics.length === 0) return false;
+  const input = readFileSync(join(fixture.dir, "input.ts"), "utf8");
+  return (
+    /new Array<(Float64Array|number\[\])>\(/.test(input) &&
+    e.diagnostics.every((d) => d.code === "ADG2002" && d.message.startsWith("'new Array' is not supported"))
+  );
+}

@@ -212,12 +212,6 @@ export abstract class LowerCalls extends LowerNested {
         );
       return kind === "array" ? a : this.numeric(a, e.arguments[i]!);
     });
-    if (target.output === "array" && this.loops.length > 0)
-      this.fail(
-        codes.loop,
-        `'${shown}' returns an array; array gates that return arrays are not supported inside loops yet`,
-        e,
-      );
     const result = this.node("call", args, e, hint, target.key);
     if (target.output === "array") this.arrays.set((result as VarRef).name, "Float64Array");
     return result;
