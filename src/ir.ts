@@ -185,6 +185,18 @@ export interface Param {
    * "x"]`: the `number[]` of every element's `x`).
    */
   path?: string[];
+  /**
+   * A leaf under optional fields (`tangents: { x?: number; p?: { y?: number } }`, an entry taking
+   * a forward-mode companion's tangents): the positions in `path` whose field is optional (`[1]`
+   * for `tangents.x`, `[1, 2]` for `tangents.p.y`). Generated entries declare those fields with
+   * `?` and read them with defaults, an optional record's `{}` and the leaf's `fallback`.
+   */
+  optional?: number[];
+  /**
+   * An optional leaf's value where the caller leaves it out: the default the input reads it with,
+   * a zero of its kind (`0`, `new Float64Array(a.length)`), in terms of earlier parameters.
+   */
+  fallback?: Expr;
 }
 
 /** One function lowered to SSA. */

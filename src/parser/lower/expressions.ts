@@ -134,12 +134,7 @@ export abstract class LowerExpressions extends LowerState {
         );
       if (found !== "a function") this.fail(codes.notNumber, `'${name}' is ${found}, not a number`, id);
     }
-    if (b?.kind === "mutable")
-      this.fail(
-        codes.unknownName,
-        `'${name}' is a module-level ${b.keyword}; adgen differentiates functions of their parameters: pass it in as a parameter`,
-        id,
-      );
+    if (b?.kind === "mutable") this.moduleState(name, b.keyword, id);
     if (b)
       this.fail(
         codes.notNumber,
@@ -259,6 +254,21 @@ export abstract class LowerExpressions extends LowerState {
       codes.notCondition,
       `the condition '${this.text(e)}' is not a comparison; write one, such as 'x !== 0'`,
       e,
+    );
+  }
+
+  /**
+   * `name`, a module-level variable, read by a function: refused. adgen's own kernels (an f_hvp or
+   * f_jvp of numbers at compile's default, src/simplify/kernel.ts) keep their numbers in one.
+   */
+  protected moduleState(name: string, keyword: string, at: ts.Node): never {
+    const kernel = /_(jvp|hvp)_scratch$/.test(name)
+      ? ` ('${name}' is the scratch array of the kernel adgen writes for f_jvp or f_hvp by default; adgen reads back a companion generated with split: false, which has none)`
+      : "";
+    return this.fail(
+      codes.unknownName,
+      `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter${kernel}`,
+      at,
     );
   }
 }

@@ -183,6 +183,8 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       if (!isRecord(v)) this.argumentKind(v, p.type, src.mod.sf, a, `argument ${i + 1} of '${name}'`);
       return isRecord(v) ? this.conform(v, types[i] ?? v.type, a) : v;
     });
+    // Module state comes first: what a helper does with it is beside the point (adgen's kernels pass their records on).
+    this.readsModuleState(node, src.mod);
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
     const written = node.parameters.map((p) => ts.isIdentifier(p.name) && this.mutates(node, p.name.text));
     // An optional field (`x?: number`) may be absent: only read, never copied back or returned,
@@ -194,7 +196,7 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       if (field !== undefined)
         this.fail(
           codes.record,
-          `'${name}' writes its parameter '${this.text(p.name)}', whose field '${field}?' is optional: declare it without '?'`,
+          `'${name}' writes its parameter '${p.name.getText(src.mod.sf)}', whose field '${field}?' is optional: declare it without '?'`,
           p,
         );
     });
@@ -350,6 +352,37 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
           `'${id.text}' is destructured from a parameter and written; it is the caller's object, which adgen's copies cannot follow: name the parameter and write its fields`,
           id,
         );
+  }
+
+  /** A module-level variable `node` reads (an identifier no declaration in it binds): refused, at it. */
+  private readsModuleState(node: ts.Node, mod: ModuleScope): void {
+    const declared = new Set<string>();
+    const reads: ts.Identifier[] = [];
+    const visit = (n: ts.Node): void => {
+      if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name))
+        declared.add(n.name.text);
+      if (
+        ts.isIdentifier(n) &&
+        !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+        !(ts.isPropertyAssignment(n.parent) && n.parent.name === n) &&
+        !(ts.isBindingElement(n.parent) && n.parent.propertyName === n)
+      )
+        reads.push(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(node);
+    for (const id of reads) {
+      const b = declared.has(id.text) ? undefined : mod.bindings.get(id.text);
+      if (b?.kind === "mutable" && b.keyword !== "class") {
+        const sf = this.sf;
+        this.sf = mod.sf;
+        try {
+          this.moduleState(id.text, b.keyword, id);
+        } finally {
+          this.sf = sf;
+        }
+      }
+    }
   }
 }
 
