@@ -160,8 +160,7 @@ export interface RecordField {
   name: string;
   type: Type;
   readonly?: true;
-  /** `x?: number`: may be absent. Only inlined helpers take such records (a forward-mode companion's
-   * `tangents`), read by destructuring with a default. */
+  /** `x?: T`: may be absent (f_jvp's `tangents`), read by destructuring with a default (ADG2120). */
   optional?: true;
 }
 
@@ -185,17 +184,8 @@ export interface Param {
    * "x"]`: the `number[]` of every element's `x`).
    */
   path?: string[];
-  /**
-   * A leaf under optional fields (`tangents: { x?: number; p?: { y?: number } }`, an entry taking
-   * a forward-mode companion's tangents): the positions in `path` whose field is optional (`[1]`
-   * for `tangents.x`, `[1, 2]` for `tangents.p.y`). Generated entries declare those fields with
-   * `?` and read them with defaults, an optional record's `{}` and the leaf's `fallback`.
-   */
+  /** Under optional fields (`t: { p?: { y?: number } }`): their positions in `path` (`[1, 2]`); `fallback`, its default where absent, a zero in earlier parameters. */
   optional?: number[];
-  /**
-   * An optional leaf's value where the caller leaves it out: the default the input reads it with,
-   * a zero of its kind (`0`, `new Float64Array(a.length)`), in terms of earlier parameters.
-   */
   fallback?: Expr;
 }
 

@@ -43,11 +43,16 @@ const out = join(root, "test", ".generated", "self-input");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
+/** FNV-1a of a fixture's name: which half of the fixtures it falls in does not change as fixtures are added. */
+const hash = (name: string): number =>
+  [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
+
 /**
- * The fixtures read: every other one in name order (the whole set takes about two minutes on a
- * loaded two-core machine), and every one of the suites about forward and second order.
+ * The fixtures read: half of them, chosen by their names' hash (the whole set takes about two
+ * minutes on a loaded two-core machine), and every one of the suites about forward and second
+ * order.
  */
-const SAMPLE = passingFixtures().filter((f, i) => i % 2 === 0 || /^(forward|second-order)\//.test(f.name));
+const SAMPLE = passingFixtures().filter((f) => hash(f.name) % 2 === 0 || /^(forward|second-order)\//.test(f.name));
 
 /** Relative agreement required between reverse over forward and `f_hvp`. */
 const TOLERANCE = 1e-10;
@@ -57,23 +62,27 @@ const REFUSED: Record<string, string[]> = {
   // f_hvp's reverse sweep calls an array gate's tangent's backward (`dot.tangent.backward(...)`),
   // which has no derivative of its own: adgen differentiates an array gate's tangent once (f_jvp).
   ADG3002: [
-    "arrays/gate-in-arm-written-after (f_hvp)",
     "arrays/gate-input-written-in-branch-after (f_hvp)",
     "calls/array-helper-gate-written-after (f_hvp)",
     "forward/two-layer (loss_hvp)",
     "loops/gate-array-changes-each-iteration (f_hvp)",
-    "matrix/data-inputs (loss_hvp)",
+    "matrix/lecture-norm (f_hvp)",
     "matrix/logsumexp-written-after (f_hvp)",
+    "matrix/matvec-written-after (f_hvp)",
     "matrix/mul-written-after (f_hvp)",
+    "nested/float64-batch (batchLoss_hvp)",
+    "nested/gate-row-written-after (gateThenWrite_hvp)",
     "nested/row-helper-gate (rowTerms_hvp)",
-    "passes/cse-gate-after-write (f_hvp)",
     "second-order/fused-products (loss_hvp)",
     "second-order/gate-result-stored (f_hvp)",
     "second-order/gates-newton (loss_hvp)",
   ],
-  // A tape of arrays holding a matrix (`arrays.push(M, dot_M)`) or a row of one, as for f_grad
+  // f_jvp chooses its value `f` in a branch, on one path an array made before it (`f = r`): adgen
+  // merges such an array only in return position, which the input has (`if (x > 0) return r;`).
+  ADG2001: ["branches/array-return-made-before (f_jvp)"],
+  // A tape of arrays holding a row of a matrix (`arrays.push(t13, dot_t13)`), as for f_grad
   // (test/self-hessian.test.ts).
-  ADG2090: ["nested/matrix-in-loop (perStep_hvp)", "nested/rows-set-by-loop (f_hvp)"],
+  ADG2090: ["nested/rows-set-by-loop (f_hvp)"],
   // An array of records' tangent (`tangents: { pts?: readonly { x: number }[] }`), read with the
   // default `undefined` and taken apart by `map`: an optional array of records is not read.
   ADG2120: [
@@ -81,8 +90,12 @@ const REFUSED: Record<string, string[]> = {
     "record-arrays/aliasing (alias_hvp)",
     "record-arrays/aliasing (copies_jvp)",
     "record-arrays/aliasing (copies_hvp)",
-    "record-arrays/empty (total_jvp)",
-    "record-arrays/empty (total_hvp)",
+    "record-arrays/array-from (ring_jvp)",
+    "record-arrays/array-from (ring_hvp)",
+    "record-arrays/line-fit (lineFit_jvp)",
+    "record-arrays/line-fit (lineFit_hvp)",
+    "record-arrays/line-fit (weightedFit_jvp)",
+    "record-arrays/line-fit (weightedFit_hvp)",
     "record-arrays/methods (methods_jvp)",
     "record-arrays/methods (methods_hvp)",
     "record-arrays/views (views_jvp)",
@@ -271,7 +284,7 @@ describe("f_jvp and f_hvp read back and differentiated", () => {
     );
     expect(wrong).toEqual([]);
     expect(Object.fromEntries(refused), messages.join("\n")).toEqual(REFUSED);
-    expect(functions).toBeGreaterThanOrEqual(330);
+    expect(functions).toBeGreaterThanOrEqual(363);
     // The derivatives type-check.
     writeFileSync(
       join(out, "tsconfig.json"),

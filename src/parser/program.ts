@@ -158,15 +158,11 @@ class ProgramBuilder implements CalleeResolver {
   }
 
   tangentGate(key: string): CallTarget | undefined {
-    const callee = this.callees.get(key);
-    if (callee?.kind !== "arrayGate" || !(builtinGate(`${callee.name}.tangent`) as { backward?: unknown })?.backward)
-      return undefined;
-    // (out, ...inputs, ...tangents): the inputs' gradients may come back empty for zero, as f_hvp's (src/transform/tangent/hvp.ts).
-    return this.arrayGate(
-      `${callee.name}.tangent`,
-      `${key}.tangent`,
-      callee.inputs.map((_, i) => 1 + i),
-    );
+    const c = this.callees.get(key);
+    if (c?.kind !== "arrayGate") return undefined;
+    // (out, ...inputs, ...tangents): the inputs' gradients may come back empty for zero, as in f_hvp.
+    const zero = c.inputs.map((_, i) => 1 + i);
+    return this.arrayGate(`${c.name}.tangent`, `${key}.tangent`, zero);
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   kindName,
   skipParens,
 } from "../syntax.js";
+import type { ModuleScope } from "../module.js";
 import { LowerState, bool } from "./state.js";
 
 export abstract class LowerExpressions extends LowerState {
@@ -270,5 +271,35 @@ export abstract class LowerExpressions extends LowerState {
       `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter${kernel}`,
       at,
     );
+  }
+  /** A module-level variable `node` reads (an identifier no declaration in it binds): refused, at it. */
+  protected readsModuleState(node: ts.Node, mod: ModuleScope): void {
+    const declared = new Set<string>();
+    const reads: ts.Identifier[] = [];
+    const visit = (n: ts.Node): void => {
+      if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name))
+        declared.add(n.name.text);
+      if (
+        ts.isIdentifier(n) &&
+        !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+        !(ts.isPropertyAssignment(n.parent) && n.parent.name === n) &&
+        !(ts.isBindingElement(n.parent) && n.parent.propertyName === n)
+      )
+        reads.push(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(node);
+    for (const id of reads) {
+      const b = declared.has(id.text) ? undefined : mod.bindings.get(id.text);
+      if (b?.kind === "mutable" && b.keyword !== "class") {
+        const sf = this.sf;
+        this.sf = mod.sf;
+        try {
+          this.moduleState(id.text, b.keyword, id);
+        } finally {
+          this.sf = sf;
+        }
+      }
+    }
   }
 }

@@ -353,37 +353,6 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
           id,
         );
   }
-
-  /** A module-level variable `node` reads (an identifier no declaration in it binds): refused, at it. */
-  private readsModuleState(node: ts.Node, mod: ModuleScope): void {
-    const declared = new Set<string>();
-    const reads: ts.Identifier[] = [];
-    const visit = (n: ts.Node): void => {
-      if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name))
-        declared.add(n.name.text);
-      if (
-        ts.isIdentifier(n) &&
-        !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
-        !(ts.isPropertyAssignment(n.parent) && n.parent.name === n) &&
-        !(ts.isBindingElement(n.parent) && n.parent.propertyName === n)
-      )
-        reads.push(n);
-      ts.forEachChild(n, visit);
-    };
-    visit(node);
-    for (const id of reads) {
-      const b = declared.has(id.text) ? undefined : mod.bindings.get(id.text);
-      if (b?.kind === "mutable" && b.keyword !== "class") {
-        const sf = this.sf;
-        this.sf = mod.sf;
-        try {
-          this.moduleState(id.text, b.keyword, id);
-        } finally {
-          this.sf = sf;
-        }
-      }
-    }
-  }
 }
 
 /** Whether a function returns nothing: declared `void`, or, undeclared, with no `return` of a value. */
