@@ -30,7 +30,7 @@ export const codes = {
   string: "ADG2008",
   /** `this`. Functions are differentiated on their own, without an object. */
   thisKeyword: "ADG2009",
-  /** Unsupported record. A record type or use outside the subset: `Map`/`Set`, string or optional fields, methods, index signatures, a record returned by the differentiated function, records in `?:`. */
+  /** Unsupported record. A record type or use outside the subset: `Map`/`Set`, string fields, methods, index signatures, a record returned by the differentiated function, records in `?:`. */
   record: "ADG2010",
   /** Class inheritance. A class that `extends` another; declare its fields and methods in it. */
   classExtends: "ADG2020",
@@ -48,6 +48,8 @@ export const codes = {
   nestedOperator: "ADG2050",
   /** Generated code adgen cannot differentiate again. A construct of a generated companion (`g_grad`, `g_jvp`) that adgen does not read back as input, named in the message. */
   nestedOwnOutput: "ADG2051",
+  /** Optional field read otherwise than generated code does. A parameter's optional field (`tangents: { x?: number; a?: Float64Array }`, a forward-mode companion's tangents) is read by destructuring with a default that is a zero of its kind (`const { x: dot_x = 0, a: dot_a = new Float64Array(a.length) } = tangents;`), or passed on whole; an optional array of records, a default of another kind, two different defaults, or an optional array never read are refused. */
+  optionalField: "ADG2120",
   /** Stack used otherwise than generated code does. A `Tape.acquire()` (adgen/gates) or `boolean[]` stack read back as input: declared with `const`, used through `push`, `pop` and `release` only, `pop` where its value (a number, a decision) is expected. */
   tapeStack: "ADG2090",
   /** Nothing to differentiate in a derivative request. `grad(g)` where `g` is not a function of the program (a gate, a value), returns an array, or differentiates itself through its own derivative. */

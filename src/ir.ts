@@ -160,8 +160,7 @@ export interface RecordField {
   name: string;
   type: Type;
   readonly?: true;
-  /** `x?: number`: may be absent. Only inlined helpers take such records (a forward-mode companion's
-   * `tangents`), read by destructuring with a default. */
+  /** `x?: T`: may be absent (f_jvp's `tangents`), read by destructuring with a default (ADG2120). */
   optional?: true;
 }
 
@@ -185,6 +184,9 @@ export interface Param {
    * "x"]`: the `number[]` of every element's `x`).
    */
   path?: string[];
+  /** Under optional fields (`t: { p?: { y?: number } }`): their positions in `path` (`[1, 2]`); `fallback`, its default where absent, a zero in earlier parameters. */
+  optional?: number[];
+  fallback?: Expr;
 }
 
 /** One function lowered to SSA. */

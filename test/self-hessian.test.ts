@@ -22,13 +22,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CompileResult, GeneratedFunction } from "../src/index.js";
+import type { CompileResult } from "../src/index.js";
 import { compileSync } from "../src/index.js";
-import type { Param } from "../src/ir.js";
-import { ts } from "ts-morph";
 import { passingFixtures, root } from "./support/fixtures.js";
 import { rng } from "./support/numeric.js";
 import { copy, flatten, samplePoint, type Value } from "./support/points.js";
+import { userParams, wrapper } from "./support/weighted-sum.js";
 
 const out = join(root, "test", ".generated", "self-hessian");
 mkdirSync(out, { recursive: true });
@@ -66,115 +65,6 @@ function exclusion(result: CompileResult): string | undefined {
   if (result.diagnostics.length > 0 && result.diagnostics.every((d) => d.code === "ADG4010"))
     return "returns an array: no f_hessian (ADG4010: a Hessian per output)";
   return undefined;
-}
-
-/** A name not among `taken`. */
-function fresh(base: string, taken: Set<string>): string {
-  let name = base;
-  while (taken.has(name)) name += "_";
-  taken.add(name);
-  return name;
-}
-
-/** A parameter as the user declared it: its name, its type as the generated signature writes it, its leaves. */
-interface UserParam {
-  name: string;
-  type: string;
-  leaves: Param[];
-}
-
-/** `fGrad`'s parameters as declared in the generated `code` (a record's leaves grouped under it). */
-function userParams(fGrad: GeneratedFunction, code: string): UserParam[] {
-  const sf = ts.createSourceFile("generated.ts", code, ts.ScriptTarget.Latest, true);
-  const fn = sf.statements.find(
-    (st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === fGrad.name,
-  )!;
-  const params: UserParam[] = fn.parameters.map((p) => ({
-    name: p.name.getText(sf),
-    type: p.type!.getText(sf),
-    leaves: [],
-  }));
-  for (const leaf of fGrad.params) params.find((p) => p.name === (leaf.path?.[0] ?? leaf.name))!.leaves.push(leaf);
-  return params;
-}
-
-/** How a path's keys read a value from its root (`.x`, `[0]`). */
-const access = (keys: string[]): string => keys.map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join("");
-
-/**
- * The wrapper `h(...params, unit) = Σ_k flat(grad)[k] · unit[k]` over the differentiated
- * parameters `wrt`, flattened as `f_hessian` flattens them (src/emit/driver-inputs.ts): in
- * parameter order a number, an array's elements, a matrix row by row, a record's leaves in field
- * order, an array of records element by element.
- */
-function wrapper(
-  fGrad: GeneratedFunction,
-  params: UserParam[],
-  module: string,
-  wrt: string[],
-): { source: string; unit: string } {
-  const taken = new Set(params.map((p) => p.name));
-  const [unit, g, s, o, k, i, row] = ["unit", "g", "s", "o", "k", "i", "row"].map((b) => fresh(b, taken)) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const lines: string[] = [];
-  const sum = (x: string, type: string) => {
-    if (type === "number") lines.push(`${s} += ${x} * ${unit}[${o}];`, `${o} += 1;`);
-    else if (type === "number[]" || type === "Float64Array")
-      lines.push(
-        `for (let ${k} = 0; ${k} < ${x}.length; ${k}++) ${s} += ${x}[${k}] * ${unit}[${o} + ${k}];`,
-        `${o} += ${x}.length;`,
-      );
-    else if (type === "number[][]" || type === "Float64Array[]")
-      lines.push(
-        `for (let ${i} = 0; ${i} < ${x}.length; ${i}++) {`,
-        `  const ${row} = ${x}[${i}];`,
-        `  for (let ${k} = 0; ${k} < ${row}.length; ${k}++) ${s} += ${row}[${k}] * ${unit}[${o} + ${k}];`,
-        `  ${o} += ${row}.length;`,
-        `}`,
-      );
-    else throw new Error(`${fGrad.name}: a differentiated value '${x}' of type ${type}`);
-  };
-  for (const p of params.filter((q) => wrt.includes(q.name))) {
-    // An array of records: one loop over its elements for all the leaves under the same "[]".
-    const elements = new Map<string, string[][]>();
-    for (const leaf of p.leaves) {
-      const path = leaf.path ?? [leaf.name];
-      const at = path.indexOf("[]");
-      if (at < 0) {
-        sum(`${g}.${path[0]}${access(path.slice(1))}`, leaf.type);
-        continue;
-      }
-      const prefix = `${g}.${path[0]}${access(path.slice(1, at))}`;
-      if (!elements.has(prefix)) elements.set(prefix, []);
-      elements.get(prefix)!.push(path.slice(at + 1));
-    }
-    for (const [prefix, leaves] of elements)
-      lines.push(
-        `for (let ${i} = 0; ${i} < ${prefix}.length; ${i}++) {`,
-        ...leaves.map((l, q) => `  ${s} += ${prefix}[${i}]${access(l)} * ${unit}[${o} + ${q}];`),
-        `  ${o} += ${leaves.length};`,
-        `}`,
-      );
-  }
-  const source = [
-    `import { ${fGrad.name} } from "./${module}";`,
-    `export function h(${[...params.map((p) => `${p.name}: ${p.type}`), `${unit}: Float64Array`].join(", ")}): number {`,
-    `  const ${g} = ${fGrad.name}(${params.map((p) => p.name).join(", ")}).grad;`,
-    `  let ${s} = 0;`,
-    `  let ${o} = 0;`,
-    ...lines.map((l) => `  ${l}`),
-    `  return ${s};`,
-    `}`,
-    ``,
-  ].join("\n");
-  return { source, unit };
 }
 
 describe("f_grad differentiated again equals f_hessian", () => {
@@ -220,7 +110,13 @@ describe("f_grad differentiated again equals f_hessian", () => {
         const params = userParams(fGrad, both.code);
         const names = params.map((p) => p.name);
         const wrt = names.filter((p) => fields.some((q) => (q.path?.[0] ?? q.name) === p));
-        const { source: wrapped, unit } = wrapper(fGrad, params, module, wrt);
+        const { source: wrapped, unit } = wrapper(
+          fGrad.name,
+          module,
+          params,
+          "grad",
+          params.filter((p) => wrt.includes(p.name)),
+        );
         const second = compileSync(wrapped, { fileName: join(out, `${module}--${base}--h.ts`), wrt, format: false });
         if (second.diagnostics.length > 0) {
           const d = second.diagnostics[0]!;

@@ -3,6 +3,7 @@
  * `f_grad`s, and the primal copies and pullbacks of the functions they call.
  */
 import type { CodeFunction, CodeModule, CodeStatement, Expr, Origin, Param } from "../ir.js";
+import { allStatements, reads } from "../code-walk.js";
 import { printExpr } from "./expr.js";
 import { gradEntries, prologue, signature } from "./records.js";
 import { driverBody, driverDoc } from "./drivers.js";
@@ -99,7 +100,7 @@ function originName(s: CodeStatement): string {
 function printFunction(f: CodeFunction, types: boolean): string {
   const params = signature(f.params, types);
   // A driver passes record parameters on whole: nothing to take apart.
-  const unpack = (f.returns.kind === "driver" ? [] : prologue(f.params)).map((p) => mark(`  ${p.line}`, p.name));
+  const unpack = (f.returns.kind === "driver" ? [] : prologue(f.params, types)).map((p) => mark(`  ${p.line}`, p.name));
   const forward = [...unpack, ...printStatements(f.forward, "  ", types)];
   const backward = printStatements(f.backward, "  ", types);
   let body = forward.length > 0 && backward.length > 0 ? [...forward, "", ...backward] : [...forward, ...backward];
@@ -161,6 +162,56 @@ function printFunction(f: CodeFunction, types: boolean): string {
   ].join("\n");
 }
 
+/**
+ * Reads of an element at a literal index from which the same loop computes what it stores there
+ * (`const t = a[0]!; const u = t * 0.9; a[0] = u;`): TypeScript narrows `a[0]` to what was stored,
+ * and in a loop that makes `t`'s type depend on itself (TS7022: implicitly 'any'). Such a read is
+ * annotated `: number`.
+ */
+function selfNarrowed(loop: CodeStatement[]): Set<CodeStatement> {
+  const literal = (array: string, index: Expr) => (index.kind === "const" ? `${array}[${index.value}]` : undefined);
+  const statements = [...allStatements(loop)];
+  // What each name the loop defines is computed from.
+  const from = new Map<string, Set<string>>();
+  for (const s of statements)
+    if (s.kind === "const" || s.kind === "set") {
+      const names = from.get(s.name) ?? new Set<string>();
+      reads(s.expr, names);
+      from.set(s.name, names);
+    }
+  const feeds = (e: Expr): Set<string> => {
+    const seen = new Set<string>();
+    const todo: string[] = [];
+    const start = new Set<string>();
+    reads(e, start);
+    todo.push(...start);
+    while (todo.length > 0) {
+      const n = todo.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      todo.push(...(from.get(n) ?? []));
+    }
+    return seen;
+  };
+  const stored = new Map<string, Set<string>>();
+  // `a[0]! += v` narrows nothing (the target is a non-null assertion); `a[0] = v` does.
+  for (const s of statements)
+    if (s.kind === "store" && !s.add) {
+      const key = literal(s.array, s.index);
+      if (key !== undefined) stored.set(key, new Set([...(stored.get(key) ?? []), ...feeds(s.expr)]));
+    }
+  const annotate = new Set<CodeStatement>();
+  for (const s of statements)
+    if (s.kind === "const" && s.expr.kind === "op" && s.expr.op === "index" && s.expr.args[0]!.kind === "var") {
+      const key = literal(s.expr.args[0]!.name, s.expr.args[1]!);
+      if (key !== undefined && stored.get(key)?.has(s.name)) annotate.add(s);
+    }
+  return annotate;
+}
+
+/** The reads `selfNarrowed` finds in the loops being printed. */
+const annotated = new WeakSet<CodeStatement>();
+
 function printStatements(statements: CodeStatement[], indent: string, types: boolean): string[] {
   const lines: string[] = [];
   const block = (body: CodeStatement[]) => printStatements(body, indent + "  ", types);
@@ -173,10 +224,14 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
   return lines;
 
   function print(s: CodeStatement): void {
+    if (types && (s.kind === "while" || s.kind === "for" || s.kind === "repeat"))
+      for (const r of selfNarrowed(s.kind === "while" ? [...s.head, ...s.body] : s.body)) annotated.add(r);
     switch (s.kind) {
-      case "const":
-        lines.push(`${indent}const ${s.name}${types && s.type ? `: ${s.type}` : ""} = ${printExpr(s.expr, types)};`);
+      case "const": {
+        const type = s.type ?? (annotated.has(s) ? "number" : undefined);
+        lines.push(`${indent}const ${s.name}${types && type ? `: ${type}` : ""} = ${printExpr(s.expr, types)};`);
         break;
+      }
       case "let":
         if (s.type === "tape") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.acquire();`);
         else if (s.type === "decisions") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.decisions();`);

@@ -6,6 +6,8 @@
  * leaf, and its gradient built back into an array of records.
  */
 import type { Param } from "../ir.js";
+import { c } from "../rules/expr.js";
+import { printExpr } from "./expr.js";
 
 /** A record parameter's fields as a tree: a leaf holds its graph parameter. */
 type Tree = Map<string, Tree | Param>;
@@ -57,20 +59,40 @@ const readonlyType = (t: Param["type"]): string =>
         ? "readonly Float64Array[]"
         : t;
 
-/** A tree's type as the user passes it; `element`: inside an array of records, where leaves are numbers. */
-function typeOf(tree: Tree, element = false): string {
+/** The leaf parameters of a tree. */
+const leavesOf = (t: Tree | Param): Param[] => (isTree(t) ? [...t.values()].flatMap(leavesOf) : [t]);
+/** Whether the field at `depth` of a record parameter's paths, holding `t`, is optional (`x?: number`, `Param.optional`). */
+const optionalAt = (t: Tree | Param, depth: number): boolean =>
+  leavesOf(t).some((p) => p.optional?.includes(depth) === true);
+
+/**
+ * A tree's type as the user passes it; `element`: inside an array of records, where leaves are
+ * numbers; `depth`: the position of its fields in the leaves' paths.
+ */
+function typeOf(tree: Tree, element = false, depth = 1): string {
   const each = elementsOf(tree);
   if (each) return `readonly ${isTuple(each) ? `(${typeOf(each, true)})` : typeOf(each, true)}[]`;
   const leaf = (t: Param) => (element ? "number" : readonlyType(t.type));
-  const types = [...tree].map(([f, t]) => [f, t, isTree(t) ? typeOf(t, element) : leaf(t)] as const);
-  if (isTuple(tree)) return `readonly [${types.map(([, , ty]) => ty).join(", ")}]`;
-  const fields = types.map(([f, t, ty]) => `${!isTree(t) && t.readonly ? "readonly " : ""}${f}: ${ty}`);
+  const types = [...tree].map(([f, t]) => [f, t, isTree(t) ? typeOf(t, element, depth + 1) : leaf(t)] as const);
+  // A tuple's tangent is an object of optional fields named by index (`{ 0?: number }`).
+  if (isTuple(tree) && (element || ![...tree.values()].some((t) => optionalAt(t, depth))))
+    return `readonly [${types.map(([, , ty]) => ty).join(", ")}]`;
+  const fields = types.map(
+    ([f, t, ty]) =>
+      `${!isTree(t) && t.readonly ? "readonly " : ""}${f}${!element && optionalAt(t, depth) ? "?" : ""}: ${ty}`,
+  );
   return `{ ${fields.join("; ")} }`;
 }
 
-function pattern(tree: Tree): string {
-  const parts = [...tree].map(([f, t]) => [f, isTree(t) ? pattern(t) : t.name] as const);
-  if (isTuple(tree)) return `[${parts.map(([, p]) => p).join(", ")}]`;
+/** The destructuring pattern of a tree: an optional field with its default (`{}`, the leaf's fallback). */
+function pattern(tree: Tree, types: boolean, depth = 1): string {
+  const parts = [...tree].map(([f, t]) => {
+    const read = isTree(t) ? pattern(t, types, depth + 1) : t.name;
+    if (!optionalAt(t, depth)) return [f, read] as const;
+    return [f, `${read} = ${isTree(t) ? "{}" : printExpr(t.fallback ?? c(0), types)}`] as const;
+  });
+  if (isTuple(tree) && ![...tree.values()].some((t) => optionalAt(t, depth)))
+    return `[${parts.map(([, p]) => p).join(", ")}]`;
   return `{ ${parts.map(([f, p]) => `${f}: ${p}`).join(", ")} }`;
 }
 
@@ -119,7 +141,7 @@ function plainType(p: Param): string {
  * parameter, and the leaf each line defines; an array of records is read into one array per leaf
  * (`const pts_x = pts.map((e) => e.x);`).
  */
-export function prologue(params: Param[]): { line: string; name: string }[] {
+export function prologue(params: Param[], types = true): { line: string; name: string }[] {
   return grouped(params).flatMap((g) => {
     if (!("tree" in g)) return [];
     const each = elementsOf(g.tree);
@@ -128,7 +150,9 @@ export function prologue(params: Param[]): { line: string; name: string }[] {
         line: `const ${param.name} = ${g.name}.map((e) => e${access});`,
         name: param.name,
       }));
-    return [{ line: `const ${pattern(g.tree)} = ${g.name};`, name: params.find((p) => p.path?.[0] === g.name)!.name }];
+    return [
+      { line: `const ${pattern(g.tree, types)} = ${g.name};`, name: params.find((p) => p.path?.[0] === g.name)!.name },
+    ];
   });
 }
 

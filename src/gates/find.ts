@@ -6,9 +6,11 @@
 import * as builtinGates from "./index.js";
 
 export function builtinGate(name: string): unknown {
-  const [, gate, part] = /^([\w$]+)(?:\.backward\[(\d+)\])?$/.exec(name) ?? [];
+  const [, gate, part, tangent] = /^([\w$]+)(?:\.backward\[(\d+)\]|(\.tangent))?$/.exec(name) ?? [];
   if (gate === undefined || !Object.hasOwn(builtinGates, gate)) return undefined;
   const value = (builtinGates as Record<string, unknown>)[gate];
+  // A gate's tangent (`matmul.tangent`), called by f_jvp: an array gate of its own (src/gates/arrays.ts).
+  if (tangent) return (value as { tangent?: unknown }).tangent;
   if (part === undefined) return value;
   const backward = (value as { backward?: Record<number, unknown> }).backward;
   return backward && Object.hasOwn(backward, part) ? backward[Number(part)] : undefined;

@@ -157,11 +157,19 @@ class ProgramBuilder implements CalleeResolver {
     return this.arrayGate(`${callee.name}.backward[${index}]`, `${key}.backward[${index}]`);
   }
 
+  tangentGate(key: string): CallTarget | undefined {
+    const c = this.callees.get(key);
+    if (c?.kind !== "arrayGate") return undefined;
+    // (out, ...inputs, ...tangents): the inputs' gradients may come back empty for zero, as in f_hvp.
+    const zero = c.inputs.map((_, i) => 1 + i);
+    return this.arrayGate(`${c.name}.tangent`, `${key}.tangent`, zero);
+  }
+
   /**
    * A vector or matrix gate of adgen/gates, registered under its own name; a part of a backward
    * (`matmul.backward[0]`) under `partKey`, the gate's name in generated code then the path.
    */
-  private arrayGate(name: string, partKey?: string): CallTarget | undefined {
+  private arrayGate(name: string, partKey?: string, zeroAsEmpty?: number[]): CallTarget | undefined {
     const value = builtinGate(name) as
       | {
           inputs?: ArrayGateCallee["inputs"];
@@ -182,6 +190,7 @@ class ProgramBuilder implements CalleeResolver {
         reads: [...value.reads],
         output: value.output,
         ...(value.partial ? { partial: true } : {}),
+        ...(zeroAsEmpty ? { zeroAsEmpty } : {}),
         module: GATES_MODULE,
       });
     }

@@ -107,6 +107,8 @@ export abstract class LowerArrays extends LowerExpressions {
       const local = this.lookup(inner.text);
       const v = local && this.valueOf(local, inner);
       if (v && v.kind === "var" && this.arrays.has(v.name)) return v;
+      const b = local ? undefined : this.mod.bindings.get(inner.text);
+      if (b?.kind === "mutable") this.moduleState(inner.text, b.keyword, inner);
     } else {
       // Lowered first, so that what is wrong with the expression itself is what gets reported.
       const v = this.value(inner);

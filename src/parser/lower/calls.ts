@@ -3,6 +3,7 @@
  * when it takes or returns arrays).
  */
 import { ts } from "ts-morph";
+import { GATES_MODULE } from "../../conventions.js";
 import { codes } from "../../diagnostics.js";
 import type { Atom, OpName, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
@@ -12,6 +13,9 @@ import { derivativeOf } from "../nested.js";
 import { ARRAY_TYPES, NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
 import { LowerNested } from "./nested.js";
 import { type CallTarget } from "./state.js";
+
+/** `undefined`, a zero tangent to a gate's tangent. */
+const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
 
 export abstract class LowerCalls extends LowerNested {
   protected call(e: ts.CallExpression, hint?: string): Atom {
@@ -56,6 +60,14 @@ export abstract class LowerCalls extends LowerNested {
         );
       if (object === "Date")
         this.fail(codes.date, `'Date.${member}' depends on the clock; pass times in as parameters`, callee);
+      const tangent = member === "tangent" ? this.gateTangent(object, callee) : undefined;
+      if (tangent) return this.userCall(tangent, `${object}.tangent`, e, hint, [0]);
+      if (b?.kind === "import" && b.from === GATES_MODULE && (member === "tangent" || member === "jvp"))
+        this.fail(
+          codes.unknownCall,
+          `'${object}.${member}(...)' is not supported here: '${object}' has no tangent adgen differentiates again${member === "jvp" ? " (write the value and the tangent as two calls, as f_jvp generated with split: false does)" : ""}`,
+          callee,
+        );
       this.fail(
         codes.unknownCall,
         `'${this.text(callee)}(...)' is not supported: adgen has no derivative rule for it`,
@@ -181,8 +193,36 @@ export abstract class LowerCalls extends LowerNested {
     }
   }
 
-  protected userCall(target: CallTarget, shown: string, e: ts.CallExpression, hint?: string): Atom {
-    let args = e.arguments.map((a) => this.value(a));
+  /**
+   * `matmul.tangent`, as f_jvp calls an array gate's tangent (`matmul.tangent(out, ...inputs,
+   * ...tangents)`): an array gate of its own, whose backward src/gates/tangent-backward.ts has.
+   */
+  protected gateTangent(object: string, at: ts.Node): CallTarget | undefined {
+    const b = this.mod.bindings.get(object);
+    if (b?.kind !== "import" || b.from !== GATES_MODULE) return undefined;
+    const gate = this.resolver.resolve(this.mod, object, at);
+    return gate.inputs && gate.output ? this.resolver.tangentGate(gate.key) : undefined;
+  }
+
+  /** `anyKind`: arguments passed as they are, array or number (a tangent's `out`, a size to its backward). */
+  protected userCall(
+    target: CallTarget,
+    shown: string,
+    e: ts.CallExpression,
+    hint?: string,
+    anyKind: number[] = [],
+  ): Atom {
+    // A gate's tangent takes `undefined` for a zero tangent (a data input's), as f_jvp passes it.
+    const zero = (a: ts.Expression) =>
+      anyKind.length > 0 && ts.isIdentifier(a) && a.text === "undefined" && !this.lookup("undefined");
+    let args = e.arguments.map((a): Atom => (zero(a) ? UNDEFINED : this.value(a)));
+    // ... and leaves trailing zero tangents out (`matvec.tangent(z, W, u, 3, 2, dot_W)`).
+    if (
+      anyKind.length > 0 &&
+      args.length < target.arity &&
+      args.length >= target.arity - (target.inputs ?? []).filter((k) => k !== "size").length
+    )
+      while (args.length < target.arity) args.push(UNDEFINED);
     const arrayArg = args.findIndex((a) => this.isArray(a));
     if (!target.inputs && arrayArg >= 0) {
       // A scalar gate called with an array has an elementwise form (`relu` on a Float64Array).
@@ -202,6 +242,7 @@ export abstract class LowerCalls extends LowerNested {
         e,
       );
     args = args.map((a, i) => {
+      if (anyKind.includes(i) || a === UNDEFINED) return a;
       const kind = target.inputs?.[i] ?? "number";
       if (kind === "array") this.flatArray(a, e.arguments[i]!, `argument ${i + 1} of '${shown}'`);
       if ((kind === "array") !== this.isArray(a))

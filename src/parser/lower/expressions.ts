@@ -17,6 +17,7 @@ import {
   kindName,
   skipParens,
 } from "../syntax.js";
+import type { ModuleScope } from "../module.js";
 import { LowerState, bool } from "./state.js";
 
 export abstract class LowerExpressions extends LowerState {
@@ -134,12 +135,7 @@ export abstract class LowerExpressions extends LowerState {
         );
       if (found !== "a function") this.fail(codes.notNumber, `'${name}' is ${found}, not a number`, id);
     }
-    if (b?.kind === "mutable")
-      this.fail(
-        codes.unknownName,
-        `'${name}' is a module-level ${b.keyword}; adgen differentiates functions of their parameters: pass it in as a parameter`,
-        id,
-      );
+    if (b?.kind === "mutable") this.moduleState(name, b.keyword, id);
     if (b)
       this.fail(
         codes.notNumber,
@@ -260,5 +256,50 @@ export abstract class LowerExpressions extends LowerState {
       `the condition '${this.text(e)}' is not a comparison; write one, such as 'x !== 0'`,
       e,
     );
+  }
+
+  /**
+   * `name`, a module-level variable, read by a function: refused. adgen's own kernels (an f_hvp or
+   * f_jvp of numbers at compile's default, src/simplify/kernel.ts) keep their numbers in one.
+   */
+  protected moduleState(name: string, keyword: string, at: ts.Node): never {
+    const kernel = /_(jvp|hvp)_scratch$/.test(name)
+      ? ` ('${name}' is the scratch array of the kernel adgen writes for f_jvp or f_hvp by default; adgen reads back a companion generated with split: false, which has none)`
+      : "";
+    return this.fail(
+      codes.unknownName,
+      `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter${kernel}`,
+      at,
+    );
+  }
+  /** A module-level variable `node` reads (an identifier no declaration in it binds): refused, at it. */
+  protected readsModuleState(node: ts.Node, mod: ModuleScope): void {
+    const declared = new Set<string>();
+    const reads: ts.Identifier[] = [];
+    const visit = (n: ts.Node): void => {
+      if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name))
+        declared.add(n.name.text);
+      if (
+        ts.isIdentifier(n) &&
+        !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+        !(ts.isPropertyAssignment(n.parent) && n.parent.name === n) &&
+        !(ts.isBindingElement(n.parent) && n.parent.propertyName === n)
+      )
+        reads.push(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(node);
+    for (const id of reads) {
+      const b = declared.has(id.text) ? undefined : mod.bindings.get(id.text);
+      if (b?.kind === "mutable" && b.keyword !== "class") {
+        const sf = this.sf;
+        this.sf = mod.sf;
+        try {
+          this.moduleState(id.text, b.keyword, id);
+        } finally {
+          this.sf = sf;
+        }
+      }
+    }
   }
 }

@@ -56,6 +56,7 @@ class FunctionLowering extends LowerClasses {
       );
 
     const params = node.parameters.flatMap((p) => this.recordParam(p) ?? [this.param(p)]);
+    this.entryParamList = params;
     let results: Atom[] | undefined;
     if (node.body && ts.isBlock(node.body)) {
       results = this.statements(node.body.statements, 0, () => undefined);
@@ -64,6 +65,7 @@ class FunctionLowering extends LowerClasses {
     }
     if (results === undefined)
       this.fail(codes.missingReturn, `${what} does not return a value on every path`, nameNode);
+    this.checkFallbacks(nameNode);
     const graph: Graph = {
       name,
       params,

@@ -34,6 +34,15 @@ export abstract class LowerGateBackwards extends LowerTuples {
     const callee = e.expression;
     if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "backward") return undefined;
     const object = callee.expression;
+    if (ts.isPropertyAccessExpression(object) && object.name.text === "tangent" && ts.isIdentifier(object.expression)) {
+      const b = this.lookup(object.expression.text) ? undefined : this.mod.bindings.get(object.expression.text);
+      if (b?.kind === "import" && b.from === GATES_MODULE)
+        this.fail(
+          codes.unknownCall,
+          `'${this.text(callee)}(...)', f_hvp's reverse sweep through the tangent of '${object.expression.text}', has no derivative: adgen differentiates an array gate's tangent once (f_jvp read back), not its backward`,
+          callee,
+        );
+    }
     if (!ts.isIdentifier(object) || this.lookup(object.text)) return undefined;
     const b = this.mod.bindings.get(object.text);
     if (b?.kind !== "import" || b.from !== GATES_MODULE) return undefined;

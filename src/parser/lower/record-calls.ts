@@ -183,6 +183,8 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       if (!isRecord(v)) this.argumentKind(v, p.type, src.mod.sf, a, `argument ${i + 1} of '${name}'`);
       return isRecord(v) ? this.conform(v, types[i] ?? v.type, a) : v;
     });
+    // Module state comes first: what a helper does with it is beside the point (adgen's kernels pass their records on).
+    this.readsModuleState(node, src.mod);
     // Copy-out gives reference semantics, unless two arguments are one object the helper writes.
     const written = node.parameters.map((p) => ts.isIdentifier(p.name) && this.mutates(node, p.name.text));
     // An optional field (`x?: number`) may be absent: only read, never copied back or returned,
@@ -194,7 +196,7 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       if (field !== undefined)
         this.fail(
           codes.record,
-          `'${name}' writes its parameter '${this.text(p.name)}', whose field '${field}?' is optional: declare it without '?'`,
+          `'${name}' writes its parameter '${p.name.getText(src.mod.sf)}', whose field '${field}?' is optional: declare it without '?'`,
           p,
         );
     });

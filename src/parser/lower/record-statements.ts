@@ -22,8 +22,8 @@ export abstract class LowerRecordStatements extends LowerRecords {
   protected recordParam(p: ts.ParameterDeclaration): Param[] | undefined {
     // `Data<T>` is a plain parameter (records as data are not supported yet).
     if (dataArgument(this.mod, p.type)) return undefined;
-    // Optional fields (`x?: number`) are for inlined helpers only.
-    const type = recordType(p.type, this.sf, [], undefined, false);
+    // Optional fields (`tangents: { x?: number }`, f_jvp's) are leaves read with defaults (src/parser/lower/optional-fields.ts).
+    const type = recordType(p.type, this.sf);
     if (!type) return undefined;
     if (!ts.isIdentifier(p.name))
       this.fail(
@@ -67,11 +67,22 @@ export abstract class LowerRecordStatements extends LowerRecords {
             : "number",
         path: [name, ...leaf.path],
         ...(leaf.readonly ? { readonly: true as const } : {}),
+        ...(leaf.optional ? { optional: leaf.optional.map((i) => i + 1) } : {}),
       });
     }
     if (params.length === 0) this.fail(codes.record, `parameter '${name}' is a record without fields`, p);
     return params;
   }
+
+  /** The value of the optional field `key` of `v` that `el` destructures (src/parser/lower/optional-fields.ts). */
+  protected abstract readOptional(
+    el: ts.BindingElement,
+    key: string,
+    v: RecordValue,
+    field: Atom | RecordValue | undefined,
+  ): Atom | RecordValue;
+  /** `tangents.x`, an optional field read without a default: refused (src/parser/lower/optional-fields.ts). */
+  protected abstract optionalRead(e: ts.PropertyAccessExpression): never;
 
   // ---- expressions and statements that meet records
 
@@ -105,6 +116,7 @@ export abstract class LowerRecordStatements extends LowerRecords {
     }
     const field = base.type.fields.find((f) => f.name === e.name.text);
     if (!field) this.fail(codes.record, `${shown(base.type)} has no field '${e.name.text}'`, e.name);
+    if (field.optional) this.optionalRead(e);
     if (field.type.kind === "record")
       this.fail(codes.notNumber, `'${this.text(e)}' is a record (${shown(field.type)}), not a number`, e);
     const key = `${base.key}.${field.name}`;
@@ -239,7 +251,9 @@ export abstract class LowerRecordStatements extends LowerRecords {
     for (const el of pattern.elements) {
       if (el.dotDotDotToken) this.fail(codes.record, "a rest element '...' in destructuring is not supported", el);
       const prop = el.propertyName ?? el.name;
-      if (!ts.isIdentifier(prop))
+      // `{ 0: dot_p_0 = 0 } = dot_p`: a tuple's tangent, optional fields named by index.
+      const index = ts.isNumericLiteral(prop) && v.type.fields.some((f) => f.name === prop.text && f.optional);
+      if (!ts.isIdentifier(prop) && !index)
         this.fail(codes.record, `'${this.text(prop)}' in destructuring is not supported`, prop);
       // A default stands for an optional field (`{ x: dot_x = 0 } = tangents`), used where it is absent.
       const optional = v.type.fields.find((f) => f.name === prop.text)?.optional === true;
@@ -249,14 +263,7 @@ export abstract class LowerRecordStatements extends LowerRecords {
           "a default in destructuring is not supported: every field holds a value",
           el.initializer,
         );
-      const field =
-        v.fields.get(prop.text) ?? (el.initializer ? this.number(el.initializer, this.text(el.name)) : undefined);
-      if (field === undefined && optional)
-        this.fail(
-          codes.record,
-          `optional field '${prop.text}' may be absent; give it a default ('${prop.text} = 0')`,
-          prop,
-        );
+      const field = optional ? this.readOptional(el, prop.text, v, v.fields.get(prop.text)) : v.fields.get(prop.text);
       if (field === undefined) this.fail(codes.record, `${shown(v.type)} has no field '${prop.text}'`, prop);
       if (ts.isIdentifier(el.name)) {
         if (isRecord(field)) this.bindRecord(el.name.text, field, keyword, true, el);

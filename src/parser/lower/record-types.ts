@@ -100,13 +100,26 @@ function fields(
           : `${owner} has a method; records hold numbers, arrays and records`,
       );
     const p = m as ts.PropertySignature;
-    if (!ts.isIdentifier(p.name))
+    // `{ 0?: number; 1?: number }`: a tuple's tangent, optional fields named by the elements' indices.
+    const index = ts.isNumericLiteral(p.name) && /^\d+$/.test(p.name.text) && p.questionToken !== undefined;
+    if (!ts.isIdentifier(p.name) && !index)
       fail(sf, p.name, `field '${typeText(sf, p.name)}' of ${owner}: fields are plain names`);
-    const name = (p.name as ts.Identifier).text;
-    if (p.questionToken && (!optional || p.type?.kind !== ts.SyntaxKind.NumberKeyword))
+    const name = (p.name as ts.Identifier | ts.NumericLiteral).text;
+    if (p.questionToken && !optional)
       fail(sf, p, `optional field '${name}?' of ${owner} is not supported: every field must hold a value`);
     if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
-    if (p.questionToken) return { name, type: NUMBER, optional: true };
+    if (p.questionToken) {
+      // A forward-mode companion's tangents (`{ x?: number; a?: Float64Array; p?: { y?: number } }`).
+      const what = recordType(p.type, sf, seen, "this record type", optional);
+      if (what?.elements)
+        throw new DiagnosticError(
+          codes.optionalField,
+          `optional field '${name}?' of ${owner} is an array of records ('${typeText(sf, p.type!)}'); an optional field holds a number, an array, an array of arrays or a record`,
+          p.getStart(sf),
+          p.getEnd(),
+        );
+      return { name, type: fieldType(p.type!, sf, owner, seen, name, optional), optional: true };
+    }
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)
       ? ({ readonly: true } as const)
       : {};
@@ -172,13 +185,28 @@ export function classRecord(sf: ts.SourceFile, name: string): RecordType | undef
   return cls ? classType(cls, sf, [name], classFieldType) : undefined;
 }
 
-/** The leaves of a record type in field order: each path below the record and its type. */
-export function leaves(t: RecordType, path: string[] = []): { path: string[]; type: Type; readonly?: true }[] {
-  return t.fields.flatMap((f) =>
-    f.type.kind === "record"
-      ? leaves(f.type, [...path, f.name])
-      : [{ path: [...path, f.name], type: f.type, ...(f.readonly ? { readonly: true as const } : {}) }],
-  );
+/**
+ * The leaves of a record type in field order: each path below the record and its type, and the
+ * positions in the path whose field is optional (`x?: number`, `p?: { y?: number }`), if any.
+ */
+export function leaves(
+  t: RecordType,
+  path: string[] = [],
+  under: number[] = [],
+): { path: string[]; type: Type; readonly?: true; optional?: number[] }[] {
+  return t.fields.flatMap((f) => {
+    const optional = f.optional ? [...under, path.length] : under;
+    return f.type.kind === "record"
+      ? leaves(f.type, [...path, f.name], optional)
+      : [
+          {
+            path: [...path, f.name],
+            type: f.type,
+            ...(f.readonly ? { readonly: true as const } : {}),
+            ...(optional.length > 0 ? { optional } : {}),
+          },
+        ];
+  });
 }
 
 /** The first optional field (`x?: number`) of a record type, if any, by its path. */

@@ -7,7 +7,7 @@ import { ts } from "ts-morph";
 import type { Atom } from "../../ir.js";
 import { isIncrement } from "../syntax.js";
 import type { RecordType } from "./record-types.js";
-import { LowerRecordStatements } from "./record-statements.js";
+import { LowerOptionalFields } from "./optional-fields.js";
 import { isRecord, strip, type RecordValue } from "./records.js";
 import { sameAtom } from "./state.js";
 import { literalIndex } from "./tuple-types.js";
@@ -16,7 +16,7 @@ import { literalIndex } from "./tuple-types.js";
 const isTupleElement = (e: ts.Expression): e is ts.ElementAccessExpression =>
   ts.isElementAccessExpression(e) && literalIndex(e.argumentExpression) !== undefined;
 
-export abstract class LowerRecordWrites extends LowerRecordStatements {
+export abstract class LowerRecordWrites extends LowerOptionalFields {
   /** A record of type `t` from its leaves' atoms, in the order of `leaves(t)`. */
   protected fromLeaves(t: RecordType, atoms: readonly Atom[]): RecordValue {
     const rest = [...atoms];

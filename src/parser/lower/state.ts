@@ -28,6 +28,8 @@ export interface CalleeResolver {
   arrayVariant(key: string): CallTarget | undefined;
   /** The part of an array gate's backward giving input `index`'s gradient (`matmul.backward[0]`), if any. */
   backwardPart(key: string, index: number): CallTarget | undefined;
+  /** An array gate's tangent (`matmul.tangent(out, ...inputs, ...tangents)`, as f_jvp calls it), if it has a backward. */
+  tangentGate(key: string): CallTarget | undefined;
   /** Names every callee may be called by in generated code, which locals must not shadow. */
   reserved(): Iterable<string>;
   /** The generated companion a derivative request (`grad(g)`) stands for, read as a function of the program. */
