@@ -60,17 +60,24 @@ const TOLERANCE = 1e-10;
 /** What adgen does not read back, by diagnostic code, as `suite/case (companion)`, each group with its reason. */
 const REFUSED: Record<string, string[]> = {
   // f_hvp's reverse sweep calls an array gate's tangent's backward (`dot.tangent.backward(...)`),
-  // which has no derivative of its own: adgen differentiates an array gate's tangent once (f_jvp).
+  // which has no derivative of its own: adgen differentiates an array gate's tangent once (f_jvp);
+  // gate-parts-typed's companions call the parts of a gate's backward (`dot.backward[0]`), whose
+  // derivatives are not read back either (as in test/self-hessian.test.ts).
   ADG3002: [
     "arrays/gate-input-written-in-branch-after (f_hvp)",
     "calls/array-helper-gate-written-after (f_hvp)",
     "forward/two-layer (loss_hvp)",
     "loops/gate-array-changes-each-iteration (f_hvp)",
+    "matrix/gate-nested-loops (nested_hvp)",
+    "matrix/layers-loop (tied_hvp)",
     "matrix/lecture-norm (f_hvp)",
     "matrix/logsumexp-written-after (f_hvp)",
     "matrix/matvec-written-after (f_hvp)",
     "matrix/mul-written-after (f_hvp)",
+    "matrix/rnn-loop (rnn_hvp)",
     "nested/float64-batch (batchLoss_hvp)",
+    "nested/gate-parts-typed (f_jvp)",
+    "nested/gate-parts-typed (f_hvp)",
     "nested/gate-row-written-after (gateThenWrite_hvp)",
     "nested/row-helper-gate (rowTerms_hvp)",
     "second-order/fused-products (loss_hvp)",
@@ -152,6 +159,8 @@ describe("f_jvp and f_hvp read back and differentiated", () => {
     const wrong: string[] = [];
     let functions = 0;
     let points = 0;
+    /** Points skipped where the differences are not smooth. */
+    const rough: string[] = [];
     let entries = 0;
     let worst = 0;
     let worstAt = "";
@@ -234,19 +243,27 @@ describe("f_jvp and f_hvp read back and differentiated", () => {
           // f_hvp's derivative is a third derivative: a smaller step keeps the differences' error down.
           const step = (fixture.options.step ?? 1e-3) / (c.kind === "hvp" ? 4 : 1);
           const projected = Object.keys(d).reduce((s, p) => s + dotAlong(r.grad[p]!, d[p]!), 0);
-          const fd = Object.keys(d).reduce(
-            (s, p) =>
-              s +
-              finiteDifference(
-                (es) => h(...args.map((x, i) => (names[i] === p ? along(x, d[p], es[0]!) : copy(x)))),
-                [0],
-                0,
-                step,
-              ),
-            0,
-          );
-          points++;
+          const differences = (h1: number) =>
+            Object.keys(d).reduce(
+              (s, p) =>
+                s +
+                finiteDifference(
+                  (es) => h(...args.map((x, i) => (names[i] === p ? along(x, d[p], es[0]!) : copy(x)))),
+                  [0],
+                  0,
+                  h1,
+                ),
+              0,
+            );
+          const fd = differences(step);
           const tolerance = Math.max(fixture.options.tolerance ?? 1e-6, c.kind === "hvp" ? 1e-5 : 0);
+          // A kink inside the stencil (relu's, where f_jvp's tangent jumps) makes the differences
+          // depend on the step: such a point is skipped, as the fuzzer does, and counted.
+          if (!close(fd, differences(step / 4), 10 * tolerance)) {
+            rough.push(`${fixture.name} ${c.name}`);
+            continue;
+          }
+          points++;
           if (!close(projected, fd, tolerance))
             wrong.push(
               `${fixture.name} ${c.name} at ${JSON.stringify(xs)}: h_grad · d ${projected}, differences ${fd}`,
@@ -277,12 +294,14 @@ describe("f_jvp and f_hvp read back and differentiated", () => {
       }
     }
     console.log(
-      `f_jvp / f_hvp read back from ${SAMPLE.length} fixtures: ${functions} functions differentiated, ${points} points against differences, ` +
+      `f_jvp / f_hvp read back from ${SAMPLE.length} fixtures: ${functions} functions differentiated, ${points} points against differences (${rough.length} skipped, not smooth: ${rough.join(", ")}), ` +
         `${entries} entries against f_hvp (largest relative difference ${worst}${worstAt ? `: ${worstAt}` : ""}); ` +
         `${defaultOnly.length} read as generated with split: false, the default's kernel or fused call refused:\n${defaultOnly.join("\n")}\n` +
         `${[...refused.values()].flat().length} refused:\n${messages.join("\n")}`,
     );
     expect(wrong).toEqual([]);
+    // Kinks inside a stencil are rare: a handful of the points, never a way to skip a fixture.
+    expect(rough.length, rough.join("\n")).toBeLessThanOrEqual(Math.ceil(points / 100));
     expect(Object.fromEntries(refused), messages.join("\n")).toEqual(REFUSED);
     expect(functions).toBeGreaterThanOrEqual(363);
     // The derivatives type-check.
