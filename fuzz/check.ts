@@ -120,13 +120,12 @@ export async function check(p: Program, seed: number): Promise<Outcome> {
 
   const modes = await loadModes(source, vector);
   if ("status" in modes) return modes;
-  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0, nestedRefused: 0 };
+  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0 };
   const sizes = p.main.params.map((q) =>
     q.type === "number" ? 1 : q.type === "R" ? (p.record ?? []).length : p.lengths[q.name]!,
   );
   const nested = vector ? undefined : await loadNested(p, source, sizes, rng(seed ^ 0x2e57));
   if (nested && "status" in nested) return nested;
-  if (nested) counts.nestedRefused = nested.refused.length;
 
   const fround = source.includes("Math.fround");
   const random = rng(seed ^ 0x5eed);

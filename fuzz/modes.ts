@@ -30,8 +30,6 @@ export interface ModeCounts {
   hvp: number;
   hvpSkipped: number;
   nested: number;
-  /** Outer functions refused for a documented limitation of nesting. */
-  nestedRefused: number;
 }
 
 /** Compiles and loads `f_jvp` (and `f_hvp` for a number result), or the failure to. */
@@ -92,7 +90,7 @@ export interface PointCheck {
 /** Checks `f_jvp` and `f_hvp` at one point: a failure, or what it compared. */
 export function checkModesAt(c: PointCheck): Outcome | ModeCounts {
   const { modes, names, xs, y, random, where } = c;
-  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0, nestedRefused: 0 };
+  const counts: ModeCounts = { tangents: 0, hvp: 0, hvpSkipped: 0, nested: 0 };
   const grad = c.gradAt(xs);
   const flat = (g: Record<string, Value>) => names.flatMap((n) => entries(g[n]!));
   const g = flat(grad);
