@@ -4,7 +4,7 @@
  * which are pushed on the tape by the forward pass and popped by the backward one.
  */
 import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
-import { add, c, isConst, mul, op, sub, v } from "../../rules/expr.js";
+import { add, c, isConst, mul, op, select, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition, rules } from "../../rules/table.js";
@@ -19,6 +19,12 @@ function readsOf(e: Expr): VarRef[] {
   collectReads([{ kind: "accumulate", name: "", expr: e }], names);
   return [...names].map((name) => ({ kind: "var", name }));
 }
+
+/**
+ * Operations whose partials are finite wherever their operands are: a value fixed within an inner
+ * loop made by one of these may be computed even when that loop does not run.
+ */
+const FINITE_PARTIALS = new Set(["add", "sub", "mul", "neg", "index"]);
 
 export abstract class SweepTape extends SweepElements {
   /** Per loop: its counters carried backwards (`carriedDelta`), each with the variable holding its value at the end of the reversed iteration. */
@@ -100,7 +106,8 @@ export abstract class SweepTape extends SweepElements {
           expr = nodeExpr(n);
         else if (n && n.op === "index" && this.unchangedFrom(n) && available(n.args[1]!)) expr = nodeExpr(n);
         else if (n && n.op === "index" && available(n.args[1]!) && this.elementRead(n)) expr = this.elementRead(n)!;
-        else if (n && loop && this.fixedWithin(n, loop)) liftedOut.add(name);
+        else if (n && loop && this.fixedWithin(n, loop) && (FINITE_PARTIALS.has(n.op) || this.entryCondition(loop)))
+          liftedOut.add(name);
       }
       recompute.set(name, expr);
       return expr;
@@ -116,8 +123,16 @@ export abstract class SweepTape extends SweepElements {
       if (!e) {
         if (liftedOut.has(name)) {
           const around = this.loopParent(loop!);
-          this.lifted.set(around, (this.lifted.get(around) ?? new Map<string, Node>()).set(name, nodes.get(name)!));
-          this.plan.pushedAs.set(name, nodeExpr(nodes.get(name)!));
+          const n = nodes.get(name)!;
+          this.lifted.set(around, (this.lifted.get(around) ?? new Map<string, Node>()).set(name, n));
+          const entry = this.entryCondition(loop!);
+          // Pushed whether or not the loop ran: an operation whose partials may be infinite or NaN
+          // (Math.sqrt(x) at x < 0) is computed only when it does, or f_grad differentiated again
+          // meets 0 · NaN where the loop runs zero times (fixtures/tape/grad-hoist, `skipped`).
+          this.plan.pushedAs.set(
+            name,
+            FINITE_PARTIALS.has(n.op) || entry === true ? nodeExpr(n) : select(entry as Expr, nodeExpr(n), c(0)),
+          );
         }
         return;
       }
@@ -216,6 +231,33 @@ export abstract class SweepTape extends SweepElements {
     if (n.op !== "index") return true;
     const array = (n.args[0] as VarRef).name;
     return !this.writtenBetween(array, this.position.get(loop.head)!, this.blockEnd.get(around)!);
+  }
+
+  /**
+   * Whether `loop` runs at least once, from the values it starts with: its head with each phi read
+   * as its initial value (`0 < m` for `for (let k = 0; k < m; k++)`), `true` when that is a
+   * constant that holds, undefined when the head reads something else of the loop.
+   */
+  protected entryCondition(loop: Loop): Expr | true | undefined {
+    if (loop.head.some((s) => s.kind !== "node")) return undefined;
+    const head = new Map(loop.head.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
+    const init = new Map(loop.carried.map((x) => [x.name, x.init] as const));
+    const inLoop = (name: string) => this.inside(name, [loop.head, loop.body]);
+    const build = (a: Atom): Expr | undefined => {
+      if (a.kind === "const") return a;
+      const start = init.get(a.name);
+      if (start) return start.kind === "var" && (inLoop(start.name) || init.has(start.name)) ? undefined : start;
+      const n = head.get(a.name);
+      if (!n) return inLoop(a.name) ? undefined : a;
+      if (n.callee !== undefined || !rules[n.op]) return undefined;
+      const args = n.args.map(build);
+      return args.every((x) => x !== undefined) ? op(n.op, ...(args as Expr[])) : undefined;
+    };
+    const cond = build(loop.cond);
+    if (!cond) return undefined;
+    const value = constantValue(cond);
+    if (value === undefined) return cond;
+    return value !== 0 ? true : undefined;
   }
 
   /**
@@ -395,5 +437,18 @@ export abstract class SweepTape extends SweepElements {
       this.lastStore.get(rootOf(this.roots, array)) ?? -1,
       ...(this.mergedInto.get(array) ?? []).map((m) => this.lastWrite(m)),
     );
+  }
+}
+
+/** `e`'s value when it is arithmetic and comparisons of constants, else undefined. */
+function constantValue(e: Expr): number | undefined {
+  if (e.kind === "const") return e.value;
+  if (e.kind === "var" || e.op === "call" || !(e.op in rules)) return undefined;
+  const args = e.args.map(constantValue);
+  if (args.some((a) => a === undefined)) return undefined;
+  try {
+    return Number(rules[e.op]!.eval(...(args as number[])));
+  } catch {
+    return undefined;
   }
 }
