@@ -236,7 +236,8 @@ export abstract class SweepTape extends SweepElements {
   /**
    * Whether `loop` runs at least once, from the values it starts with: its head with each phi read
    * as its initial value (`0 < m` for `for (let k = 0; k < m; k++)`), `true` when that is a
-   * constant that holds, undefined when the head reads something else of the loop.
+   * constant that holds, undefined when the head reads something else of the loop or an array
+   * element. The expression is evaluated at the end of the block around the loop.
    */
   protected entryCondition(loop: Loop): Expr | true | undefined {
     if (loop.head.some((s) => s.kind !== "node")) return undefined;
@@ -250,6 +251,10 @@ export abstract class SweepTape extends SweepElements {
       const n = head.get(a.name);
       if (!n) return inLoop(a.name) ? undefined : a;
       if (n.callee !== undefined || !rules[n.op]) return undefined;
+      // Read again at the end of the block around, after the loop: no element (the loop may have
+      // written it) and no length of an array that grows.
+      if (rules[n.op]!.derivative.kind === "memory" && n.op !== "row" && (n.op !== "length" || this.grownLength(n)))
+        return undefined;
       const args = n.args.map(build);
       return args.every((x) => x !== undefined) ? op(n.op, ...(args as Expr[])) : undefined;
     };
