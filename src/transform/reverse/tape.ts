@@ -4,11 +4,11 @@
  * which are pushed on the tape by the forward pass and popped by the backward one.
  */
 import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
-import { add, c, isConst, mul, op, select, sub, v } from "../../rules/expr.js";
+import { add, c, isConst, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition, rules } from "../../rules/table.js";
-import { SweepElements } from "./elements.js";
+import { SweepLifted } from "./lifted.js";
 import { rootOf } from "../../aliases.js";
 import { rowsOf } from "../../ir-types.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
@@ -20,13 +20,7 @@ function readsOf(e: Expr): VarRef[] {
   return [...names].map((name) => ({ kind: "var", name }));
 }
 
-/**
- * Operations whose partials are finite wherever their operands are: a value fixed within an inner
- * loop made by one of these may be computed even when that loop does not run.
- */
-const FINITE_PARTIALS = new Set(["add", "sub", "mul", "neg", "index"]);
-
-export abstract class SweepTape extends SweepElements {
+export abstract class SweepTape extends SweepLifted {
   /** Per loop: its counters carried backwards (`carriedDelta`), each with the variable holding its value at the end of the reversed iteration. */
   protected readonly carriedBack = new Map<Loop, { phi: string; back: string }[]>();
 
@@ -106,8 +100,7 @@ export abstract class SweepTape extends SweepElements {
           expr = nodeExpr(n);
         else if (n && n.op === "index" && this.unchangedFrom(n) && available(n.args[1]!)) expr = nodeExpr(n);
         else if (n && n.op === "index" && available(n.args[1]!) && this.elementRead(n)) expr = this.elementRead(n)!;
-        else if (n && loop && this.fixedWithin(n, loop) && (FINITE_PARTIALS.has(n.op) || this.entryCondition(loop)))
-          liftedOut.add(name);
+        else if (n && loop && this.liftable(n, loop)) liftedOut.add(name);
       }
       recompute.set(name, expr);
       return expr;
@@ -125,14 +118,7 @@ export abstract class SweepTape extends SweepElements {
           const around = this.loopParent(loop!);
           const n = nodes.get(name)!;
           this.lifted.set(around, (this.lifted.get(around) ?? new Map<string, Node>()).set(name, n));
-          const entry = this.entryCondition(loop!);
-          // Pushed whether or not the loop ran: an operation whose partials may be infinite or NaN
-          // (Math.sqrt(x) at x < 0) is computed only when it does, or f_grad differentiated again
-          // meets 0 · NaN where the loop runs zero times (fixtures/tape/grad-hoist, `skipped`).
-          this.plan.pushedAs.set(
-            name,
-            FINITE_PARTIALS.has(n.op) || entry === true ? nodeExpr(n) : select(entry as Expr, nodeExpr(n), c(0)),
-          );
+          this.plan.pushedAs.set(name, this.liftedPush(n, loop!));
         }
         return;
       }
@@ -206,63 +192,6 @@ export abstract class SweepTape extends SweepElements {
     return block.flatMap((s): CodeStatement[] =>
       s.kind === "node" && wanted.has(s.name) ? [{ kind: "const", name: s.name, expr: nodeExpr(s) }] : [],
     );
-  }
-
-  /**
-   * Whether node `n` of `loop`'s body has one value in every iteration of the loop, so that the
-   * block around the loop can tape it once per iteration of its own (when that block is itself
-   * inside a loop; outside loops nothing is taped there). Its operands come from outside the loop
-   * (not the loop's phis), it is a pure operation on numbers (no call, no condition, no array),
-   * and a read `a[i]` needs no write to `a` from the start of the loop to the end of the block
-   * around it, where the forward pass pushes it by its expression.
-   */
-  protected fixedWithin(n: Node, loop: Loop): boolean {
-    const around = this.loopParent(loop);
-    // The block around plans a tape only if it is a loop body or an arm (not a loop's head).
-    if (!(this.loopBodies.has(around) || this.arms.has(around))) return false;
-    if (!this.inLoop(around) || n.op === "call" || this.isArray(n.name) || this.booleans.has(n.name)) return false;
-    const rule = rules[n.op];
-    if (!rule || (n.op !== "index" && (rule.derivative.kind === "memory" || rule.boolean || rule.array))) return false;
-    const outside = n.args.every(
-      (a) =>
-        a.kind === "const" || (!this.inside(a.name, [loop.head, loop.body]) && this.carriedOf.get(a.name) !== loop),
-    );
-    if (!outside) return false;
-    if (n.op !== "index") return true;
-    const array = (n.args[0] as VarRef).name;
-    return !this.writtenBetween(array, this.position.get(loop.head)!, this.blockEnd.get(around)!);
-  }
-
-  /**
-   * Whether `loop` runs at least once, from the values it starts with: its head with each phi read
-   * as its initial value (`0 < m` for `for (let k = 0; k < m; k++)`), `true` when that is a
-   * constant that holds, undefined when the head reads something else of the loop or an array
-   * element. The expression is evaluated at the end of the block around the loop.
-   */
-  protected entryCondition(loop: Loop): Expr | true | undefined {
-    if (loop.head.some((s) => s.kind !== "node")) return undefined;
-    const head = new Map(loop.head.flatMap((s) => (s.kind === "node" ? [[s.name, s] as const] : [])));
-    const init = new Map(loop.carried.map((x) => [x.name, x.init] as const));
-    const inLoop = (name: string) => this.inside(name, [loop.head, loop.body]);
-    const build = (a: Atom): Expr | undefined => {
-      if (a.kind === "const") return a;
-      const start = init.get(a.name);
-      if (start) return start.kind === "var" && (inLoop(start.name) || init.has(start.name)) ? undefined : start;
-      const n = head.get(a.name);
-      if (!n) return inLoop(a.name) ? undefined : a;
-      if (n.callee !== undefined || !rules[n.op]) return undefined;
-      // Read again at the end of the block around, after the loop: no element (the loop may have
-      // written it) and no length of an array that grows.
-      if (rules[n.op]!.derivative.kind === "memory" && n.op !== "row" && (n.op !== "length" || this.grownLength(n)))
-        return undefined;
-      const args = n.args.map(build);
-      return args.every((x) => x !== undefined) ? op(n.op, ...(args as Expr[])) : undefined;
-    };
-    const cond = build(loop.cond);
-    if (!cond) return undefined;
-    const value = constantValue(cond);
-    if (value === undefined) return cond;
-    return value !== 0 ? true : undefined;
   }
 
   /**
@@ -442,18 +371,5 @@ export abstract class SweepTape extends SweepElements {
       this.lastStore.get(rootOf(this.roots, array)) ?? -1,
       ...(this.mergedInto.get(array) ?? []).map((m) => this.lastWrite(m)),
     );
-  }
-}
-
-/** `e`'s value when it is arithmetic and comparisons of constants, else undefined. */
-function constantValue(e: Expr): number | undefined {
-  if (e.kind === "const") return e.value;
-  if (e.kind === "var" || e.op === "call" || !(e.op in rules)) return undefined;
-  const args = e.args.map(constantValue);
-  if (args.some((a) => a === undefined)) return undefined;
-  try {
-    return Number(rules[e.op]!.eval(...(args as number[])));
-  } catch {
-    return undefined;
   }
 }
