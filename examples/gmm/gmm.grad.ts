@@ -205,9 +205,6 @@ export function gmmObjective_grad(
       const t48 = t40 - t47;
       mainTerm[ik_2] = t48;
       tape.push(li);
-      for (let k_1 = 0; k_1 < xcentered.length; k_1++) {
-        tape.push(xcentered[k_1]!);
-      }
     }
     const mx: number = mainTerm[0]!;
     let mx_1 = mx;
@@ -303,7 +300,6 @@ export function gmmObjective_grad(
   const t101 = t99 - t100;
   const gmmObjective = t101 + prior;
 
-  const xcentered_saved = new Float64Array(xcentered.length);
   const grad_alphas = new Float64Array(alphas.length);
   const grad_means = new Float64Array(means.length);
   const grad_icf = new Float64Array(icf.length);
@@ -426,10 +422,6 @@ export function gmmObjective_grad(
     }
     grad_mainTerm[0]! += grad_mx_1;
     for (let ik_2 = Math.ceil(k) - 1; ik_2 >= 0; ik_2--) {
-      for (let k_1 = xcentered.length - 1; k_1 >= 0; k_1--) {
-        const xcentered_k = tape.pop();
-        xcentered_saved[k_1] = xcentered_k;
-      }
       const li = tape.pop();
       const t19 = ik_2 * d;
       const grad_t48 = grad_mainTerm[ik_2]!;
@@ -454,7 +446,7 @@ export function gmmObjective_grad(
         li_end = li;
         let grad_xcentered_sum = 0;
         if (Math.ceil(d) - 1 >= j) {
-          const t35 = xcentered_saved[i_2]!;
+          const t35 = x[t16 + i_2]! - means[t19 + i_2]!;
           for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
             const li_1 = li + (j_1 - j);
             const t34 = icf[li_1]!;
@@ -471,7 +463,7 @@ export function gmmObjective_grad(
       for (let i = Math.ceil(d) - 1; i >= 0; i--) {
         const t27 = t19 + i;
         const t28 = Qdiags[t27]!;
-        const t29 = xcentered_saved[i]!;
+        const t29 = x[t16 + i]! - means[t19 + i]!;
         const grad_t30 = grad_Qxcentered[i]!;
         grad_Qxcentered[i] = 0;
         const grad_t28 = grad_t30 * t29;

@@ -8,7 +8,7 @@ import { add, c, isConst, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition, rules } from "../../rules/table.js";
-import { SweepLifted } from "./lifted.js";
+import { SweepStored } from "./stored.js";
 import { rootOf } from "../../aliases.js";
 import { rowsOf } from "../../ir-types.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
@@ -20,7 +20,7 @@ function readsOf(e: Expr): VarRef[] {
   return [...names].map((name) => ({ kind: "var", name }));
 }
 
-export abstract class SweepTape extends SweepLifted {
+export abstract class SweepTape extends SweepStored {
   /** Per loop: its counters carried backwards (`carriedDelta`), each with the variable holding its value at the end of the reversed iteration. */
   protected readonly carriedBack = new Map<Loop, { phi: string; back: string }[]>();
 
@@ -96,10 +96,13 @@ export abstract class SweepTape extends SweepLifted {
         const n = nodes.get(name);
         // A row is the same array whenever it is read again (rows are never replaced); the
         // length of an array that grows is not.
+        const read = n?.op === "index" && available(n.args[1]!);
+        const stored = read ? this.storedElement(n) : undefined;
         if (n && (CHEAP.has(n.op) || n.op === "row") && !this.grownLength(n) && n.args.every(available))
           expr = nodeExpr(n);
-        else if (n && n.op === "index" && this.unchangedFrom(n) && available(n.args[1]!)) expr = nodeExpr(n);
-        else if (n && n.op === "index" && available(n.args[1]!) && this.elementRead(n)) expr = this.elementRead(n)!;
+        else if (n && read && this.unchangedFrom(n)) expr = nodeExpr(n);
+        else if (stored && readsOf(stored).every(available)) expr = stored;
+        else if (n && read && this.elementRead(n)) expr = this.elementRead(n)!;
         else if (n && loop && this.liftable(n, loop)) liftedOut.add(name);
       }
       recompute.set(name, expr);
