@@ -177,14 +177,16 @@ export function gmmObjective_grad(
       for (let i_2 = 0; i_2 < d; i_2++) {
         const j = i_2 + 1;
         let li_1 = li;
-        for (let j_1 = j; j_1 < d; j_1++) {
-          const t33 = Qxcentered[j_1]!;
-          const t34 = icf[li_1]!;
+        if (j < d) {
           const t35 = xcentered[i_2]!;
-          const t36 = t34 * t35;
-          const t37 = t33 + t36;
-          Qxcentered[j_1] = t37;
-          li_1 = li_1 + 1;
+          for (let j_1 = j; j_1 < d; j_1++) {
+            const t33 = Qxcentered[j_1]!;
+            const t34 = icf[li_1]!;
+            const t36 = t34 * t35;
+            const t37 = t33 + t36;
+            Qxcentered[j_1] = t37;
+            li_1 = li_1 + 1;
+          }
         }
         li = li_1;
       }
@@ -203,9 +205,6 @@ export function gmmObjective_grad(
       const t48 = t40 - t47;
       mainTerm[ik_2] = t48;
       tape.push(li);
-      for (let k_1 = 0; k_1 < xcentered.length; k_1++) {
-        tape.push(xcentered[k_1]!);
-      }
     }
     const mx: number = mainTerm[0]!;
     let mx_1 = mx;
@@ -301,7 +300,6 @@ export function gmmObjective_grad(
   const t101 = t99 - t100;
   const gmmObjective = t101 + prior;
 
-  const xcentered_saved = new Float64Array(xcentered.length);
   const grad_alphas = new Float64Array(alphas.length);
   const grad_means = new Float64Array(means.length);
   const grad_icf = new Float64Array(icf.length);
@@ -337,32 +335,34 @@ export function gmmObjective_grad(
     const grad_out_2 = grad_out_out;
     let grad_t92_1 = 0;
     let grad_m_2 = 0;
-    for (let ik_4 = Math.ceil(k) - 1; ik_4 >= 0; ik_4--) {
-      const frobenius = tape.pop();
-      const t75 = ik_4 * d;
-      const t82 = ik_4 * icfSize;
-      const t83 = t82 + d;
-      const t94 = sumQs[ik_4]!;
+    if (Math.ceil(k) - 1 >= 0) {
       const grad_t95 = -grad_out_2;
       const grad_t94 = grad_t95 * m;
-      grad_sumQs[ik_4]! += grad_t94;
       const grad_frobenius = grad_out_2 * t92;
       const grad_res_2 = grad_frobenius;
       const grad_res_4 = grad_frobenius;
-      for (let i_16 = Math.ceil(t84) - 1; i_16 >= 0; i_16--) {
-        const t86 = t83 + i_16;
-        const t87 = icf[t86]!;
-        const grad_t87 = 2 * (grad_res_4 * t87);
-        grad_icf[t86]! += grad_t87;
+      for (let ik_4 = Math.ceil(k) - 1; ik_4 >= 0; ik_4--) {
+        const frobenius = tape.pop();
+        const t75 = ik_4 * d;
+        const t82 = ik_4 * icfSize;
+        const t83 = t82 + d;
+        const t94 = sumQs[ik_4]!;
+        grad_sumQs[ik_4]! += grad_t94;
+        for (let i_16 = Math.ceil(t84) - 1; i_16 >= 0; i_16--) {
+          const t86 = t83 + i_16;
+          const t87 = icf[t86]!;
+          const grad_t87 = 2 * (grad_res_4 * t87);
+          grad_icf[t86]! += grad_t87;
+        }
+        for (let i_14 = Math.ceil(d) - 1; i_14 >= 0; i_14--) {
+          const t77 = t75 + i_14;
+          const t78 = Qdiags[t77]!;
+          const grad_t78 = 2 * (grad_res_2 * t78);
+          grad_Qdiags[t77]! += grad_t78;
+        }
+        grad_t92_1 += grad_out_2 * frobenius;
+        grad_m_2 += grad_t95 * t94;
       }
-      for (let i_14 = Math.ceil(d) - 1; i_14 >= 0; i_14--) {
-        const t77 = t75 + i_14;
-        const t78 = Qdiags[t77]!;
-        const grad_t78 = 2 * (grad_res_2 * t78);
-        grad_Qdiags[t77]! += grad_t78;
-      }
-      grad_t92_1 += grad_out_2 * frobenius;
-      grad_m_2 += grad_t95 * t94;
     }
     const grad_t91 = grad_t92_1 * gamma;
     grad_gamma_2 = grad_t92_1 * t91 + grad_t91 * 0.5;
@@ -422,10 +422,6 @@ export function gmmObjective_grad(
     }
     grad_mainTerm[0]! += grad_mx_1;
     for (let ik_2 = Math.ceil(k) - 1; ik_2 >= 0; ik_2--) {
-      for (let k_1 = xcentered.length - 1; k_1 >= 0; k_1--) {
-        const xcentered_k = tape.pop();
-        xcentered_saved[k_1] = xcentered_k;
-      }
       const li = tape.pop();
       const t19 = ik_2 * d;
       const grad_t48 = grad_mainTerm[ik_2]!;
@@ -449,23 +445,25 @@ export function gmmObjective_grad(
         const li = li_end - Math.max(0, Math.ceil(d) - j);
         li_end = li;
         let grad_xcentered_sum = 0;
-        for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
-          const li_1 = li + (j_1 - j);
-          const t34 = icf[li_1]!;
-          const t35 = xcentered_saved[i_2]!;
-          const grad_t37 = grad_Qxcentered[j_1]!;
-          const grad_t36 = grad_t37;
-          const grad_t34 = grad_t36 * t35;
-          const grad_t35 = grad_t36 * t34;
-          grad_xcentered_sum += grad_t35;
-          grad_icf[li_1]! += grad_t34;
+        if (Math.ceil(d) - 1 >= j) {
+          const t35 = x[t16 + i_2]! - means[t19 + i_2]!;
+          for (let j_1 = Math.ceil(d) - 1; j_1 >= j; j_1--) {
+            const li_1 = li + (j_1 - j);
+            const t34 = icf[li_1]!;
+            const grad_t37 = grad_Qxcentered[j_1]!;
+            const grad_t36 = grad_t37;
+            const grad_t34 = grad_t36 * t35;
+            const grad_t35 = grad_t36 * t34;
+            grad_xcentered_sum += grad_t35;
+            grad_icf[li_1]! += grad_t34;
+          }
         }
         grad_xcentered[i_2]! += grad_xcentered_sum;
       }
       for (let i = Math.ceil(d) - 1; i >= 0; i--) {
         const t27 = t19 + i;
         const t28 = Qdiags[t27]!;
-        const t29 = xcentered_saved[i]!;
+        const t29 = x[t16 + i]! - means[t19 + i]!;
         const grad_t30 = grad_Qxcentered[i]!;
         grad_Qxcentered[i] = 0;
         const grad_t28 = grad_t30 * t29;
@@ -489,15 +487,17 @@ export function gmmObjective_grad(
   for (let ik = Math.ceil(k) - 1; ik >= 0; ik--) {
     const t6 = ik * icfSize;
     const t10 = ik * d;
-    for (let id = Math.ceil(d) - 1; id >= 0; id--) {
-      const t12 = tape.pop();
-      const t7 = t6 + id;
-      const t11 = t10 + id;
-      const grad_t12 = grad_Qdiags[t11]!;
-      grad_Qdiags[t11] = 0;
+    if (Math.ceil(d) - 1 >= 0) {
       const grad_t9 = grad_sumQs[ik]!;
-      const grad_q = grad_t12 * t12 + grad_t9;
-      grad_icf[t7]! += grad_q;
+      for (let id = Math.ceil(d) - 1; id >= 0; id--) {
+        const t12 = tape.pop();
+        const t7 = t6 + id;
+        const t11 = t10 + id;
+        const grad_t12 = grad_Qdiags[t11]!;
+        grad_Qdiags[t11] = 0;
+        const grad_q = grad_t12 * t12 + grad_t9;
+        grad_icf[t7]! += grad_q;
+      }
     }
   }
   const grad_k = grad_t98 * t97;

@@ -1,10 +1,13 @@
 /**
- * Loop-invariant reads in forward mode's companions (`f_jvp`, `f_hvp`): a `const` of a loop body
+ * Loop-invariant reads in the entry companions (`f_jvp`, `f_hvp`, `f_grad`, `f_vjp`): a `const` of a loop body
  * whose value is the same in every iteration, because it reads only names declared before the
  * loop that the loop does not assign, and elements of arrays the loop cannot write, is computed
  * once before the loop. GMM's triangular product reads `xcentered[i]` and its tangent in every
  * inner iteration, and the reversed loop of `f_hvp` reads their taped copies the same way: V8
  * keeps such reads in the loop, since a store to any Float64Array might write the one it reads.
+ * Reverse mode is no different: a pop declares its name in the loop (so nothing read from the tape
+ * moves, and pushes and pops keep their order), and an adjoint array the loop adds into
+ * (`grad_x[i] += ...`) or clears is one it writes, whose elements stay where they are read.
  *
  * Exact: the value is the same number, computed earlier. Unless the loop certainly runs once (its
  * condition holds for the counter's first value, as in `for (let k = 0; k < 3; k++)`), the moved
@@ -27,15 +30,17 @@ import { allStatements, declaredNames, innerCode, ownExprs, ownNames, reads } fr
 import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
 import { rules } from "../rules/table.js";
 
-/** Operations that allocate a new array: a name bound to one of these is a fresh array. */
-const ALLOCATIONS = new Set(["newFloat64Array", "zeros"]);
+/** Operations that make a new array: a name bound to one of these is a fresh array (`slice` copies, as f_vjp does grad_out). */
+const ALLOCATIONS = new Set(["newFloat64Array", "zeros", "slice"]);
 /** Operations that may not move: they allocate, or they are not pure arithmetic on numbers. */
 const FIXED = new Set(["call", "newFloat64Array", "zeros", "arrayOf", "slice", "rows", "float64Rows", "zerosLike"]);
 type Loop = CodeStatement & { kind: "for" | "repeat" };
+/** The companions whose loops are hoisted out of: forward mode's, and reverse mode's entries. */
+const HOISTED = new Set(["jvp", "hvp", "grad", "vjp"]);
 
 export function hoistInvariantReads(module: CodeModule): void {
   for (const f of module.functions)
-    if (f.kind === "entry" && (f.companion === "hvp" || f.companion === "jvp")) hoistIn(f);
+    if (f.kind === "entry" && f.companion !== undefined && HOISTED.has(f.companion)) hoistIn(f);
 }
 
 function hoistIn(f: CodeFunction): void {
@@ -232,7 +237,7 @@ function invariants(loop: Loop, scope: Scope, visible: Names, { fresh, defined }
 }
 
 /**
- * The arrays the function allocates (`const a = new Float64Array(n)`, declared once) whose name
+ * The arrays the function allocates (`const a = new Float64Array(n)`, or a copy `a.slice()`, declared once) whose name
  * is only indexed, measured, stored into, added to by an array addition, or returned: nothing
  * else can reach them.
  */

@@ -5,7 +5,7 @@
  * elimination (dead.ts), copy
  * propagation of mutable adjoints (copies.ts), then coalescing of values into the variables they are only copied into
  * (coalesce.ts), then copy and constant propagation in f_hvp (propagate.ts), then writing forward mode's single-use temporaries in place (inline.ts), then
- * moving loop-invariant reads out of f_jvp's and f_hvp's loops, in a branch on the loop running (hoist.ts), then
+ * moving loop-invariant reads out of the loops of f_jvp, f_hvp, f_grad and f_vjp, in a branch on the loop running (hoist.ts), then
  * fusing f_jvp's and f_hvp's array gate calls with their tangents where the gate has a fused `jvp` (fuse.ts), then
  * splitting functions too large for JavaScript engines to optimise into parts (split.ts), and last,
  * moving the body of an `f_hvp` of numbers too large to be inlined into a kernel (kernel.ts), and

@@ -36,12 +36,14 @@ export function gmm_grad(
   const lseAlpha = maxAlpha + t11;
   const sumQ = new Array<number>(t1).fill(0);
   for (let k_4 = 0; k_4 < t1; k_4++) {
-    for (let j = 0; j < t4; j++) {
-      const t14 = sumQ[k_4]!;
+    if (0 < t4) {
       const t15 = q[k_4]!;
-      const t16 = t15[j]!;
-      const t17 = t14 + t16;
-      sumQ[k_4] = t17;
+      for (let j = 0; j < t4; j++) {
+        const t14 = sumQ[k_4]!;
+        const t16 = t15[j]!;
+        const t17 = t14 + t16;
+        sumQ[k_4] = t17;
+      }
     }
   }
   const beta = new Array<number>(t1).fill(0);
@@ -51,34 +53,38 @@ export function gmm_grad(
     for (let k_6 = 0; k_6 < t1; k_6++) {
       const c = new Array<number>(t4).fill(0);
       const Qc = new Array<number>(t4).fill(0);
-      for (let j_2 = 0; j_2 < t4; j_2++) {
-        const t21 = xi[j_2]!;
+      if (0 < t4) {
         const t22 = mu[k_6]!;
-        const t23 = t22[j_2]!;
-        const t24 = t21 - t23;
-        c[j_2] = t24;
         const t25 = q[k_6]!;
-        const t26 = t25[j_2]!;
-        const t27 = Math.exp(t26);
-        const t28 = c[j_2]!;
-        const t29 = t27 * t28;
-        Qc[j_2] = t29;
-        tape.push(t27);
-        tape.push(t28);
+        for (let j_2 = 0; j_2 < t4; j_2++) {
+          const t21 = xi[j_2]!;
+          const t23 = t22[j_2]!;
+          const t24 = t21 - t23;
+          c[j_2] = t24;
+          const t26 = t25[j_2]!;
+          const t27 = Math.exp(t26);
+          const t28 = c[j_2]!;
+          const t29 = t27 * t28;
+          Qc[j_2] = t29;
+          tape.push(t27);
+          tape.push(t28);
+        }
       }
       let li = 0;
       for (let j_4 = 0; j_4 < t4; j_4++) {
         const r = j_4 + 1;
         let li_1 = li;
-        for (let r_1 = r; r_1 < t4; r_1++) {
-          const t32 = Qc[r_1]!;
+        if (r < t4) {
           const t33 = l[k_6]!;
-          const t34 = t33[li_1]!;
           const t35 = c[j_4]!;
-          const t36 = t34 * t35;
-          const t37 = t32 + t36;
-          Qc[r_1] = t37;
-          li_1 = li_1 + 1;
+          for (let r_1 = r; r_1 < t4; r_1++) {
+            const t32 = Qc[r_1]!;
+            const t34 = t33[li_1]!;
+            const t36 = t34 * t35;
+            const t37 = t32 + t36;
+            Qc[r_1] = t37;
+            li_1 = li_1 + 1;
+          }
         }
         tape.push(c[j_4]!);
         li = li_1;
@@ -133,24 +139,28 @@ export function gmm_grad(
   let sumAllQ = 0;
   for (let k_12 = 0; k_12 < t1; k_12++) {
     let frobenius_1 = frobenius;
-    for (let j_8 = 0; j_8 < t4; j_8++) {
+    if (0 < t4) {
       const t65 = q[k_12]!;
-      const t66 = t65[j_8]!;
-      const e = Math.exp(t66);
-      const t67 = e * e;
-      frobenius_1 = frobenius_1 + t67;
-      tape.push(e);
+      for (let j_8 = 0; j_8 < t4; j_8++) {
+        const t66 = t65[j_8]!;
+        const e = Math.exp(t66);
+        const t67 = e * e;
+        frobenius_1 = frobenius_1 + t67;
+        tape.push(e);
+      }
     }
     let frobenius_3 = frobenius_1;
     let trips = 0;
-    for (let j_10 = 0; j_10 < l[k_12]!.length; j_10++) {
+    if (0 < l[k_12]!.length) {
       const t71 = l[k_12]!;
-      const t72 = t71[j_10]!;
       const t73 = l[k_12]!;
-      const t74 = t73[j_10]!;
-      const t75 = t72 * t74;
-      frobenius_3 = frobenius_3 + t75;
-      trips++;
+      for (let j_10 = 0; j_10 < l[k_12]!.length; j_10++) {
+        const t72 = t71[j_10]!;
+        const t74 = t73[j_10]!;
+        const t75 = t72 * t74;
+        frobenius_3 = frobenius_3 + t75;
+        trips++;
+      }
     }
     const t76 = sumQ[k_12]!;
     sumAllQ = sumAllQ + t76;
@@ -292,11 +302,13 @@ export function gmm_grad(
     }
   }
   for (let k_4 = t1 - 1; k_4 >= 0; k_4--) {
-    for (let j = t4 - 1; j >= 0; j--) {
-      const grad_t15 = grad_q[k_4]!;
+    if (t4 - 1 >= 0) {
       const grad_t17 = grad_sumQ[k_4]!;
       const grad_t16 = grad_t17;
-      grad_t15[j]! += grad_t16;
+      for (let j = t4 - 1; j >= 0; j--) {
+        const grad_t15 = grad_q[k_4]!;
+        grad_t15[j]! += grad_t16;
+      }
     }
   }
   const grad_t11 = grad_lseAlpha;

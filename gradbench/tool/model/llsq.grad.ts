@@ -51,14 +51,16 @@ export function llsq_grad(x: number[], n: number) {
       const grad_inner_1 = 2 * (grad_sum_2 * inner);
       let grad_mul_2 = 0;
       let grad_ti_1 = 0;
-      for (let j = t1 - 1; j >= 0; j--) {
-        const mul = tape.pop();
-        const t7 = x[j]!;
+      if (t1 - 1 >= 0) {
         const grad_t8 = -grad_inner_1;
-        const grad_t7 = grad_t8 * mul;
-        grad_x[j]! += grad_t7;
-        grad_ti_1 += grad_mul_2 * mul;
-        grad_mul_2 = grad_mul_2 * ti + grad_t8 * t7;
+        for (let j = t1 - 1; j >= 0; j--) {
+          const mul = tape.pop();
+          const t7 = x[j]!;
+          const grad_t7 = grad_t8 * mul;
+          grad_x[j]! += grad_t7;
+          grad_ti_1 += grad_mul_2 * mul;
+          grad_mul_2 = grad_mul_2 * ti + grad_t8 * t7;
+        }
       }
       grad_t4_1 -= (grad_ti_1 * t5) / t4;
     }

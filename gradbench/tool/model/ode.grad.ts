@@ -8,94 +8,96 @@ export function ode_vjp(x: number[], s: number, grad_out: number[]) {
   const t1 = x.length;
   const h = 2 / s;
   const y = new Array<number>(t1).fill(0);
-  for (let step = 0; step < s; step++) {
-    const z = new Array<number>(t1).fill(0);
+  if (0 < s) {
     const t4: number = x[0]!;
-    z[0] = t4;
-    for (let i = 1; i < t1; i++) {
-      const t7 = x[i]!;
-      const t8 = i - 1;
-      const t9 = y[t8]!;
-      const t10 = t7 * t9;
-      z[i] = t10;
-      tape.push(t9);
-    }
-    const t11 = y.length;
-    const t12 = new Array<number>(t11).fill(0);
-    for (let i_2 = 0; i_2 < t11; i_2++) {
-      const yi = y[i_2]!;
-      const t14 = z[i_2]!;
-      const t15 = h * t14;
-      const t16 = t15 / 2;
-      const t17 = yi + t16;
-      t12[i_2] = t17;
-      tape.push(t14);
-    }
-    const z_1 = new Array<number>(t1).fill(0);
-    z_1[0] = t4;
-    for (let i_3 = 1; i_3 < t1; i_3++) {
-      const t23 = x[i_3]!;
-      const t24 = i_3 - 1;
-      const t25 = t12[t24]!;
-      const t26 = t23 * t25;
-      z_1[i_3] = t26;
-      tape.push(t25);
-    }
-    const t28 = new Array<number>(t11).fill(0);
-    for (let i_5 = 0; i_5 < t11; i_5++) {
-      const yi_1 = y[i_5]!;
-      const t30 = z_1[i_5]!;
-      const t31 = h * t30;
-      const t32 = t31 / 2;
-      const t33 = yi_1 + t32;
-      t28[i_5] = t33;
-      tape.push(t30);
-    }
-    const z_2 = new Array<number>(t1).fill(0);
-    z_2[0] = t4;
-    for (let i_6 = 1; i_6 < t1; i_6++) {
-      const t39 = x[i_6]!;
-      const t40 = i_6 - 1;
-      const t41 = t28[t40]!;
-      const t42 = t39 * t41;
-      z_2[i_6] = t42;
-      tape.push(t41);
-    }
-    const t44 = new Array<number>(t11).fill(0);
-    for (let i_8 = 0; i_8 < t11; i_8++) {
-      const yi_2 = y[i_8]!;
-      const t46 = z_2[i_8]!;
-      const t47 = h * t46;
-      const t48 = yi_2 + t47;
-      t44[i_8] = t48;
-      tape.push(t46);
-    }
-    const z_3 = new Array<number>(t1).fill(0);
-    z_3[0] = t4;
-    for (let i_9 = 1; i_9 < t1; i_9++) {
-      const t54 = x[i_9]!;
-      const t55 = i_9 - 1;
-      const t56 = t44[t55]!;
-      const t57 = t54 * t56;
-      z_3[i_9] = t57;
-      tape.push(t56);
-    }
-    for (let i_11 = 0; i_11 < t1; i_11++) {
-      const t59 = y[i_11]!;
-      const t60 = z[i_11]!;
-      const t61 = z_1[i_11]!;
-      const t62 = 2 * t61;
-      const t63 = t60 + t62;
-      const t64 = z_2[i_11]!;
-      const t65 = 2 * t64;
-      const t66 = t63 + t65;
-      const t67 = z_3[i_11]!;
-      const t68 = t66 + t67;
-      const t69 = h * t68;
-      const t70 = t69 / 6;
-      const t71 = t59 + t70;
-      y[i_11] = t71;
-      tape.push(t68);
+    for (let step = 0; step < s; step++) {
+      const z = new Array<number>(t1).fill(0);
+      z[0] = t4;
+      for (let i = 1; i < t1; i++) {
+        const t7 = x[i]!;
+        const t8 = i - 1;
+        const t9 = y[t8]!;
+        const t10 = t7 * t9;
+        z[i] = t10;
+        tape.push(t9);
+      }
+      const t11 = y.length;
+      const t12 = new Array<number>(t11).fill(0);
+      for (let i_2 = 0; i_2 < t11; i_2++) {
+        const yi = y[i_2]!;
+        const t14 = z[i_2]!;
+        const t15 = h * t14;
+        const t16 = t15 / 2;
+        const t17 = yi + t16;
+        t12[i_2] = t17;
+        tape.push(t14);
+      }
+      const z_1 = new Array<number>(t1).fill(0);
+      z_1[0] = t4;
+      for (let i_3 = 1; i_3 < t1; i_3++) {
+        const t23 = x[i_3]!;
+        const t24 = i_3 - 1;
+        const t25 = t12[t24]!;
+        const t26 = t23 * t25;
+        z_1[i_3] = t26;
+        tape.push(t25);
+      }
+      const t28 = new Array<number>(t11).fill(0);
+      for (let i_5 = 0; i_5 < t11; i_5++) {
+        const yi_1 = y[i_5]!;
+        const t30 = z_1[i_5]!;
+        const t31 = h * t30;
+        const t32 = t31 / 2;
+        const t33 = yi_1 + t32;
+        t28[i_5] = t33;
+        tape.push(t30);
+      }
+      const z_2 = new Array<number>(t1).fill(0);
+      z_2[0] = t4;
+      for (let i_6 = 1; i_6 < t1; i_6++) {
+        const t39 = x[i_6]!;
+        const t40 = i_6 - 1;
+        const t41 = t28[t40]!;
+        const t42 = t39 * t41;
+        z_2[i_6] = t42;
+        tape.push(t41);
+      }
+      const t44 = new Array<number>(t11).fill(0);
+      for (let i_8 = 0; i_8 < t11; i_8++) {
+        const yi_2 = y[i_8]!;
+        const t46 = z_2[i_8]!;
+        const t47 = h * t46;
+        const t48 = yi_2 + t47;
+        t44[i_8] = t48;
+        tape.push(t46);
+      }
+      const z_3 = new Array<number>(t1).fill(0);
+      z_3[0] = t4;
+      for (let i_9 = 1; i_9 < t1; i_9++) {
+        const t54 = x[i_9]!;
+        const t55 = i_9 - 1;
+        const t56 = t44[t55]!;
+        const t57 = t54 * t56;
+        z_3[i_9] = t57;
+        tape.push(t56);
+      }
+      for (let i_11 = 0; i_11 < t1; i_11++) {
+        const t59 = y[i_11]!;
+        const t60 = z[i_11]!;
+        const t61 = z_1[i_11]!;
+        const t62 = 2 * t61;
+        const t63 = t60 + t62;
+        const t64 = z_2[i_11]!;
+        const t65 = 2 * t64;
+        const t66 = t63 + t65;
+        const t67 = z_3[i_11]!;
+        const t68 = t66 + t67;
+        const t69 = h * t68;
+        const t70 = t69 / 6;
+        const t71 = t59 + t70;
+        y[i_11] = t71;
+        tape.push(t68);
+      }
     }
   }
 

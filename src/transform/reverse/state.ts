@@ -19,6 +19,7 @@ import type {
   Merge,
   Node,
   Statement,
+  Store,
   VarRef,
 } from "../../ir.js";
 import { NameAllocator } from "../../names.js";
@@ -99,6 +100,8 @@ export abstract class SweepState {
   protected readonly lastStore = new Map<string, number>();
   /** Program order of every write to each array (by its name and its root), and where each block ends. */
   protected readonly storesAt = new Map<string, number[]>();
+  /** Each store by its position, with the block it is in. */
+  protected readonly storeAt = new Map<number, { store: Store; block: Block }>();
   protected readonly blockEnd = new Map<Block, number>();
   /**
    * Values of a loop's body that are fixed within the loop (tape.ts), handed to the block around
@@ -184,6 +187,7 @@ export abstract class SweepState {
     for (const s of block) {
       this.counter++;
       if (s.kind === "store") {
+        this.storeAt.set(this.counter, { store: s, block });
         this.lastStore.set(s.array.name, this.counter);
         this.lastStore.set(rootOf(this.roots, s.array.name), this.counter);
         for (const name of new Set([s.array.name, rootOf(this.roots, s.array.name)]))

@@ -8,7 +8,7 @@ import { add, c, isConst, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
 import { isCondition, rules } from "../../rules/table.js";
-import { SweepElements } from "./elements.js";
+import { SweepStored } from "./stored.js";
 import { rootOf } from "../../aliases.js";
 import { rowsOf } from "../../ir-types.js";
 import { type Block, CHEAP, definitionsOfBlock } from "./state.js";
@@ -20,7 +20,7 @@ function readsOf(e: Expr): VarRef[] {
   return [...names].map((name) => ({ kind: "var", name }));
 }
 
-export abstract class SweepTape extends SweepElements {
+export abstract class SweepTape extends SweepStored {
   /** Per loop: its counters carried backwards (`carriedDelta`), each with the variable holding its value at the end of the reversed iteration. */
   protected readonly carriedBack = new Map<Loop, { phi: string; back: string }[]>();
 
@@ -96,11 +96,14 @@ export abstract class SweepTape extends SweepElements {
         const n = nodes.get(name);
         // A row is the same array whenever it is read again (rows are never replaced); the
         // length of an array that grows is not.
+        const read = n?.op === "index" && available(n.args[1]!);
+        const stored = read ? this.storedElement(n) : undefined;
         if (n && (CHEAP.has(n.op) || n.op === "row") && !this.grownLength(n) && n.args.every(available))
           expr = nodeExpr(n);
-        else if (n && n.op === "index" && this.unchangedFrom(n) && available(n.args[1]!)) expr = nodeExpr(n);
-        else if (n && n.op === "index" && available(n.args[1]!) && this.elementRead(n)) expr = this.elementRead(n)!;
-        else if (n && loop && this.fixedWithin(n, loop)) liftedOut.add(name);
+        else if (n && read && this.unchangedFrom(n)) expr = nodeExpr(n);
+        else if (stored && readsOf(stored).every(available)) expr = stored;
+        else if (n && read && this.elementRead(n)) expr = this.elementRead(n)!;
+        else if (n && loop && this.liftable(n, loop)) liftedOut.add(name);
       }
       recompute.set(name, expr);
       return expr;
@@ -116,8 +119,9 @@ export abstract class SweepTape extends SweepElements {
       if (!e) {
         if (liftedOut.has(name)) {
           const around = this.loopParent(loop!);
-          this.lifted.set(around, (this.lifted.get(around) ?? new Map<string, Node>()).set(name, nodes.get(name)!));
-          this.plan.pushedAs.set(name, nodeExpr(nodes.get(name)!));
+          const n = nodes.get(name)!;
+          this.lifted.set(around, (this.lifted.get(around) ?? new Map<string, Node>()).set(name, n));
+          this.plan.pushedAs.set(name, this.liftedPush(n, loop!));
         }
         return;
       }
@@ -191,31 +195,6 @@ export abstract class SweepTape extends SweepElements {
     return block.flatMap((s): CodeStatement[] =>
       s.kind === "node" && wanted.has(s.name) ? [{ kind: "const", name: s.name, expr: nodeExpr(s) }] : [],
     );
-  }
-
-  /**
-   * Whether node `n` of `loop`'s body has one value in every iteration of the loop, so that the
-   * block around the loop can tape it once per iteration of its own (when that block is itself
-   * inside a loop; outside loops nothing is taped there). Its operands come from outside the loop
-   * (not the loop's phis), it is a pure operation on numbers (no call, no condition, no array),
-   * and a read `a[i]` needs no write to `a` from the start of the loop to the end of the block
-   * around it, where the forward pass pushes it by its expression.
-   */
-  protected fixedWithin(n: Node, loop: Loop): boolean {
-    const around = this.loopParent(loop);
-    // The block around plans a tape only if it is a loop body or an arm (not a loop's head).
-    if (!(this.loopBodies.has(around) || this.arms.has(around))) return false;
-    if (!this.inLoop(around) || n.op === "call" || this.isArray(n.name) || this.booleans.has(n.name)) return false;
-    const rule = rules[n.op];
-    if (!rule || (n.op !== "index" && (rule.derivative.kind === "memory" || rule.boolean || rule.array))) return false;
-    const outside = n.args.every(
-      (a) =>
-        a.kind === "const" || (!this.inside(a.name, [loop.head, loop.body]) && this.carriedOf.get(a.name) !== loop),
-    );
-    if (!outside) return false;
-    if (n.op !== "index") return true;
-    const array = (n.args[0] as VarRef).name;
-    return !this.writtenBetween(array, this.position.get(loop.head)!, this.blockEnd.get(around)!);
   }
 
   /**
