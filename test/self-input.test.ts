@@ -109,6 +109,10 @@ const REFUSED: Record<string, string[]> = {
     "record-arrays/views (views_hvp)",
     "second-order/records-hessian (potential_jvp)",
     "second-order/records-hessian (potential_hvp)",
+    // An optional array the companion never reads (headRead's a0 is copied, and the copy is
+    // overwritten before any read): adgen wants every optional array read with its default.
+    "tape/grad-hoist (headRead_jvp)",
+    "tape/grad-hoist (headRead_hvp)",
     "tuples/destructured-params (area_jvp)",
     "tuples/destructured-params (area_hvp)",
     "tuples/destructured-params (lineFit_jvp)",
