@@ -28,6 +28,7 @@
  */
 import { allStatements, declaredNames, innerCode, ownExprs, ownNames, reads } from "../code-walk.js";
 import type { CodeFunction, CodeModule, CodeStatement, Expr } from "../ir.js";
+import { constantValue } from "../rules/evaluate.js";
 import { rules } from "../rules/table.js";
 
 /** Operations that make a new array: a name bound to one of these is a fresh array (`slice` copies, as f_vjp does grad_out). */
@@ -165,19 +166,6 @@ function replaceName(e: Expr, name: string, by: Expr): Expr {
   if (e.kind === "var") return e.name === name ? by : e;
   if (e.kind === "const") return e;
   return { ...e, args: e.args.map((a) => replaceName(a, name, by)) };
-}
-
-/** `e`'s value when it is arithmetic and comparisons of constants, else undefined. */
-function constantValue(e: Expr): number | undefined {
-  if (e.kind === "const") return e.value;
-  if (e.kind === "var" || e.op === "call" || !(e.op in rules)) return undefined;
-  const args = e.args.map(constantValue);
-  if (args.some((a) => a === undefined)) return undefined;
-  try {
-    return rules[e.op]!.eval(...(args as number[]));
-  } catch {
-    return undefined;
-  }
 }
 
 /** The `const`s of `loop`'s body (its own statements) that may move before it, taken out of the body. */

@@ -6,6 +6,7 @@
 import type { Atom, Expr, Loop, Node, VarRef } from "../../ir.js";
 import { c, op, select } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
+import { constantValue } from "../../rules/evaluate.js";
 import { rules } from "../../rules/table.js";
 import { rootOf } from "../../aliases.js";
 import { SweepElements } from "./elements.js";
@@ -91,18 +92,5 @@ export abstract class SweepLifted extends SweepElements {
   protected liftedPush(n: Node, loop: Loop): Expr {
     const entry = this.entryCondition(loop);
     return FINITE_PARTIALS.has(n.op) || entry === true ? nodeExpr(n) : select(entry!, nodeExpr(n), c(0));
-  }
-}
-
-/** `e`'s value when it is arithmetic and comparisons of constants, else undefined. */
-function constantValue(e: Expr): number | undefined {
-  if (e.kind === "const") return e.value;
-  if (e.kind === "var" || e.op === "call" || !(e.op in rules)) return undefined;
-  const args = e.args.map(constantValue);
-  if (args.some((a) => a === undefined)) return undefined;
-  try {
-    return Number(rules[e.op]!.eval(...(args as number[])));
-  } catch {
-    return undefined;
   }
 }
