@@ -164,7 +164,8 @@ export function compileSync(source: string, options: CompileOptions = {}): Compi
     module = transform(program, wrtOf, [...new Set(modes)]);
   } catch (e) {
     if (!(e instanceof TangentUnsupported)) throw e;
-    sinks[0]!.report(e.code ?? codes.forwardMode, e.message, e.pos);
+    const sink = (e.file !== undefined && sinks.find((s) => s.file === e.file)) || sinks[0]!;
+    sink.report(e.code ?? codes.forwardMode, e.message, e.pos);
     return { code: "", diagnostics: diagnostics(), functions: [], lines: [] };
   }
   simplify(module, options.split);

@@ -92,3 +92,47 @@ describe.each(scalar.map((f) => [f.name, f] as const))("%s", (_, fixture) => {
     checkHessians(fixture, input, generated, result.functions);
   });
 });
+
+describe("drivers of a function taking optional fields", () => {
+  it("f_hessian, f_hessian_diag and f_jacobian take a field the caller leaves out as its default", async () => {
+    type Opts = { a?: number; p?: { w?: Float64Array; c?: number }; m?: number[][] };
+    type Driver = (x: Float64Array, A: number[][], opts: Opts) => Record<string, unknown>;
+    // Compiled here: the drivers as adgen generates them now, not the committed snapshot.
+    const dir = join(root, "fixtures", "second-order", "optional-fields-hessian");
+    const result = await compile(readFileSync(join(dir, "input.ts"), "utf8"), {
+      fileName: "fixtures/second-order/optional-fields-hessian/input.ts",
+      modes: ["grad", "hessian", "hessian_diag", "jacobian"],
+    });
+    expect(result.diagnostics).toEqual([]);
+    writeFileSync(join(out, "optional-fields-drivers.ts"), result.code);
+    const m = (await import(join(out, "optional-fields-drivers.ts"))) as Record<string, Driver>;
+    const x = Float64Array.from([0.3, -0.5]);
+    const A = [
+      [1, 2],
+      [3, 4],
+    ];
+    const zeros: Opts = {
+      a: 0,
+      p: { w: new Float64Array(2), c: 0 },
+      m: [
+        [0, 0],
+        [0, 0],
+      ],
+    };
+    for (const name of ["f_hessian", "f_hessian_diag", "f_jacobian"]) {
+      const given = m[name]!(x, A, zeros);
+      for (const left of [
+        {},
+        { p: {} },
+        {
+          a: 0,
+          m: [
+            [0, 0],
+            [0, 0],
+          ],
+        },
+      ] as Opts[])
+        expect(m[name]!(x, A, left), `${name}(${JSON.stringify(left)})`).toEqual(given);
+    }
+  });
+});

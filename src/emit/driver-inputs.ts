@@ -6,12 +6,16 @@
  * all, and makes its zero.
  */
 import type { Param } from "../ir.js";
+import { printExpr } from "./expr.js";
 
 export interface Block {
   /** Its key path in a gradient or tangent (`["x"]`, `["p", "w"]`, `["pts"]`). */
   path: string[];
   /** `x`, `p.w`, `pts`: how it is read from the arguments (and, after `r.`, from a result). */
   access: string;
+  /** How its value is read from the arguments where they may leave it out (an optional field,
+   * `(t.w ?? new Float64Array(x.length))`, its default); else `access`. */
+  value: string;
   kind: "number" | "array" | "matrix" | "records";
   /** An array's or a matrix's storage. */
   storage?: "Float64Array" | "number[]";
@@ -24,6 +28,17 @@ export interface Block {
 const keyAccess = (path: string[]): string =>
   path.map((key, i) => (i === 0 ? key : /^\d+$/.test(key) ? `[${key}]` : `.${key}`)).join("");
 
+/** How parameter `p` is read from the arguments: under an optional field, by `?.` and its default. */
+function valueOf(p: Param, path: string[], types: boolean): string {
+  const first = p.optional?.[0];
+  if (first === undefined || p.fallback === undefined) return keyAccess(path);
+  const read = path
+    .map((key, i) => (i === 0 ? key : `${i > first ? "?." : "."}${/^\d+$/.test(key) ? `[${key}]` : key}`))
+    .join("")
+    .replace(/\?\.\[/g, "?.[");
+  return `(${read} ?? ${printExpr(p.fallback, types)})`;
+}
+
 /** The blocks of the inputs, in order; an array of records' leaves become one block. */
 export function blocksOf(inputs: Param[], types: boolean): Block[] {
   const blocks: Block[] = [];
@@ -35,17 +50,20 @@ export function blocksOf(inputs: Param[], types: boolean): Block[] {
     if (k < 0) {
       const nested = p.type === "number[][]" || p.type === "Float64Array[]";
       const storage = p.type.startsWith("Float64Array") ? "Float64Array" : "number[]";
+      const access = keyAccess(path);
+      const value = valueOf(p, path, types);
       blocks.push(
         p.type === "number"
-          ? { path, access: keyAccess(path), kind: "number" }
-          : { path, access: keyAccess(path), kind: nested ? "matrix" : "array", storage },
+          ? { path, access, value, kind: "number" }
+          : { path, access, value, kind: nested ? "matrix" : "array", storage },
       );
       continue;
     }
     const prefix = path.slice(0, k);
     let block = blocks.find((b) => b.kind === "records" && b.path.join(".") === prefix.join("."));
     if (!block) {
-      blocks.push((block = { path: prefix, access: keyAccess(prefix), kind: "records", leaves: [] }));
+      const access = keyAccess(prefix);
+      blocks.push((block = { path: prefix, access, value: access, kind: "records", leaves: [] }));
       leafPaths.set(block, []);
     }
     const leaf = path.slice(k + 1);
@@ -101,9 +119,9 @@ export function blockCode(b: Block, t: (annotation: string) => string, fresh: (b
       b.kind === "number"
         ? "1"
         : b.kind === "array"
-          ? `${b.access}.length`
+          ? `${b.value}.length`
           : b.kind === "matrix"
-            ? `${b.access}.reduce((s, ${row()}) => s + ${row()}.length, 0)`
+            ? `${b.value}.reduce((s, ${row()}) => s + ${row()}.length, 0)`
             : L === 1
               ? `${b.access}.length`
               : `${b.access}.length * ${L}`,
@@ -113,12 +131,12 @@ export function blockCode(b: Block, t: (annotation: string) => string, fresh: (b
         ? "0"
         : b.kind === "array"
           ? b.storage === "Float64Array"
-            ? `new Float64Array(${b.access}.length)`
-            : `new Array${t("<number>")}(${b.access}.length).fill(0)`
+            ? `new Float64Array(${b.value}.length)`
+            : `new Array${t("<number>")}(${b.value}.length).fill(0)`
           : b.kind === "matrix"
             ? b.storage === "Float64Array"
-              ? `${b.access}.map((${row()}) => new Float64Array(${row()}.length))`
-              : `${b.access}.map((${row()}) => new Array${t("<number>")}(${row()}.length).fill(0))`
+              ? `${b.value}.map((${row()}) => new Float64Array(${row()}.length))`
+              : `${b.value}.map((${row()}) => new Array${t("<number>")}(${row()}.length).fill(0))`
             : `${b.access}.map(() => (${b.element}))`,
     /** A statement setting its `j`-th number in `v` (shaped like the inputs, zero) to 1. */
     unit: (v: string, index: string): string => {

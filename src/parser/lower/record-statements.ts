@@ -323,7 +323,13 @@ export abstract class LowerRecordStatements extends LowerRecords {
       this.bindRecord(key, this.conform(v, field.type, e), "let", false, e);
       return;
     }
-    const local = this.lookup(key)!;
+    const local = this.lookup(key);
+    if (!local || (field.optional && local.value === undefined))
+      this.fail(
+        codes.optionalField,
+        `'${key}' is an optional field '${base.key}' does not have; adgen follows an optional field present or absent from where the record is made: give it a value there (or its default)`,
+        target,
+      );
     const hint = keyHint(key);
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const v = field.type.kind === "array" ? this.value(e.right, hint) : this.number(e.right, hint);

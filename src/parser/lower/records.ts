@@ -81,7 +81,7 @@ export abstract class LowerRecords extends LowerStacks {
     for (const f of type.fields) {
       const k = `${key}.${f.name}`;
       if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
-      else if (f.optional && this.lookup(k) === undefined) continue;
+      else if (f.optional && this.lookup(k)?.value === undefined) continue;
       else {
         const value = this.lookup(k)?.value;
         if (!value) this.fail(codes.unassigned, `'${k}' is read before it is assigned a value on every path`, at);
@@ -219,13 +219,37 @@ export abstract class LowerRecords extends LowerStacks {
     for (const f of v.type.fields) {
       const k = `${key}.${f.name}`;
       const fv = v.fields.get(f.name)!;
-      if (fv === undefined && f.optional) continue;
+      if (f.optional && f.type.kind !== "record") {
+        // An optional field is present or absent as the record is made, and stays so: an absent
+        // one is a local without a value (a read takes the default, and does not reach a record
+        // of the same name around it), and a record given to the local keeps each field's presence.
+        if (!declare && (this.lookup(k)?.value !== undefined) !== (fv !== undefined))
+          this.fail(
+            codes.optionalField,
+            fv === undefined
+              ? `'${this.text(at)}' leaves out the optional field '${k}', which '${key}' has; adgen follows an optional field present or absent from where the record is made: give it its value (or its default)`
+              : `'${this.text(at)}' gives '${key}' the optional field '${k}', which it does not have; adgen follows an optional field present or absent from where the record is made: give it one there (or its default)`,
+            at,
+          );
+        if (declare) scope.set(k, { keyword: "let", value: fv as Atom | undefined });
+        else if (fv !== undefined) this.lookup(k)!.value = fv as Atom;
+        continue;
+      }
+      if (fv === undefined && f.optional) {
+        // An absent optional record: its fields are absent (or unassigned) too.
+        this.bindRecord(k, { kind: "record", type: f.type as RecordType, fields: new Map() }, "let", declare, at);
+        continue;
+      }
       if (isRecord(fv)) {
         this.bindRecord(k, fv, "let", declare, at);
         continue;
       }
       if (declare) scope.set(k, { keyword: f.readonly ? "const" : "let", value: fv });
-      else this.lookup(k)!.value = fv;
+      else {
+        const local = this.lookup(k);
+        if (!local) this.fail(codes.record, `'${k}' is not a field adgen follows here`, at);
+        local.value = fv;
+      }
     }
   }
 

@@ -286,7 +286,9 @@ export abstract class SweepState {
     if (node.op === "arrayOf") return c(node.args.length);
     if (node.op === "call") return op("length", v(name));
     if (node.op === "slice") return this.size((node.args[0] as VarRef).name);
-    return node.args[0]!;
+    // An allocation's size is its argument; anything else (a row, 'A[i]') has its own length.
+    if (node.op === "newFloat64Array" || node.op === "zeros") return node.args[0]!;
+    return op("length", v(name));
   }
 
   /** Adds a contribution to scalar `name`: to its own list if defined in `block`, else to the block's outflow. */

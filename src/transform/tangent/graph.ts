@@ -10,6 +10,7 @@
  * it again (second order).
  */
 import type { DiagnosticCode } from "../../diagnostics.js";
+import { builtinGate } from "../../gates/find.js";
 import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
 import { rowsOf } from "../../ir-types.js";
 import { definitionsOf, mapInnerBlocks, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
@@ -33,6 +34,8 @@ export class TangentUnsupported extends Error {
     readonly pos: number,
     /** Its diagnostic's code, when not ADG4001 (not in forward mode). */
     readonly code?: DiagnosticCode,
+    /** The file `pos` is in, when not the input's (a node inlined from a nested request's companion). */
+    readonly file?: string,
   ) {
     super(message);
   }
@@ -92,6 +95,14 @@ export function tangentGraph(
     if (n.op === "call") {
       const callee = callees.get(n.callee!)!;
       if (callee.kind === "arrayGate") {
+        // A gate's tangent read back (`dot.tangent`, from a nested jvp(g)) has no tangent of its own.
+        if ((builtinGate(callee.name) as { tangent?: unknown } | undefined)?.tangent === undefined)
+          throw new TangentUnsupported(
+            `forward mode through the array gate '${callee.name}' is not supported: it has no tangent (adgen differentiates an array gate's tangent in reverse mode only)`,
+            at,
+            undefined,
+            n.file,
+          );
         // `gate.tangent(out, ...inputs, ...tangents)`: a tangent per array or number input.
         const tangents = n.args.flatMap((a, i): Atom[] => {
           const kind = callee.inputs[i];

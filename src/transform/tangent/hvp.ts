@@ -33,6 +33,8 @@ export function hvpFunction(
       throw new TangentUnsupported(
         `Hessian-vector products through the array gate '${s.callee.slice(0, -".tangent".length)}' are not supported: it has no tangent backward`,
         s.pos,
+        undefined,
+        s.file,
       );
   // The objective is the tangent; the value stays a result so that its forward code is kept.
   const [value, tangent] = graph.results as [typeof result, typeof result];
