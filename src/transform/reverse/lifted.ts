@@ -12,9 +12,12 @@ import { SweepElements } from "./elements.js";
 
 /**
  * Operations whose partials are finite wherever their operands are: a value fixed within an inner
- * loop made by one of these may be computed even when that loop does not run.
+ * loop made by one of these may be computed even when that loop does not run. Not an element read:
+ * where the loop does not run its index may be past the end (`a[i + 1]` at the last i), the read
+ * gives undefined, and f_grad differentiated again adds into that element of the array's adjoint
+ * (a number[] grows by a NaN: fixtures/tape/lifted-past-end).
  */
-const FINITE_PARTIALS = new Set(["add", "sub", "mul", "neg", "index"]);
+const FINITE_PARTIALS = new Set(["add", "sub", "mul", "neg"]);
 
 export abstract class SweepLifted extends SweepElements {
   /** Lifted values pushed only when their loop runs (`<entry condition> ? expr : 0`). */
