@@ -13,11 +13,17 @@ import { SweepElements } from "./elements.js";
 
 /**
  * Operations whose partials are finite wherever their operands are: a value fixed within an inner
- * loop made by one of these may be computed even when that loop does not run.
+ * loop made by one of these may be computed even when that loop does not run. Not an element read:
+ * where the loop does not run its index may be past the end (`a[i + 1]` at the last i), the read
+ * gives undefined, and f_grad differentiated again adds into that element of the array's adjoint
+ * (a number[] grows by a NaN: fixtures/tape/lifted-past-end).
  */
-const FINITE_PARTIALS = new Set(["add", "sub", "mul", "neg", "index"]);
+const FINITE_PARTIALS = new Set(["add", "sub", "mul", "neg"]);
 
 export abstract class SweepLifted extends SweepElements {
+  /** Lifted values pushed only when their loop runs (`<entry condition> ? expr : 0`). */
+  private readonly guarded = new Set<string>();
+
   /**
    * Whether node `n` of `loop`'s body has one value in every iteration of the loop, so that the
    * block around the loop can tape it once per iteration of its own (when that block is itself
@@ -78,8 +84,14 @@ export abstract class SweepLifted extends SweepElements {
     return value !== 0 ? true : undefined;
   }
 
-  /** Whether `n`, fixed within `loop`, can be pushed once per iteration of the block around it. */
+  /**
+   * Whether `n`, fixed within `loop`, can be pushed once per iteration of the block around it. A
+   * value lifted into `loop`'s body from an inner loop that may not run, and so pushed there under
+   * that loop's entry condition, stays there: the condition reads values of `loop`'s iteration
+   * (`0 < m_1`, m_1 carried by `loop`), and `loop`'s own entry condition (`0 < 2`) does not imply it.
+   */
   protected liftable(n: Node, loop: Loop): boolean {
+    if (this.guarded.has(n.name)) return false;
     return this.fixedWithin(n, loop) && (FINITE_PARTIALS.has(n.op) || this.entryCondition(loop) !== undefined);
   }
 
@@ -91,6 +103,8 @@ export abstract class SweepLifted extends SweepElements {
    */
   protected liftedPush(n: Node, loop: Loop): Expr {
     const entry = this.entryCondition(loop);
-    return FINITE_PARTIALS.has(n.op) || entry === true ? nodeExpr(n) : select(entry!, nodeExpr(n), c(0));
+    if (FINITE_PARTIALS.has(n.op) || entry === true) return nodeExpr(n);
+    this.guarded.add(n.name);
+    return select(entry!, nodeExpr(n), c(0));
   }
 }

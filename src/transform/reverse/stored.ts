@@ -21,10 +21,10 @@ export abstract class SweepStored extends SweepLifted {
    * The read `n` (`a[i]`) as the value the store that wrote `a[i]` computed, or undefined. `a` is a
    * Float64Array the function makes outside every loop, of length `len`, which no other name
    * reaches; the last store to `a` before the read, `a[k] = value`, is in the body of a loop
-   * `for (k = 0; k < len; k++)` with no other exit, so that loop writes every element; that loop
-   * and the read are in one block B (the read after the loop, nested or not), and nothing writes
-   * `a` after that loop in B (a write after the read, in a loop around it, would come before a
-   * later read). The read's index is the counter of a loop `for (i = 0; i < len; i++)` around the
+   * `for (k = 0; k < len; k++)` with no other exit and no other write to `a`, so that loop writes
+   * every element last; that loop and the read are in one block B (the read after the loop, nested
+   * or not), and nothing writes `a` after that loop in B (a write after the read, in a loop around
+   * it, would come before a later read). The read's index is the counter of a loop `for (i = 0; i < len; i++)` around the
    * read, so it is one of those elements. `value` is `+ - *`, negation and reads of arrays nothing
    * writes from the outermost loop around on, of the counter `k` and values from outside the
    * store's loop: with `k` replaced by `i` it is the element, computed again.
@@ -41,11 +41,16 @@ export abstract class SweepStored extends SweepLifted {
     const at = this.positionOf.get(n)!;
     const before = (this.storesAt.get(array) ?? []).filter((p) => p < at);
     if (before.length === 0) return undefined;
-    const { store, block } = this.storeAt.get(Math.max(...before))!;
+    const last = Math.max(...before);
+    const { store, block } = this.storeAt.get(last)!;
     // The store's loop, whose body the store is directly in, counting k from 0 up to the length.
     const loop = this.carriedOf.get(store.index.kind === "var" ? store.index.name : "");
     if (!loop || loop.body !== block || !this.countsOver(loop, (store.index as { name: string }).name, length))
       return undefined;
+    // That store is the loop's only write to `a`: another (`a[0] = 7` before it, in a later
+    // iteration) would leave an element the store did not write last.
+    const [from, to] = [this.position.get(loop.head)!, this.blockEnd.get(loop.body)!];
+    if (this.storesAt.get(array)!.some((p) => p !== last && p >= from && p <= to)) return undefined;
     // The read comes after that loop, within the block around it, and nothing writes `a` after it.
     const around = this.loopParent(loop);
     if (at <= this.blockEnd.get(loop.body)! || at > this.blockEnd.get(around)!) return undefined;
