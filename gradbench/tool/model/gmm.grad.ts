@@ -86,7 +86,7 @@ export function gmm_grad(
             li_1 = li_1 + 1;
           }
         }
-        tape.push(c[j_4]!);
+        tape.push(r < t4 ? c[j_4]! : 0);
         li = li_1;
       }
       let sq = 0;
