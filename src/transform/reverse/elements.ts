@@ -54,6 +54,19 @@ export abstract class SweepElements extends SweepCounting {
   }
 
   /**
+   * The length `array` was made with, when it is a work array: a `new Float64Array(length)` of the
+   * function's top level, never grown, under no other name and merged into nothing, so that its
+   * elements change only through stores to it.
+   */
+  protected workArrayLength(array: string): Atom | undefined {
+    const made = this.nodeOf.get(array);
+    if (made?.op !== "newFloat64Array" || this.definedIn.get(array) !== this.graph.body) return undefined;
+    if (this.grown.has(array) || rootOf(this.roots, array) !== array || (this.mergedInto.get(array) ?? []).length > 0)
+      return undefined;
+    return made.args[0]!;
+  }
+
+  /**
    * The read `n` (`a[i]`) as a read of a copy taped once per iteration of an enclosing loop body
    * B, or undefined. `a` is a Float64Array the function makes outside every loop (one object,
    * one length, which no other name reaches but through the merges and rows `writtenBetween`
@@ -68,11 +81,8 @@ export abstract class SweepElements extends SweepCounting {
     const a = n.args[0]!;
     if (n.op !== "index" || a.kind !== "var") return undefined;
     const array = a.name;
-    const made = this.nodeOf.get(array);
-    if (made?.op !== "newFloat64Array" || this.definedIn.get(array) !== this.graph.body) return undefined;
-    if (this.grown.has(array) || rootOf(this.roots, array) !== array || (this.mergedInto.get(array) ?? []).length > 0)
-      return undefined;
-    const length = made.args[0]!;
+    const length = this.workArrayLength(array);
+    if (length === undefined) return undefined;
     let chosen: Block | undefined;
     let start = this.positionOf.get(n)!;
     let overLength = false;

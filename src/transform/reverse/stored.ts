@@ -7,7 +7,6 @@
  */
 import type { Atom, Carried, Expr, Loop, Node } from "../../ir.js";
 import { op, v } from "../../rules/expr.js";
-import { rootOf } from "../../aliases.js";
 import { SweepLifted } from "./lifted.js";
 
 /** The operations a recomputed store value may be made of. */
@@ -33,11 +32,8 @@ export abstract class SweepStored extends SweepLifted {
     const [a, index] = n.args as [Atom, Atom];
     if (n.op !== "index" || a.kind !== "var" || index.kind !== "var") return undefined;
     const array = a.name;
-    const made = this.nodeOf.get(array);
-    if (made?.op !== "newFloat64Array" || this.definedIn.get(array) !== this.graph.body) return undefined;
-    if (this.grown.has(array) || rootOf(this.roots, array) !== array || (this.mergedInto.get(array) ?? []).length > 0)
-      return undefined;
-    const length = made.args[0]!;
+    const length = this.workArrayLength(array);
+    if (length === undefined) return undefined;
     const at = this.positionOf.get(n)!;
     const before = (this.storesAt.get(array) ?? []).filter((p) => p < at);
     if (before.length === 0) return undefined;
