@@ -25,8 +25,8 @@ export interface Nested {
 const entries = (x: Value): number[] =>
   typeof x === "number" ? [x] : keysOf(x).map((k) => (x as Record<string | number, number>)[k]!);
 
-/** The wrapper functions, printed after the program (imports hoist, so they may come last). */
-function wrappers(p: Program, direction: number[][]): string {
+/** The outer functions, each printed after the program alone (imports hoist, so they may come last). */
+function wrappers(p: Program, direction: number[][]): Record<"rr" | "rf", string> {
   const params = p.main.params.map((q) => `${q.name}: ${q.type}`).join(", ");
   const args = p.main.params.map((q) => q.name).join(", ");
   const terms: string[] = [];
@@ -51,17 +51,22 @@ function wrappers(p: Program, direction: number[][]): string {
       } else tangents.push(`${q.name}: [${c.join(", ")}]`);
     }
   });
-  return [
-    `import { grad, jvp } from "adgen";`,
-    `export function outer_rr(${params}): number {`,
-    `  const g = grad(f)(${args}).grad;`,
-    `  return ${terms.length > 0 ? terms.join(" + ") : "0"};`,
-    `}`,
-    `export function outer_rf(${params}): number {`,
-    ...setup,
-    `  return jvp(f)(${args}, { ${tangents.join(", ")} }).tangent;`,
-    `}`,
-  ].join("\n");
+  return {
+    rr: [
+      `import { grad } from "adgen";`,
+      `export function outer_rr(${params}): number {`,
+      `  const g = grad(f)(${args}).grad;`,
+      `  return ${terms.length > 0 ? terms.join(" + ") : "0"};`,
+      `}`,
+    ].join("\n"),
+    rf: [
+      `import { jvp } from "adgen";`,
+      `export function outer_rf(${params}): number {`,
+      ...setup,
+      `  return jvp(f)(${args}, { ${tangents.join(", ")} }).tangent;`,
+      `}`,
+    ].join("\n"),
+  };
 }
 
 /** Compiles the two outer functions around `source`; a refusal is a failure. */
@@ -73,17 +78,12 @@ export async function loadNested(
 ): Promise<Nested | Outcome> {
   const direction = lengths.map((n) => Array.from({ length: n }, () => Math.round((random() * 2 - 1) * 1e3) / 1e3));
   const nested: Nested = { direction };
-  const text = `${source}\n${wrappers(p, direction)}\n`;
+  const outer = wrappers(p, direction);
   for (const which of ["rr", "rf"] as const) {
     const name = `outer_${which}`;
-    // Each outer function alone, so that one's refusal does not hide the other.
-    const only = text.replace(
-      which === "rr" ? /export function outer_rf[\s\S]*$/ : /export function outer_rr[\s\S]*?\n}\n/,
-      "",
-    );
     let code: string;
     try {
-      const result = await compile(only, { language: "js", format: false });
+      const result = await compile(`${source}\n${outer[which]}\n`, { language: "js", format: false });
       const d = result.diagnostics[0];
       if (d) return fail("refused", `${name}: ${d.code}: ${d.message} (line ${d.line})`, `refused nested ${d.code}`);
       code = result.code;
