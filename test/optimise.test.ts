@@ -41,6 +41,39 @@ describe("constant folding", () => {
     expect(after).toContain("Math.PI");
     expect(after).toContain("pow 2 0.5");
   });
+
+  it("applies the identities exact for every number (-0, infinities, NaN), and only those", () => {
+    const source = `export function f(x: number, y: number) {
+      const a = 1 * x; const b = y * 1; const c = x / 1; const d = y - 0;
+      const e = -1 * x; const g = y * -1; const h = x + 0; const k = 0 - y; const m = x * 0;
+      return a * b + c * d + e * g + h * k + m;
+    }`;
+    const { after } = beforeAfter(source, foldConstants);
+    for (const gone of ["mul 1 x", "mul y 1", "div x 1", "sub y 0", "mul -1 x", "mul y -1"])
+      expect(after).not.toContain(gone);
+    expect(after.match(/= neg /g)).toHaveLength(2);
+    // x + 0 is 0 at x = -0, 0 - y is 0 at y = 0, x * 0 is NaN at x = Infinity: kept.
+    for (const kept of ["add x 0", "sub 0 y", "mul x 0"]) expect(after).toContain(kept);
+    // The same values, folded or not, at the points where the identities that are not exact fail.
+    const plain = compileSync(source, { passes: [] });
+    const folded = compileSync(source, { passes: ["fold"] });
+    expect(folded.code).not.toEqual(plain.code);
+    const run = (code: string) =>
+      new Function(`${code.replace(/export /g, "").replace(/: number/g, "")}; return f_grad;`)() as (
+        x: number,
+        y: number,
+      ) => { value: number; grad: { x: number; y: number } };
+    for (const [x, y] of [
+      [-0, 0],
+      [0, -0],
+      [Infinity, 2],
+      [NaN, 1],
+      [3, -4],
+    ] as const) {
+      const [p, q] = [run(plain.code)(x, y), run(folded.code)(x, y)];
+      expect(Object.is(q.value, p.value) && Object.is(q.grad.x, p.grad.x) && Object.is(q.grad.y, p.grad.y)).toBe(true);
+    }
+  });
 });
 
 describe("common-subexpression elimination", () => {

@@ -104,15 +104,13 @@ export function naiveEulerR_grad(w: number) {
     const t18 = t3 + t17;
     const t19 = Math.sqrt(t18);
     const t20 = 1 / t19;
-    const t2 = 1 * t20;
-    const t6 = t2 / t19;
+    const t6 = t20 / t19;
     const grad_t19 = -t6;
     const t7 = 2 * t19;
     const grad_t18 = grad_t19 / t7;
     const t12 = grad_t18 * t15;
     const grad_t15 = 2 * t12;
-    const t13 = 1 * t11;
-    const t14 = t13 / t10;
+    const t14 = t11 / t10;
     const grad_t10 = -t14;
     const t16 = 2 * t10;
     const grad_t9 = grad_t10 / t16;
@@ -257,15 +255,13 @@ export function naiveEulerR_grad(w: number) {
     const grad_grad_t10 = grad_grad_t9 / t16;
     const grad_t16 = -((grad_grad_t9 * grad_t9) / t16);
     const grad_t14 = -grad_grad_t10;
-    const grad_t13 = grad_t14 / t10;
-    const grad_t11 = grad_t13;
+    const grad_t11 = grad_t14 / t10;
     const grad_t12 = grad_grad_t15 * 2;
     const grad_grad_t18 = grad_grad_t3 + grad_t12 * t15;
     const grad_grad_t19 = grad_grad_t18 / t7;
     const grad_t7 = -((grad_grad_t18 * grad_t18) / t7);
     const grad_t6 = -grad_grad_t19;
-    const grad_t2 = grad_t6 / t19;
-    const grad_t20 = grad_t2;
+    const grad_t20 = grad_t6 / t19;
     const grad_t19_1 =
       grad_t7 * 2 - (grad_t6 * t6) / t19 - (grad_t20 * t20) / t19;
     const grad_t18_1 = grad_t19_1 / (2 * t19);
@@ -339,8 +335,7 @@ function naiveEulerR_jvp_kernel(tangents: { w?: number }): void {
     const dot_t19 = dot_t18 / (2 * t19);
     const t20 = 1 / t19;
     const dot_t20 = -((dot_t19 * t20) / t19);
-    const t2 = 1 * t20;
-    const t6 = t2 / t19;
+    const t6 = t20 / t19;
     const dot_t6 = dot_t20 / t19 - (dot_t19 * t6) / t19;
     const grad_t19 = -t6;
     const dot_grad_t19 = -dot_t6;
@@ -352,8 +347,7 @@ function naiveEulerR_jvp_kernel(tangents: { w?: number }): void {
     const dot_t12 = dot_grad_t18 * t15 + dot_t15 * grad_t18;
     const grad_t15 = 2 * t12;
     const dot_grad_t15 = dot_t12 * 2;
-    const t13 = 1 * t11;
-    const t14 = t13 / t10;
+    const t14 = t11 / t10;
     const dot_t14 = dot_t11 / t10 - (dot_t10 * t14) / t10;
     const grad_t10 = -t14;
     const dot_grad_t10 = -dot_t14;
@@ -459,7 +453,7 @@ export function naiveEulerF_grad(w: number) {
   while (!returned) {
     const t1_1 = 10 - x;
     const t3 = t1_1 * t1_1;
-    const t2 = -1 * t1_1;
+    const t2 = -t1_1;
     const dot_t3 = 2 * t2;
     const t5 = t4 - y;
     const t8 = t5 * t5;
@@ -491,14 +485,14 @@ export function naiveEulerF_grad(w: number) {
     const ax = -dot_potential;
     const t23 = -0 * t1_1;
     const dot_t3_1 = 2 * t23;
-    const t24 = -1 * t5;
+    const t24 = -t5;
     const dot_t8_1 = 2 * t24;
     const dot_t9_1 = dot_t3_1 + dot_t8_1;
     const dot_t10_1 = dot_t9_1 / t7;
     const t26 = dot_t10_1 * t11;
     const t27 = t26 / t10;
     const dot_t11_1 = -t27;
-    const t28 = -1 * t15;
+    const t28 = -t15;
     const dot_t17_1 = 2 * t28;
     const dot_t18_1 = dot_t3_1 + dot_t17_1;
     const dot_t19_1 = dot_t18_1 / t16;
@@ -725,7 +719,7 @@ function naiveEulerF_jvp_kernel(tangents: { w?: number }): void {
     const dot_t1_1 = -dot_x;
     const t3 = t1_1 * t1_1;
     const dot_t3_2 = 2 * (dot_t1_1 * t1_1);
-    const t2 = -1 * t1_1;
+    const t2 = -t1_1;
     const dot_t2 = -dot_t1_1;
     const dot_t3 = 2 * t2;
     const dot_dot_t3 = dot_t2 * 2;
@@ -781,7 +775,7 @@ function naiveEulerF_jvp_kernel(tangents: { w?: number }): void {
     const dot_ax = -dot_dot_potential;
     const t23 = -0 * t1_1;
     const dot_t3_1 = 2 * t23;
-    const t24 = -1 * t5;
+    const t24 = -t5;
     const dot_t24 = -dot_t5;
     const dot_t8_1 = 2 * t24;
     const dot_dot_t8_1 = dot_t24 * 2;
@@ -794,7 +788,7 @@ function naiveEulerF_jvp_kernel(tangents: { w?: number }): void {
     const dot_t27 = dot_t26 / t10 - (dot_t10_2 * t27) / t10;
     const dot_t11_1 = -t27;
     const dot_dot_t11_1 = -dot_t27;
-    const t28 = -1 * t15;
+    const t28 = -t15;
     const dot_t28 = -dot_t15;
     const dot_t17_1 = 2 * t28;
     const dot_dot_t17_1 = dot_t28 * 2;

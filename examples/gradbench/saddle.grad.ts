@@ -72,9 +72,9 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const decisions = Tape.decisions();
   const t1 = objective(p1x, p1y, s0, s1);
   let fx = -t1;
-  const t7 = -1 * s1;
+  const t7 = -s1;
   const grad_p2y = 2 * t7;
-  const t8 = -1 * s0;
+  const t8 = -s0;
   const grad_p2x = 2 * t8;
   let gx = -grad_p2x;
   let gy = -grad_p2y;
@@ -146,9 +146,9 @@ export function maxR_grad(p1x: number, p1y: number, s0: number, s1: number) {
           const fxp = -t26;
           const cond_3 = fxp < fx;
           if (cond_3) {
-            const t27 = -1 * yp;
+            const t27 = -yp;
             const grad_p2y_1 = 2 * t27;
-            const t28 = -1 * xp;
+            const t28 = -xp;
             const grad_p2x_1 = 2 * t28;
             gx_6 = -grad_p2x_1;
             gy_6 = -grad_p2y_1;
@@ -393,11 +393,11 @@ function maxR_jvp_kernel(tangents: {
   const t6_2 = t4_2 + t5_2;
   const objective_3 = t3_1 - t6_2;
   let fx = -objective_3;
-  const t7 = -1 * s1;
+  const t7 = -s1;
   const dot_t7 = -dot_s1;
   const grad_p2y = 2 * t7;
   const dot_grad_p2y = dot_t7 * 2;
-  const t8 = -1 * s0;
+  const t8 = -s0;
   const dot_t8 = -dot_s0;
   const grad_p2x = 2 * t8;
   const dot_grad_p2x = dot_t8 * 2;
@@ -517,11 +517,11 @@ function maxR_jvp_kernel(tangents: {
           const objective_6 = t3_4 - t6_5;
           const fxp = -objective_6;
           if (fxp < fx) {
-            const t27 = -1 * yp;
+            const t27 = -yp;
             const dot_t27 = -dot_yp;
             const grad_p2y_1 = 2 * t27;
             const dot_grad_p2y_1 = dot_t27 * 2;
-            const t28 = -1 * xp;
+            const t28 = -xp;
             const dot_t28 = -dot_xp;
             const grad_p2x_1 = 2 * t28;
             const dot_grad_p2x_1 = dot_t28 * 2;
@@ -607,8 +607,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const t3 = 0 * p1y;
   const dot_t2 = 2 * t3;
   const dot_t3 = dot_t1 + dot_t2;
-  const t5 = 1 * s0;
-  const dot_t4 = 2 * t5;
+  const dot_t4 = 2 * s0;
   const t6 = 0 * s1;
   const dot_t5 = 2 * t6;
   const dot_t6 = dot_t4 + dot_t5;
@@ -616,8 +615,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
   let gx = -dot_objective;
   const t9 = 0 * s0;
   const dot_t4_1 = 2 * t9;
-  const t10 = 1 * s1;
-  const dot_t5_1 = 2 * t10;
+  const dot_t5_1 = 2 * s1;
   const dot_t6_1 = dot_t4_1 + dot_t5_1;
   const dot_objective_1 = dot_t3 - dot_t6_1;
   let gy = -dot_objective_1;
@@ -689,8 +687,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
           const fxp = -t28;
           const cond_3 = fxp < fx;
           if (cond_3) {
-            const t31 = 1 * xp;
-            const dot_t4_2 = 2 * t31;
+            const dot_t4_2 = 2 * xp;
             const t32 = 0 * yp;
             const dot_t5_2 = 2 * t32;
             const dot_t6_2 = dot_t4_2 + dot_t5_2;
@@ -698,8 +695,7 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
             gx_6 = -dot_objective_2;
             const t35 = 0 * xp;
             const dot_t4_3 = 2 * t35;
-            const t36 = 1 * yp;
-            const dot_t5_3 = 2 * t36;
+            const dot_t5_3 = 2 * yp;
             const dot_t6_3 = dot_t4_3 + dot_t5_3;
             const dot_objective_3 = dot_t3 - dot_t6_3;
             gy_6 = -dot_objective_3;
@@ -806,13 +802,11 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
             const grad_dot_objective_3 = -grad_gy_1_1;
             const grad_dot_t6_3 = -grad_dot_objective_3;
             const grad_dot_t5_3 = grad_dot_t6_3;
-            const grad_t36 = grad_dot_t5_3 * 2;
             const grad_dot_objective_2 = -grad_gx_1_1;
             const grad_dot_t6_2 = -grad_dot_objective_2;
             const grad_dot_t4_2 = grad_dot_t6_2;
-            const grad_t31 = grad_dot_t4_2 * 2;
-            grad_xp = grad_x_5 + grad_t31;
-            grad_yp = grad_y_5 + grad_t36;
+            grad_xp = grad_x_5 + grad_dot_t4_2 * 2;
+            grad_yp = grad_y_5 + grad_dot_t5_3 * 2;
             grad_dot_t3_4 = grad_dot_objective_3 + grad_dot_objective_2;
             grad_x_7 = 0;
             grad_y_7 = 0;
@@ -905,13 +899,11 @@ export function maxF_grad(p1x: number, p1y: number, s0: number, s1: number) {
   const grad_dot_objective_1 = -grad_gy_1_1;
   const grad_dot_t6_1 = -grad_dot_objective_1;
   const grad_dot_t5_1 = grad_dot_t6_1;
-  const grad_t10 = grad_dot_t5_1 * 2;
   const grad_dot_objective = -grad_gx_1_1;
   const grad_dot_t6 = -grad_dot_objective;
   const grad_dot_t4 = grad_dot_t6;
-  const grad_s1 = grad_y_5 + grad_t10;
-  const grad_t5 = grad_dot_t4 * 2;
-  const grad_s0 = grad_x_5 + grad_t5;
+  const grad_s1 = grad_y_5 + grad_dot_t5_1 * 2;
+  const grad_s0 = grad_x_5 + grad_dot_t4 * 2;
   tape.release();
   decisions.release();
   return {
@@ -956,8 +948,8 @@ function maxF_jvp_kernel(tangents: {
   const t2_2 = p1y * p1y;
   const t3_2 = t1_2 + t2_2;
   const t4_1 = s0 * s0;
-  const t5_2 = s1 * s1;
-  const t6_2 = t4_1 + t5_2;
+  const t5 = s1 * s1;
+  const t6_2 = t4_1 + t5;
   const objective_2 = t3_2 - t6_2;
   let fx = -objective_2;
   const t2 = 0 * p1x;
@@ -965,8 +957,7 @@ function maxF_jvp_kernel(tangents: {
   const t3 = 0 * p1y;
   const dot_t2 = 2 * t3;
   const dot_t3 = dot_t1 + dot_t2;
-  const t5 = 1 * s0;
-  const dot_t4 = 2 * t5;
+  const dot_t4 = 2 * s0;
   const dot_dot_t4 = dot_s0 * 2;
   const t6 = 0 * s1;
   const dot_t5 = 2 * t6;
@@ -977,8 +968,7 @@ function maxF_jvp_kernel(tangents: {
   let dot_gx = -dot_dot_objective;
   const t9 = 0 * s0;
   const dot_t4_1 = 2 * t9;
-  const t10 = 1 * s1;
-  const dot_t5_1 = 2 * t10;
+  const dot_t5_1 = 2 * s1;
   const dot_dot_t5_1 = dot_s1 * 2;
   const dot_t6_1 = dot_t4_1 + dot_t5_1;
   const dot_objective_1 = dot_t3 - dot_t6_1;
@@ -1011,10 +1001,10 @@ function maxF_jvp_kernel(tangents: {
       const dot_t3_3 = dot_t1_3 + dot_t2_3;
       const t4_3 = x * x;
       const dot_t4_3_1 = 2 * (dot_x * x);
-      const t5_4 = y * y;
-      const dot_t5_4 = 2 * (dot_y * y);
-      const t6_4 = t4_3 + t5_4;
-      const dot_t6_4 = dot_t4_3_1 + dot_t5_4;
+      const t5_2 = y * y;
+      const dot_t5_2_1 = 2 * (dot_y * y);
+      const t6_4 = t4_3 + t5_2;
+      const dot_t6_4 = dot_t4_3_1 + dot_t5_2_1;
       result_1 = t3_3 - t6_4;
       dot_result_1 = dot_t3_3 - dot_t6_4;
       returned_1 = true;
@@ -1075,10 +1065,10 @@ function maxF_jvp_kernel(tangents: {
           const dot_t3_4 = dot_t1_4 + dot_t2_4;
           const t4_4 = x * x;
           const dot_t4_4 = 2 * (dot_x * x);
-          const t5_5 = y * y;
-          const dot_t5_5 = 2 * (dot_y * y);
-          const t6_5 = t4_4 + t5_5;
-          const dot_t6_5 = dot_t4_4 + dot_t5_5;
+          const t5_4 = y * y;
+          const dot_t5_4 = 2 * (dot_y * y);
+          const t6_5 = t4_4 + t5_4;
+          const dot_t6_5 = dot_t4_4 + dot_t5_4;
           result = t3_4 - t6_5;
           dot_result = dot_t3_4 - dot_t6_5;
           returned_2 = true;
@@ -1092,13 +1082,12 @@ function maxF_jvp_kernel(tangents: {
           const t2_5 = p1y * p1y;
           const t3_5 = t1_5 + t2_5;
           const t4_5 = xp * xp;
-          const t5_6 = yp * yp;
-          const t6_6 = t4_5 + t5_6;
+          const t5_5 = yp * yp;
+          const t6_6 = t4_5 + t5_5;
           const objective_6 = t3_5 - t6_6;
           const fxp = -objective_6;
           if (fxp < fx) {
-            const t31 = 1 * xp;
-            const dot_t4_2 = 2 * t31;
+            const dot_t4_2 = 2 * xp;
             const dot_dot_t4_2 = dot_xp * 2;
             const t32 = 0 * yp;
             const dot_t5_2 = 2 * t32;
@@ -1109,8 +1098,7 @@ function maxF_jvp_kernel(tangents: {
             dot_gx_6 = -dot_dot_objective_2;
             const t35 = 0 * xp;
             const dot_t4_3 = 2 * t35;
-            const t36 = 1 * yp;
-            const dot_t5_3 = 2 * t36;
+            const dot_t5_3 = 2 * yp;
             const dot_dot_t5_3 = dot_yp * 2;
             const dot_t6_3 = dot_t4_3 + dot_t5_3;
             const dot_objective_3 = dot_t3 - dot_t6_3;
