@@ -296,6 +296,10 @@ export abstract class LowerExpressions extends LowerState {
         this.sf = mod.sf;
         try {
           this.moduleState(id.text, b.keyword, id);
+        } catch (err) {
+          // In another file (an imported helper's): reported there, at the read.
+          if (mod !== this.mod) this.resolver.reportIn(mod, err);
+          throw err;
         } finally {
           this.sf = sf;
         }
