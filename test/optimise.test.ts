@@ -140,6 +140,23 @@ describe("loop-invariant code motion", () => {
     expect(at(/= sqrt /)).toBeGreaterThan(at(/^ {4}loop$/));
   });
 
+  it("a loop inside a branch on its own entry condition needs no guard of its own", () => {
+    const guards = (body: string) =>
+      beforeAfter(
+        `export function f(x: number, k: number, n: number, m: number) {
+        let s = x;
+        ${body}
+        return s;
+      }`,
+        hoistLoopInvariants,
+      ).after.match(/^ *if /gm)?.length ?? 0;
+    // The user's branch and no other: the loop runs whenever the arm does.
+    expect(guards("if (0 < n) { for (let i = 0; i < n; i++) s = s * (k * x); }")).toBe(1);
+    // Another condition (m), or the else arm: the loop keeps its guard.
+    expect(guards("if (0 < m) { for (let i = 0; i < n; i++) s = s * (k * x); }")).toBe(2);
+    expect(guards("if (n <= 0) { s = 1; } else { for (let i = 0; i < n; i++) s = s * (k * x); }")).toBe(2);
+  });
+
   it("a value moved out of a loop is reused after it (CSE runs again after LICM)", () => {
     const program = parsed(`export function f(x: number, k: number, d: number) {
       let s = 0;

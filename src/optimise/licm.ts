@@ -8,7 +8,8 @@
  * infinite parameter would be NaN. So unless the loop certainly runs once (its condition holds
  * for the initial values, as in `for (let i = 0; i < 3; i++)` or a `do...while`), the moved
  * values and the loop go into a branch on the condition at entry, `if (entry) { moved; loop }`,
- * whose merges are the loop's results: a loop that does not run computes nothing. A moved value
+ * whose merges are the loop's results: a loop that does not run computes nothing (in the first
+ * arm of a branch on that same condition, the loop certainly runs: no second branch). A moved value
  * that the block computes again after the loop anyway for a value that gets an adjoint (`s +=
  * k * d` in the loop, `s + k * d` after it) needs no guard: it goes before the branch and
  * replaces its twin, so its adjoint is the twin's when the loop does not run.
@@ -43,17 +44,37 @@ export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = [
   /** Twins after a loop, replaced by the value moved out of it. */
   const dropped = new Set<Statement>();
 
-  /** `block` with each loop's invariants moved in front of it (in a guard where needed). */
-  const visit = (block: Statement[]): Statement[] => {
+  // Conditions by the operation that computes them: a loop inside a branch's first arm whose entry
+  // condition is the branch's (`if (0 < n) { for (let i = 0; i < n; i++) ... }`) certainly runs.
+  // SSA values do not change, so the same operation on the same operands is the same condition
+  // (an element read excepted: a store between may change it).
+  const definitions = new Map<string, Node>();
+  for (const s of statementsOf(graph.body)) if (s.kind === "node") definitions.set(s.name, s);
+  const conditionKey = (cond: Atom, extra: Statement[] = []): string | undefined => {
+    if (cond.kind !== "var") return undefined;
+    const node = extra.find((s): s is Node => s.kind === "node" && s.name === cond.name) ?? definitions.get(cond.name);
+    if (!node || node.op === "call" || rules[node.op]?.derivative.kind === "memory") return undefined;
+    return operationKey(node.op, node.callee, node.args);
+  };
+
+  /** `block` with each loop's invariants moved in front of it (in a guard where needed); `known`: conditions that hold there. */
+  const visit = (block: Statement[], known: ReadonlySet<string>): Statement[] => {
     const out: Statement[] = [];
     for (const [at, s] of block.entries()) {
       if (dropped.has(s)) continue;
-      for (const inner of innerBlocks(s)) inner.splice(0, inner.length, ...visit(inner));
+      const holds = s.kind === "branch" ? conditionKey(s.cond) : undefined;
+      for (const inner of innerBlocks(s)) {
+        const within =
+          holds !== undefined && s.kind === "branch" && inner === s.then ? new Set([...known, holds]) : known;
+        inner.splice(0, inner.length, ...visit(inner, within));
+      }
       if (s.kind !== "loop") {
         out.push(s);
         continue;
       }
       const entry = entryCondition(s, fresh);
+      const key = conditionKey(entry.cond, entry.statements);
+      if (key !== undefined && known.has(key)) entry.certain = true;
       // A loop that certainly does not run: nothing to gain, and no condition to branch on.
       if (entry.cond.kind !== "var" && !entry.certain) {
         out.push(s);
@@ -94,11 +115,12 @@ export function hoistLoopInvariants(graph: Graph, reserved: Iterable<string> = [
         pos: s.pos,
       };
       guards.push({ loop: s, branch });
+      for (const e of statementsOf(entry.statements)) if (e.kind === "node") definitions.set(e.name, e);
       out.push(...entry.statements, branch);
     }
     return out;
   };
-  graph.body = visit(graph.body);
+  graph.body = visit(graph.body, new Set());
 
   // After a guarded loop, its results are the guard's merges.
   for (const { loop, branch } of guards) {

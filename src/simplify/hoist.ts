@@ -11,7 +11,8 @@
  *
  * Exact: the value is the same number, computed earlier. Unless the loop certainly runs once (its
  * condition holds for the counter's first value, as in `for (let k = 0; k < 3; k++)`), the moved
- * values and the loop go into a branch on that condition, `if (k0 < n) { moved; loop }`: computed
+ * values and the loop go into a branch on that condition, `if (k0 < n) { moved; loop }` (not
+ * inside a branch on the same condition already, `conditionKey`): computed
  * when the loop does not run, a value no code reads is harmless here, but a companion read back
  * and differentiated (a nested `jvp(g)`, adgen run on its own output) would give it an adjoint of
  * 0 and a partial that may be NaN there (`Math.sqrt(x)` in a loop that runs only while `x > 0`),
@@ -62,7 +63,7 @@ function hoistIn(f: CodeFunction): void {
     for (const x of declaredNames(s, true)) count.set(x, (count.get(x) ?? 0) + (s.kind === "let" ? 2 : 1));
   for (const p of f.params) count.set(p.name, (count.get(p.name) ?? 0) + 1);
   for (const x of [...defined]) if (count.get(x) !== 1) defined.delete(x);
-  const context = { fresh, defined };
+  const context = { fresh, defined, condition: conditionKey(body, defined) };
   // The top level of the function is one scope, forward then backward.
   const visible = new Names();
   f.params.forEach((p) => visible.add(p.name));
@@ -75,6 +76,37 @@ function hoistIn(f: CodeFunction): void {
 interface Context {
   fresh: ReadonlySet<string>;
   defined: ReadonlySet<string>;
+  /** A condition as a key equal for equal conditions; undefined when it may change value (reads a `let`). */
+  condition: (e: Expr) => string | undefined;
+}
+
+/**
+ * Keys of conditions: a name bound once by a `const` and never assigned stands for its
+ * initializer (`t1_entry` is `0 < n`), so that a loop's entry condition inside `if (t1_entry)`
+ * is known to hold there, and its moved values need no branch of their own. A condition reading
+ * a name that may be assigned, an element or a length (an array may be written in between) has
+ * no key.
+ */
+function conditionKey(body: CodeStatement[], defined: ReadonlySet<string>): (e: Expr) => string | undefined {
+  const assigned = new Set<string>();
+  const initializer = new Map<string, Expr>();
+  for (const s of allStatements(body)) {
+    if (s.kind === "set" || s.kind === "accumulate" || s.kind === "increment") assigned.add(s.name);
+    if (s.kind === "const" && defined.has(s.name)) initializer.set(s.name, s.expr);
+  }
+  const key = (e: Expr, depth: number): string | undefined => {
+    if (e.kind === "const") return e.text ?? String(e.value);
+    if (e.kind === "var") {
+      if (!defined.has(e.name) || assigned.has(e.name)) return undefined;
+      const init = initializer.get(e.name);
+      return init && depth < 4 ? key(init, depth + 1) : e.name;
+    }
+    // Arithmetic and comparisons only: an element read or a length may differ by the loop.
+    if (e.op === "call" || rules[e.op]?.derivative.kind === "memory" || rules[e.op]?.array) return undefined;
+    const args = e.args.map((a) => key(a, depth));
+    return args.every((a) => a !== undefined) ? `${e.op}(${args.join(", ")})` : undefined;
+  };
+  return (e) => key(e, 0);
 }
 
 /**
@@ -128,7 +160,13 @@ function mentioned(s: CodeStatement): Set<string> {
  * forward and backward both; a `while`'s head and body); `visible`, the names declared before
  * `list` begins.
  */
-function walk(list: CodeStatement[], scope: Scope, visible: Names, context: Context): void {
+function walk(
+  list: CodeStatement[],
+  scope: Scope,
+  visible: Names,
+  context: Context,
+  known: ReadonlySet<string> = new Set(),
+): void {
   const here = new Names(visible);
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
@@ -136,8 +174,14 @@ function walk(list: CodeStatement[], scope: Scope, visible: Names, context: Cont
     if (s.kind === "for" || s.kind === "repeat") inner.add(s.counter);
     // A `while`'s head and body are one block of the emitted code: one scope.
     const whole = s.kind === "while" ? scopeOf(() => [...s.head, ...s.body]) : undefined;
-    for (const block of innerCode(s)) walk(block, whole ?? scopeOf(() => block), inner, context);
-    const entry = s.kind === "for" || s.kind === "repeat" ? entryCondition(s) : false;
+    // In an `if`'s first arm its condition holds (it reads only names never assigned).
+    const holds = s.kind === "if" ? context.condition(s.cond) : undefined;
+    for (const block of innerCode(s)) {
+      const within = holds !== undefined && s.kind === "if" && block === s.then ? new Set([...known, holds]) : known;
+      walk(block, whole ?? scopeOf(() => block), inner, context, within);
+    }
+    let entry = s.kind === "for" || s.kind === "repeat" ? entryCondition(s) : false;
+    if (typeof entry !== "boolean" && known.has(context.condition(entry) ?? "")) entry = true;
     if ((s.kind === "for" || s.kind === "repeat") && entry !== false) {
       const moved = invariants(s, scope, here, context);
       if (entry === true) {
