@@ -40,10 +40,6 @@ const TOLERANCE = 1e-10;
  * `suite/case (function)`: each group's reason is given.
  */
 const REFUSED: Record<string, string[]> = {
-  // One array under two names after a branch: the helper's `c`, which the backward pass reads
-  // (its length), is also what the helper returns (`weighted_1`); adgen merges a chosen array
-  // under one name (the duplicate would get two adjoints).
-  ADG2001: ["calls/array-helper-written-through-result (f)"],
   // A tape of arrays holding matrices (`arrays.push(M)`, a matrix made in each iteration): an
   // array of arrays of arrays, which the IR does not have. (A row of a matrix the reversed
   // iteration has is not taped: it is read again from the matrix, at a taped index if need be.)
