@@ -40,18 +40,10 @@ const TOLERANCE = 1e-10;
  * `suite/case (function)`: each group's reason is given.
  */
 const REFUSED: Record<string, string[]> = {
-  // One array under two names after a branch: the helper's `c`, which the backward pass reads
-  // (its length), is also what the helper returns (`weighted_1`); adgen merges a chosen array
-  // under one name (the duplicate would get two adjoints).
-  ADG2001: ["calls/array-helper-written-through-result (f)"],
   // A tape of arrays holding matrices (`arrays.push(M)`, a matrix made in each iteration): an
-  // array of arrays of arrays, which the IR does not have.
-  // A row of a matrix pushed on the tape of arrays (`arrays.push(t13)`, `t13 = M[t12]` with `t12`
-  // taped too): a row of two matrices, whose adjoint adgen could not follow. (The transform could
-  // recompute the row from its taped index instead.)
-  // A gate's result stored as a row of a matrix in a loop (`rows[t] = y`) and pushed on the tape
-  // of arrays (`arrays.push(t2, y, ...)`): a row pushed again, whose adjoint adgen could not follow.
-  ADG2090: ["matrix/gate-loop-stored (stored)", "nested/matrix-in-loop (perStep)", "nested/rows-set-by-loop (f)"],
+  // array of arrays of arrays, which the IR does not have. (A row of a matrix the reversed
+  // iteration has is not taped: it is read again from the matrix, at a taped index if need be.)
+  ADG2090: ["nested/matrix-in-loop (perStep)"],
   // f_grad calls gates' parts (`dot.backward[0](...)`, `dot.backward[0].backward(...)`: f calls
   // grad(g)), which adgen does not read back as input: a third derivative through array gates.
   ADG3002: ["nested/gate-parts-typed (f)", "nested/lse-part-written (f)"],

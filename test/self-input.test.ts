@@ -84,12 +84,6 @@ const REFUSED: Record<string, string[]> = {
     "second-order/gate-result-stored (f_hvp)",
     "second-order/gates-newton (loss_hvp)",
   ],
-  // f_jvp chooses its value `f` in a branch, on one path an array made before it (`f = r`): adgen
-  // merges such an array only in return position, which the input has (`if (x > 0) return r;`).
-  ADG2001: ["branches/array-return-made-before (f_jvp)"],
-  // A tape of arrays holding a row of a matrix (`arrays.push(t13, dot_t13)`), as for f_grad
-  // (test/self-hessian.test.ts).
-  ADG2090: ["nested/rows-set-by-loop (f_hvp)"],
   // An array of records' tangent (`tangents: { pts?: readonly { x: number }[] }`), read with the
   // default `undefined` and taken apart by `map`: an optional array of records is not read.
   ADG2120: [

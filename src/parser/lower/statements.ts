@@ -68,7 +68,7 @@ export abstract class LowerStatements extends LowerLoops {
         });
       }
       if (ts.isIfStatement(st)) {
-        if (!containsReturn(st) || inLoop) {
+        if ((!containsReturn(st) || inLoop) && !(!inLoop && this.choosesBeforeReturn(list, i))) {
           this.ifStatement(st);
           if (jumps) return this.guardRest(list, i + 1, rest);
           continue;
@@ -82,6 +82,33 @@ export abstract class LowerStatements extends LowerLoops {
       }
     }
     return rest();
+  }
+
+  /**
+   * Whether the `if` at `list[i]` gives an array variable an array made before it on some path
+   * (`f = r`), and nothing but `return` follows it: it is lowered as if each arm ended with that
+   * `return`, where an array made before the branch may be chosen (generated f_jvp chooses its
+   * value so: `if (x > 0) { f = r; dot_f = dot_r; } else { ... }`, then returns both). Followed by
+   * anything else, the choice is refused (ADG2001): the array would be reached by two names.
+   */
+  private choosesBeforeReturn(list: readonly ts.Statement[], i: number): boolean {
+    const after = list.slice(i + 1).filter((s) => !isInert(s));
+    if (after.length !== 1 || !ts.isReturnStatement(after[0]!)) return false;
+    const chooses = (node: ts.Node): boolean => {
+      if (ts.isFunctionLike(node)) return false;
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const [left, right] = [skipParens(node.left), skipParens(node.right)];
+        if (
+          ts.isIdentifier(left) &&
+          ts.isIdentifier(right) &&
+          this.lookup(left.text) !== undefined &&
+          this.isArray(this.lookup(right.text)?.value)
+        )
+          return true;
+      }
+      return ts.forEachChild(node, chooses) ?? false;
+    };
+    return chooses(list[i]!);
   }
 
   /** The value of `return e`: a number or an array, or for a gate's backward a tuple `[g0, g1, ...]`. */

@@ -7,6 +7,8 @@ import type { Callee, CodeStatement, Expr, Graph, VarRef } from "../../ir.js";
 import { c, op, v } from "../../rules/expr.js";
 import { forwardCode } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
+import { allStatements, mapOwnExprs } from "../../code-walk.js";
+import { statementsOf } from "../../ir-walk.js";
 import { adoptFirstContributions } from "./adopt.js";
 import { SweepLoops } from "./loops.js";
 import { type Block, type Differentiated, type Mode } from "./state.js";
@@ -30,6 +32,41 @@ export function differentiate(
 }
 
 class Reverser extends SweepLoops {
+  /**
+   * An array an arm (outside loops) makes and a branch chooses (`weighted_1 = c` at the end of the
+   * arm) is, wherever the backward pass reads it (only in that arm's reversal, where the branch
+   * chose it), its merge: the backward pass reads it under the merge's name, so the array needs no
+   * `let` of its own before the branch, a second name for the chosen array (which f_grad read
+   * back could not follow: fixtures/calls/array-helper-written-through-result). The same array,
+   * so the same values and length.
+   */
+  private readChosenAsMerged(backward: CodeStatement[]): void {
+    const merged = new Map<string, string>();
+    for (const s of statementsOf(this.graph.body)) {
+      if (s.kind !== "branch") continue;
+      for (const m of s.merges) {
+        if (!this.isArray(m.name) || !this.live.has(m.name)) continue;
+        for (const [value, arm] of [
+          [m.then, s.then],
+          [m.else, s.else],
+        ] as const)
+          if (value.kind === "var" && this.definedIn.get(value.name) === arm && !this.inLoop(arm))
+            merged.set(value.name, m.name);
+      }
+    }
+    if (merged.size === 0) return;
+    // A merge chosen in turn by an enclosing branch's arm is read as that one's merge.
+    const final = (name: string, depth = 0): string =>
+      merged.has(name) && depth <= merged.size ? final(merged.get(name)!, depth + 1) : name;
+    const rename = (e: Expr): Expr =>
+      e.kind === "var" && merged.has(e.name)
+        ? v(final(e.name))
+        : e.kind === "op"
+          ? { ...e, args: e.args.map(rename) }
+          : e;
+    for (const st of allStatements(backward)) mapOwnExprs(st, rename);
+  }
+
   run(): Differentiated {
     const backward: CodeStatement[] = [];
     const result = this.graph.results[0];
@@ -74,6 +111,7 @@ class Reverser extends SweepLoops {
     // Values the live part of the backward pass reads from inside forward branch arms (outside
     // loops) must outlive the arm. (Not those an arm recomputes: the backward pass declares them
     // itself.) What is dead the simplify stage removes.
+    this.readChosenAsMerged(backward);
     const backwardReads = freeReads(liveStatements(backward, read));
     for (const name of backwardReads) {
       const block = this.definedIn.get(name);

@@ -3,7 +3,7 @@
  * are recomputed (loop counters, index arithmetic, reads of arrays nothing writes any more) and
  * which are pushed on the tape by the forward pass and popped by the backward one.
  */
-import type { Atom, Carried, CodeStatement, Expr, Loop, Node, VarRef } from "../../ir.js";
+import type { Atom, Carried, CodeStatement, Expr, Loop, Node, Store, VarRef } from "../../ir.js";
 import { add, c, isConst, mul, op, sub, v } from "../../rules/expr.js";
 import { nodeExpr } from "../forward.js";
 import { collectReads, freeReads, liveStatements } from "../../code-live.js";
@@ -76,6 +76,9 @@ export abstract class SweepTape extends SweepStored {
       const delta = carried && step === undefined ? this.carriedDelta(carried, loop!) : undefined;
       // The value of an inner loop's counter after it: its start plus its step times the trip count.
       const inner = block.find((s): s is Loop => s.kind === "loop" && s.carried.some((x) => x.name === name));
+      const setRow = block.find(
+        (s): s is Store => s.kind === "store" && s.value.kind === "var" && s.value.name === name && this.isArray(name),
+      );
       const exit =
         inner &&
         this.innerExit(
@@ -92,6 +95,10 @@ export abstract class SweepTape extends SweepStored {
         expr = sub(v(back), delta);
       } else if (exit && readsOf(exit).every(available)) {
         expr = exit;
+      } else if (setRow && available(setRow.array) && available(setRow.index)) {
+        // A new array this block sets as a row of a matrix (`M[i] = r`, each row set once, never
+        // replaced): that row of the matrix, not a reference on the tape of arrays.
+        expr = op("row", setRow.array, setRow.index);
       } else {
         const n = nodes.get(name);
         // A row is the same array whenever it is read again (rows are never replaced); the
@@ -103,6 +110,9 @@ export abstract class SweepTape extends SweepStored {
         else if (n && read && this.unchangedFrom(n)) expr = nodeExpr(n);
         else if (stored && readsOf(stored).every(available)) expr = stored;
         else if (n && read && this.elementRead(n)) expr = this.elementRead(n)!;
+        // A row of a matrix the reversed iteration has, at an index it pops: the index (a number)
+        // is taped rather than the row (a reference, which f_grad read back could not follow).
+        else if (n?.op === "row" && available(n.args[0]!)) expr = nodeExpr(n);
         else if (n && loop && this.liftable(n, loop)) liftedOut.add(name);
       }
       recompute.set(name, expr);
