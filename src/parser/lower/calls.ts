@@ -12,6 +12,7 @@ import { dataArgument } from "../module.js";
 import { derivativeOf } from "../nested.js";
 import { ARRAY_TYPES, NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
 import { LowerNested } from "./nested.js";
+import { scratchReads } from "./scratch.js";
 import { type CallTarget } from "./state.js";
 
 /** `undefined`, a zero tangent to a gate's tangent. */
@@ -130,7 +131,9 @@ export abstract class LowerCalls extends LowerNested {
     const isArrayType = (t: ts.TypeNode | undefined): boolean =>
       t !== undefined &&
       (ARRAY_TYPES[typeText(t)] !== undefined || isNestedType(t) || isArrayType(dataArgument(src.mod, t)));
-    if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type)) return undefined;
+    // A function that names adgen's scratch array (a kernel, a part) shares its caller's: inlined too.
+    const scratch = scratchReads(node, src.mod).length > 0;
+    if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type) && !scratch) return undefined;
     const id = `${src.mod.file}#${src.fn.name}`;
     if (this.inlining.includes(id) || (src.fn.node === this.fn.node && this.inlining.length === 0))
       this.fail(codes.recursion, `'${src.fn.name}' calls itself; recursion is not supported`, e.expression);
@@ -158,7 +161,14 @@ export abstract class LowerCalls extends LowerNested {
       return atom;
     });
 
-    const saved = { fn: this.fn, mod: this.mod, sf: this.sf, scopes: this.scopes, loops: this.loops.splice(0) };
+    const saved = {
+      fn: this.fn,
+      mod: this.mod,
+      sf: this.sf,
+      scopes: this.scopes,
+      loops: this.loops.splice(0),
+      scratch: this.enterScratch(node, src.mod, e),
+    };
     this.inlining.push(id);
     this.fn = src.fn;
     this.mod = src.mod;
@@ -190,6 +200,7 @@ export abstract class LowerCalls extends LowerNested {
       this.sf = saved.sf;
       this.scopes = saved.scopes;
       this.loops.push(...saved.loops);
+      this.scratch = saved.scratch;
     }
   }
 
