@@ -16,7 +16,7 @@ import { scratchReads } from "./scratch.js";
 import { type CallTarget } from "./state.js";
 
 /** `undefined`, a zero tangent to a gate's tangent. */
-const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
+export const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
 
 export abstract class LowerCalls extends LowerNested {
   protected call(e: ts.CallExpression, hint?: string): Atom {
@@ -66,7 +66,9 @@ export abstract class LowerCalls extends LowerNested {
       if (b?.kind === "import" && b.from === GATES_MODULE && (member === "tangent" || member === "jvp"))
         this.fail(
           codes.unknownCall,
-          `'${object}.${member}(...)' is not supported here: '${object}' has no tangent adgen differentiates again${member === "jvp" ? " (write the value and the tangent as two calls, as f_jvp generated with split: false does)" : ""}`,
+          member === "jvp"
+            ? `'${object}.jvp(...)' is read only as the pair it returns, \`const [y, dot_y] = ${object}.jvp(...)\`, of a gate with a fused jvp (matmul, matvec)`
+            : `'${object}.tangent(...)' is not supported here: '${object}' has no tangent adgen differentiates again`,
           callee,
         );
       this.fail(
