@@ -4,14 +4,17 @@
  * jvp,hvp -o X.grad.ts` writes now, so that the fixture's input, which calls its f_jvp or f_hvp,
  * reads back the output users get (kernels with their scratch arrays, src/parser/lower/scratch.ts).
  * `-u` rewrites a module that has changed; read its diff. test/fixtures.test.ts checks the
- * fixture itself: its snapshot, and its gradient against finite differences.
+ * fixture itself: its snapshot, and its gradient against finite differences. Also: a scratch
+ * array is read only in the exact form adgen writes (else ADG3001, as any module state), and a
+ * split function's parts, which pass numbers through one too, are read back.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as prettier from "prettier";
 import { describe, expect, it } from "vitest";
 import { compile, compileSync } from "../src/index.js";
-import { passingFixtures } from "./support/fixtures.js";
+import { passingFixtures, root } from "./support/fixtures.js";
+import { close, finiteDifference } from "./support/numeric.js";
 
 /** `[shown, folder, X]` for every `X.grad.ts` with its `X.ts` in a fixture's folder. */
 const modules = passingFixtures().flatMap((f) =>
@@ -84,5 +87,39 @@ function q_hvp_kernel(): void {
     ["an array of numbers", HEADER, "const q_hvp_scratch = [0, 0];"],
   ])("else module state, refused: %s", (_, header, declaration) => {
     expect(codes(generated(header, declaration))).toContain("ADG3001");
+  });
+});
+
+describe("a split function's parts read back", () => {
+  // fixtures/split/around-loop-and-branch: f_grad around two parts that pass their numbers
+  // through f_grad_scratch (src/simplify/split.ts), its committed output read back.
+  it("f_grad's ∂/∂x, differentiated again, against differences of f_grad", async () => {
+    const dir = join(root, "fixtures", "split", "around-loop-and-branch");
+    const output = readFileSync(join(dir, "output.ts"), "utf8");
+    expect(output).toMatch(/^const f_grad_scratch = new Float64Array\(\d+\);$/m);
+    expect(output).toMatch(/^function f_grad_part2\(\): void/m);
+    const wrapper = `import { f_grad } from "./output";\nexport function h(x: number, y: number, a: number[]): number {\n  return f_grad(x, y, a).grad.x;\n}\n`;
+    const r = await compile(wrapper, { fileName: join(dir, "wrap.ts") });
+    expect(r.diagnostics).toEqual([]);
+    const out = join(root, "test", ".generated", "default-output");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "split-parts.ts"), r.code);
+    const { h_grad } = (await import(join(out, "split-parts.ts"))) as {
+      h_grad: (x: number, y: number, a: number[]) => { value: number; grad: { x: number; y: number; a: number[] } };
+    };
+    const { f_grad } = (await import(join(dir, "output.ts"))) as {
+      f_grad: (x: number, y: number, a: number[]) => { grad: { x: number } };
+    };
+    const h = (xs: number[]) => f_grad(xs[0]!, xs[1]!, xs.slice(2)).grad.x;
+    for (const xs of [
+      [0.4, 0.7, 0.3, 0.9, 0.5, 1.1],
+      [1.1, 0.3, 0.8, 0.2, 1, 0.6],
+    ]) {
+      const g = h_grad(xs[0]!, xs[1]!, xs.slice(2));
+      expect(g.value).toBe(h(xs));
+      const adgen = [g.grad.x, g.grad.y, ...g.grad.a];
+      const differences = xs.map((_, i) => finiteDifference(h, xs, i));
+      adgen.forEach((v, i) => expect(close(v, differences[i]!, 1e-5), `${i}: ${v} ${differences[i]}`).toBe(true));
+    }
   });
 });
