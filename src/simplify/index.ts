@@ -43,8 +43,9 @@ export function simplify(module: CodeModule, split: boolean | { above?: number; 
       above: (split === true ? undefined : split.above) ?? SPLIT_ABOVE,
       part: (split === true ? undefined : split.part) ?? PART_SIZE,
     });
-  // A kernel is a part too, and `matmul.jvp` no graph reads: a companion read back by a nested
-  // request (split: false) must stay one function of the forms the parser reads.
+  // A kernel is a part too: a companion a nested request reads back (split: false) stays one
+  // function, inlined into its caller, where a scratch array between a caller and its kernel
+  // would only be a detour (the parser reads both forms: src/parser/lower/scratch.ts).
   if (split === false) return;
   hvpKernels(module);
   jvpKernels(module);

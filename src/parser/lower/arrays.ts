@@ -109,6 +109,7 @@ export abstract class LowerArrays extends LowerExpressions {
       if (v && v.kind === "var" && this.arrays.has(v.name)) return v;
       const b = local ? undefined : this.mod.bindings.get(inner.text);
       if (b?.kind === "mutable") this.moduleState(inner.text, b.keyword, inner);
+      if (b?.kind === "scratch") return this.scratchArray(inner.text, inner);
     } else {
       // Lowered first, so that what is wrong with the expression itself is what gets reported.
       const v = this.value(inner);

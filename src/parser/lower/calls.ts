@@ -12,10 +12,11 @@ import { dataArgument } from "../module.js";
 import { derivativeOf } from "../nested.js";
 import { ARRAY_TYPES, NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
 import { LowerNested } from "./nested.js";
+import { scratchReads } from "./scratch.js";
 import { type CallTarget } from "./state.js";
 
 /** `undefined`, a zero tangent to a gate's tangent. */
-const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
+export const UNDEFINED: Atom = { kind: "const", value: Number.NaN, text: "undefined" };
 
 export abstract class LowerCalls extends LowerNested {
   protected call(e: ts.CallExpression, hint?: string): Atom {
@@ -65,7 +66,9 @@ export abstract class LowerCalls extends LowerNested {
       if (b?.kind === "import" && b.from === GATES_MODULE && (member === "tangent" || member === "jvp"))
         this.fail(
           codes.unknownCall,
-          `'${object}.${member}(...)' is not supported here: '${object}' has no tangent adgen differentiates again${member === "jvp" ? " (write the value and the tangent as two calls, as f_jvp generated with split: false does)" : ""}`,
+          member === "jvp"
+            ? `'${object}.jvp(...)' is read only as the pair it returns, \`const [y, dot_y] = ${object}.jvp(...)\`, of a gate with a fused jvp (matmul, matvec)`
+            : `'${object}.tangent(...)' is not supported here: '${object}' has no tangent adgen differentiates again`,
           callee,
         );
       this.fail(
@@ -130,7 +133,9 @@ export abstract class LowerCalls extends LowerNested {
     const isArrayType = (t: ts.TypeNode | undefined): boolean =>
       t !== undefined &&
       (ARRAY_TYPES[typeText(t)] !== undefined || isNestedType(t) || isArrayType(dataArgument(src.mod, t)));
-    if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type)) return undefined;
+    // A function that names adgen's scratch array (a kernel, a part) shares its caller's: inlined too.
+    const scratch = scratchReads(node, src.mod).length > 0;
+    if (!node.parameters.some((p) => isArrayType(p.type)) && !isArrayType(node.type) && !scratch) return undefined;
     const id = `${src.mod.file}#${src.fn.name}`;
     if (this.inlining.includes(id) || (src.fn.node === this.fn.node && this.inlining.length === 0))
       this.fail(codes.recursion, `'${src.fn.name}' calls itself; recursion is not supported`, e.expression);
@@ -158,7 +163,14 @@ export abstract class LowerCalls extends LowerNested {
       return atom;
     });
 
-    const saved = { fn: this.fn, mod: this.mod, sf: this.sf, scopes: this.scopes, loops: this.loops.splice(0) };
+    const saved = {
+      fn: this.fn,
+      mod: this.mod,
+      sf: this.sf,
+      scopes: this.scopes,
+      loops: this.loops.splice(0),
+      scratch: this.enterScratch(node, src.mod, e),
+    };
     this.inlining.push(id);
     this.fn = src.fn;
     this.mod = src.mod;
@@ -190,6 +202,7 @@ export abstract class LowerCalls extends LowerNested {
       this.sf = saved.sf;
       this.scopes = saved.scopes;
       this.loops.push(...saved.loops);
+      this.scratch = saved.scratch;
     }
   }
 

@@ -18,6 +18,7 @@ import {
   skipParens,
 } from "../syntax.js";
 import type { ModuleScope } from "../module.js";
+import { scratchReads } from "./scratch.js";
 import { LowerState, bool } from "./state.js";
 
 export abstract class LowerExpressions extends LowerState {
@@ -34,6 +35,8 @@ export abstract class LowerExpressions extends LowerState {
     if (ts.isIdentifier(inner)) {
       const local = this.lookup(inner.text);
       if (local) return this.valueOf(local, inner);
+      // `const s = f_jvp_scratch`, the alias an f_jvp stores its arguments through (jvp-kernel.ts).
+      if (this.mod.bindings.get(inner.text)?.kind === "scratch") return this.scratchArray(inner.text, inner);
     }
     return this.operand(e, "value", hint);
   }
@@ -136,6 +139,7 @@ export abstract class LowerExpressions extends LowerState {
       if (found !== "a function") this.fail(codes.notNumber, `'${name}' is ${found}, not a number`, id);
     }
     if (b?.kind === "mutable") this.moduleState(name, b.keyword, id);
+    if (b?.kind === "scratch") return this.scratchArray(name, id);
     if (b)
       this.fail(
         codes.notNumber,
@@ -259,18 +263,45 @@ export abstract class LowerExpressions extends LowerState {
   }
 
   /**
-   * `name`, a module-level variable, read by a function: refused. adgen's own kernels (an f_hvp or
-   * f_jvp of numbers at compile's default, src/simplify/kernel.ts) keep their numbers in one.
+   * `name`, a module-level variable, read by a function: refused. (adgen's own scratch arrays, in
+   * a module it generated, are not: src/parser/lower/scratch.ts.)
    */
   protected moduleState(name: string, keyword: string, at: ts.Node): never {
-    const kernel = /_(jvp|hvp)_scratch$/.test(name)
-      ? ` ('${name}' is the scratch array of the kernel adgen writes for f_jvp or f_hvp by default; adgen reads back a companion generated with split: false, which has none)`
-      : "";
     return this.fail(
       codes.unknownName,
-      `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter${kernel}`,
+      `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter`,
       at,
     );
+  }
+
+  /** adgen's scratch array `name` of the module being read: the one of the call being inlined. */
+  protected scratchArray(name: string, at: ts.Node): VarRef {
+    const a = this.scratch.get(`${this.mod.file}#${name}`);
+    if (!a)
+      this.fail(
+        codes.unknownName,
+        `'${name}' is the scratch array of a function adgen generated, named outside a call of that function`,
+        at,
+      );
+    return a;
+  }
+
+  /**
+   * Before lowering `node`, a function of `mod` called at `at` (or the differentiated function):
+   * a fresh array for each scratch array it names that no function being inlined has yet, made
+   * at `at`. Returns what to restore on leaving it.
+   */
+  protected enterScratch(node: ts.Node, mod: ModuleScope, at: ts.Node): Map<string, VarRef> {
+    const saved = this.scratch;
+    for (const [name, size] of scratchReads(node, mod)) {
+      const key = `${mod.file}#${name}`;
+      if (this.scratch.has(key)) continue;
+      if (this.scratch === saved) this.scratch = new Map(saved);
+      const a = this.node("newFloat64Array", [c(size)], at, name) as VarRef;
+      this.arrays.set(a.name, "Float64Array");
+      this.scratch.set(key, a);
+    }
+    return saved;
   }
   /** A module-level variable `node` reads (an identifier no declaration in it binds): refused, at it. */
   protected readsModuleState(node: ts.Node, mod: ModuleScope): void {

@@ -57,6 +57,8 @@ class FunctionLowering extends LowerClasses {
 
     const params = node.parameters.flatMap((p) => this.recordParam(p) ?? [this.param(p)]);
     this.entryParamList = params;
+    // A function of a module adgen generated may name its scratch array (src/parser/lower/scratch.ts).
+    this.enterScratch(node, this.mod, nameNode);
     let results: Atom[] | undefined;
     if (node.body && ts.isBlock(node.body)) {
       results = this.statements(node.body.statements, 0, () => undefined);

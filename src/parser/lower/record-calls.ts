@@ -236,6 +236,7 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       loops: this.loops.splice(0),
       shared: this.shared,
       ret: this.recordReturn,
+      scratch: this.enterScratch(node, src.mod, e),
     };
     this.inlining.push(id);
     this.fn = src.fn;
@@ -307,6 +308,7 @@ export abstract class LowerRecordCalls extends LowerRecordWrites {
       this.loops.push(...saved.loops);
       this.shared = saved.shared;
       this.recordReturn = saved.ret;
+      this.scratch = saved.scratch;
     }
     for (const { source, value } of copyOut) this.copyOut(source, value, e);
     for (const [a, b] of aliases) this.share(a, b);

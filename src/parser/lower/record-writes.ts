@@ -5,6 +5,7 @@
  */
 import { ts } from "ts-morph";
 import type { Atom } from "../../ir.js";
+import { isGenerated } from "../module.js";
 import { isIncrement } from "../syntax.js";
 import type { RecordType } from "./record-types.js";
 import { LowerOptionalFields } from "./optional-fields.js";
@@ -43,7 +44,11 @@ export abstract class LowerRecordWrites extends LowerOptionalFields {
     }
   }
 
-  /** Whether `fn` may write the fields of its record `name`: assigns them, or passes it to a call. */
+  /**
+   * Whether `fn` may write the fields of its record `name`: assigns them, or passes it to a call
+   * (in a module adgen generated, to a function of the module that writes it: an f_jvp passes its
+   * tangents to its kernel, src/simplify/jvp-kernel.ts, which only reads them).
+   */
   protected mutates(fn: ts.Node, name: string): boolean {
     let found = false;
     const rooted = (e: ts.Expression): boolean => {
@@ -63,12 +68,37 @@ export abstract class LowerRecordWrites extends LowerOptionalFields {
             : undefined;
       const t = target && strip(target);
       if (t && (ts.isPropertyAccessExpression(t) || isTupleElement(t)) && rooted(t.expression)) found = true;
-      if (ts.isCallExpression(n) && n.arguments.some(rooted)) found = true;
+      if (ts.isCallExpression(n) && n.arguments.some((a, i) => rooted(a) && this.callWrites(n, i, fn))) found = true;
       ts.forEachChild(n, visit);
     };
     ts.forEachChild(fn, visit);
     return found;
   }
+
+  /**
+   * Whether the call `n` in `fn` may write what it gets as argument `i`: yes, unless `fn` is in a
+   * module adgen generated and `n` calls a function declared there that does not write that parameter.
+   */
+  private callWrites(n: ts.CallExpression, i: number, fn: ts.Node): boolean {
+    const sf = fn.getSourceFile();
+    if (!isGenerated(sf) || !ts.isIdentifier(n.expression)) return true;
+    const callee = n.expression.text;
+    const decl = sf.statements.find(
+      (s): s is ts.FunctionDeclaration =>
+        ts.isFunctionDeclaration(s) && s.name?.text === callee && s.body !== undefined,
+    );
+    const p = decl?.parameters[i];
+    if (!decl || !p || !ts.isIdentifier(p.name) || this.callersOf.has(decl)) return true;
+    this.callersOf.add(decl);
+    try {
+      return this.mutates(decl, p.name.text);
+    } finally {
+      this.callersOf.delete(decl);
+    }
+  }
+
+  /** The functions `callWrites` is looking into, so that a cycle of calls counts as a write. */
+  private readonly callersOf = new Set<ts.Node>();
 
   /** The records (by their root local) a loop writes: fields, wholly, or through a helper that writes its parameter. */
   protected writtenRecords(nodes: readonly (ts.Node | undefined)[]): Set<string> {

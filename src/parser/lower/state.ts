@@ -107,6 +107,8 @@ export abstract class LowerState {
   protected readonly loops: LoopContext[] = [];
   /** Functions being inlined, to detect recursion. */
   protected readonly inlining: string[] = [];
+  /** adgen's scratch arrays, by `file#name`, as the functions being inlined have them (src/parser/lower/scratch.ts). */
+  protected scratch = new Map<string, VarRef>();
   /** The differentiated function's parameters. */
   protected readonly entryParams = new Set<string>();
   protected sf: ts.SourceFile;
