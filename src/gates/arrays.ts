@@ -34,12 +34,14 @@ import {
 import {
   backwardParts,
   logSumExpParts,
-  reluParts,
-  sqnormParts,
   type ArrayTangents,
+  type DerivedParts,
+  type Derived,
   type PartsOf,
   type PartSource,
 } from "./backward-parts.js";
+import { dotForm, identityForm, matmulForm, matvecForm, mulForm, reluForm, sumForm } from "./forms.js";
+import { derivative, tangentFamily, withParts, withTangent, type Family, type Term } from "./multilinear.js";
 import { matmulJvp, matvecJvp } from "./jvp.js";
 import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
 import { expectSameLength, expectShape } from "./shapes.js";
@@ -77,8 +79,15 @@ export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   tangentBackward: "linear" | "bilinear" | TangentBackward;
   /** Whether `tangent` reads `out`'s value (then `out` gets a gradient from it). */
   tangentReadsOut?: true;
-  /** The parts of `backward` (backward-parts.ts), for a gate neither linear nor bilinear. */
+  /** The parts of `backward` (backward-parts.ts), for logSumExp. */
   backwardParts?: PartSource["backwardParts"];
+  /**
+   * Its forward as a sum of terms (multilinear.ts), for a gate linear or bilinear in its
+   * differentiated inputs: every derivative of it follows, to any order.
+   */
+  terms?: readonly Term[];
+  /** For a gate that is not, but whose tangent and backward are (sqnorm, reluArray): those. */
+  derivatives?: { tangent: Family; parts: readonly Family[] };
 }
 
 /** A gate's tangent is an array gate too: `(out, ...inputs, ...tangents)`, with its own backward. */
@@ -88,7 +97,10 @@ export interface TangentGate {
   output: "array" | "number";
   /** Its backward takes a wanted flag per input and tangent with a gradient (tangent-backward.ts). */
   partial: true;
-  backward: TangentBackward;
+  /** Its parts (`matmul.tangent.backward[1]`), each an array gate (multilinear.ts); not logSumExp's. */
+  backward: TangentBackward & DerivedParts;
+  /** Its own tangent, not logSumExp's. */
+  tangent: Derived;
 }
 
 /** `D`: the types of the gradients of its parts' tangents after `grad`'s (backward-parts.ts). */
@@ -121,7 +133,25 @@ export function arrayGate<F extends Forward, B extends Backward<F>, T extends Ta
           : bilinear(spec.inputs, spec.backward as never, spec.partial === true),
   });
   // Each entry of the backward is an array gate too (`matmul.backward[0]`): second order over f_grad.
-  Object.assign(spec.backward, backwardParts(spec as unknown as PartSource));
+  // Each derivative of a (bi)linear gate has derivatives of its own, made when read (multilinear.ts).
+  const family: Family | undefined = spec.terms && {
+    inputs: spec.inputs,
+    output: spec.output,
+    gate: 0,
+    terms: spec.terms,
+    like: -1,
+  };
+  const tangentOf = family ? tangentFamily(family) : spec.derivatives?.tangent;
+  if (tangentOf) withTangent(withParts(tangent.backward, tangentOf) && tangent, tangentOf);
+  if (family) withParts(spec.backward, family);
+  else if (spec.derivatives) {
+    const parts = [...spec.derivatives.parts];
+    spec.inputs.forEach((kind, i) => {
+      const part = kind === "array" ? parts.shift() : undefined;
+      let made: unknown;
+      if (part) Object.defineProperty(spec.backward, i, { enumerable: true, get: () => (made ??= derivative(part)) });
+    });
+  } else Object.assign(spec.backward, backwardParts(spec as unknown as PartSource));
   return Object.assign(spec.forward, spec, { tangent }) as unknown as ArrayGate<F, B, T>;
 }
 
@@ -169,11 +199,17 @@ const withJvp = <G, J>(gate: G, jvp: J): G & { jvp: J } => Object.assign(gate as
 /** The gradient of an input whose gradient is not wanted: empty, never read. */
 const NOT_WANTED = new Float64Array(0);
 
+/** The tangent of a gate with one array input, `(out, a, da)`, as multilinear.ts describes it. */
+const TANGENT = { inputs: ["size", "array", "array"], gate: 1, like: 0, tangent: true } as const;
+/** The part of its backward, `(grad, out, a)`. */
+const PART = { gate: 2, like: 2 } as const;
+
 /** y = x w, with x of shape n×d and w of shape d×m; y is n×m. */
 export const matmul = /* @__PURE__ */ withJvp(
   arrayGate({
     inputs: ["array", "array", "size", "size", "size"],
     tangentBackward: "bilinear",
+    terms: [{ form: matmulForm, slot: 0, args: [-1, 0, 1] }],
     reads: [0, 1],
     output: "array",
     partial: true,
@@ -222,6 +258,7 @@ export const matvec = /* @__PURE__ */ withJvp(
   arrayGate({
     inputs: ["array", "array", "size", "size"],
     tangentBackward: "bilinear",
+    terms: [{ form: matvecForm, slot: 0, args: [-1, 0, 1] }],
     reads: [0, 1],
     output: "array",
     partial: true,
@@ -267,6 +304,7 @@ export const matvec = /* @__PURE__ */ withJvp(
 export const dot = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   tangentBackward: "bilinear",
+  terms: [{ form: dotForm, slot: 0, args: [-1, 0, 1] }],
   reads: [0, 1],
   output: "number",
   partial: true,
@@ -288,6 +326,7 @@ export const dot = /* @__PURE__ */ arrayGate({
 export const sum = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   tangentBackward: "linear",
+  terms: [{ form: sumForm, slot: 0, args: [-1, 0] }],
   reads: [],
   output: "number",
   forward: (a: Float64Array): number => total(a),
@@ -298,7 +337,18 @@ export const sum = /* @__PURE__ */ arrayGate({
 export const sqnorm = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   tangentBackward: sqnormTangentBackward,
-  backwardParts: sqnormParts,
+  // 2 a · da, and the part 2 grad a: dot's form, scaled by 2.
+  derivatives: {
+    tangent: { ...TANGENT, output: "number", terms: [{ form: dotForm, slot: 0, args: [-1, 1, 2], scale: 2 }] },
+    parts: [
+      {
+        ...PART,
+        output: "array",
+        inputs: ["number", "size", "array"],
+        terms: [{ form: dotForm, slot: 1, args: [0, -1, 2], scale: 2 }],
+      },
+    ],
+  },
   reads: [0],
   output: "number",
   forward: (a: Float64Array): number => dotProduct(a, a, a.length),
@@ -309,6 +359,10 @@ export const sqnorm = /* @__PURE__ */ arrayGate({
 export const add = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   tangentBackward: "linear",
+  terms: [
+    { form: identityForm, slot: 0, args: [-1, 0] },
+    { form: identityForm, slot: 0, args: [-1, 1] },
+  ],
   reads: [],
   output: "array",
   forward: (a: Float64Array, b: Float64Array): Float64Array => {
@@ -334,6 +388,7 @@ export const add = /* @__PURE__ */ arrayGate({
 export const mul = /* @__PURE__ */ arrayGate({
   inputs: ["array", "array"],
   tangentBackward: "bilinear",
+  terms: [{ form: mulForm, slot: 0, args: [-1, 0, 1] }],
   reads: [0, 1],
   output: "array",
   partial: true,
@@ -357,7 +412,18 @@ export const mul = /* @__PURE__ */ arrayGate({
 export const reluArray = /* @__PURE__ */ arrayGate({
   inputs: ["array"],
   tangentBackward: reluTangentBackward,
-  backwardParts: reluParts,
+  // da where a > 0, and the part grad where a > 0: linear, with a as the mask.
+  derivatives: {
+    tangent: { ...TANGENT, output: "array", terms: [{ form: reluForm, slot: 0, args: [-1, 2] }] },
+    parts: [
+      {
+        ...PART,
+        output: "array",
+        inputs: ["array", "size", "array"],
+        terms: [{ form: reluForm, slot: 1, args: [0, -1] }],
+      },
+    ],
+  },
   reads: [0],
   output: "array",
   forward: (a: Float64Array): Float64Array => positivePart(a, a),
