@@ -21,9 +21,14 @@ export function builtinGate(name: string): unknown {
 
 /** Why `name` (`logSumExp.tangent.backward[1]`) is no built-in gate, for a diagnostic. */
 export function noSuchGate(name: string): string {
+  return `'${name}' does not exist: ${whyNot(name)}`;
+}
+
+/** Why the derivative `name` is missing: its gate's derivatives stop at the second order. */
+export function whyNot(name: string): string {
   const root = /^[\w$]+/.exec(name)?.[0] ?? name;
   const gate = builtinGate(root) as { terms?: unknown; derivatives?: unknown } | undefined;
   if (gate && !gate.terms && !gate.derivatives)
-    return `'${name}' does not exist: ${root}'s derivatives are written by hand to the second order (its tangent's backward and its backward's parts), and have no derivatives of their own`;
-  return `'${name}' is not a derivative adgen/gates has`;
+    return `${root}'s derivatives are written by hand to the second order (its tangent's backward and its backward's parts), and have no derivatives of their own`;
+  return "adgen/gates has no such derivative";
 }

@@ -6,14 +6,14 @@
  * array (multilinear.ts adds into it).
  */
 import { gemm, dotProduct, positivePart, product, scaled, total } from "./kernels.js";
-import type { Form } from "./multilinear.js";
+import type { Family, Form } from "./multilinear.js";
 
 type Value = Float64Array | number | undefined;
 const A = (x: Value) => x as Float64Array;
 const N = (x: Value) => x as number;
 
 /** ⟨c, x w⟩, x of n×d and w of d×m (matmul's inputs: x, w, n, d, m). */
-export const matmulForm: Form = {
+export const matmul: Form = {
   slots: ["array", "array", "array"],
   face(k, [c, x, w], [, , n, d, m]) {
     const [rows, inner, cols] = [N(n), N(d), N(m)];
@@ -34,7 +34,7 @@ export const matmulForm: Form = {
 };
 
 /** ⟨c, w x⟩, w of n×d and x of d (matvec's inputs: w, x, n, d). */
-export const matvecForm: Form = {
+export const matvec: Form = {
   slots: ["array", "array", "array"],
   face(k, [c, w, x], [, , n, d]) {
     const [rows, cols] = [N(n), N(d)];
@@ -55,33 +55,63 @@ export const matvecForm: Form = {
 };
 
 /** c (a · b), c a number. */
-export const dotForm: Form = {
+export const dot: Form = {
   slots: ["number", "array", "array"],
   face: (k, [c, a, b]) =>
     k === 0 ? dotProduct(A(a), A(b), A(a).length) : k === 1 ? scaled(A(b), N(c)) : scaled(A(a), N(c)),
 };
 
 /** Σ c a b, elementwise. */
-export const mulForm: Form = {
+export const mul: Form = {
   slots: ["array", "array", "array"],
   face: (k, [c, a, b]) => (k === 0 ? product(A(a), A(b)) : k === 1 ? product(A(c), A(b)) : product(A(c), A(a))),
 };
 
 /** ⟨c, a⟩: add is a sum of two. */
-export const identityForm: Form = {
+export const identity: Form = {
   slots: ["array", "array"],
   face: (k, [c, a]) => (k === 0 ? A(a).slice() : A(c).slice()),
 };
 
 /** c Σ a, c a number (sum's input `a` gives the length). */
-export const sumForm: Form = {
+export const sum: Form = {
   slots: ["number", "array"],
   face: (k, [c, a], [input]) => (k === 0 ? total(A(a)) : new Float64Array(A(input).length).fill(N(c))),
 };
 
 /** ⟨c, x⟩ where reluArray's input `a` is positive: linear in c and x, `a` a mask. */
-export const reluForm: Form = {
+export const relu: Form = {
   slots: ["array", "array"],
   masks: [0],
   face: (k, [c, x], [a]) => positivePart(A(k === 0 ? x : c), A(a)),
+};
+
+/** The tangent of a gate of one array, `(out, a, da)`, and the part of its backward, `(grad, out, a)`. */
+const TANGENT = { inputs: ["size", "array", "array"], gate: 1, like: 0, tangent: true } as const;
+const PART = { gate: 2, like: 2 } as const;
+
+/** sqnorm's tangent 2 a · da and its part 2 grad a: dot's form, scaled by 2. */
+export const sqnormDerivatives: { tangent: Family; parts: Family[] } = {
+  tangent: { ...TANGENT, output: "number", terms: [{ form: dot, slot: 0, args: [-1, 1, 2], scale: 2 }] },
+  parts: [
+    {
+      ...PART,
+      output: "array",
+      inputs: ["number", "size", "array"],
+      terms: [{ form: dot, slot: 1, args: [0, -1, 2], scale: 2 }],
+    },
+  ],
+};
+
+/** reluArray's tangent, da where a > 0, and its part, grad where a > 0: linear, `a` the mask. */
+export const reluDerivatives: { tangent: Family; parts: Family[] } = {
+  tangent: { ...TANGENT, output: "array", terms: [{ form: relu, slot: 0, args: [-1, 2] }] },
+  parts: [
+    {
+      ...PART,
+      output: "array",
+      inputs: ["array", "size", "array"],
+      terms: [{ form: relu, slot: 1, args: [0, -1] }],
+    },
+  ],
 };

@@ -210,3 +210,33 @@ export function derivative(f: Family): unknown {
     f,
   );
 }
+
+/**
+ * Gives an array gate (arrays.ts) its derivatives: `spec.terms`, its forward as terms, or
+ * `spec.derivatives`, its tangent and parts (one per array input) for a gate that is not linear
+ * or bilinear itself (sqnorm, reluArray). `tangent` is the gate's tangent arrays.ts made: it gets
+ * the parts of its backward and a tangent of its own.
+ */
+export function withDerivatives(
+  spec: {
+    inputs: readonly InputKind[];
+    output: "array" | "number";
+    backward: object;
+    terms?: readonly Term[];
+    derivatives?: { tangent: Family; parts: readonly Family[] };
+  },
+  tangent: { backward: object },
+): void {
+  const { inputs, output, terms } = spec;
+  const family: Family | undefined = terms && { inputs, output, gate: 0, terms, like: -1 };
+  const tangentOf = family ? tangentFamily(family) : spec.derivatives!.tangent;
+  withParts(tangent.backward, tangentOf);
+  withTangent(tangent, tangentOf);
+  if (family) return void withParts(spec.backward, family);
+  const parts = [...spec.derivatives!.parts];
+  spec.inputs.forEach((kind, i) => {
+    const part = kind === "array" ? parts.shift() : undefined;
+    let made: unknown;
+    if (part) Object.defineProperty(spec.backward, i, { enumerable: true, get: () => (made ??= derivative(part)) });
+  });
+}

@@ -10,7 +10,7 @@
  * it again (second order).
  */
 import type { DiagnosticCode } from "../../diagnostics.js";
-import { builtinGate, noSuchGate } from "../../gates/find.js";
+import { builtinGate, whyNot } from "../../gates/find.js";
 import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
 import { rowsOf } from "../../ir-types.js";
 import { definitionsOf, mapInnerBlocks, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
@@ -98,7 +98,7 @@ export function tangentGraph(
         // A derivative of logSumExp past the second order has no tangent (src/gates/find.ts says why).
         if ((builtinGate(callee.name) as { tangent?: unknown } | undefined)?.tangent === undefined)
           throw new TangentUnsupported(
-            `forward mode through the array gate '${callee.name}' is not supported: ${noSuchGate(`${callee.name}.tangent`)}`,
+            `forward mode through the array gate '${callee.name}' is not supported: it has no tangent (${whyNot(callee.name)})`,
             at,
             undefined,
             n.file,
