@@ -52,8 +52,10 @@ const REFUSED: Record<string, string[]> = {
   // A gate's result stored as a row of a matrix in a loop (`rows[t] = y`) and pushed on the tape
   // of arrays (`arrays.push(t2, y, ...)`): a row pushed again, whose adjoint adgen could not follow.
   ADG2090: ["matrix/gate-loop-stored (stored)", "nested/matrix-in-loop (perStep)", "nested/rows-set-by-loop (f)"],
-  // f_grad calls gates' parts (`dot.backward[0](...)`, `dot.backward[0].backward(...)`: f calls
-  // grad(g)), which adgen does not read back as input: a third derivative through array gates.
+  // f_grad calls logSumExp's part's backward (`logSumExp.backward[0].backward(...)`: f calls
+  // grad(g) of a g calling logSumExp), read as the parts of that backward: logSumExp's derivatives
+  // are written by hand to the second order, with none of their own (the linear and bilinear
+  // gates' go to any order, src/gates/multilinear.ts: gate-parts-typed's dot and matvec parts are read).
   ADG3002: ["nested/gate-parts-typed (f)", "nested/lse-part-written (f)"],
 };
 
