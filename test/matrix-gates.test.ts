@@ -105,38 +105,89 @@ const topGates = Object.entries(gates).filter(([, g]) => typeof g === "function"
   string,
   AnyGate,
 ][];
-/** The parts of each gate's backward (src/gates/backward-parts.ts), `matmul.backward[0]`, checked as gates. */
-const parts = topGates.flatMap(([name, gate]) =>
-  gate.inputs.flatMap((kind, i): [string, AnyGate][] => {
-    const part = (gate.backward as unknown as Record<number, AnyGate | undefined>)[i];
-    return kind === "array" && part ? [[`${name}.backward[${i}]`, part]] : [];
-  }),
-);
-// A part takes (grad, out, ...inputs): the gate's inputs, its result and an upstream gradient.
-for (const [name, gate] of topGates)
-  gate.inputs.forEach((_, i) => {
-    shapes[`${name}.backward[${i}]`] = (r) => {
-      const inputs = shapes[name]!(r);
-      const out = gate(...inputs);
-      return [typeof out === "number" ? r() * 4 - 2 : rand(r, out.length), out, ...inputs];
-    };
-  });
-const arrayGates = [...topGates, ...parts];
+/** An upstream gradient or a tangent shaped as `x`. */
+const like = (r: () => number, x: Float64Array | number) => (typeof x === "number" ? r() * 4 - 2 : rand(r, x.length));
+/** Whether every derivative of a gate is an array gate (src/gates/multilinear.ts): all but logSumExp. */
+const closed = (name: string) => {
+  const root = (gates as Record<string, unknown>)[name.split(/[.[]/)[0]!] as object;
+  return "terms" in root || "derivatives" in root;
+};
+/** How many steps of derivatives from each gate are checked as gates. */
+const DEPTH = 3;
+type Shape = (r: () => number) => (Float64Array | number)[];
+/**
+ * Every derivative of each gate to DEPTH steps, checked as gates: its tangent (`matmul.tangent`,
+ * taking `(out, ...inputs, ...tangents)`) and the parts of its backward (`matmul.backward[0]`,
+ * taking `(grad, out, ...inputs)`), then theirs (`matmul.tangent.backward[1]`,
+ * `dot.backward[0].backward[0]`, ...). A derivative without a tangent of its own is no gate
+ * (logSumExp's past the second order, which adgen refuses to read).
+ */
+const derived: [string, AnyGate][] = [];
+function expand(name: string, gate: AnyGate, depth: number): void {
+  if (depth === DEPTH) return;
+  const children: [string, AnyGate | undefined, Shape][] = [
+    [
+      `${name}.tangent`,
+      gate.tangent as unknown as AnyGate,
+      (r) => {
+        const inputs = shapes[name]!(r);
+        const tangents = inputs.flatMap((x, i) => (gate.inputs[i] === "size" ? [] : [like(r, x)]));
+        return [gate(...inputs), ...inputs, ...tangents];
+      },
+    ],
+    ...gate.inputs.map((_, i): [string, AnyGate | undefined, Shape] => [
+      `${name}.backward[${i}]`,
+      (gate.backward as unknown as Record<number, AnyGate | undefined>)[i],
+      (r) => {
+        const inputs = shapes[name]!(r);
+        const out = gate(...inputs);
+        return [like(r, out), out, ...inputs];
+      },
+    ]),
+  ];
+  for (const [child, g, shape] of children) {
+    if (g === undefined || (g as { tangent?: unknown }).tangent === undefined) continue;
+    shapes[child] = shape;
+    derived.push([child, g]);
+    expand(child, g, depth + 1);
+  }
+}
+for (const [name, gate] of topGates) expand(name, gate, 0);
+const arrayGates = [...topGates, ...derived];
 
-describe.each(topGates)("array gate %s's backward", (name, gate) => {
-  // Generated f_grad is valid input: each entry of a backward is a gate (a part) computing
-  // exactly that entry, so adgen can differentiate the call again.
-  it("has a part per array input, computing that entry of the backward exactly", () => {
+describe("the derivatives checked", () => {
+  it("are every gate's to three steps, logSumExp's to the second order only", () => {
+    const names = new Set(derived.map(([n]) => n));
+    for (const name of [
+      "matmul.tangent.backward[1]",
+      "dot.backward[0].backward[0]",
+      "sqnorm.tangent.tangent.backward[2]",
+      "reluArray.backward[0].tangent",
+    ])
+      expect(names.has(name), name).toBe(true);
+    expect(derived.filter(([n]) => n.startsWith("logSumExp.")).map(([n]) => n)).toEqual(["logSumExp.backward[0]"]);
+    expect(derived.length).toBeGreaterThan(200);
+  });
+});
+
+describe.each(arrayGates.filter(([name]) => closed(name)))("array gate %s's backward", (name, gate) => {
+  // Generated code is valid input: each entry of a backward is a gate (a part) computing exactly
+  // that entry (an entry that came back empty, ZERO_GRADIENT, as zeros), so adgen can
+  // differentiate the call again.
+  it("has a part per differentiated input, computing that entry of the backward exactly", () => {
     const r = rng(name.length * 17 + 1);
     const inputs = shapes[name]!(r);
     const out = gate(...inputs);
-    const upstream = typeof out === "number" ? 1.1 : rand(r, out.length);
+    const upstream = like(r, out);
     const full = gate.backward(upstream, out, ...inputs);
     gate.inputs.forEach((kind, i) => {
       const part = (gate.backward as unknown as Record<number, AnyGate | undefined>)[i];
-      if (kind !== "array") return expect(part, `${name}.backward[${i}]`).toBeUndefined();
+      if (kind === "size") return expect(part, `${name}.backward[${i}]`).toBeUndefined();
       expect(part, `${name}.backward[${i}]`).toBeDefined();
-      expect(part!(upstream, out, ...inputs)).toEqual(full[i]);
+      const entry = full[i];
+      const zero = entry instanceof Float64Array && entry.length === 0;
+      const expected = zero ? new Float64Array((inputs[i] as Float64Array).length) : entry;
+      expect(part!(upstream, out, ...inputs), `${name}.backward[${i}]`).toEqual(expected);
     });
   });
 });
@@ -175,7 +226,9 @@ describe.each(arrayGates)("array gate %s", (name, gate) => {
       }
       if (kind !== "array") return;
       const a = inputs[i] as Float64Array;
-      const g = grads[i] as Float64Array;
+      // A tangent's backward may give a gradient that is zero everywhere as an empty array.
+      const empty = (grads[i] as Float64Array).length === 0 && name.endsWith(".tangent");
+      const g = empty ? new Float64Array(a.length) : (grads[i] as Float64Array);
       expect(g.length).toBe(a.length);
       for (let k = 0; k < a.length; k++) {
         const fd = finiteDifference(
@@ -341,6 +394,21 @@ describe.each(arrayGates)("array gate %s declares what its backward reads", (nam
   });
 });
 
+/**
+ * Choices of wanted flags for `n` gradients: every one for up to six, else each gradient alone,
+ * all but each one, and 16 at random (a derivative three steps down has up to 32 arguments).
+ */
+function wantedFlags(n: number, r: () => number): boolean[][] {
+  if (n <= 6)
+    return Array.from({ length: 1 << n }, (_, mask) => Array.from({ length: n }, (_, k) => (mask & (1 << k)) !== 0));
+  const one = (k: number, w: boolean) => Array.from({ length: n }, (_, j) => (j === k) === w);
+  return [
+    ...Array.from({ length: n }, (_, k) => one(k, true)),
+    ...Array.from({ length: n }, (_, k) => one(k, false)),
+    ...Array.from({ length: 16 }, () => Array.from({ length: n }, () => r() < 0.5)),
+  ];
+}
+
 describe.each(arrayGates.filter(([, g]) => (g as { partial?: boolean }).partial))(
   "partial array gate %s skips the gradients not wanted",
   (name, gate) => {
@@ -353,8 +421,7 @@ describe.each(arrayGates.filter(([, g]) => (g as { partial?: boolean }).partial)
       const upstream = typeof out === "number" ? 0.7 : rand(r, out.length);
       const full = gate.backward(upstream, out, ...inputs);
       const differentiated = gate.inputs.flatMap((kind, i) => (kind === "size" ? [] : [i]));
-      for (let mask = 0; mask < 1 << differentiated.length; mask++) {
-        const wanted = differentiated.map((_, k) => (mask & (1 << k)) !== 0);
+      for (const wanted of wantedFlags(differentiated.length, r)) {
         const partial = (gate.backward as (...xs: unknown[]) => (Float64Array | number | undefined)[])(
           upstream,
           out,
@@ -363,6 +430,9 @@ describe.each(arrayGates.filter(([, g]) => (g as { partial?: boolean }).partial)
         );
         differentiated.forEach((input, k) => {
           if (wanted[k]) expect(partial[input]).toEqual(full[input]);
+          // A gate's own tangent's backward (tangent-backward.ts) may leave a gradient not wanted
+          // undefined or compute it anyway: generated code never reads it.
+          else if (/^\w+\.tangent$/.test(name)) return;
           else if (typeof full[input] === "number") expect(partial[input]).toBe(0);
           else expect((partial[input] as Float64Array).length).toBe(0);
         });
@@ -392,8 +462,7 @@ describe.each(arrayGates)("array gate %s's tangent's backward skips the gradient
       const u = typeof t === "number" ? 0.8 : rand(r, t.length);
       const full = gate.tangent.backward(u, t, ...args);
       const backward = gate.tangent.backward as (...xs: unknown[]) => (Float64Array | number | undefined)[];
-      for (let mask = 0; mask < 1 << flagged.length; mask++) {
-        const wanted = flagged.map((_, k) => (mask & (1 << k)) !== 0);
+      for (const wanted of wantedFlags(flagged.length, r)) {
         const partial = backward(u, t, ...args, ...wanted);
         flagged.forEach((i, k) => {
           if (wanted[k] && args[i] !== undefined) expect(partial[i], `${name} argument ${i}`).toEqual(full[i]);

@@ -10,17 +10,14 @@
  * (src/parser/lower/gate-backwards.ts), and the code it generates calls them:
  * `matmul.backward[0](...)`, `matmul.backward[0].backward(...)`.
  *
- * A part's inputs are `(grad, out, ...inputs)`; the kinds say which it depends on. A backward is
- * linear in `grad`; for a gate bilinear in its inputs `a`, `b` (matmul, matvec, dot, mul), the
- * part for `a` is bilinear in `grad` and `b` and does not depend on `a`, with
- * `⟨u, ga(grad, b)⟩ = ⟨grad, f(u, b)⟩ = ⟨gb(grad, u), b⟩`: its backward is the gate's forward and
- * backward again (`u` in `a`'s place). A linear gate's part (add, sum) depends on `grad` alone,
- * and its backward is the gate's forward of `u` (zeros for the other inputs). sqnorm, reluArray
- * and logSumExp have parts of their own below. test/matrix-gates.test.ts checks every part as
- * it checks every gate (finite differences of forward, tangent and tangent backward).
+ * A part's inputs are `(grad, out, ...inputs)`; the kinds say which it depends on. The parts of
+ * the gates linear or bilinear in their inputs (matmul, matvec, dot, mul, add, sum), and of sqnorm
+ * and reluArray, are made by multilinear.ts, with derivatives of their own to any order;
+ * logSumExp's part is written below, and has a backward, a tangent and a tangent backward only.
+ * test/matrix-gates.test.ts checks every part as it checks every gate (finite differences of
+ * forward, tangent and tangent backward).
  */
-import { positivePart, scaled, sumOf } from "./kernels.js";
-import { bilinear, linear, ZERO_GRADIENT, type TangentBackward } from "./tangent-backward.js";
+import type { TangentBackward } from "./tangent-backward.js";
 
 type InputKind = "array" | "number" | "size";
 type Value = Float64Array | number | undefined;
@@ -34,9 +31,58 @@ export interface PartSource {
   forward: Call;
   backward: Call;
   tangentBackward: unknown;
-  /** Parts of its own, for a gate neither linear nor bilinear. */
+  /** Parts of its own (logSumExp's). */
   backwardParts?: (spec: PartSource) => PartGate[];
 }
+
+/**
+ * A value generated code reads from a derivative multilinear.ts makes: an array or a number, as
+ * the code knows it to be from the gate's kinds (the type cannot say which, as the kinds are data).
+ */
+export type Either = Float64Array & number;
+type Arg = Float64Array | number | boolean | undefined;
+/** Room for the gradients of a derivative's arguments, by position (a fixed length: noUncheckedIndexedAccess). */
+type Eithers = [
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+  Either,
+];
+/** An index of a part: any argument's position. */
+type Index =
+  0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21 | 22 | 23;
+/** A derivative made by multilinear.ts, as generated code calls it: `dot.backward[0].backward[2](...)`. */
+export interface Derived {
+  (...args: Arg[]): Either;
+  inputs: readonly InputKind[];
+  reads: readonly number[];
+  output: "array" | "number";
+  partial?: true;
+  backward: ((...args: Arg[]) => Eithers) & DerivedParts;
+  tangent: Derived;
+}
+/** The parts of a derivative's backward. */
+export type DerivedParts = { readonly [K in Index]: Derived };
 
 /**
  * A part's backward: `(u, part's out, grad, out, ...inputs, ...wanted)`, a gradient per input
@@ -62,18 +108,20 @@ export type PartGate<B extends readonly unknown[] = Value[], T extends readonly 
   reads: readonly number[];
   output: "array";
   partial?: true;
-  backward: PartBackward<B>;
+  backward: PartBackward<B> & DerivedParts;
   tangent: ((cp: Float64Array, ...rest: unknown[]) => Float64Array) & {
+    tangent: Derived;
     inputs: readonly InputKind[];
     reads: readonly number[];
     output: "array";
     partial: true;
-    backward: (
+    backward: ((
       grad: Float64Array | number,
       tout: Float64Array | number,
       out: Float64Array | number,
       ...rest: unknown[]
-    ) => T;
+    ) => T) &
+      DerivedParts;
   };
 };
 
@@ -111,15 +159,9 @@ export type PartsOf<F extends Call, R, D extends readonly unknown[] = ArrayTange
   >;
 };
 
-/** The parts of `spec`'s backward, keyed by input index. */
+/** The parts of `spec`'s backward (logSumExp's), keyed by input index. */
 export function backwardParts(spec: PartSource): Parts {
-  const parts: PartGate[] = spec.backwardParts
-    ? spec.backwardParts(spec)
-    : spec.tangentBackward === "bilinear"
-      ? bilinearParts(spec)
-      : spec.tangentBackward === "linear"
-        ? linearParts(spec)
-        : [];
+  const parts: PartGate[] = spec.backwardParts ? spec.backwardParts(spec) : [];
   const keyed: Record<number, PartGate> = {};
   let k = 0;
   spec.inputs.forEach((kind, i) => {
@@ -130,13 +172,6 @@ export function backwardParts(spec: PartSource): Parts {
 
 const call = (f: Call) => f as unknown as (...xs: unknown[]) => Value[] & Value;
 const arrays = (inputs: readonly InputKind[]) => inputs.flatMap((k, i) => (k === "array" ? [i] : []));
-
-/** `a + b` as a new array, `undefined` being zero (both undefined: zeros of `length`). */
-function plus(a: Float64Array | undefined, b: Float64Array | undefined, length: number): Float64Array {
-  if (a === undefined) return b ? b.slice() : new Float64Array(length);
-  if (b === undefined) return a.slice();
-  return sumOf(a, b);
-}
 
 /** Assembles a part from its inputs, forward, backward, tangent and tangent backward. */
 function part(
@@ -164,125 +199,6 @@ function part(
     backward,
     tangent: t,
   }) as unknown as PartGate;
-}
-
-/**
- * A part bilinear in its two differentiated inputs `p`, `q` (positions in the part's inputs):
- * its tangent is the part at `(dp, q)` plus at `(p, dq)`, and its tangent's backward follows
- * (tangent-backward.ts). `backward` takes a wanted flag for `p` and `q` after the inputs.
- */
-function bilinearPart(
-  inputs: InputKind[],
-  reads: number[],
-  forward: (...xs: unknown[]) => Float64Array,
-  backward: PartBackward,
-): PartGate {
-  const [p, q] = inputs.flatMap((k, i) => (k === "size" ? [] : [i])) as [number, number];
-  const n = inputs.length;
-  const tangent = (cp: Float64Array, ...rest: unknown[]): Float64Array => {
-    const xs = rest.slice(0, n);
-    const [dp, dq] = rest.slice(n);
-    const at = (i: number, d: unknown) => forward(...xs.map((x, j) => (j === i ? d : x)));
-    return plus(dp === undefined ? undefined : at(p, dp), dq === undefined ? undefined : at(q, dq), cp.length);
-  };
-  return part(inputs, reads, forward, backward, tangent, bilinear(inputs, backward as never, true), true);
-}
-
-/**
- * The parts of a gate `f(a, b)` bilinear in its two array inputs: the part for `a`,
- * `ga(grad, b)`, has the backward `grad ← f(u, b)`, `b ← gb(grad, u)` (the gate's backward with
- * `u` in `a`'s place), and the same with `a` and `b` exchanged.
- */
-function bilinearParts(spec: PartSource): PartGate[] {
-  const [a, b] = arrays(spec.inputs) as [number, number];
-  const n = spec.inputs.length;
-  const wanting = (k: number) => (spec.partial ? [k === a, k === b] : []);
-  return [
-    [a, b],
-    [b, a],
-  ].map(([p, q]) => {
-    const forward = (grad: unknown, out: unknown, ...xs: unknown[]) =>
-      call(spec.backward)(grad, out, ...xs.slice(0, n), ...wanting(p!))[p!] as Float64Array;
-    const backward: PartBackward = (u, _cp, grad, out, ...rest) => {
-      const xs = rest.slice(0, n).map((x, i) => (i === p ? u : x));
-      const [wantGrad = true, wantQ = true] = rest.slice(n) as (boolean | undefined)[];
-      const result: Value[] = new Array<Value>(2 + n).fill(undefined);
-      if (wantGrad) result[0] = call(spec.forward)(...xs) as Float64Array | number;
-      else result[0] = spec.output === "number" ? 0 : ZERO_GRADIENT;
-      result[2 + q!] = wantQ ? call(spec.backward)(grad, out, ...xs, ...wanting(q!))[q!] : ZERO_GRADIENT;
-      return result;
-    };
-    const inputs: InputKind[] = [spec.output, "size", ...spec.inputs.map((k, i) => (i === p ? "size" : k))];
-    return bilinearPart(inputs, [...(spec.output === "array" ? [0] : []), 2 + q!], forward, backward);
-  });
-}
-
-/**
- * The parts of a gate linear in its array inputs (add, sum): the part for `a` depends on `grad`
- * alone, and its backward is `grad ← f(u at a, zeros elsewhere)`.
- */
-function linearParts(spec: PartSource): PartGate[] {
-  const n = spec.inputs.length;
-  return arrays(spec.inputs).map((p) => {
-    const forward = (grad: unknown, out: unknown, ...xs: unknown[]) =>
-      call(spec.backward)(grad, out, ...xs.slice(0, n))[p] as Float64Array;
-    const backward: PartBackward = (u, _cp, _grad, _out, ...rest) => {
-      const xs = rest
-        .slice(0, n)
-        .map((x, i) => (i === p ? u : spec.inputs[i] === "array" ? new Float64Array((x as Float64Array).length) : x));
-      return [call(spec.forward)(...xs), ...new Array<Value>(1 + n).fill(undefined)];
-    };
-    const inputs: InputKind[] = [spec.output, "size", ...spec.inputs.map((): InputKind => "size")];
-    const tangent = (cp: Float64Array, grad: unknown, out: unknown, ...rest: unknown[]) => {
-      const dgrad = rest[n];
-      return dgrad === undefined ? new Float64Array(cp.length) : forward(dgrad, out, ...rest.slice(0, n));
-    };
-    return part(inputs, [], forward, backward, tangent, linear(inputs, backward as never), false);
-  });
-}
-
-/** sqnorm's backward `2 grad a`, bilinear in `grad` and `a`: `grad ← 2 a · u`, `a ← 2 grad u`. */
-export function sqnormParts(spec: PartSource): PartGate[] {
-  const forward = (grad: unknown, out: unknown, a: unknown) => call(spec.backward)(grad, out, a)[0] as Float64Array;
-  const backward: PartBackward = (u, _cp, grad, _out, a, wantGrad = true, wantA = true) => {
-    let s = 0;
-    for (let i = 0; i < u.length; i++) s += u[i]! * (a as Float64Array)[i]!;
-    return [wantGrad ? 2 * s : 0, undefined, wantA ? scaled(u, 2 * (grad as number)) : ZERO_GRADIENT];
-  };
-  return [bilinearPart(["number", "size", "array"], [2], forward, backward)];
-}
-
-/**
- * reluArray's backward, `grad` where `a > 0`: linear in `grad` (`grad ← u` where `a > 0`),
- * piecewise constant in `a` (zero gradient; `a` is an input so that it is copied when written later).
- */
-export function reluParts(spec: PartSource): PartGate[] {
-  const forward = (grad: unknown, out: unknown, a: unknown) => call(spec.backward)(grad, out, a)[0] as Float64Array;
-  const backward: PartBackward = (u, _cp, _grad, _out, a) => [
-    positivePart(u, a as Float64Array),
-    undefined,
-    new Float64Array((a as Float64Array).length),
-  ];
-  const tangent = (cp: Float64Array, _grad: unknown, _out: unknown, a: unknown, dgrad?: unknown) =>
-    dgrad === undefined ? new Float64Array(cp.length) : positivePart(dgrad as Float64Array, a as Float64Array);
-  const tangentBackward = ((
-    w: Float64Array,
-    _tout: unknown,
-    _cp: unknown,
-    grad: Float64Array,
-    _o: unknown,
-    a: Float64Array,
-    dgrad?: unknown,
-    da?: unknown,
-  ) => [
-    undefined,
-    ZERO_GRADIENT,
-    undefined,
-    ZERO_GRADIENT,
-    dgrad === undefined ? undefined : positivePart(w, a),
-    da === undefined ? undefined : new Float64Array(grad.length),
-  ]) as unknown as TangentBackward;
-  return [part(["array", "size", "array"], [2], forward, backward, tangent, tangentBackward, false)];
 }
 
 /**

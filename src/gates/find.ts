@@ -1,17 +1,34 @@
 /**
  * The built-in gates by the name generated code calls them: an export of adgen/gates (`matmul`)
- * or a part of an array gate's backward (`matmul.backward[0]`, backward-parts.ts). The compiler
- * reads their specs (inputs, reads, tangents) through this; it is not part of adgen/gates.
+ * or a derivative of one, a path of tangents and parts of backwards (`matmul.backward[0]`,
+ * `dot.tangent.backward[1]`: backward-parts.ts, multilinear.ts). The compiler reads their specs
+ * (inputs, reads, tangents) through this; it is not part of adgen/gates.
  */
 import * as builtinGates from "./index.js";
 
 export function builtinGate(name: string): unknown {
-  const [, gate, part, tangent] = /^([\w$]+)(?:\.backward\[(\d+)\]|(\.tangent))?$/.exec(name) ?? [];
+  const [, gate, path = ""] = /^([\w$]+)((?:\.tangent|\.backward\[\d+\])*)$/.exec(name) ?? [];
   if (gate === undefined || !Object.hasOwn(builtinGates, gate)) return undefined;
-  const value = (builtinGates as Record<string, unknown>)[gate];
-  // A gate's tangent (`matmul.tangent`), called by f_jvp: an array gate of its own (src/gates/arrays.ts).
-  if (tangent) return (value as { tangent?: unknown }).tangent;
-  if (part === undefined) return value;
-  const backward = (value as { backward?: Record<number, unknown> }).backward;
-  return backward && Object.hasOwn(backward, part) ? backward[Number(part)] : undefined;
+  let value = (builtinGates as Record<string, unknown>)[gate];
+  for (const [, part] of path.matchAll(/\.tangent|\.backward\[(\d+)\]/g)) {
+    const at = value as { tangent?: unknown; backward?: Record<number, unknown> } | undefined;
+    // A gate's tangent (`matmul.tangent`, called by f_jvp) and a part are array gates of their own.
+    if (part === undefined) value = at?.tangent;
+    else value = at?.backward && Object.hasOwn(at.backward, part) ? at.backward[Number(part)] : undefined;
+  }
+  return value;
+}
+
+/** Why `name` (`logSumExp.tangent.backward[1]`) is no built-in gate, for a diagnostic. */
+export function noSuchGate(name: string): string {
+  return `'${name}' does not exist: ${whyNot(name)}`;
+}
+
+/** Why the derivative `name` is missing: its gate's derivatives stop at the second order. */
+export function whyNot(name: string): string {
+  const root = /^[\w$]+/.exec(name)?.[0] ?? name;
+  const gate = builtinGate(root) as { terms?: unknown; derivatives?: unknown } | undefined;
+  if (gate && !gate.terms && !gate.derivatives)
+    return `${root}'s derivatives are written by hand to the second order (its tangent's backward and its backward's parts), and have no derivatives of their own`;
+  return "adgen/gates has no such derivative";
 }

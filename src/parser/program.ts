@@ -151,18 +151,12 @@ class ProgramBuilder implements CalleeResolver {
       : undefined;
   }
 
-  backwardPart(key: string, index: number): CallTarget | undefined {
-    const callee = this.callees.get(key);
-    if (callee?.kind !== "arrayGate") return undefined;
-    return this.arrayGate(`${callee.name}.backward[${index}]`, `${key}.backward[${index}]`);
-  }
-
-  tangentGate(key: string): CallTarget | undefined {
+  derivedGate(key: string, step: string): CallTarget | undefined {
     const c = this.callees.get(key);
     if (c?.kind !== "arrayGate") return undefined;
-    // (out, ...inputs, ...tangents): the inputs' gradients may come back empty for zero, as in f_hvp.
-    const zero = c.inputs.map((_, i) => 1 + i);
-    return this.arrayGate(`${c.name}.tangent`, `${key}.tangent`, zero);
+    // A tangent (out, ...inputs, ...tangents): the inputs' gradients may come back empty for zero, as in f_hvp.
+    const zero = step === ".tangent" ? c.inputs.map((_, i) => 1 + i) : undefined;
+    return this.arrayGate(`${c.name}${step}`, `${key}${step}`, zero);
   }
 
   /**

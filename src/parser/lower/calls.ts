@@ -61,8 +61,6 @@ export abstract class LowerCalls extends LowerNested {
         );
       if (object === "Date")
         this.fail(codes.date, `'Date.${member}' depends on the clock; pass times in as parameters`, callee);
-      const tangent = member === "tangent" ? this.gateTangent(object, callee) : undefined;
-      if (tangent) return this.userCall(tangent, `${object}.tangent`, e, hint, [0]);
       if (b?.kind === "import" && b.from === GATES_MODULE && (member === "tangent" || member === "jvp"))
         this.fail(
           codes.unknownCall,
@@ -112,6 +110,11 @@ export abstract class LowerCalls extends LowerNested {
       `'${name}' is not a function adgen knows (a Math function, a gate, or a function of yours)`,
       callee,
     );
+  }
+
+  /** `undefined` (not a local of that name): a zero tangent to a gate's derivative. */
+  protected isUndefined(a: ts.Expression): boolean {
+    return ts.isIdentifier(a) && a.text === "undefined" && !this.lookup("undefined");
   }
 
   /**
@@ -207,31 +210,23 @@ export abstract class LowerCalls extends LowerNested {
   }
 
   /**
-   * `matmul.tangent`, as f_jvp calls an array gate's tangent (`matmul.tangent(out, ...inputs,
-   * ...tangents)`): an array gate of its own, whose backward src/gates/tangent-backward.ts has.
+   * `anyKind`: arguments passed as they are, array or number (a tangent's `out`, a size to its
+   * backward); `derived`: a gate's derivative, which takes `undefined` for a zero tangent.
    */
-  protected gateTangent(object: string, at: ts.Node): CallTarget | undefined {
-    const b = this.mod.bindings.get(object);
-    if (b?.kind !== "import" || b.from !== GATES_MODULE) return undefined;
-    const gate = this.resolver.resolve(this.mod, object, at);
-    return gate.inputs && gate.output ? this.resolver.tangentGate(gate.key) : undefined;
-  }
-
-  /** `anyKind`: arguments passed as they are, array or number (a tangent's `out`, a size to its backward). */
   protected userCall(
     target: CallTarget,
     shown: string,
     e: ts.CallExpression,
     hint?: string,
     anyKind: number[] = [],
+    derived = false,
   ): Atom {
     // A gate's tangent takes `undefined` for a zero tangent (a data input's), as f_jvp passes it.
-    const zero = (a: ts.Expression) =>
-      anyKind.length > 0 && ts.isIdentifier(a) && a.text === "undefined" && !this.lookup("undefined");
+    const zero = (a: ts.Expression) => derived && this.isUndefined(a);
     let args = e.arguments.map((a): Atom => (zero(a) ? UNDEFINED : this.value(a)));
     // ... and leaves trailing zero tangents out (`matvec.tangent(z, W, u, 3, 2, dot_W)`).
     if (
-      anyKind.length > 0 &&
+      derived &&
       args.length < target.arity &&
       args.length >= target.arity - (target.inputs ?? []).filter((k) => k !== "size").length
     )

@@ -26,10 +26,12 @@ export interface CalleeResolver {
   constantMember(mod: ModuleScope, ns: string, member: string, at: ts.Node): Const | string;
   /** The array form of a scalar gate called with an array (`relu` -> `reluArray`), if any. */
   arrayVariant(key: string): CallTarget | undefined;
-  /** The part of an array gate's backward giving input `index`'s gradient (`matmul.backward[0]`), if any. */
-  backwardPart(key: string, index: number): CallTarget | undefined;
-  /** An array gate's tangent (`matmul.tangent(out, ...inputs, ...tangents)`, as f_jvp calls it), if it has a backward. */
-  tangentGate(key: string): CallTarget | undefined;
+  /**
+   * A derivative of the array gate registered as `key`, `step` being `.tangent` (its tangent,
+   * `matmul.tangent(out, ...inputs, ...tangents)` as f_jvp calls it) or `.backward[i]` (the part of
+   * its backward giving input `i`'s gradient), if it has one.
+   */
+  derivedGate(key: string, step: string): CallTarget | undefined;
   /** Names every callee may be called by in generated code, which locals must not shadow. */
   reserved(): Iterable<string>;
   /** The generated companion a derivative request (`grad(g)`) stands for, read as a function of the program. */

@@ -10,7 +10,7 @@
  * it again (second order).
  */
 import type { DiagnosticCode } from "../../diagnostics.js";
-import { builtinGate } from "../../gates/find.js";
+import { builtinGate, whyNot } from "../../gates/find.js";
 import type { Atom, Branch, Callee, Expr, Graph, Loop, Node, Param, Statement, VarRef } from "../../ir.js";
 import { rowsOf } from "../../ir-types.js";
 import { definitionsOf, mapInnerBlocks, mapUses, renameDefinitions, statementsOf } from "../../ir-walk.js";
@@ -95,10 +95,10 @@ export function tangentGraph(
     if (n.op === "call") {
       const callee = callees.get(n.callee!)!;
       if (callee.kind === "arrayGate") {
-        // A gate's tangent read back (`dot.tangent`, from a nested jvp(g)) has no tangent of its own.
+        // A derivative of logSumExp past the second order has no tangent (src/gates/find.ts says why).
         if ((builtinGate(callee.name) as { tangent?: unknown } | undefined)?.tangent === undefined)
           throw new TangentUnsupported(
-            `forward mode through the array gate '${callee.name}' is not supported: it has no tangent (adgen differentiates an array gate's tangent in reverse mode only)`,
+            `forward mode through the array gate '${callee.name}' is not supported: it has no tangent (${whyNot(callee.name)})`,
             at,
             undefined,
             n.file,

@@ -7,7 +7,7 @@
  */
 import type { Callee, CodeFunction, Graph, Program } from "../../ir.js";
 import { builtinGate } from "../../gates/find.js";
-import type { TangentGate } from "../../gates/arrays.js";
+import type { TangentGate } from "../../gates/array-gate.js";
 import { isArray } from "../../ir-types.js";
 import { statementsOf } from "../../ir-walk.js";
 import { companionName } from "../../conventions.js";
