@@ -107,16 +107,8 @@ const REFUSED: Record<string, string[]> = {
     "record-arrays/methods (methods_hvp)",
     "record-arrays/views (views_jvp)",
     "record-arrays/views (views_hvp)",
-    // A tangent's default shaped like an optional field of the input (`opts_m.map(...)`, opts_m
-    // itself read with a default): the shape must come from a parameter.
-    "second-order/optional-fields-hessian (f_jvp)",
-    "second-order/optional-fields-hessian (f_hvp)",
     "second-order/records-hessian (potential_jvp)",
     "second-order/records-hessian (potential_hvp)",
-    // An optional array the companion never reads (headRead's a0 is copied, and the copy is
-    // overwritten before any read): adgen wants every optional array read with its default.
-    "tape/grad-hoist (headRead_jvp)",
-    "tape/grad-hoist (headRead_hvp)",
     "tuples/destructured-params (area_jvp)",
     "tuples/destructured-params (area_hvp)",
     "tuples/destructured-params (lineFit_jvp)",

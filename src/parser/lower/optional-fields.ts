@@ -11,7 +11,8 @@
  *   reads it with again (src/emit/records.ts).
  *
  * Anything else is ADG2120: a direct read (`tangents.x`, possibly undefined), a default that is not
- * such a zero, two different defaults for one field, an optional array that nothing reads.
+ * such a zero, two different defaults for one field. An optional field that nothing reads (f_jvp's
+ * tangent of an array whose copy is overwritten before any read) is not needed: its default is empty.
  */
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
@@ -93,7 +94,7 @@ export abstract class LowerOptionalFields extends LowerRecordStatements {
                 : leaf.type === "number[][]"
                   ? "'A.map((r) => new Array<number>(r.length).fill(0))'"
                   : "'A.map((r) => new Float64Array(r.length))'"
-        }, with 'a' or 'A' a parameter before it; got '${this.text(init)}'`,
+        }, with 'a' or 'A' a parameter before it (or an optional field of one, read with its default first); got '${this.text(init)}'`,
         init,
       );
     if (leaf.type === "number") return ts.isNumericLiteral(init) && Number(init.text) === 0 ? c(0) : refuse();
@@ -110,7 +111,10 @@ export abstract class LowerOptionalFields extends LowerRecordStatements {
     // The array the zero is shaped like: a parameter (or a record parameter's leaf) before this one.
     const shapedLike = this.parameterNamed(m[1]!);
     const at = shapedLike === undefined ? -1 : this.entryParamList.findIndex((p) => p.name === shapedLike);
-    if (at < 0 || at >= this.entryParamList.indexOf(leaf) || this.entryParamList[at]!.optional) return refuse();
+    // An optional field before it (`opts_m`, itself read with a default) is read before this one.
+    const before = this.entryParamList[at];
+    if (at < 0 || at >= this.entryParamList.indexOf(leaf) || (before!.optional && before!.fallback === undefined))
+      return refuse();
     const like = variable(shapedLike!);
     return opName === "zerosLike" || opName === "float64ZerosLike" ? op(opName, like) : op(opName, op("length", like));
   }
@@ -121,18 +125,20 @@ export abstract class LowerOptionalFields extends LowerRecordStatements {
     return value?.kind === "var" ? value.name : undefined;
   }
 
-  /** An optional leaf of the function's parameters that no default gave a value where absent. */
-  protected checkFallbacks(at: ts.Node): void {
-    for (const p of this.entryParamList)
-      if (p.optional && p.fallback === undefined) {
-        if (p.type !== "number")
-          this.fail(
-            codes.optionalField,
-            `the optional field '${p.path!.join(".")}' (${p.type}) is never read with a default; adgen needs its value where it is absent (read it as generated code does: 'const { ${p.path!.at(-1)}: d = ... } = ...')`,
-            at,
-          );
-        p.fallback = c(0);
-      }
+  /**
+   * An optional leaf of the function's parameters that no default gave a value where absent: no
+   * statement reads it (a direct read is refused, a destructuring without a default too), so its
+   * value is never needed; where absent it is an empty array of its kind, whose gradient is empty.
+   */
+  protected emptyFallbacks(): void {
+    const empty: Partial<Record<Param["type"], Expr>> = {
+      number: c(0),
+      Float64Array: op("newFloat64Array", c(0)),
+      "number[]": op("zeros", c(0)),
+      "number[][]": op("rows", c(0)),
+      "Float64Array[]": op("float64Rows", c(0)),
+    };
+    for (const p of this.entryParamList) if (p.optional && p.fallback === undefined) p.fallback = empty[p.type] ?? c(0);
   }
 
   /** `tangents.x`, where `x?` may be absent: refused, it is read with a default. */
