@@ -90,32 +90,6 @@ const REFUSED: Record<string, string[]> = {
   // A tape of arrays holding a row of a matrix (`arrays.push(t13, dot_t13)`), as for f_grad
   // (test/self-hessian.test.ts).
   ADG2090: ["nested/rows-set-by-loop (f_hvp)"],
-  // An array of records' tangent (`tangents: { pts?: readonly { x: number }[] }`), read with the
-  // default `undefined` and taken apart by `map`: an optional array of records is not read.
-  ADG2120: [
-    "record-arrays/aliasing (alias_jvp)",
-    "record-arrays/aliasing (alias_hvp)",
-    "record-arrays/aliasing (copies_jvp)",
-    "record-arrays/aliasing (copies_hvp)",
-    "record-arrays/array-from (ring_jvp)",
-    "record-arrays/array-from (ring_hvp)",
-    "record-arrays/line-fit (lineFit_jvp)",
-    "record-arrays/line-fit (lineFit_hvp)",
-    "record-arrays/line-fit (weightedFit_jvp)",
-    "record-arrays/line-fit (weightedFit_hvp)",
-    "record-arrays/methods (methods_jvp)",
-    "record-arrays/methods (methods_hvp)",
-    "record-arrays/views (views_jvp)",
-    "record-arrays/views (views_hvp)",
-    "second-order/records-hessian (potential_jvp)",
-    "second-order/records-hessian (potential_hvp)",
-    "tuples/destructured-params (area_jvp)",
-    "tuples/destructured-params (area_hvp)",
-    "tuples/destructured-params (lineFit_jvp)",
-    "tuples/destructured-params (lineFit_hvp)",
-    "tuples/map-typed-callback (f_jvp)",
-    "tuples/map-typed-callback (f_hvp)",
-  ],
 };
 
 type Gradient = { value: number; grad: Record<string, Value> };
