@@ -88,8 +88,8 @@ function typeOf(tree: Tree, element = false, depth = 1): string {
 /**
  * The destructuring pattern of a tree: an optional field with its default (`{}`, the leaf's
  * fallback). An array of records inside it (an optional field, f_jvp's tangent of one) is read
- * whole into `objects`' name for it, with an array of zero elements as its default, and its
- * leaves taken from its elements after (`leaves`).
+ * whole into a name of its own (`tangents_pts`), with an array of zero elements as its default,
+ * and its leaves are taken from its elements after the pattern (pushed onto `leaves`).
  */
 function pattern(
   tree: Tree,

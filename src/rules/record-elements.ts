@@ -3,7 +3,8 @@
  * the graph holds as one `number[]` per leaf: a leaf's path inside an element (`["pos", "x"]`,
  * `["0"]`), how it is read (`.pos.x`, `[0]`) and the zero of an element (`{ pos: { x: 0 } }`,
  * `[0, 0] as [number, number]`). The table's `column` and `zeroRecords` print with these, and
- * so do the drivers (src/emit/driver-inputs.ts).
+ * the drivers (src/emit/driver-inputs.ts) write an element's zero with `elementZero`. A leaf's
+ * path reaches the ops as a constant whose text is its keys joined by dots (`pos.x`).
  */
 
 /** How a leaf at `path` is read from an element: `.pos.x`, `[0]`. */
@@ -32,4 +33,16 @@ export function elementZero(paths: string[][], types: boolean): string {
     return `{ ${values.map(([key, v]) => `${key}: ${v}`).join(", ")} }`;
   };
   return print(root);
+}
+
+/** `column(a, path)`: the leaf at `path` of every element of `a` (`pts.map((e) => e.pos.x)`). */
+export const columnText = (a: string, path: string): string => `${a}.map((e) => e${elementAccess(path.split("."))})`;
+
+/** `zeroRecords(a, ...paths)`: as many zero elements, with leaves at `paths`, as `a` has (`pts.map(() => ({ x: 0 }))`). */
+export function zeroRecordsText(a: string, paths: string[], types: boolean): string {
+  const zero = elementZero(
+    paths.map((p) => p.split(".")),
+    types,
+  );
+  return `${a}.map(() => ${zero.startsWith("{") ? `(${zero})` : zero})`;
 }

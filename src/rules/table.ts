@@ -10,7 +10,7 @@
  */
 import type { Expr, OpName } from "../ir.js";
 import { add, c, div, isConst, mul, neg, op, pow, select, square, sub } from "./expr.js";
-import { elementAccess, elementZero } from "./record-elements.js";
+import { columnText, zeroRecordsText } from "./record-elements.js";
 
 /** What a rule sees about the node it differentiates. */
 export interface GradContext {
@@ -331,24 +331,10 @@ export const rules: Record<OpName, Rule> = {
     array: true,
   },
   float64ZerosLike: { ...memory(1, 17, ([a]) => `${a}.map((r) => new Float64Array(r.length))`), array: true },
-  // An array of records (f_jvp's tangent of one, `tangents.pts`), in generated code only: `column`
-  // is one leaf of every element (`pts.map((e) => e.pos.x)`), `zeroRecords` an array of zero
-  // elements as long as another (`pts.map(() => ({ x: 0, y: 0 }))`). Their arguments after the
-  // array are constants whose text is a leaf's path inside an element (`pos.x`, src/rules/record-elements.ts).
-  column: {
-    ...memory(2, 17, ([a, path]) => `${a}.map((e) => e${elementAccess(path!.split("."))})`),
-    array: true,
-  },
-  zeroRecords: {
-    ...memory("variadic", 17, ([a, ...paths], types) => {
-      const zero = elementZero(
-        paths.map((p) => p.split(".")),
-        types,
-      );
-      return `${a}.map(() => ${zero.startsWith("{") ? `(${zero})` : zero})`;
-    }),
-    array: true,
-  },
+  // An array of records (f_jvp's tangent of one), in generated code only: one leaf of every element
+  // (`pts.map((e) => e.pos.x)`), and zero elements as many as another's (src/rules/record-elements.ts).
+  column: { ...memory(2, 17, ([a, path]) => columnText(a!, path!)), array: true },
+  zeroRecords: { ...memory("variadic", 17, ([a, ...paths], types) => zeroRecordsText(a!, paths, types)), array: true },
 
   // `cond ? a : b`: routes gradients in generated backward code, and in forward mode's tangent
   // formulas (max, min, pow at 0), which second order differentiates again: the gradient goes
