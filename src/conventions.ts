@@ -32,3 +32,14 @@ export const companionNames = (name: string): string[] => [
 
 /** The name a callee's pullback has in generated code. */
 export const pullbackName = (key: string): string => `${key}_pullback`;
+
+/**
+ * The name an array of records inside a record parameter (`t.pts`, f_jvp's tangent of an array of
+ * records under an optional field) is read into before its leaves are taken from it: its path
+ * (`t_pts`), not one of the parameters' names `taken`.
+ */
+export function recordsObjectName(path: string[], taken: readonly string[]): string {
+  let name = path.join("_");
+  while (taken.includes(name)) name += "_";
+  return name;
+}

@@ -33,6 +33,11 @@ const MEMORY: Record<string, { fixture: string; prints: string }> = {
   float64Rows: { fixture: "nested/gate-row-written-after", prints: "const M = new Array<Float64Array>(2);" },
   zerosLike: { fixture: "nested/quadratic-form", prints: "A.map((r) => new Array<number>(r.length).fill(0))" },
   float64ZerosLike: { fixture: "nested/float64-batch", prints: "X.map((r) => new Float64Array(r.length))" },
+  column: { fixture: "record-arrays/optional-tangent", prints: "const dot_t_bodies_m = dot_t_bodies.map((e) => e.m);" },
+  zeroRecords: {
+    fixture: "record-arrays/optional-tangent",
+    prints: "bodies: dot_bodies = bodies.map(() => ({ pos: { x: 0, y: 0 }, m: 0 })),",
+  },
 };
 
 describe.each(Object.entries(rules))("rule %s", (name, rule) => {

@@ -80,40 +80,6 @@ const REFUSED: Record<string, string[]> = {
     "matrix/gate-loop-rows (batch_hvp)",
     "matrix/two-layer (loss_hvp)",
   ],
-  // An array of records' tangent (`tangents: { pts?: readonly { x: number }[] }`), read with the
-  // default `undefined` and taken apart by `map`: an optional array of records is not read.
-  ADG2120: [
-    "record-arrays/aliasing (alias_jvp)",
-    "record-arrays/aliasing (alias_hvp)",
-    "record-arrays/aliasing (copies_jvp)",
-    "record-arrays/aliasing (copies_hvp)",
-    "record-arrays/array-from (ring_jvp)",
-    "record-arrays/array-from (ring_hvp)",
-    "record-arrays/line-fit (lineFit_jvp)",
-    "record-arrays/line-fit (lineFit_hvp)",
-    "record-arrays/line-fit (weightedFit_jvp)",
-    "record-arrays/line-fit (weightedFit_hvp)",
-    "record-arrays/methods (methods_jvp)",
-    "record-arrays/methods (methods_hvp)",
-    "record-arrays/views (views_jvp)",
-    "record-arrays/views (views_hvp)",
-    // A tangent's default shaped like an optional field of the input (`opts_m.map(...)`, opts_m
-    // itself read with a default): the shape must come from a parameter.
-    "second-order/optional-fields-hessian (f_jvp)",
-    "second-order/optional-fields-hessian (f_hvp)",
-    "second-order/records-hessian (potential_jvp)",
-    "second-order/records-hessian (potential_hvp)",
-    // An optional array the companion never reads (headRead's a0 is copied, and the copy is
-    // overwritten before any read): adgen wants every optional array read with its default.
-    "tape/grad-hoist (headRead_jvp)",
-    "tape/grad-hoist (headRead_hvp)",
-    "tuples/destructured-params (area_jvp)",
-    "tuples/destructured-params (area_hvp)",
-    "tuples/destructured-params (lineFit_jvp)",
-    "tuples/destructured-params (lineFit_hvp)",
-    "tuples/map-typed-callback (f_jvp)",
-    "tuples/map-typed-callback (f_hvp)",
-  ],
 };
 
 type Gradient = { value: number; grad: Record<string, Value> };

@@ -5,7 +5,8 @@
  * j-th of them from a gradient-shaped object, writes 1 there in a tangent-shaped one, spreads them
  * all, and makes its zero.
  */
-import type { Param } from "../ir.js";
+import type { Expr, Param } from "../ir.js";
+import { elementZero } from "../rules/record-elements.js";
 import { printExpr } from "./expr.js";
 
 export interface Block {
@@ -28,15 +29,24 @@ export interface Block {
 const keyAccess = (path: string[]): string =>
   path.map((key, i) => (i === 0 ? key : /^\d+$/.test(key) ? `[${key}]` : `.${key}`)).join("");
 
-/** How parameter `p` is read from the arguments: under an optional field, by `?.` and its default. */
-function valueOf(p: Param, path: string[], types: boolean): string {
+/**
+ * How parameter `p` is read from the arguments: under an optional field, by `?.` and its default,
+ * where a record's leaf the default is shaped like (`opts_m`, itself optional) is read so in turn.
+ */
+function valueOf(p: Param, path: string[], types: boolean, inputs: Param[]): string {
   const first = p.optional?.[0];
   if (first === undefined || p.fallback === undefined) return keyAccess(path);
   const read = path
     .map((key, i) => (i === 0 ? key : `${i > first ? "?." : "."}${/^\d+$/.test(key) ? `[${key}]` : key}`))
     .join("")
     .replace(/\?\.\[/g, "?.[");
-  return `(${read} ?? ${printExpr(p.fallback, types)})`;
+  const argument = (e: Expr): Expr => {
+    if (e.kind === "op") return { ...e, args: e.args.map(argument) };
+    const leaf =
+      e.kind === "var" ? inputs.find((q) => q.name === e.name && q.path && !q.path.includes("[]")) : undefined;
+    return leaf ? { kind: "const", value: Number.NaN, text: valueOf(leaf, leaf.path!, types, inputs) } : e;
+  };
+  return `(${read} ?? ${printExpr(argument(p.fallback), types)})`;
 }
 
 /** The blocks of the inputs, in order; an array of records' leaves become one block. */
@@ -51,7 +61,7 @@ export function blocksOf(inputs: Param[], types: boolean): Block[] {
       const nested = p.type === "number[][]" || p.type === "Float64Array[]";
       const storage = p.type.startsWith("Float64Array") ? "Float64Array" : "number[]";
       const access = keyAccess(path);
-      const value = valueOf(p, path, types);
+      const value = valueOf(p, path, types, inputs);
       blocks.push(
         p.type === "number"
           ? { path, access, value, kind: "number" }
@@ -70,31 +80,30 @@ export function blocksOf(inputs: Param[], types: boolean): Block[] {
     block.leaves!.push(leaf.map((f) => (/^\d+$/.test(f) ? `[${f}]` : `.${f}`)).join(""));
     leafPaths.get(block)!.push(leaf);
   }
-  for (const [b, paths] of leafPaths) b.element = elementZero(paths, types);
+  for (const [b, paths] of leafPaths) {
+    b.element = elementZero(paths, types);
+    b.value = recordsValue(b, inputs);
+  }
   return blocks;
 }
 
-/** The zero of an element whose leaves are at `paths` (`{ x: 0, pos: { y: 0 } }`, `[0, 0]`). */
-function elementZero(paths: string[][], types: boolean): string {
-  type Tree = Map<string, Tree | null>;
-  const root: Tree = new Map();
-  for (const path of paths) {
-    let tree = root;
-    for (const key of path.slice(0, -1)) {
-      if (!tree.has(key)) tree.set(key, new Map());
-      tree = tree.get(key)!;
-    }
-    tree.set(path.at(-1)!, null);
-  }
-  const print = (tree: Tree): string => {
-    const values = [...tree].map(([key, t]) => [key, t === null ? "0" : print(t)] as const);
-    if (values.every(([key]) => /^\d+$/.test(key))) {
-      const tuple = `[${values.map(([, v]) => v).join(", ")}]`;
-      return types ? `(${tuple} as [${values.map(() => "number").join(", ")}])` : tuple;
-    }
-    return `{ ${values.map(([key, v]) => `${key}: ${v}`).join(", ")} }`;
-  };
-  return print(root);
+/**
+ * How an array of records is read from the arguments: under an optional field (an array of
+ * records' tangent, `t.pts`) by `?.` and its default, as many zero elements as the user's array
+ * its leaves fall back to zeros as long as (`(t.pts ?? pts.map(() => ({ x: 0 })))`).
+ */
+function recordsValue(b: Block, inputs: Param[]): string {
+  const leaf = inputs.find(
+    (p) => p.path !== undefined && p.path.slice(0, b.path.length).join(".") === b.path.join("."),
+  );
+  const first = leaf?.optional?.[0];
+  const fallback = leaf?.fallback;
+  const length = fallback?.kind === "op" && fallback.op === "zeros" ? fallback.args[0] : undefined;
+  const shape = length?.kind === "op" && length.op === "length" ? length.args[0] : undefined;
+  const like = shape?.kind === "var" ? inputs.find((p) => p.name === shape.name) : undefined;
+  if (first === undefined || like?.path?.indexOf("[]") !== 1) return b.access;
+  const read = b.path.map((key, i) => (i === 0 ? key : `${i > first ? "?." : "."}${key}`)).join("");
+  return `(${read} ?? ${like.path[0]}.map(() => (${b.element})))`;
 }
 
 /** Code for one block; `t` adds a TypeScript annotation when types are printed; `fresh` names a local. */
@@ -123,8 +132,8 @@ export function blockCode(b: Block, t: (annotation: string) => string, fresh: (b
           : b.kind === "matrix"
             ? `${b.value}.reduce((s, ${row()}) => s + ${row()}.length, 0)`
             : L === 1
-              ? `${b.access}.length`
-              : `${b.access}.length * ${L}`,
+              ? `${b.value}.length`
+              : `${b.value}.length * ${L}`,
     /** Its zero, shaped like the value. */
     zero: (): string =>
       b.kind === "number"
@@ -137,7 +146,7 @@ export function blockCode(b: Block, t: (annotation: string) => string, fresh: (b
             ? b.storage === "Float64Array"
               ? `${b.value}.map((${row()}) => new Float64Array(${row()}.length))`
               : `${b.value}.map((${row()}) => new Array${t("<number>")}(${row()}.length).fill(0))`
-            : `${b.access}.map(() => (${b.element}))`,
+            : `${b.value}.map(() => (${b.element}))`,
     /** A statement setting its `j`-th number in `v` (shaped like the inputs, zero) to 1. */
     unit: (v: string, index: string): string => {
       const j = /^[\w$]+$/.test(index) ? index : `(${index})`;

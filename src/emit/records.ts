@@ -5,8 +5,9 @@
  * Tuples are records whose fields are indices; an array of records is read into one array per
  * leaf, and its gradient built back into an array of records.
  */
-import type { Param } from "../ir.js";
-import { c } from "../rules/expr.js";
+import type { Expr, Param } from "../ir.js";
+import { recordsObjectName } from "../conventions.js";
+import { c, op, v } from "../rules/expr.js";
 import { printExpr } from "./expr.js";
 
 /** A record parameter's fields as a tree: a leaf holds its graph parameter. */
@@ -84,16 +85,66 @@ function typeOf(tree: Tree, element = false, depth = 1): string {
   return `{ ${fields.join("; ")} }`;
 }
 
-/** The destructuring pattern of a tree: an optional field with its default (`{}`, the leaf's fallback). */
-function pattern(tree: Tree, types: boolean, depth = 1): string {
+/**
+ * The destructuring pattern of a tree: an optional field with its default (`{}`, the leaf's
+ * fallback). An array of records inside it (an optional field, f_jvp's tangent of one) is read
+ * whole into a name of its own (`tangents_pts`), with an array of zero elements as its default,
+ * and its leaves are taken from its elements after the pattern (pushed onto `leaves`).
+ */
+function pattern(
+  tree: Tree,
+  types: boolean,
+  params: Param[],
+  leaves: { line: string; name: string }[],
+  depth = 1,
+): string {
   const parts = [...tree].map(([f, t]) => {
-    const read = isTree(t) ? pattern(t, types, depth + 1) : t.name;
+    const each = isTree(t) ? elementsOf(t) : undefined;
+    if (each) {
+      const object = objectName(leavesOf(each)[0]!, params);
+      for (const { param, access } of leafAccesses(each))
+        leaves.push({ line: `const ${param.name} = ${object}.map((e) => e${access});`, name: param.name });
+      return [f, `${object} = ${recordsZero(each, params, types)}`] as const;
+    }
+    const read = isTree(t) ? pattern(t, types, params, leaves, depth + 1) : t.name;
     if (!optionalAt(t, depth)) return [f, read] as const;
     return [f, `${read} = ${isTree(t) ? "{}" : printExpr(t.fallback ?? c(0), types)}`] as const;
   });
   if (isTuple(tree) && ![...tree.values()].some((t) => optionalAt(t, depth)))
     return `[${parts.map(([, p]) => p).join(", ")}]`;
   return `{ ${parts.map(([f, p]) => `${f}: ${p}`).join(", ")} }`;
+}
+
+/** The name an array of records inside a record parameter is read into (src/conventions.ts). */
+const objectName = (leaf: Param, params: Param[]): string =>
+  recordsObjectName(
+    leaf.path!.slice(0, leaf.path!.indexOf("[]")),
+    params.map((p) => p.name),
+  );
+
+/**
+ * The default of an optional array of records, from its leaves' fallbacks (zeros as long as an
+ * array, src/parser/lower/optional-fields.ts): as many zero elements as the user's array of
+ * records that array is a leaf of (`pts.map(() => ({ x: 0 }))`), or as the array itself.
+ */
+function recordsZero(each: Tree, params: Param[], types: boolean): string {
+  const fallback = leavesOf(each)[0]!.fallback;
+  const length = fallback?.kind === "op" && fallback.op === "zeros" ? fallback.args[0] : undefined;
+  const shape = length?.kind === "op" && length.op === "length" ? length.args[0] : undefined;
+  if (shape?.kind !== "var") return "[]";
+  // The user's array of records (`pts`), or one read from inside a record parameter (`t_pts`).
+  const like = params.find((p) => p.name === shape.name);
+  const at = like?.path?.indexOf("[]") ?? -1;
+  const array = at === 1 ? like!.path![0]! : at > 1 ? objectName(like!, params) : shape.name;
+  const paths = leafAccesses(each).map(({ param }) => param.path!.slice(param.path!.indexOf("[]") + 1));
+  return printExpr(
+    op(
+      "zeroRecords",
+      v(array),
+      ...paths.map((path): Expr => ({ kind: "const", value: Number.NaN, text: path.join(".") })),
+    ),
+    types,
+  );
 }
 
 /** Every leaf of a tree, with how it is read from the value (`.pos.x`, `[0]`). */
@@ -150,9 +201,9 @@ export function prologue(params: Param[], types = true): { line: string; name: s
         line: `const ${param.name} = ${g.name}.map((e) => e${access});`,
         name: param.name,
       }));
-    return [
-      { line: `const ${pattern(g.tree, types)} = ${g.name};`, name: params.find((p) => p.path?.[0] === g.name)!.name },
-    ];
+    const leaves: { line: string; name: string }[] = [];
+    const line = `const ${pattern(g.tree, types, params, leaves)} = ${g.name};`;
+    return [{ line, name: params.find((p) => p.path?.[0] === g.name)!.name }, ...leaves];
   });
 }
 
@@ -165,7 +216,11 @@ export function gradEntries(params: Param[], grads: { param: string; value: stri
   const byName = new Map(grads.map((g) => [g.param, g.value]));
   const entry = (name: string, value: string) => (value === name ? name : `${name}: ${value}`);
   const nested = (tree: Tree, leaf: (p: Param) => string): string => {
-    const values = [...tree].map(([f, t]) => [f, isTree(t) ? nested(t, leaf) : leaf(t)] as const);
+    const values = [...tree].map(([f, t]) => {
+      // An array of records inside a record (f_jvp's tangent of one): as long as its first leaf.
+      if (isTree(t) && elementsOf(t)) return [f, value(leavesOf(t)[0]!.name, t)] as const;
+      return [f, isTree(t) ? nested(t, leaf) : leaf(t)] as const;
+    });
     if (isTuple(tree)) return `[${values.map(([, v]) => v).join(", ")}]`;
     return `{ ${values.map(([f, v]) => entry(f, v)).join(", ")} }`;
   };

@@ -10,6 +10,7 @@
  */
 import type { Expr, OpName } from "../ir.js";
 import { add, c, div, isConst, mul, neg, op, pow, select, square, sub } from "./expr.js";
+import { columnText, zeroRecordsText } from "./record-elements.js";
 
 /** What a rule sees about the node it differentiates. */
 export interface GradContext {
@@ -330,6 +331,11 @@ export const rules: Record<OpName, Rule> = {
     array: true,
   },
   float64ZerosLike: { ...memory(1, 17, ([a]) => `${a}.map((r) => new Float64Array(r.length))`), array: true },
+  // An array of records (f_jvp's tangent of one), in generated code only: one leaf of every element
+  // (`pts.map((e) => e.pos.x)`), and zero elements as many as another's (src/rules/record-elements.ts).
+  column: { ...memory(2, 17, ([a, path]) => columnText(a!, path!)), array: true },
+  zeroRecords: { ...memory("variadic", 17, ([a, ...paths], types) => zeroRecordsText(a!, paths, types)), array: true },
+
   // `cond ? a : b`: routes gradients in generated backward code, and in forward mode's tangent
   // formulas (max, min, pow at 0), which second order differentiates again: the gradient goes
   // to the chosen operand.

@@ -88,26 +88,37 @@ export function wrapper(
   if (!Array.isArray(summed)) sum(g, summed.type);
   else
     for (const p of summed) {
-      // An array of records: one loop over its elements for all the leaves under the same "[]".
+      // An array of records: one loop over its elements for all the leaves under the same "[]",
+      // where its first leaf is (an array of records inside a record, `t.pts`, keeps its field's place).
       const elements = new Map<string, string[][]>();
+      const parts: (string | (() => void))[] = [];
       for (const leaf of p.leaves) {
         const path = leaf.path ?? [leaf.name];
         const at = path.indexOf("[]");
         if (at < 0) {
-          sum(`${g}.${path[0]}${access(path.slice(1))}`, leaf.type);
+          parts.push(() => sum(`${g}.${path[0]}${access(path.slice(1))}`, leaf.type));
           continue;
         }
         const prefix = `${g}.${path[0]}${access(path.slice(1, at))}`;
-        if (!elements.has(prefix)) elements.set(prefix, []);
+        if (!elements.has(prefix)) {
+          elements.set(prefix, []);
+          parts.push(prefix);
+        }
         elements.get(prefix)!.push(path.slice(at + 1));
       }
-      for (const [prefix, leaves] of elements)
+      for (const part of parts) {
+        if (typeof part === "function") {
+          part();
+          continue;
+        }
+        const leaves = elements.get(part)!;
         lines.push(
-          `for (let ${i} = 0; ${i} < ${prefix}.length; ${i}++) {`,
-          ...leaves.map((l, q) => `  ${s} += ${prefix}[${i}]${access(l)} * ${unit}[${o} + ${q}];`),
+          `for (let ${i} = 0; ${i} < ${part}.length; ${i}++) {`,
+          ...leaves.map((l, q) => `  ${s} += ${part}[${i}]${access(l)} * ${unit}[${o} + ${q}];`),
           `  ${o} += ${leaves.length};`,
           `}`,
         );
+      }
     }
   const source = [
     `import { ${callee} } from "./${module}";`,

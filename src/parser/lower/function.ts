@@ -67,7 +67,7 @@ class FunctionLowering extends LowerClasses {
     }
     if (results === undefined)
       this.fail(codes.missingReturn, `${what} does not return a value on every path`, nameNode);
-    this.checkFallbacks(nameNode);
+    this.emptyFallbacks();
     const graph: Graph = {
       name,
       params,

@@ -23,6 +23,22 @@ import { type RecordKey } from "./tuples.js";
 
 type View = NonNullable<Local["view"]>;
 
+/**
+ * Where the first array of records lies along a leaf's `path` below a record parameter of type
+ * `t`: the position in the parameter's path (0, the parameter itself; 1, its field `path[0]`).
+ */
+function arrayOfRecordsAt(t: RecordType, path: string[]): number | undefined {
+  if (t.elements) return 0;
+  let type: RecordType = t;
+  for (let i = 0; i < path.length; i++) {
+    const field = type.fields.find((f) => f.name === path[i]);
+    if (field?.type.kind !== "record") return undefined;
+    if (field.type.elements) return i + 1;
+    type = field.type;
+  }
+  return undefined;
+}
+
 export abstract class LowerRecordArrays extends LowerGateBackwards {
   private views = 0;
   /** How the user wrote each hidden element local (`@3` is `pts[i]`), for messages. */
@@ -34,9 +50,21 @@ export abstract class LowerRecordArrays extends LowerGateBackwards {
 
   protected recordParam(p: ts.ParameterDeclaration): Param[] | undefined {
     const params = super.recordParam(p);
-    if (!params || !recordType(p.type, this.sf)?.elements) return params;
-    // The generated entry reads the user's array of records into these arrays, its own.
-    return params.map(({ readonly: _, ...q }) => ({ ...q, path: [q.path![0]!, "[]", ...q.path!.slice(1)] }));
+    const type = recordType(p.type, this.sf);
+    if (!params || !type) return params;
+    // The generated entry reads the user's array of records (or an optional field holding one,
+    // `tangents.pts`) into these arrays, its own: `"[]"` follows the array in each leaf's path.
+    return params.map((q) => {
+      const k = arrayOfRecordsAt(type, q.path!.slice(1));
+      if (k === undefined) return q;
+      const { readonly: _, ...rest } = q;
+      const optional = q.optional?.map((i) => (i > k ? i + 1 : i));
+      return {
+        ...rest,
+        path: [...q.path!.slice(0, k + 1), "[]", ...q.path!.slice(k + 1)],
+        ...(optional ? { optional } : {}),
+      };
+    });
   }
 
   // ---- elements as views

@@ -1,7 +1,8 @@
 /**
  * Record types: an `interface` or `type` alias declared in the same module, or an inline type
- * literal, whose fields are numbers, arrays of numbers or records. Anything else in a record
- * type (strings, `Map`/`Set`, optional fields, methods, index signatures) is a diagnostic naming it.
+ * literal, whose fields are numbers, arrays of numbers or records (and, optional, an array of
+ * records: f_jvp's tangent of one). Anything else in a record type (strings, `Map`/`Set`,
+ * optional fields where the caller allows none, methods, index signatures) is a diagnostic naming it.
  */
 import { ts } from "ts-morph";
 import { codes, DiagnosticError } from "../../diagnostics.js";
@@ -110,14 +111,9 @@ function fields(
     if (!p.type) fail(sf, p, `field '${name}' of ${owner} has no type; declare it 'number'`);
     if (p.questionToken) {
       // A forward-mode companion's tangents (`{ x?: number; a?: Float64Array; p?: { y?: number } }`).
+      // An array of records' tangent (`pts?: readonly { x: number }[]`), read whole with a default.
       const what = recordType(p.type, sf, seen, "this record type", optional);
-      if (what?.elements)
-        throw new DiagnosticError(
-          codes.optionalField,
-          `optional field '${name}?' of ${owner} is an array of records ('${typeText(sf, p.type!)}'); an optional field holds a number, an array, an array of arrays or a record`,
-          p.getStart(sf),
-          p.getEnd(),
-        );
+      if (what?.elements) return { name, type: what, optional: true };
       return { name, type: fieldType(p.type!, sf, owner, seen, name, optional), optional: true };
     }
     const readonly = p.modifiers?.some((k) => k.kind === ts.SyntaxKind.ReadonlyKeyword)

@@ -80,7 +80,11 @@ export abstract class LowerRecords extends LowerStacks {
     const fields = new Map<string, Atom | RecordValue>();
     for (const f of type.fields) {
       const k = `${key}.${f.name}`;
-      if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
+      // An optional array of records (`pts?: P[]`) left out: its leaves were never given.
+      if (f.type.kind === "record" && f.optional && f.type.elements) {
+        if (this.lookup(`${k}.${leaves(f.type)[0]!.path.join(".")}`)?.value === undefined) continue;
+        fields.set(f.name, this.readRecord(k, f.type, at));
+      } else if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
       else if (f.optional && this.lookup(k)?.value === undefined) continue;
       else {
         const value = this.lookup(k)?.value;

@@ -49,7 +49,7 @@ export function hvpFunction(
       companion: "hvp",
       name: companionName(source.name, "hvp"),
       params: [...source.params, { name: vName, type: "number", fields: params }],
-      forward: [...tangentsRead(vName, tangentParams, objects), ...d.forward],
+      forward: [...tangentsRead(vName, tangentParams, objects, source.params), ...d.forward],
       backward: d.backward,
       returns: {
         kind: "entry",

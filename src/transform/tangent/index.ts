@@ -9,7 +9,7 @@ import { callResult, inferTypes } from "../../ir-types.js";
 import { definitionsOf } from "../../ir-walk.js";
 import { NameAllocator } from "../../names.js";
 import { c, op, v } from "../../rules/expr.js";
-import { companionName } from "../../conventions.js";
+import { companionName, recordsObjectName } from "../../conventions.js";
 import { analyzeActivity } from "../activity.js";
 import { forwardCode, typedPlan } from "../forward.js";
 import { paramNames, tangentGraph, type TangentGraph } from "./graph.js";
@@ -30,18 +30,22 @@ export const zeroFor = (p: Param): Expr =>
 
 /** A record's tangent the caller left out: no field given, each zero. */
 const EMPTY: Expr = { kind: "const", value: Number.NaN, text: "{}" };
-/** An array of records' tangent the caller left out: every leaf zero. */
-const UNDEFINED: Expr = { kind: "const", value: Number.NaN, text: "undefined" };
+/** A leaf's path inside an element of an array of records, as `column` and `zeroRecords` take it. */
+const leafPath = (path: string[]): Expr => ({ kind: "const", value: Number.NaN, text: path.join(".") });
 
 /**
  * `const { x: dot_x = 0, ... } = tangents;`: each tangent, zero where the caller gave none. A
  * record parameter's tangent is a record shaped like it (`{ p: { x: 1 } }`), read one level at a
- * time: `const { p: dot_p = {} } = tangents; const { x: dot_p_x = 0 } = dot_p;`.
+ * time: `const { p: dot_p = {} } = tangents; const { x: dot_p_x = 0 } = dot_p;`. An array of
+ * records' tangent is read whole, an array of zero elements where the caller gave none
+ * (`const { pts: dot_pts = pts.map(() => ({ x: 0 })) } = tangents;`), and each leaf taken from
+ * its elements (`const dot_pts_x = dot_pts.map((e) => e.x);`).
  */
 export function tangentsRead(
   source: string,
   tangentParams: { param: Param; tangent: string }[],
-  objects: ReadonlyMap<string, string> = new Map(),
+  objects: ReadonlyMap<string, string>,
+  params: Param[],
 ): CodeStatement[] {
   const reads = new Map<string, { key: string; name: string; fallback: Expr }[]>([["", []]]);
   const add = (prefix: string, field: { key: string; name: string; fallback: Expr }) => {
@@ -51,28 +55,39 @@ export function tangentsRead(
   };
   /** The leaves of arrays of records: each an array of one field of every element. */
   const leaves: CodeStatement[] = [];
+  /** Where an array of records' tangent lies in a leaf's path (`pts.[].x`: 1), or -1. */
+  const arrayAt = (p: Param) => (p.path ?? [p.name]).indexOf("[]");
   for (const t of tangentParams) {
     const path = t.param.path ?? [t.param.name];
-    // An array of records (`pts: { x: number }[]`, path `pts.[].x`) is read whole, `undefined`
-    // when not given, and each leaf taken from its elements.
-    const k = path.indexOf("[]");
-    for (let i = 1; i < (k < 0 ? path.length : k + 1); i++)
+    const k = arrayAt(t.param);
+    for (let i = 1; i < (k < 0 ? path.length : k + 1); i++) {
+      // An array of records' zero is as long as the array: the user's parameter (`pts`), or
+      // the first leaf's array where it lies inside a record.
+      const records = () => {
+        const prefix = path.slice(0, k).join(".");
+        // Every leaf of its elements, the tangent of each or not.
+        const same = params.filter((q) => (q.path ?? []).slice(0, k).join(".") === prefix && arrayAt(q) === k);
+        const shape =
+          k === 1
+            ? path[0]!
+            : recordsObjectName(
+                path.slice(0, k),
+                params.map((q) => q.name),
+              );
+        return op("zeroRecords", v(shape), ...same.map((q) => leafPath(q.path!.slice(k + 1))));
+      };
       add(path.slice(0, i - 1).join("."), {
         key: path[i - 1]!,
         name: objects.get(path.slice(0, i).join("."))!,
-        fallback: i === k ? UNDEFINED : EMPTY,
+        fallback: i === k ? records() : EMPTY,
       });
+    }
     if (k < 0) {
       add(path.slice(0, -1).join("."), { key: path.at(-1)!, name: t.tangent, fallback: zeroFor(t.param) });
       continue;
     }
     const array = objects.get(path.slice(0, k).join("."))!;
-    const access = path
-      .slice(k + 1)
-      .map((f) => (/^\d+$/.test(f) ? `[${f}]` : `.${f}`))
-      .join("");
-    const pluck: Expr = { kind: "const", value: Number.NaN, text: `${array}.map((e) => e${access})` };
-    leaves.push({ kind: "const", name: t.tangent, expr: op("select", v(array), pluck, zeroFor(t.param)) });
+    leaves.push({ kind: "const", name: t.tangent, expr: op("column", v(array), leafPath(path.slice(k + 1))) });
   }
   return [
     ...[...reads]
@@ -118,7 +133,7 @@ export function jvpFunction(
     temporaries,
   } = typedTangentGraph(source, wrt, program, "tangents");
   const { live } = analyzeActivity(graph, new Set());
-  const read = tangentsRead(tangentsParam, tangentParams, objects);
+  const read = tangentsRead(tangentsParam, tangentParams, objects, source.params);
   const differentiated = source.params.filter((p) => wrt.has(p.name));
   return {
     fn: {
