@@ -86,7 +86,23 @@ export function scratchSound(sf: ts.SourceFile, name: string, size: number): boo
     return true;
   };
 
+  // Only functions whose text names the array or a function that may use it need a walk (a
+  // split module's other functions are large): a superset, by text, of those that use it.
+  const texts = new Map([...functions].map(([f, d]) => [f, d.getText(sf)] as const));
+  const mayUse = new Set<string>();
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [f, text] of texts)
+      if (!mayUse.has(f) && (text.includes(name) || [...mayUse].some((u) => text.includes(u)))) {
+        mayUse.add(f);
+        grew = true;
+      }
+  }
   for (const [fname, decl] of functions) {
+    if (!mayUse.has(fname)) {
+      events.set(fname, []);
+      continue;
+    }
     const list: ScratchEvent[] = [];
     const aliases = new Set<string>();
     const statements = decl.body!.statements;
