@@ -8,6 +8,7 @@ import { logSumExpTangentBackward, reluTangentBackward, sqnormTangentBackward } 
 import { logSumExpParts } from "./backward-parts.js";
 import { arrayGate, type ArrayGate, type Backward, type Forward } from "./array-gate.js";
 import * as forms from "./forms.js";
+import { logSumExpDerivatives } from "./elementary.js";
 import { matmulJvp, matvecJvp } from "./jvp.js";
 import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
 import { expectSameLength, expectShape } from "./shapes.js";
@@ -254,6 +255,7 @@ export const logSumExp = /* @__PURE__ */ partReadsOut(
     inputs: ["array"],
     tangentBackward: logSumExpTangentBackward,
     backwardParts: logSumExpParts,
+    elementary: logSumExpDerivatives,
     tangentReadsOut: true,
     reads: [0],
     output: "number",
