@@ -83,9 +83,9 @@ export interface TangentGate {
   output: "array" | "number";
   /** Its backward takes a wanted flag per input and tangent with a gradient (tangent-backward.ts). */
   partial: true;
-  /** Its parts (`matmul.tangent.backward[1]`), each an array gate (multilinear.ts); not logSumExp's. */
+  /** Its parts (`matmul.tangent.backward[1]`), each an array gate (multilinear.ts, elementary.ts). */
   backward: TangentBackward & DerivedParts;
-  /** Its own tangent, not logSumExp's. */
+  /** Its own tangent. */
   tangent: Derived;
 }
 

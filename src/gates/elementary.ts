@@ -216,13 +216,16 @@ export function withElementaryTangent<T extends object>(target: T, f: Elementary
   return target;
 }
 
-/** `f` as an array gate: callable, with inputs, reads, output, a backward with parts and a tangent. */
-function derivative(f: Elementary): unknown {
+/**
+ * `f`'s backward, `(u, out, ...xs, ...wanted)`: each entry its part's value, so that generated code
+ * calling the backward whole and adgen reading the call as its parts compute the same numbers.
+ */
+export function backwardOf(f: Elementary): (u: Value, out: Value, ...rest: Value[]) => Value[] {
   const n = f.inputs.length;
   const moved = differentiated(f.inputs);
   const parts = new Map<number, Elementary>();
   const partAt = (i: number) => parts.get(i) ?? parts.set(i, partOf(f, i)).get(i)!;
-  const back = (u: Value, out: Value, ...rest: Value[]) => {
+  return (u: Value, out: Value, ...rest: Value[]) => {
     const xs = rest.slice(0, n);
     const flags = rest.slice(n) as unknown[];
     const result: Value[] = xs.map(() => undefined);
@@ -232,13 +235,17 @@ function derivative(f: Elementary): unknown {
     });
     return result;
   };
+}
+
+/** `f` as an array gate: callable, with inputs, reads, output, a backward with parts and a tangent. */
+function derivative(f: Elementary): unknown {
   return withElementaryTangent(
     Object.assign((...xs: Value[]) => call(f, xs), {
       inputs: f.inputs,
       reads: f.inputs.flatMap((k, i) => (k === "array" ? [i] : [])),
       output: f.output,
-      ...(f.tangent || moved.length > 1 ? { partial: true as const } : {}),
-      backward: withElementaryParts(back, f),
+      ...(f.tangent || differentiated(f.inputs).length > 1 ? { partial: true as const } : {}),
+      backward: withElementaryParts(backwardOf(f), f),
     }),
     f,
   );
