@@ -10,12 +10,14 @@
  * a size and an argument it does not read a size too; `undefined` (or an empty array) is zero;
  * a whole backward `(u, out, ...xs, ...wanted)` gives `undefined` for a size and an argument left
  * out, zeros for one it does not depend on, an empty array (0 for a number) for one not wanted.
- * Each takes every argument as independent: a part reads its `out` slot never, and computes
- * what the gate's own backward computes from `tout` from the inputs instead.
+ * Each takes every argument as independent: a part never reads its `out` slot (a tangent's
+ * backward computes the tangent's value again rather than read `tout`).
  *
- * logSumExp's tangent and its backward's part are written by hand (arrays.ts, backward-parts.ts,
- * tangent-backward.ts); `withElementary` gives them, from their expressions, the derivatives past
- * those. test/matrix-gates.test.ts checks them to three levels against finite differences.
+ * logSumExp's tangent, its backward's part and that part's tangent are written by hand (array-gate.ts,
+ * backward-parts.ts); `withElementary` gives them, from their expressions, the derivatives past
+ * those, and `backwardOf` their backwards, so that a backward called whole and read back as its
+ * parts compute the same numbers. test/matrix-gates.test.ts checks them to three levels against
+ * finite differences.
  */
 import { ZERO_GRADIENT } from "./tangent-backward.js";
 
