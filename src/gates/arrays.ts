@@ -254,7 +254,7 @@ export const logSumExp = /* @__PURE__ */ partReadsOut(
   arrayGate({
     inputs: ["array"],
     // Its tangent's backward computes its parts (elementary.ts), which adgen reads it as.
-    tangentBackward: backwardOf(logSumExpDerivatives.tangent) as unknown as TangentBackward,
+    tangentBackward: /* @__PURE__ */ backwardOf(logSumExpDerivatives.tangent) as unknown as TangentBackward,
     backwardParts: logSumExpParts,
     elementary: logSumExpDerivatives,
     tangentReadsOut: true,

@@ -282,10 +282,10 @@ export function withElementary(
 
 /**
  * logSumExp's tangent `Σ exp(a_i - out) da_i`, `(out, a, da)`, and its backward's part
- * `grad exp(a_i - out)`, `(grad, out, a)`: what tangent-backward.ts and backward-parts.ts
- * differentiate by hand, as expressions.
+ * `grad exp(a_i - out)`, `(grad, out, a)`: the tangent array-gate.ts makes from its backward and
+ * the part backward-parts.ts writes, as expressions.
  */
-export const logSumExpDerivatives: { tangent: Elementary; parts: Elementary[] } = (() => {
+export const logSumExpDerivatives: { tangent: Elementary; parts: Elementary[] } = /* @__PURE__ */ (() => {
   const softmax = (a: Expr, out: Expr) => exp(add(a, neg(out))!);
   return {
     tangent: {
