@@ -44,11 +44,6 @@ const REFUSED: Record<string, string[]> = {
   // array of arrays of arrays, which the IR does not have. (A row of a matrix the reversed
   // iteration has is not taped: it is read again from the matrix, at a taped index if need be.)
   ADG2090: ["nested/matrix-in-loop (perStep)"],
-  // f_grad calls logSumExp's part's backward (`logSumExp.backward[0].backward(...)`: f calls
-  // grad(g) of a g calling logSumExp), read as the parts of that backward: logSumExp's derivatives
-  // are written by hand to the second order, with none of their own (the linear and bilinear
-  // gates' go to any order, src/gates/multilinear.ts: gate-parts-typed's dot and matvec parts are read).
-  ADG3002: ["nested/gate-parts-typed (f)", "nested/lse-part-written (f)"],
 };
 
 type Gradient = { value: number; grad: Record<string, Value> };
