@@ -4,7 +4,7 @@
  */
 import { ts } from "ts-morph";
 import { GATES_MODULE } from "../conventions.js";
-import { scratchSound } from "./lower/scratch.js";
+import { scratchSound } from "./scratch-sound.js";
 
 /** The package specifier of adgen's gate library. */
 /** Modules `gate` may be imported from. */
