@@ -35,10 +35,24 @@ export abstract class LowerRecordMethods extends LowerElementCalls {
     const body = ts.isBlock(cb.body) ? cb.body.statements.find(ts.isReturnStatement)?.expression : cb.body;
     if (!body) return undefined;
     const made = strip(body);
-    // `new C(...)` reads nothing of the callback's scope to say it is a record.
-    return ts.isObjectLiteralExpression(made) || (ts.isNewExpression(made) && this.isRecordExpression(made))
+    // `new C(...)` reads nothing of the callback's scope to say it is a record; `[0, 0] as [number, number]`
+    // (f_jvp's zero tangent of an array of tuples) says it by its type.
+    return ts.isObjectLiteralExpression(made) ||
+      (ts.isNewExpression(made) && this.isRecordExpression(made)) ||
+      this.assertedRecord(body) !== undefined
       ? cb
       : undefined;
+  }
+
+  /** The record type `e` is asserted to be (`[0, 0] as [number, number]`), if any. */
+  private assertedRecord(e: ts.Expression): RecordType | undefined {
+    let inner = skipParens(e);
+    while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner)) {
+      const t = recordType(inner.type, this.sf);
+      if (t) return t;
+      inner = skipParens(inner.expression);
+    }
+    return undefined;
   }
 
   protected anyValue(e: ts.Expression, hint?: string, expected?: RecordType): Atom | RecordValue {
@@ -177,7 +191,8 @@ export abstract class LowerRecordMethods extends LowerElementCalls {
         : this.fromSource(e.arguments[0]!);
     this.checkCallback(cb, member, 2);
     const n = "n" in src ? src.n : this.node("length", [src.array], e);
-    let type = cb.type ? recordType(cb.type, this.sf) : expected;
+    const body = ts.isBlock(cb.body) ? undefined : cb.body;
+    let type = cb.type ? recordType(cb.type, this.sf) : ((body && this.assertedRecord(body)) ?? expected);
     let columns: Map<string, VarRef> | undefined;
     const allocations: Statement[] = [];
     const at = this.body.length;
