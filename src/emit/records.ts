@@ -108,7 +108,10 @@ function pattern(
     }
     const read = isTree(t) ? pattern(t, types, params, leaves, depth + 1) : t.name;
     if (!optionalAt(t, depth)) return [f, read] as const;
-    return [f, `${read} = ${isTree(t) ? zeroPattern(t, types, depth + 1) : printExpr(t.fallback ?? c(0), types)}`] as const;
+    return [
+      f,
+      `${read} = ${isTree(t) ? zeroPattern(t, types, depth + 1) : printExpr(t.fallback ?? c(0), types)}`,
+    ] as const;
   });
   if (isTuple(tree) && ![...tree.values()].some((t) => optionalAt(t, depth)))
     return `[${parts.map(([, p]) => p).join(", ")}]`;

@@ -39,15 +39,16 @@ function isZeroOf(e: ts.Expression, t: RecordType["fields"][number]["type"]): bo
     inner.properties.some((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === f.name);
   if (!inner.properties.every((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name))) return false;
   if (inner.properties.length !== t.fields.filter((f) => !f.optional || named(f)).length) return false;
-  return t.fields.every((f) =>
-    (f.optional && !named(f)) ||
-    inner.properties.some(
-      (p) =>
-        ts.isPropertyAssignment(p) &&
-        ts.isIdentifier(p.name) &&
-        p.name.text === f.name &&
-        isZeroOf(p.initializer, f.type),
-    ),
+  return t.fields.every(
+    (f) =>
+      (f.optional && !named(f)) ||
+      inner.properties.some(
+        (p) =>
+          ts.isPropertyAssignment(p) &&
+          ts.isIdentifier(p.name) &&
+          p.name.text === f.name &&
+          isZeroOf(p.initializer, f.type),
+      ),
   );
 }
 
