@@ -82,7 +82,7 @@ export function blocksOf(inputs: Param[], types: boolean): Block[] {
   }
   for (const [b, paths] of leafPaths) {
     b.element = elementZero(paths, types);
-    b.value = recordsValue(b, inputs);
+    b.value = recordsValue(b, inputs, types);
   }
   return blocks;
 }
@@ -90,20 +90,32 @@ export function blocksOf(inputs: Param[], types: boolean): Block[] {
 /**
  * How an array of records is read from the arguments: under an optional field (an array of
  * records' tangent, `t.pts`) by `?.` and its default, as many zero elements as the user's array
- * its leaves fall back to zeros as long as (`(t.pts ?? pts.map(() => ({ x: 0 })))`).
+ * its leaves fall back to zeros as long as (`(t.pts ?? pts.map(() => ({ x: 0 })))`). That array may
+ * be an array of records under an optional field itself (read so in turn), an array of numbers
+ * (`a.map(() => ...)`, possibly optional), or none: an optional array of records nothing reads is
+ * empty where absent (`(t.q ?? [])`).
  */
-function recordsValue(b: Block, inputs: Param[]): string {
+function recordsValue(b: Pick<Block, "path" | "access" | "element">, inputs: Param[], types: boolean): string {
   const leaf = inputs.find(
     (p) => p.path !== undefined && p.path.slice(0, b.path.length).join(".") === b.path.join("."),
   );
   const first = leaf?.optional?.[0];
   const fallback = leaf?.fallback;
-  const length = fallback?.kind === "op" && fallback.op === "zeros" ? fallback.args[0] : undefined;
+  if (first === undefined || fallback === undefined) return b.access;
+  const read = b.path.map((key, i) => (i === 0 ? key : `${i > first ? "?." : "."}${key}`)).join("");
+  const length = fallback.kind === "op" && fallback.op === "zeros" ? fallback.args[0] : undefined;
+  if (length?.kind === "const" && length.value === 0) return `(${read} ?? [])`;
   const shape = length?.kind === "op" && length.op === "length" ? length.args[0] : undefined;
   const like = shape?.kind === "var" ? inputs.find((p) => p.name === shape.name) : undefined;
-  if (first === undefined || like?.path?.indexOf("[]") !== 1) return b.access;
-  const read = b.path.map((key, i) => (i === 0 ? key : `${i > first ? "?." : "."}${key}`)).join("");
-  return `(${read} ?? ${like.path[0]}.map(() => (${b.element})))`;
+  if (!like) return b.access;
+  const k = like.path?.indexOf("[]") ?? -1;
+  if (k === 1 && like.optional === undefined) return `(${read} ?? ${like.path![0]}.map(() => (${b.element})))`;
+  const likePath = k >= 0 ? like.path!.slice(0, k) : (like.path ?? [like.name]);
+  const array =
+    k >= 0
+      ? recordsValue({ path: likePath, access: keyAccess(likePath), element: b.element }, inputs, types)
+      : valueOf(like, likePath, types, inputs);
+  return `(${read} ?? Array.from({ length: ${array}.length }, () => (${b.element})))`;
 }
 
 /** Code for one block; `t` adds a TypeScript annotation when types are printed; `fresh` names a local. */

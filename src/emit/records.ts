@@ -108,11 +108,31 @@ function pattern(
     }
     const read = isTree(t) ? pattern(t, types, params, leaves, depth + 1) : t.name;
     if (!optionalAt(t, depth)) return [f, read] as const;
-    return [f, `${read} = ${isTree(t) ? "{}" : printExpr(t.fallback ?? c(0), types)}`] as const;
+    return [
+      f,
+      `${read} = ${isTree(t) ? zeroPattern(t, types, depth + 1) : printExpr(t.fallback ?? c(0), types)}`,
+    ] as const;
   });
   if (isTuple(tree) && ![...tree.values()].some((t) => optionalAt(t, depth)))
     return `[${parts.map(([, p]) => p).join(", ")}]`;
   return `{ ${parts.map(([f, p]) => `${f}: ${p}`).join(", ")} }`;
+}
+
+/**
+ * The default of an optional record field, for the pattern `pattern` reads it with: `{}` where its
+ * fields are optional in turn; a zero tuple where it is read by position (`tp?: [number, number]`,
+ * a field nothing reads: `[o_tp_0, o_tp_1] = [0, 0]`, which `{}` is not).
+ */
+function zeroPattern(tree: Tree, types: boolean, depth: number): string {
+  const each = elementsOf(tree);
+  if (each) return "[]";
+  const byPosition = isTuple(tree) && ![...tree.values()].some((t) => optionalAt(t, depth));
+  if (!byPosition) {
+    const required = [...tree].filter(([, t]) => !optionalAt(t, depth));
+    if (required.length === 0) return "{}";
+    return `{ ${required.map(([f, t]) => `${f}: ${isTree(t) ? zeroPattern(t, types, depth + 1) : printExpr(t.fallback ?? c(0), types)}`).join(", ")} }`;
+  }
+  return `[${[...tree.values()].map((t) => (isTree(t) ? zeroPattern(t, types, depth + 1) : printExpr(t.fallback ?? c(0), types))).join(", ")}]`;
 }
 
 /** The name an array of records inside a record parameter is read into (src/conventions.ts). */

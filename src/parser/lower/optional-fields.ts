@@ -33,15 +33,22 @@ function isZeroOf(e: ts.Expression, t: RecordType["fields"][number]["type"]): bo
       inner.elements.length === t.fields.length &&
       inner.elements.every((x, k) => isZeroOf(x, t.fields[k]!.type))
     );
-  if (!ts.isObjectLiteralExpression(inner) || inner.properties.length !== t.fields.length) return false;
-  return t.fields.every((f) =>
-    inner.properties.some(
-      (p) =>
-        ts.isPropertyAssignment(p) &&
-        ts.isIdentifier(p.name) &&
-        p.name.text === f.name &&
-        isZeroOf(p.initializer, f.type),
-    ),
+  // Each field once; an optional one may be left out (`{ q: 0 }` for `{ q: number; r?: ... }`).
+  if (!ts.isObjectLiteralExpression(inner) || inner.properties.length > t.fields.length) return false;
+  const named = (f: { name: string }) =>
+    inner.properties.some((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === f.name);
+  if (!inner.properties.every((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name))) return false;
+  if (inner.properties.length !== t.fields.filter((f) => !f.optional || named(f)).length) return false;
+  return t.fields.every(
+    (f) =>
+      (f.optional && !named(f)) ||
+      inner.properties.some(
+        (p) =>
+          ts.isPropertyAssignment(p) &&
+          ts.isIdentifier(p.name) &&
+          p.name.text === f.name &&
+          isZeroOf(p.initializer, f.type),
+      ),
   );
 }
 
@@ -91,6 +98,12 @@ export abstract class LowerOptionalFields extends LowerRecordStatements {
         el,
       );
     if (type.kind === "record" && type.elements) return this.readOptionalRecords(el, key, type, init, field);
+    // A zero of its shape (`tp: [a, b] = [0, 0]`, as generated code reads a tuple nothing reads).
+    if (type.kind === "record" && !emptyObject && isZeroOf(init, type)) {
+      if (field === undefined) return this.anyValue(init, undefined, type);
+      if (isRecord(field)) this.setFallbacks(field, c(0), init);
+      return field;
+    }
     if (type.kind === "record" && !emptyObject)
       this.fail(
         codes.optionalField,

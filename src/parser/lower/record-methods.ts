@@ -10,7 +10,7 @@ import type { Atom, Statement, VarRef } from "../../ir.js";
 import { c } from "../../rules/expr.js";
 import { assignedOuterNames, containsReturn, isArrayFrom, skipParens } from "../syntax.js";
 import { LowerElementCalls } from "./element-calls.js";
-import { leaves, recordType, shown, type RecordType } from "./record-types.js";
+import { asserted, leaves, recordType, shown, type RecordType } from "./record-types.js";
 import { isRecord, strip, type RecordValue } from "./records.js";
 import { bool } from "./state.js";
 import { recordArray } from "./tuple-types.js";
@@ -35,10 +35,9 @@ export abstract class LowerRecordMethods extends LowerElementCalls {
     const body = ts.isBlock(cb.body) ? cb.body.statements.find(ts.isReturnStatement)?.expression : cb.body;
     if (!body) return undefined;
     const made = strip(body);
-    // `new C(...)` reads nothing of the callback's scope to say it is a record.
-    return ts.isObjectLiteralExpression(made) || (ts.isNewExpression(made) && this.isRecordExpression(made))
-      ? cb
-      : undefined;
+    // `new C(...)` reads nothing of the callback's scope to say it is a record; `[0, 0] as [number, number]` its type.
+    const says = ts.isObjectLiteralExpression(made) || asserted(body, this.sf) !== undefined;
+    return says || (ts.isNewExpression(made) && this.isRecordExpression(made)) ? cb : undefined;
   }
 
   protected anyValue(e: ts.Expression, hint?: string, expected?: RecordType): Atom | RecordValue {
@@ -177,7 +176,8 @@ export abstract class LowerRecordMethods extends LowerElementCalls {
         : this.fromSource(e.arguments[0]!);
     this.checkCallback(cb, member, 2);
     const n = "n" in src ? src.n : this.node("length", [src.array], e);
-    let type = cb.type ? recordType(cb.type, this.sf) : expected;
+    const asserts = ts.isBlock(cb.body) ? undefined : asserted(cb.body, this.sf);
+    let type = cb.type ? recordType(cb.type, this.sf) : (asserts ?? expected);
     let columns: Map<string, VarRef> | undefined;
     const allocations: Statement[] = [];
     const at = this.body.length;

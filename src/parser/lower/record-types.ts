@@ -223,3 +223,15 @@ export function shown(t: Type): string {
   if (t.kind === "record") return t.name ?? `{ ${t.fields.map((f) => `${f.name}: ${shown(f.type)}`).join("; ")} }`;
   return t.kind === "array" ? (t.element.kind === "array" ? `${t.element.storage}[]` : t.storage) : "number";
 }
+
+/** The record type `e` is asserted to be (`[0, 0] as [number, number]`, f_jvp's zero of a tuple), if any. */
+export function asserted(e: ts.Expression, sf: ts.SourceFile): RecordType | undefined {
+  let inner = e;
+  for (;;) {
+    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+    if (!ts.isAsExpression(inner) && !ts.isSatisfiesExpression(inner)) return undefined;
+    const t = recordType(inner.type, sf);
+    if (t) return t;
+    inner = inner.expression;
+  }
+}

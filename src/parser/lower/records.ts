@@ -84,7 +84,15 @@ export abstract class LowerRecords extends LowerStacks {
       if (f.type.kind === "record" && f.optional && f.type.elements) {
         if (this.lookup(`${k}.${leaves(f.type)[0]!.path.join(".")}`)?.value === undefined) continue;
         fields.set(f.name, this.readRecord(k, f.type, at));
-      } else if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
+      } else if (
+        f.type.kind === "record" &&
+        f.optional &&
+        f.type.fields.some((g) => !g.optional) &&
+        leaves(f.type).some((l) => this.lookup(`${k}.${l.path.join(".")}`)?.value === undefined)
+      )
+        // An optional record with fields that are not optional (`tp?: [number, number]`) left out.
+        continue;
+      else if (f.type.kind === "record") fields.set(f.name, this.readRecord(k, f.type, at));
       else if (f.optional && this.lookup(k)?.value === undefined) continue;
       else {
         const value = this.lookup(k)?.value;
