@@ -40,10 +40,6 @@ const TOLERANCE = 1e-10;
  * `suite/case (function)`: each group's reason is given.
  */
 const REFUSED: Record<string, string[]> = {
-  // A tape of arrays holding matrices (`arrays.push(M)`, a matrix made in each iteration): an
-  // array of arrays of arrays, which the IR does not have. (A row of a matrix the reversed
-  // iteration has is not taped: it is read again from the matrix, at a taped index if need be.)
-  ADG2090: ["nested/matrix-in-loop (perStep)"],
   // f_grad calls logSumExp's part's backward (`logSumExp.backward[0].backward(...)`: f calls
   // grad(g) of a g calling logSumExp), read as the parts of that backward: logSumExp's derivatives
   // are written by hand to the second order, with none of their own (the linear and bilinear
