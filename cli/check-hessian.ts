@@ -11,7 +11,9 @@ type Gradient = { value: unknown; grad: Record<string, unknown> };
 /** Every number of a value, in order. */
 function flatten(x: unknown): number[] {
   if (typeof x === "number") return [x];
-  if (Array.isArray(x) || x instanceof Float64Array) return Array.from(x as ArrayLike<number>);
+  if (x instanceof Float64Array) return Array.from(x);
+  // An array of numbers, of arrays (a matrix's rows: number[][], Float64Array[]) or of records.
+  if (Array.isArray(x)) return x.flatMap(flatten);
   if (typeof x === "object" && x !== null) return Object.values(x).flatMap(flatten);
   return [];
 }
@@ -20,7 +22,7 @@ function flatten(x: unknown): number[] {
 function unflatten(template: unknown, numbers: number[], at = { k: 0 }): unknown {
   if (typeof template === "number") return numbers[at.k++]!;
   if (template instanceof Float64Array) return template.map(() => numbers[at.k++]!);
-  if (Array.isArray(template)) return template.map(() => numbers[at.k++]!);
+  if (Array.isArray(template)) return template.map((v) => unflatten(v, numbers, at));
   if (typeof template === "object" && template !== null)
     return Object.fromEntries(Object.entries(template).map(([key, v]) => [key, unflatten(v, numbers, at)]));
   return template;

@@ -77,6 +77,16 @@ describe("adgen check", () => {
     }
   });
 
+  it("checks f_hessian of a matrix parameter (its rows flattened in order, as f_hessian's columns are)", async () => {
+    // The gradient's rows were flattened as whole arrays: every check of a number[][] or
+    // Float64Array[] parameter's f_hessian said "returns NaN" and "returns no number for A".
+    const r = await adgen("check", "fixtures/nested/quadratic-form/input.ts", "--mode", "hessian", "--points", "2");
+    expect(r.stdout).toMatch(
+      /^quadraticForm_hessian against finite differences of quadraticForm_grad: .*: ok \(4 checked\)$/m,
+    );
+    expect(r.code).toBe(0);
+  });
+
   it("checks the same points for the same seed, others for another", async () => {
     const a = await adgen("check", LECTURE, "--points", "2");
     const b = await adgen("check", LECTURE, "--points", "2");

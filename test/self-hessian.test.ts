@@ -39,13 +39,7 @@ const TOLERANCE = 1e-10;
  * The fixtures whose `f_grad` adgen does not read back yet, by diagnostic code, as
  * `suite/case (function)`: each group's reason is given.
  */
-const REFUSED: Record<string, string[]> = {
-  // f_grad calls logSumExp's part's backward (`logSumExp.backward[0].backward(...)`: f calls
-  // grad(g) of a g calling logSumExp), read as the parts of that backward: logSumExp's derivatives
-  // are written by hand to the second order, with none of their own (the linear and bilinear
-  // gates' go to any order, src/gates/multilinear.ts: gate-parts-typed's dot and matvec parts are read).
-  ADG3002: ["nested/gate-parts-typed (f)", "nested/lse-part-written (f)"],
-};
+const REFUSED: Record<string, string[]> = {};
 
 type Gradient = { value: number; grad: Record<string, Value> };
 type HessianFn = (...xs: Value[]) => { value: number; grad: Record<string, Value>; hessian: number[][] };

@@ -64,23 +64,15 @@ const FUSED = /= (matmul|matvec)\.jvp\(/;
 const TOLERANCE = 1e-10;
 
 /** What adgen does not read back, by diagnostic code, as `suite/case (companion)`, each group with its reason. */
-const REFUSED: Record<string, string[]> = {
-  // f_hvp's reverse sweep calls logSumExp's tangent's backward (`logSumExp.tangent.backward(...)`,
-  // read as its parts), or gate-parts-typed's f_hvp the backward of the tangent of logSumExp's part:
-  // logSumExp's derivatives are written by hand to the second order, with none of their own (the
-  // linear and bilinear gates' derivatives go to any order, src/gates/multilinear.ts).
-  ADG3002: [
-    "forward/two-layer (loss_hvp)",
-    "matrix/layers-loop (tied_hvp)",
-    "matrix/logsumexp-written-after (f_hvp)",
-    "nested/gate-parts-typed (f_hvp)",
-    "second-order/fused-products (loss_hvp)",
-    "second-order/gates-newton (loss_hvp)",
-    // Outside the half, read for their fused gate calls (which they read back), refused after (logSumExp).
-    "matrix/gate-loop-rows (batch_hvp)",
-    "matrix/two-layer (loss_hvp)",
-  ],
-};
+const REFUSED: Record<string, string[]> = {};
+
+/**
+ * Companions whose value read back may differ from theirs by rounding, each with its reason. A fused
+ * `matmul.jvp` is read as the gate and its tangent (src/parser/lower/gate-backwards.ts); at shapes
+ * the kernels' tiles do not divide (9×5 by 5×1, 6×9 by 9×5 and by 9×1, fused-products' point),
+ * the fused tangent sums in another order than `matmul.tangent` does.
+ */
+const ROUNDED = ["second-order/fused-products (loss_hvp)"];
 
 type Gradient = { value: number; grad: Record<string, Value> };
 type Hvp = { value: number; grad: Record<string, Value>; hvp: Record<string, Value> };
@@ -199,7 +191,8 @@ describe("f_jvp and f_hvp read back and differentiated", () => {
           const args: Value[] = [...xs, t, weights];
           const r = hGrad(...args.map(copy));
           const value = h(...args.map(copy));
-          if (!(r.value === value || (Number.isNaN(r.value) && Number.isNaN(value))))
+          const rounded = ROUNDED.includes(`${fixture.name} (${c.name})`) && close(r.value, value, 1e-13);
+          if (!(r.value === value || rounded || (Number.isNaN(r.value) && Number.isNaN(value))))
             wrong.push(`${fixture.name} ${c.name} at ${JSON.stringify(xs)}: h_grad's value ${r.value}, h ${value}`);
           // Along a direction moving f's differentiated parameters and the tangents, one at a time.
           const d = randomDirection(fixture, names, wrt, args, seeded);

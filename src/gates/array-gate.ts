@@ -30,6 +30,7 @@ import {
   type PartSource,
 } from "./backward-parts.js";
 import { withDerivatives, type Family, type Term } from "./multilinear.js";
+import { withElementary, type Elementary } from "./elementary.js";
 
 export type InputKind = "array" | "number" | "size";
 
@@ -70,6 +71,9 @@ export interface ArrayGateSpec<F extends Forward, B extends Backward<F>> {
   terms?: readonly Term[];
   /** For a gate that is not, but whose tangent and backward's parts are (sqnorm, reluArray): those. */
   derivatives?: { tangent: Family; parts: readonly Family[] };
+  /** For a gate whose tangent and parts are written by hand (logSumExp): those as expressions
+   * (elementary.ts), which give them derivatives of their own to any order. */
+  elementary?: { tangent: Elementary; parts: readonly Elementary[] };
 }
 
 /** A gate's tangent is an array gate too: `(out, ...inputs, ...tangents)`, with its own backward. */
@@ -79,9 +83,9 @@ export interface TangentGate {
   output: "array" | "number";
   /** Its backward takes a wanted flag per input and tangent with a gradient (tangent-backward.ts). */
   partial: true;
-  /** Its parts (`matmul.tangent.backward[1]`), each an array gate (multilinear.ts); not logSumExp's. */
+  /** Its parts (`matmul.tangent.backward[1]`), each an array gate (multilinear.ts, elementary.ts). */
   backward: TangentBackward & DerivedParts;
-  /** Its own tangent, not logSumExp's. */
+  /** Its own tangent. */
   tangent: Derived;
 }
 
@@ -118,6 +122,7 @@ export function arrayGate<F extends Forward, B extends Backward<F>, T extends Ta
   // Each derivative of a (bi)linear gate has derivatives of its own, made when read (multilinear.ts).
   if (spec.terms || spec.derivatives) withDerivatives(spec, tangent);
   else Object.assign(spec.backward, backwardParts(spec as unknown as PartSource));
+  if (spec.elementary) withElementary(spec.inputs, spec.elementary, tangent, spec.backward as never);
   return Object.assign(spec.forward, spec, { tangent }) as unknown as ArrayGate<F, B, T>;
 }
 

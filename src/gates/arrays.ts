@@ -4,10 +4,11 @@
  * its Jacobian implicitly, as in the lecture (y = x w: dL/dx = dL/dy wᵀ, dL/dw = xᵀ dL/dy).
  */
 
-import { logSumExpTangentBackward, reluTangentBackward, sqnormTangentBackward } from "./tangent-backward.js";
+import { reluTangentBackward, sqnormTangentBackward, type TangentBackward } from "./tangent-backward.js";
 import { logSumExpParts } from "./backward-parts.js";
 import { arrayGate, type ArrayGate, type Backward, type Forward } from "./array-gate.js";
 import * as forms from "./forms.js";
+import { backwardOf, logSumExpDerivatives } from "./elementary.js";
 import { matmulJvp, matvecJvp } from "./jvp.js";
 import { dotProduct, gemm, positivePart, product, scaled, sumOf, total } from "./kernels.js";
 import { expectSameLength, expectShape } from "./shapes.js";
@@ -252,8 +253,10 @@ const partReadsOut = <F extends Forward, B extends Backward<F>, T>(gate: ArrayGa
 export const logSumExp = /* @__PURE__ */ partReadsOut(
   arrayGate({
     inputs: ["array"],
-    tangentBackward: logSumExpTangentBackward,
+    // Its tangent's backward computes its parts (elementary.ts), which adgen reads it as.
+    tangentBackward: /* @__PURE__ */ backwardOf(logSumExpDerivatives.tangent) as unknown as TangentBackward,
     backwardParts: logSumExpParts,
+    elementary: logSumExpDerivatives,
     tangentReadsOut: true,
     reads: [0],
     output: "number",

@@ -13,11 +13,13 @@
  * A part's inputs are `(grad, out, ...inputs)`; the kinds say which it depends on. The parts of
  * the gates linear or bilinear in their inputs (matmul, matvec, dot, mul, add, sum), and of sqnorm
  * and reluArray, are made by multilinear.ts, with derivatives of their own to any order;
- * logSumExp's part is written below, and has a backward, a tangent and a tangent backward only.
+ * logSumExp's part is written below, with a backward, a tangent and a tangent backward, and gets
+ * the derivatives past those from elementary.ts.
  * test/matrix-gates.test.ts checks every part as it checks every gate (finite differences of
  * forward, tangent and tangent backward).
  */
 import type { TangentBackward } from "./tangent-backward.js";
+import { backwardOf, logSumExpDerivatives, tangentOf } from "./elementary.js";
 
 type InputKind = "array" | "number" | "size";
 type Value = Float64Array | number | undefined;
@@ -202,19 +204,16 @@ function part(
 }
 
 /**
- * logSumExp's backward, `c_i = grad s_i` with `s_i = exp(a_i - out)`: its backward is
- * `grad ← Σ u_i s_i`, `out ← -grad Σ u_i s_i` (which flows on to `a` through the gate's backward),
- * `a_i ← grad u_i s_i`; its tangent `s_i (dgrad + grad (da_i - dout))`.
+ * logSumExp's backward, `c_i = grad exp(a_i - out)`, as a part: its forward calls the gate's
+ * backward; its tangent `s_i (dgrad + grad (da_i - dout))` is written here; its backward and its
+ * tangent's backward compute their parts from its expression (elementary.ts), which adgen reads
+ * them as, so that a call to one whole and its parts read back compute the same numbers.
  */
 export function logSumExpParts(spec: PartSource): PartGate[] {
   const forward = (grad: unknown, out: unknown, a: unknown) => call(spec.backward)(grad, out, a)[0] as Float64Array;
   const softmax = (a: Float64Array, out: number) => a.map((v) => Math.exp(v - out));
-  const backward: PartBackward = (u, _cp, grad, out, a) => {
-    const s = softmax(a as Float64Array, out as number);
-    let r = 0;
-    for (let i = 0; i < s.length; i++) r += u[i]! * s[i]!;
-    return [r, -(grad as number) * r, s.map((si, i) => (grad as number) * u[i]! * si)];
-  };
+  const expression = logSumExpDerivatives.parts[0]!;
+  const backward = backwardOf(expression) as unknown as PartBackward;
   const tangent = (
     _cp: Float64Array,
     grad: unknown,
@@ -228,40 +227,6 @@ export function logSumExpParts(spec: PartSource): PartGate[] {
     const [g0, o0, d] = [(dg ?? 0) as number, (dout ?? 0) as number, da as Float64Array | undefined];
     return s.map((si, i) => si * (g0 + (grad as number) * ((d ? d[i]! : 0) - o0)));
   };
-  // It computes the tangent `t` again rather than read `tout`: generated code may write the
-  // tangent in place after the call (`dot_grad_w[k] = dot_t7`, a sum into the gradient), and
-  // keeps a gate's inputs as they were at the call (`reads`), not its result.
-  const tangentBackward = ((
-    w: Float64Array,
-    _tout: unknown,
-    _cp: unknown,
-    grad: number,
-    out: number,
-    a: Float64Array,
-    dg?: number,
-    dout?: number,
-    da?: Float64Array,
-  ) => {
-    const s = softmax(a, out);
-    const q = s.map((si, i) => w[i]! * si);
-    const t = s.map((si, i) => si * ((dg ?? 0) + grad * ((da ? da[i]! : 0) - (dout ?? 0))));
-    let sq = 0;
-    let sqd = 0;
-    let swt = 0;
-    for (let i = 0; i < s.length; i++) {
-      sq += q[i]!;
-      sqd += q[i]! * ((da ? da[i]! : 0) - (dout ?? 0));
-      swt += w[i]! * t[i]!;
-    }
-    return [
-      undefined,
-      sqd,
-      -swt,
-      w.map((wi, i) => wi * t[i]!),
-      dg === undefined ? undefined : sq,
-      dout === undefined ? undefined : -grad * sq,
-      da === undefined ? undefined : q.map((qi) => grad * qi),
-    ];
-  }) as unknown as TangentBackward;
+  const tangentBackward = backwardOf(tangentOf(expression)) as unknown as TangentBackward;
   return [part(["number", "number", "array"], [2], forward, backward, tangent, tangentBackward, false)];
 }

@@ -1,7 +1,7 @@
 /**
  * The built-in gates by the name generated code calls them: an export of adgen/gates (`matmul`)
  * or a derivative of one, a path of tangents and parts of backwards (`matmul.backward[0]`,
- * `dot.tangent.backward[1]`: backward-parts.ts, multilinear.ts). The compiler reads their specs
+ * `dot.tangent.backward[1]`: backward-parts.ts, multilinear.ts, elementary.ts). The compiler reads their specs
  * (inputs, reads, tangents) through this; it is not part of adgen/gates.
  */
 import * as builtinGates from "./index.js";
@@ -19,16 +19,15 @@ export function builtinGate(name: string): unknown {
   return value;
 }
 
-/** Why `name` (`logSumExp.tangent.backward[1]`) is no built-in gate, for a diagnostic. */
+/** Why `name` (`matmul.backward[2]`, a size's part) is no built-in gate, for a diagnostic. */
 export function noSuchGate(name: string): string {
-  return `'${name}' does not exist: ${whyNot(name)}`;
+  return `'${name}' does not exist: ${whyNot()}`;
 }
 
-/** Why the derivative `name` is missing: its gate's derivatives stop at the second order. */
-export function whyNot(name: string): string {
-  const root = /^[\w$]+/.exec(name)?.[0] ?? name;
-  const gate = builtinGate(root) as { terms?: unknown; derivatives?: unknown } | undefined;
-  if (gate && !gate.terms && !gate.derivatives)
-    return `${root}'s derivatives are written by hand to the second order (its tangent's backward and its backward's parts), and have no derivatives of their own`;
+/**
+ * Why a derivative is missing: every gate's derivatives go to any order (multilinear.ts,
+ * elementary.ts), so a missing one is no derivative at all (a size's part).
+ */
+export function whyNot(): string {
   return "adgen/gates has no such derivative";
 }

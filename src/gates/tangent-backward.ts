@@ -143,20 +143,3 @@ export const reluTangentBackward = ((
   ZERO_GRADIENT,
   da ? grad.map((g, i) => (a[i]! > 0 ? g : 0)) : undefined,
 ]) as unknown as TangentBackward;
-
-/**
- * logSumExp: the tangent is t = Σ exp(a_i - out) da_i = softmax(a) · da, read with `out`; its
- * gradient is -grad t for out (which flows on to a through the gate's backward), grad s_i da_i
- * for a_i, grad s_i for da_i.
- */
-export const logSumExpTangentBackward = ((
-  grad: number,
-  tout: number,
-  out: number,
-  a: Float64Array,
-  da?: Float64Array,
-) => {
-  if (!da) return [0, ZERO_GRADIENT, undefined];
-  const s = a.map((v) => Math.exp(v - out));
-  return [-grad * tout, s.map((si, i) => grad * si * da[i]!), s.map((si) => grad * si)];
-}) as unknown as TangentBackward;

@@ -4,6 +4,7 @@
  */
 import { ts } from "ts-morph";
 import { GATES_MODULE } from "../conventions.js";
+import { scratchSound } from "./lower/scratch.js";
 
 /** The package specifier of adgen's gate library. */
 /** Modules `gate` may be imported from. */
@@ -233,7 +234,13 @@ export function scanModule(sf: ts.SourceFile, file: string): ModuleScope {
           if (exported) exportedFunctions.add(name);
         } else if (keyword === "const" && constantSyntax(init)) {
           bindings.set(name, { kind: "constant", name, init: init!, nameNode: decl.name });
-        } else if (generated && keyword === "const" && !exported && scratchSize(name, init) !== undefined) {
+        } else if (
+          generated &&
+          keyword === "const" &&
+          !exported &&
+          scratchSize(name, init) !== undefined &&
+          scratchSound(sf, name, scratchSize(name, init)!)
+        ) {
           bindings.set(name, { kind: "scratch", size: scratchSize(name, init)! });
         } else {
           bindings.set(name, { kind: "mutable", keyword });

@@ -17,7 +17,7 @@ import {
   kindName,
   skipParens,
 } from "../syntax.js";
-import type { ModuleScope } from "../module.js";
+import { isGenerated, type ModuleScope } from "../module.js";
 import { scratchReads } from "./scratch.js";
 import { LowerState, bool } from "./state.js";
 
@@ -267,9 +267,14 @@ export abstract class LowerExpressions extends LowerState {
    * a module it generated, are not: src/parser/lower/scratch.ts.)
    */
   protected moduleState(name: string, keyword: string, at: ts.Node): never {
+    // A module with adgen's header whose `..._scratch` array is not used as adgen uses its own.
+    const scratch =
+      /_scratch(_\d+)?$/.test(name) && isGenerated(this.mod.sf)
+        ? ` (adgen reads a scratch array of a module it generated as an array local to each call only when each call writes every element before reading it, at the top level of its functions: scratchSound, src/parser/lower/scratch.ts)`
+        : "";
     return this.fail(
       codes.unknownName,
-      `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter`,
+      `'${name}' is a module-level ${keyword}; adgen differentiates functions of their parameters: pass it in as a parameter${scratch}`,
       at,
     );
   }

@@ -95,10 +95,10 @@ export function tangentGraph(
     if (n.op === "call") {
       const callee = callees.get(n.callee!)!;
       if (callee.kind === "arrayGate") {
-        // A derivative of logSumExp past the second order has no tangent (src/gates/find.ts says why).
+        // Every derivative adgen/gates has has a tangent; this guards one that would not (src/gates/find.ts).
         if ((builtinGate(callee.name) as { tangent?: unknown } | undefined)?.tangent === undefined)
           throw new TangentUnsupported(
-            `forward mode through the array gate '${callee.name}' is not supported: it has no tangent (${whyNot(callee.name)})`,
+            `forward mode through the array gate '${callee.name}' is not supported: it has no tangent (${whyNot()})`,
             at,
             undefined,
             n.file,
