@@ -282,8 +282,6 @@ export type CodeStatement =
       init?: Expr | boolean;
       /** `tape`: a pooled Tape of numbers; `decisions`: a pooled tape of decisions (`Tape.decisions()`); `arrays`: a tape of arrays. */
       type?: ValueType | "tape" | "decisions" | "arrays";
-      /** A tape of arrays that also holds arrays of arrays. */
-      nested?: true;
       /** `let name!: type;`: assigned on the one path that reads it, which TypeScript cannot see. */
       definite?: true;
       tapeClass?: string;
@@ -309,7 +307,7 @@ export type CodeStatement =
   /** `tape.release();`: returns a pooled tape (of numbers or of decisions) */
   | { kind: "release"; tape: string }
   /** `const name = tape.pop();` (`tape.pop() as Float64Array` from the tape of arrays, with `cast`) */
-  | { kind: "pop"; tape: string; name: string; cast?: "Float64Array" | "number[]" | NestedType }
+  | { kind: "pop"; tape: string; name: string; cast?: "Float64Array" | "number[]" }
   /** `name++;` */
   | { kind: "increment"; name: string }
   /** `name += expr;` */

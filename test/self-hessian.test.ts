@@ -39,12 +39,7 @@ const TOLERANCE = 1e-10;
  * The fixtures whose `f_grad` adgen does not read back yet, by diagnostic code, as
  * `suite/case (function)`: each group's reason is given.
  */
-const REFUSED: Record<string, string[]> = {
-  // A tape of arrays holding matrices (`arrays.push(M)`, a matrix made in each iteration): an
-  // array of arrays of arrays, which the IR does not have. (A row of a matrix the reversed
-  // iteration has is not taped: it is read again from the matrix, at a taped index if need be.)
-  ADG2090: ["nested/matrix-in-loop (perStep)"],
-};
+const REFUSED: Record<string, string[]> = {};
 
 type Gradient = { value: number; grad: Record<string, Value> };
 type HessianFn = (...xs: Value[]) => { value: number; grad: Record<string, Value>; hessian: number[][] };

@@ -236,9 +236,7 @@ function printStatements(statements: CodeStatement[], indent: string, types: boo
         if (s.type === "tape") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.acquire();`);
         else if (s.type === "decisions") lines.push(`${indent}const ${s.name} = ${s.tapeClass ?? "Tape"}.decisions();`);
         else if (s.type === "arrays")
-          lines.push(
-            `${indent}const ${s.name}${types ? `: (Float64Array | number[]${s.nested ? " | number[][] | Float64Array[]" : ""})[]` : ""} = [];`,
-          );
+          lines.push(`${indent}const ${s.name}${types ? `: (Float64Array | number[])[]` : ""} = [];`);
         else if (s.init === undefined)
           lines.push(`${indent}let ${s.name}${types ? `${s.definite ? "!" : ""}: ${s.type ?? "number"}` : ""};`);
         else {

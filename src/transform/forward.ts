@@ -9,7 +9,7 @@
 import { reads } from "../code-walk.js";
 import { statementsOf } from "../ir-walk.js";
 import type { Atom, Carried, CodeStatement, Expr, Graph, Loop, Node, Statement } from "../ir.js";
-import { c, op, select } from "../rules/expr.js";
+import { c, op, select, sub } from "../rules/expr.js";
 
 /** What the backward pass asks of the forward pass. */
 export interface TapePlan {
@@ -26,6 +26,14 @@ export interface TapePlan {
   pushedAs: Map<string, Expr>;
   /** Per loop body: arrays whose elements it pushes at its end, after its values (reverse/elements.ts), and the counter. */
   elements: Map<Statement[], { array: string; counter: string }[]>;
+  /**
+   * Arrays of arrays made in a loop body and taped: a copy of each row, pushed from the last row
+   * to the first by a loop over `counter`, after its row count (on the tape of numbers, before the
+   * block's values). The reversed iteration rebuilds the matrix from them (reverse/tape.ts).
+   */
+  matrices: Map<string, { counter: string }>;
+  /** Rows of a matrix taped as a copy (`r.slice()`): a tape of arrays read back holds new arrays, not rows. */
+  rowCopies: Set<string>;
   /** Per loop that is reversed: the name of its trip counter. */
   trips: Map<Loop, string>;
   /** Values computed inside branch arms (outside loops) that the backward pass reads. */
@@ -50,6 +58,8 @@ export const emptyPlan = (
   pushes: new Map(),
   pushedAs: new Map(),
   elements: new Map(),
+  matrices: new Map(),
+  rowCopies: new Set(),
   trips: new Map(),
   hoisted: new Set(),
   backwardReads: new Set(),
@@ -185,18 +195,13 @@ export function forwardCode(
     const arrays = names.filter((n) => plan.arrayKinds.has(n));
     const decisions = names.filter((n) => plan.booleans.has(n));
     const numbers = names.filter((n) => !plan.booleans.has(n) && !plan.arrayKinds.has(n));
+    const matrices = arrays.filter((n) => plan.matrices.has(n));
+    const flat = arrays.filter((n) => !plan.matrices.has(n));
+    // Each matrix's row count first, then the values; its rows (copies, the last first) before the flat arrays.
+    const values = [...matrices.map((n) => op("length", v(n))), ...numbers.map((n) => plan.pushedAs.get(n) ?? v(n))];
     return [
       ...code,
-      ...(numbers.length
-        ? [
-            {
-              kind: "push" as const,
-              tape: plan.tape,
-              values: numbers.map((n) => plan.pushedAs.get(n) ?? v(n)),
-              each: true,
-            },
-          ]
-        : []),
+      ...(values.length ? [{ kind: "push" as const, tape: plan.tape, values, each: true }] : []),
       ...(plan.elements.get(block) ?? []).map(({ array, counter }): CodeStatement => ({
         kind: "for",
         counter,
@@ -208,7 +213,26 @@ export function forwardCode(
       ...(decisions.length
         ? [{ kind: "push" as const, tape: plan.decisions, values: decisions.map(v), each: true }]
         : []),
-      ...(arrays.length ? [{ kind: "push" as const, tape: plan.arrays, values: arrays.map(v) }] : []),
+      ...matrices.map((n): CodeStatement => {
+        const { counter } = plan.matrices.get(n)!;
+        return {
+          kind: "for",
+          counter,
+          init: sub(op("length", v(n)), c(1)),
+          cond: op("ge", v(counter), c(0)),
+          step: -1,
+          body: [{ kind: "push", tape: plan.arrays, values: [op("slice", op("row", v(n), v(counter)))] }],
+        };
+      }),
+      ...(flat.length
+        ? [
+            {
+              kind: "push" as const,
+              tape: plan.arrays,
+              values: flat.map((n) => (plan.rowCopies.has(n) ? op("slice", v(n)) : v(n))),
+            },
+          ]
+        : []),
     ];
   };
 

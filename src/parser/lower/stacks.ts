@@ -14,7 +14,9 @@
  * and never replaced, so each array pushed is a new one (made in the iteration of the loop that
  * pushes it, pushed once), of one kind, and every push comes before every pop: no pop follows a
  * push in a loop around both, and no push follows a pop. That is how generated code uses it (the
- * forward pass pushes, the backward pass pops); anything else is ADG2090.
+ * forward pass pushes, the backward pass pops); anything else is ADG2090. A matrix is not pushed
+ * (no array of arrays of arrays in the IR): generated code pushes a copy of each of its rows and
+ * rebuilds it from copies of the rows popped (src/transform/reverse/tape.ts, `rebuiltMatrix`).
  */
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";

@@ -81,7 +81,6 @@ export abstract class SweepState {
   protected usesTape = false;
   protected usesDecisions = false;
   protected usesArrays = false;
-  protected usesNestedArrays = false;
   /** Every array-valued name with its kind: the graph's, and the snapshots this sweep adds. */
   protected readonly arrayKinds = new Map<string, "Float64Array" | "number[]">();
   /** Program order of each node, for `writtenAfter`. */

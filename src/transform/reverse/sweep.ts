@@ -129,16 +129,7 @@ class Reverser extends SweepLoops {
       ...(this.usesDecisions
         ? [{ kind: "let" as const, name: this.plan.decisions, type: "decisions" as const, tapeClass: this.tapeClass }]
         : []),
-      ...(this.usesArrays
-        ? [
-            {
-              kind: "let" as const,
-              name: this.plan.arrays,
-              type: "arrays" as const,
-              ...(this.usesNestedArrays ? { nested: true as const } : {}),
-            },
-          ]
-        : []),
+      ...(this.usesArrays ? [{ kind: "let" as const, name: this.plan.arrays, type: "arrays" as const }] : []),
     ];
     const release: CodeStatement[] = [
       ...(this.usesTape ? [{ kind: "release" as const, tape: this.plan.tape }] : []),

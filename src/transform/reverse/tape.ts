@@ -141,10 +141,12 @@ export abstract class SweepTape extends SweepStored {
     };
     for (const name of own) if (reads.has(name)) need(name);
     // `+ - *` of values the reversed iteration has anyway (popped or recomputed) is computed
-    // again rather than taped: `t = a * b` with `a` popped costs no push.
+    // again rather than taped: `t = a * b` with `a` popped costs no push. So is a row of a matrix
+    // taped (rebuilt, below) at an index it has.
     for (const name of own) {
       const n = nodes.get(name);
-      if (!needed.has(name) || recompute.get(name) || liftedOut.has(name) || !n || !CHEAP.has(n.op)) continue;
+      const cheap = n && (CHEAP.has(n.op) || n.op === "row");
+      if (!needed.has(name) || recompute.get(name) || liftedOut.has(name) || !cheap) continue;
       if (this.grownLength(n) || lifted.has(name)) continue;
       const has = (a: Atom) =>
         a.kind === "const" || !ownSet.has(a.name) || (needed.has(a.name) && !liftedOut.has(a.name));
@@ -169,20 +171,55 @@ export abstract class SweepTape extends SweepStored {
     if (loop && carriedBack.length > 0) this.carriedBack.set(loop, carriedBack);
     for (const { phi, back } of carriedBack) recomputes.push({ kind: "set", name: back, expr: v(phi) });
     if (taped.length > 0) this.plan.pushes.set(block, taped);
-    const pops = [...taped].reverse().map((name): CodeStatement => {
+    const matrices = taped.filter((name) => this.arrayKinds.has(name) && rowsOf(this.graph.types.get(name)));
+    const pops = [...taped].reverse().flatMap((name): CodeStatement[] => {
       const array = this.arrayKinds.get(name);
       if (array) {
         this.usesArrays = true;
-        const rows = rowsOf(this.graph.types.get(name));
-        if (rows) this.usesNestedArrays = true;
-        return { kind: "pop", tape: this.plan.arrays, name, cast: rows ? `${rows}[]` : array };
+        if (matrices.includes(name)) return [];
+        if (this.rowOf.has(name)) this.plan.rowCopies.add(name);
+        return [{ kind: "pop", tape: this.plan.arrays, name, cast: array }];
       }
       const decision = this.booleans.has(name);
       if (decision) this.usesDecisions = true;
       else this.usesTape = true;
-      return { kind: "pop", tape: decision ? this.plan.decisions : this.plan.tape, name };
+      return [{ kind: "pop", tape: decision ? this.plan.decisions : this.plan.tape, name }];
     });
-    return [...this.elementPops(block), ...pops, ...recomputes, ...allocations, ...code];
+    const rebuilt = [...matrices].reverse().flatMap((name) => this.rebuiltMatrix(name));
+    return [...this.elementPops(block), ...pops, ...rebuilt, ...recomputes, ...allocations, ...code];
+  }
+
+  /**
+   * A matrix made in a loop body and taped, as the reversed iteration rebuilds it: a new array of
+   * its row count (popped) whose rows are copies of the rows popped from the tape of arrays. The
+   * forward pass pushes the count and a copy of each row, the last first (forward.ts): copies,
+   * since a tape of arrays, read back as adgen input, holds arrays of numbers, each a new one
+   * (src/parser/lower/stacks.ts); copied again as they are popped, since a row of the tape cannot
+   * be a row of the matrix too. The copies are of the rows as they are at the end of the iteration,
+   * as the reversed iteration sees them.
+   */
+  private rebuiltMatrix(name: string): CodeStatement[] {
+    const rows = rowsOf(this.graph.types.get(name))!;
+    const count = this.names.claim(`${name}_rows`);
+    const counter = this.names.claim("k");
+    const row = this.names.claim(`${name}_row`);
+    this.plan.matrices.set(name, { counter });
+    this.usesTape = true;
+    return [
+      { kind: "pop", tape: this.plan.tape, name: count },
+      { kind: "const", name, expr: op(rows === "Float64Array" ? "float64Rows" : "rows", v(count)) },
+      {
+        kind: "for",
+        counter,
+        init: c(0),
+        cond: op("lt", v(counter), v(count)),
+        step: 1,
+        body: [
+          { kind: "pop", tape: this.plan.arrays, name: row, cast: rows },
+          { kind: "store", array: name, index: v(counter), expr: op("slice", v(row)) },
+        ],
+      },
+    ];
   }
 
   /**
