@@ -5,6 +5,11 @@
  * Generated code writes such an Array.from as `const M = new Array<number[]>(n)` and a counted
  * loop setting each row (`for (let i = 0; ...; i++) { const r = ...; M[i] = r; }`), which is
  * read back as the same thing: one loop sets the rows, at its counter, each a new array it makes.
+ * A tape of arrays (src/parser/lower/stacks.ts) is written the same way, with several rows an
+ * iteration: `const arrays = new Array<Float64Array>(0)`, `let top_arrays = 0` and, in one loop,
+ * `arrays[top_arrays] = a; const top_1 = top_arrays + 1; arrays[top_1] = b; top_arrays = top_1 + 1`:
+ * rows set at consecutive indices from the counter, which steps past the last, so again each row
+ * is set once, to a new array.
  */
 import { ts } from "ts-morph";
 import { codes } from "../../diagnostics.js";
@@ -19,7 +24,7 @@ export abstract class LowerBuild extends LowerCallbacks {
   /** Arrays of arrays made without rows (`new Array<number[]>(n)`): the store that sets their rows, once lowered. */
   private readonly unfilled = new Map<
     string,
-    { depth: number; store?: Statement & { kind: "store" }; at?: ts.Node; checked?: true }
+    { depth: number; stores: { store: Statement & { kind: "store" }; at: ts.Node }[]; checked?: true }
   >();
 
   /** `new Array<number[]>(n)`, `new Array<Float64Array>(n)`: an array of n rows, which a loop then sets. */
@@ -37,7 +42,7 @@ export abstract class LowerBuild extends LowerCallbacks {
     const made = this.node(rows === "Float64Array" ? "float64Rows" : "rows", [n], inner, hint) as VarRef;
     this.arrays.set(made.name, "number[]");
     this.nested.set(made.name, rows);
-    this.unfilled.set(made.name, { depth: this.loops.length });
+    this.unfilled.set(made.name, { depth: this.loops.length, stores: [] });
     return made;
   }
 
@@ -67,22 +72,24 @@ export abstract class LowerBuild extends LowerCallbacks {
       refuse(
         `'${this.text(e.right)}' is ${this.entryParams.has(r.name) ? "a parameter" : "a row already"}; set each row to a new array (a copy: '.slice()')`,
       );
-    if (entry.store || this.loops.length === 0)
+    if (entry.checked || this.loops.length === 0)
       refuse(
         `the rows of '${this.text(object)}' are set once, by one loop over them ('for (let i = 0; i < n; i++) ${this.text(object)}[i] = ...'), each to a new array`,
       );
-    entry.store = { kind: "store", array: matrix as VarRef, index, value: r, pos: e.getStart(this.sf) };
-    entry.at = e;
+    const store = { kind: "store" as const, array: matrix as VarRef, index, value: r, pos: e.getStart(this.sf) };
+    entry.stores.push({ store, at: e });
     this.rowOf.set(r.name, (matrix as VarRef).name);
-    this.body.push(entry.store);
+    this.body.push(store);
   }
 
   /**
    * The loop that sets the rows of a `new Array<number[]>(n)` (the innermost loop around the
-   * store) sets each once: the store is in its body (not in a branch or an inner loop), at its
-   * counter (from 0, stepped by 1), of an array the iteration makes, and the matrix is made in no
-   * loop the rows loop is not in (in the block around it, or around the branch it is in), so no
-   * outer loop sets its rows again.
+   * stores) sets each once: the stores are in its body (not in a branch or an inner loop), at
+   * consecutive indices from its counter (from 0), which then steps past the last (by 1 for one
+   * store a row, as `for (let i = 0; ...; i++)`; by k for a tape of arrays pushing k rows an
+   * iteration), each of an array the iteration makes, and the matrix is made in no loop the rows
+   * loop is not in (in the block around it, or around the branch it is in), so no outer loop sets
+   * its rows again.
    */
   protected loop(st: ts.ForStatement | ts.WhileStatement | ts.DoStatement | ts.ForOfStatement): void {
     super.loop(st);
@@ -90,30 +97,41 @@ export abstract class LowerBuild extends LowerCallbacks {
     if (loop.kind !== "loop") return;
     const inner = new Set(statementsOf([loop]));
     for (const entry of this.unfilled.values()) {
-      if (!entry.store || entry.checked || !inner.has(entry.store)) continue;
+      if (entry.checked || !entry.stores.some((s) => inner.has(s.store))) continue;
       entry.checked = true;
       const made = new Set([...inner].flatMap(definedBy));
-      const index = entry.store.index;
-      const counter = index.kind === "var" ? loop.carried.find((c) => c.name === index.name) : undefined;
-      const step =
-        counter &&
-        loop.body.find((s) => s.kind === "node" && counter.next.kind === "var" && s.name === counter.next.name);
+      const first = entry.stores[0]!.store.index;
+      const counter = first.kind === "var" ? loop.carried.find((c) => c.name === first.name) : undefined;
+      // `name = at + 1`, a node of the loop's body.
+      const plusOne = (name: string, at: Atom) =>
+        loop.body.some(
+          (s) =>
+            s.kind === "node" &&
+            s.name === name &&
+            s.op === "add" &&
+            sameAtom(s.args[0], at) &&
+            sameAtom(s.args[1], c(1)),
+        );
+      const consecutive = entry.stores.every(
+        ({ store }, k) =>
+          k === 0 || (store.index.kind === "var" && plusOne(store.index.name, entry.stores[k - 1]!.store.index)),
+      );
+      const last = entry.stores[entry.stores.length - 1]!.store.index;
       const stepped =
-        step?.kind === "node" &&
-        step.op === "add" &&
-        sameAtom(step.args[0], index) &&
-        sameAtom(step.args[1], c(1)) &&
-        sameAtom(counter!.init, c(0));
+        counter !== undefined &&
+        sameAtom(counter.init, c(0)) &&
+        counter.next.kind === "var" &&
+        plusOne(counter.next.name, last);
       const ok =
-        loop.body.includes(entry.store) &&
+        entry.stores.every(({ store }) => loop.body.includes(store) && made.has((store.value as VarRef).name)) &&
+        consecutive &&
         stepped &&
-        made.has((entry.store.value as VarRef).name) &&
         entry.depth === this.loops.length;
       if (!ok)
         this.fail(
           codes.rowAlias,
-          `'${this.text(entry.at!)}': the rows of an array made by 'new Array<...>(n)' are set once each: by one loop, at its counter ('for (let i = 0; i < n; i++) M[i] = r', not inside a branch of that loop), to an array the iteration makes; make the array inside every loop around that one, so that no outer loop sets its rows again`,
-          entry.at!,
+          `'${this.text(entry.stores[0]!.at)}': the rows of an array made by 'new Array<...>(n)' are set once each: by one loop, at its counter ('for (let i = 0; i < n; i++) M[i] = r', not inside a branch of that loop; or at consecutive indices from it, which steps past the last, as a tape of arrays is written), to an array the iteration makes; make the array inside every loop around that one, so that no outer loop sets its rows again`,
+          entry.stores[0]!.at,
         );
     }
   }
