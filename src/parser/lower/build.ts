@@ -19,7 +19,7 @@ export abstract class LowerBuild extends LowerCallbacks {
   /** Arrays of arrays made without rows (`new Array<number[]>(n)`): the store that sets their rows, once lowered. */
   private readonly unfilled = new Map<
     string,
-    { depth: number; store?: Statement & { kind: "store" }; at?: ts.Node; checked?: true }
+    { depth: number; size?: string; store?: Statement & { kind: "store" }; at?: ts.Node; checked?: true }
   >();
 
   /** `new Array<number[]>(n)`, `new Array<Float64Array>(n)`: an array of n rows, which a loop then sets. */
@@ -37,7 +37,8 @@ export abstract class LowerBuild extends LowerCallbacks {
     const made = this.node(rows === "Float64Array" ? "float64Rows" : "rows", [n], inner, hint) as VarRef;
     this.arrays.set(made.name, "number[]");
     this.nested.set(made.name, rows);
-    this.unfilled.set(made.name, { depth: this.loops.length });
+    const size = (inner as ts.NewExpression).arguments![0]!.getText(this.sf).replace(/\s+/g, "");
+    this.unfilled.set(made.name, { depth: this.loops.length, size });
     return made;
   }
 
@@ -104,9 +105,20 @@ export abstract class LowerBuild extends LowerCallbacks {
         sameAtom(step.args[0], index) &&
         sameAtom(step.args[1], c(1)) &&
         sameAtom(counter!.init, c(0));
+      // Up to the row count (`i < n` or `i < M.length`, as written), so no row is left a hole, which
+      // f_grad would tape (forward.ts pushes a copy of every row).
+      const at = entry.at && ts.isBinaryExpression(entry.at) ? entry.at.left : undefined;
+      const matrixText = at && ts.isElementAccessExpression(at) ? at.expression.getText(this.sf) : undefined;
+      const cond = ts.isForStatement(st) && st.condition ? skipParens(st.condition) : undefined;
+      const bound =
+        cond && ts.isBinaryExpression(cond) && cond.operatorToken.kind === ts.SyntaxKind.LessThanToken
+          ? cond.right.getText(this.sf).replace(/\s+/g, "")
+          : undefined;
+      const bounded = bound !== undefined && (bound === entry.size || bound === `${matrixText}.length`);
       const ok =
         loop.body.includes(entry.store) &&
         stepped &&
+        bounded &&
         made.has((entry.store.value as VarRef).name) &&
         entry.depth === this.loops.length;
       if (!ok)
