@@ -24,7 +24,12 @@ export abstract class LowerBuild extends LowerCallbacks {
   /** Arrays of arrays made without rows (`new Array<number[]>(n)`): the store that sets their rows, once lowered. */
   private readonly unfilled = new Map<
     string,
-    { depth: number; stores: { store: Statement & { kind: "store" }; at: ts.Node }[]; checked?: true }
+    {
+      depth: number;
+      size?: string;
+      stores: { store: Statement & { kind: "store" }; at: ts.Node }[];
+      checked?: true;
+    }
   >();
 
   /** `new Array<number[]>(n)`, `new Array<Float64Array>(n)`: an array of n rows, which a loop then sets. */
@@ -42,7 +47,8 @@ export abstract class LowerBuild extends LowerCallbacks {
     const made = this.node(rows === "Float64Array" ? "float64Rows" : "rows", [n], inner, hint) as VarRef;
     this.arrays.set(made.name, "number[]");
     this.nested.set(made.name, rows);
-    this.unfilled.set(made.name, { depth: this.loops.length, stores: [] });
+    const size = (inner as ts.NewExpression).arguments![0]!.getText(this.sf).replace(/\s+/g, "");
+    this.unfilled.set(made.name, { depth: this.loops.length, size, stores: [] });
     return made;
   }
 
@@ -122,10 +128,25 @@ export abstract class LowerBuild extends LowerCallbacks {
         sameAtom(counter.init, c(0)) &&
         counter.next.kind === "var" &&
         plusOne(counter.next.name, last);
+      // Up to the row count (`i < n` or `i < M.length`, as written), so no row is left a hole, which
+      // f_grad would tape (forward.ts pushes a copy of every row).
+      const firstAt = entry.stores[0]!.at;
+      const at = ts.isBinaryExpression(firstAt) ? firstAt.left : undefined;
+      const matrixText = at && ts.isElementAccessExpression(at) ? at.expression.getText(this.sf) : undefined;
+      const cond = ts.isForStatement(st) && st.condition ? skipParens(st.condition) : undefined;
+      const bound =
+        cond && ts.isBinaryExpression(cond) && cond.operatorToken.kind === ts.SyntaxKind.LessThanToken
+          ? cond.right.getText(this.sf).replace(/\s+/g, "")
+          : undefined;
+      // An array made empty (`new Array<Float64Array>(0)`, a read-back tape of arrays) grows by its
+      // consecutive stores from 0: no hole either.
+      const bounded =
+        entry.size === "0" || (bound !== undefined && (bound === entry.size || bound === `${matrixText}.length`));
       const ok =
         entry.stores.every(({ store }) => loop.body.includes(store) && made.has((store.value as VarRef).name)) &&
         consecutive &&
         stepped &&
+        bounded &&
         entry.depth === this.loops.length;
       if (!ok)
         this.fail(
