@@ -128,12 +128,17 @@ export abstract class LowerBuild extends LowerCallbacks {
         sameAtom(counter.init, c(0)) &&
         counter.next.kind === "var" &&
         plusOne(counter.next.name, last);
-      // Up to the row count (`i < n` or `i < M.length`, as written), so no row is left a hole, which
+      // Up to the row count (`i < n` or `i < M.length`, as written, in a `for` or `while`), so no row is left a hole, which
       // f_grad would tape (forward.ts pushes a copy of every row).
       const firstAt = entry.stores[0]!.at;
       const at = ts.isBinaryExpression(firstAt) ? firstAt.left : undefined;
       const matrixText = at && ts.isElementAccessExpression(at) ? at.expression.getText(this.sf) : undefined;
-      const cond = ts.isForStatement(st) && st.condition ? skipParens(st.condition) : undefined;
+      const cond =
+        ts.isForStatement(st) && st.condition
+          ? skipParens(st.condition)
+          : ts.isWhileStatement(st)
+            ? skipParens(st.expression)
+            : undefined;
       const bound =
         cond && ts.isBinaryExpression(cond) && cond.operatorToken.kind === ts.SyntaxKind.LessThanToken
           ? cond.right.getText(this.sf).replace(/\s+/g, "")
