@@ -4,6 +4,7 @@
  * src/parser/module.ts when it binds the module's names. Syntax only.
  */
 import { ts } from "ts-morph";
+import { strip } from "./syntax.js";
 
 /** What a function of the module does to a scratch array, in order: element reads and writes, calls. */
 type ScratchEvent = { kind: "read" | "write"; index: number } | { kind: "call"; callee: string; conditional: boolean };
@@ -82,7 +83,7 @@ export function scratchSound(sf: ts.SourceFile, name: string, size: number): boo
     statements.forEach((st, at) => {
       if (ts.isVariableStatement(st) && st.declarationList.flags & ts.NodeFlags.Const) {
         const [d, ...more] = st.declarationList.declarations;
-        const init = d?.initializer && skipOuter(d.initializer);
+        const init = d?.initializer && strip(d.initializer);
         if (d && more.length === 0 && ts.isIdentifier(d.name) && init && ts.isIdentifier(init) && init.text === name) {
           aliases.add(d.name.text);
           return;
@@ -174,9 +175,3 @@ const inCallback = (n: ts.Node, decl: ts.Node): boolean => {
 
 const hasExport = (node: ts.Node): boolean =>
   ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-
-/** `e` without parentheses, `!` and `as`. */
-function skipOuter(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e)) e = e.expression;
-  return e;
-}

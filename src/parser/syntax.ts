@@ -108,6 +108,14 @@ export function skipParens(e: ts.Expression): ts.Expression {
   return e;
 }
 
+/** `e` without parentheses, `as`, `satisfies` and `!`: what it is, whatever TypeScript is told of it. */
+export const strip = (e: ts.Expression): ts.Expression => {
+  let inner = skipParens(e);
+  while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner))
+    inner = skipParens(inner.expression);
+  return inner;
+};
+
 /** Whether an expression is syntactically a condition (its value is a boolean). */
 export function isConditionSyntax(e: ts.Expression): boolean {
   const inner = skipParens(e);

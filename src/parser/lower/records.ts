@@ -12,10 +12,13 @@ import { codes } from "../../diagnostics.js";
 import type { Atom, Statement } from "../../ir.js";
 import type { FunctionSource, ModuleScope } from "../module.js";
 import { nestedOf, rowsOf } from "../../ir-types.js";
-import { NESTED_ARRAY_TYPES, skipParens } from "../syntax.js";
+import { NESTED_ARRAY_TYPES, skipParens, strip } from "../syntax.js";
 import { leaves, shown, type RecordType } from "./record-types.js";
 import { LowerStacks } from "./stacks.js";
 import { type Local } from "./state.js";
+
+/** Re-exported for the record lowerings, which strip an expression before asking what it is. */
+export { strip };
 
 /** A record value while lowering: an atom or a record per field. `source` is the local it was read from. */
 export interface RecordValue {
@@ -42,12 +45,6 @@ export const unsourced = (v: RecordValue): RecordValue => ({
   type: v.type,
   fields: new Map([...v.fields].map(([k, f]) => [k, isRecord(f) ? unsourced(f) : f])),
 });
-export const strip = (e: ts.Expression): ts.Expression => {
-  let inner = skipParens(e);
-  while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner))
-    inner = skipParens(inner.expression);
-  return inner;
-};
 
 /** What a field of type `t` holds, as a message says it; two types with one description have one kind. */
 export const kindOf = (t: RecordType["fields"][number]["type"]): string =>
